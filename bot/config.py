@@ -1,0 +1,158 @@
+"""Settings read from the environment once, at start-up, and passed explicitly.
+
+Nothing here runs at import time: `load_settings()` is called by the CLI with the
+environment it was given, so tests build settings from plain dicts.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+from domain.locales import normalize_locale
+
+SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///alinea.db"
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the CLI prints it and exits with code 2."""
+
+    def __init__(self, variable: str, expected: str, got: str | None = None):
+        self.variable = variable
+        self.expected = expected
+        shown = "" if got is None else f" (got {got!r})"
+        super().__init__(f"{variable}: expected {expected}{shown}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = SLACK_DEFAULT_API_URL
+    openai_api_key: str | None = field(default=None, repr=False)
+    openai_base_url: str | None = None
+    llm_model: str | None = None
+    default_locale: str = "es"
+    default_timezone: str = "America/Bogota"
+    # Bolt's listener threads only ack and hand work over, so a modest pool is enough.
+    listener_threads: int = 16
+    # Slow work (charts, LLM, many posts) runs on its own bounded pool.
+    work_threads: int = 8
+    work_queue_limit: int = 200
+
+    def __repr__(self) -> str:  # secrets never reach logs through a repr
+        return (
+            f"Settings(database_url={redact_url(self.database_url)!r}, "
+            f"slack_api_url={self.slack_api_url!r}, default_locale={self.default_locale!r}, "
+            f"default_timezone={self.default_timezone!r}, llm_model={self.llm_model!r})"
+        )
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_model)
+
+    def require_http_credentials(self) -> None:
+        """`serve --http` needs a signing secret and a bot token."""
+        if not self.slack_signing_secret:
+            raise ConfigError("SLACK_SIGNING_SECRET", "the app's signing secret (Basic Information page)")
+        require_bot_token(self.slack_bot_token)
+
+    def require_socket_mode_credentials(self) -> None:
+        require_bot_token(self.slack_bot_token)
+        if not (self.slack_app_token or "").startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN", "an app-level token starting with xapp-")
+
+
+def require_bot_token(token: str | None) -> None:
+    if not token or not token.startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN", "a bot token starting with xoxb-", None if not token else "…")
+
+
+def redact_url(url: str) -> str:
+    """Hide a password in a database URL before it is printed."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
+
+
+def read_environment(environ: Mapping[str, str] | None = None, env_file: str | Path = ".env") -> dict[str, str]:
+    """The process environment over an optional `.env` file (the environment wins)."""
+    merged: dict[str, str] = {}
+    path = Path(env_file)
+    if path.is_file():
+        merged.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+    merged.update(os.environ if environ is None else environ)
+    return merged
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Validate every variable; the first bad one raises ConfigError naming it."""
+    get = lambda name: (environ.get(name) or "").strip() or None  # noqa: E731
+    return Settings(
+        database_url=parse_database_url(get("DATABASE_URL")),
+        slack_bot_token=get("SLACK_BOT_TOKEN"),
+        slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+        slack_app_token=get("SLACK_APP_TOKEN"),
+        slack_api_url=parse_slack_api_url(get("SLACK_API_URL")),
+        openai_api_key=get("OPENAI_API_KEY"),
+        openai_base_url=parse_http_url("OPENAI_BASE_URL", get("OPENAI_BASE_URL")),
+        llm_model=get("ALINEA_LLM_MODEL"),
+        default_locale=parse_locale(get("ALINEA_DEFAULT_LOCALE")),
+        default_timezone=parse_timezone(get("ALINEA_DEFAULT_TIMEZONE")),
+    )
+
+
+def parse_database_url(value: str | None) -> str:
+    if value is None:
+        return DEFAULT_DATABASE_URL
+    if value.startswith("postgres://"):  # Heroku-style URLs; SQLAlchemy wants the long name
+        value = "postgresql://" + value[len("postgres://"):]
+    if value.startswith("postgresql://"):
+        value = "postgresql+psycopg://" + value[len("postgresql://"):]
+    if not (value.startswith("sqlite:///") or value.startswith("postgresql+")):
+        raise ConfigError("DATABASE_URL", "sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB", redact_url(value))
+    return value
+
+
+def parse_http_url(variable: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(variable, "an http:// or https:// URL", value)
+    return value
+
+
+def parse_slack_api_url(value: str | None) -> str:
+    url = parse_http_url("SLACK_API_URL", value) or SLACK_DEFAULT_API_URL
+    # slack_sdk joins method names with urljoin, which drops a last path segment without "/".
+    return url if url.endswith("/") else url + "/"
+
+
+def parse_locale(value: str | None) -> str:
+    if value is None:
+        return "es"
+    locale = normalize_locale(value)
+    if locale is None:
+        raise ConfigError("ALINEA_DEFAULT_LOCALE", "es or en (es-CO, en-US… also accepted)", value)
+    return locale
+
+
+def parse_timezone(value: str | None) -> str:
+    if value is None:
+        return "America/Bogota"
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("ALINEA_DEFAULT_TIMEZONE", "an IANA timezone such as America/Bogota", value) from None
+    return value

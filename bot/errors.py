@@ -1,0 +1,72 @@
+"""The one error handler: typed errors become short localized private messages.
+
+A UserError is the person's mistake and says what to type instead. A database outage
+becomes "try again in a moment". Anything else is a bug: logged with a reference id that the
+person also sees, so support can find the traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from slack_bolt import BoltContext
+from sqlalchemy import exc as sa_exc
+
+from bot.blocks import escape_mrkdwn
+from bot.middleware import runtime_of
+from bot.workqueue import WorkQueueFull
+from domain.errors import UserError
+from services.i18n import t
+
+logger = logging.getLogger("alinea.errors")
+LOCALE_KEY = "alinea_locale"
+
+
+def is_database_outage(error: BaseException) -> bool:
+    """Connection refused, server gone, pool exhausted, SQLite locked past busy_timeout."""
+    if isinstance(error, (sa_exc.OperationalError, sa_exc.TimeoutError, sa_exc.InterfaceError)):
+        return True
+    return isinstance(error, sa_exc.DBAPIError) and bool(error.connection_invalidated)
+
+
+def new_reference() -> str:
+    return uuid.uuid4().hex[:8].upper()
+
+
+def describe(error: BaseException, locale: str | None) -> str:
+    """The text a person sees for `error`, in `locale`'s language (mrkdwn, parameters escaped)."""
+    if isinstance(error, UserError):
+        params = {k: escape_mrkdwn(v) if isinstance(v, str) else v for k, v in error.params.items()}
+        return t(locale, error.message_id, **params)
+    if isinstance(error, WorkQueueFull):
+        logger.warning("work queue full; refused %s", error)
+        return t(locale, "error.busy")
+    if is_database_outage(error):
+        logger.warning("database unavailable: %s", type(error).__name__)
+        return t(locale, "error.db_unavailable")
+    reference = new_reference()
+    logger.error("unexpected error, reference %s", reference, exc_info=error)
+    return t(locale, "error.unexpected", reference=reference)
+
+
+def locale_for_error(context: BoltContext) -> str:
+    locale = context.get(LOCALE_KEY)
+    if locale:
+        return locale
+    runtime = context.get("alinea_runtime")
+    return runtime.settings.default_locale if runtime else "es"
+
+
+def handle_listener_error(error: Exception, body: dict[str, Any], context: BoltContext, respond: Any) -> None:
+    """Registered with `app.error`; Bolt calls it for anything a listener raised."""
+    text = describe(error, locale_for_error(context))
+    if respond is not None and (body.get("response_url") or body.get("response_urls")):
+        try:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        except Exception:  # Slack unreachable: the log line above is all we can do
+            logger.warning("could not deliver an error message to the user", exc_info=True)
+
+
+__all__ = ["describe", "handle_listener_error", "is_database_outage", "LOCALE_KEY", "runtime_of"]

@@ -1,0 +1,73 @@
+"""The HTTP surface: `POST /slack/events` (Bolt) and `GET /healthz`, served by waitress.
+
+waitress is a production WSGI server in pure Python: multi-threaded, no C build, runs the
+same on Linux, macOS and Windows, and embeds in-process, so one `alinea serve` holds the
+Bolt app, the scheduler and the work queue together (a pre-fork server would start one
+scheduler per worker).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Callable, Iterable
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress.server import create_server
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+
+def build_wsgi_app(bolt_app: App, health_check: Callable[[], bool]) -> Callable:
+    slack_handler = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            healthy = health_check()
+            status = "200 OK" if healthy else "503 Service Unavailable"
+            body = json.dumps({"status": "ok" if healthy else "database unavailable"}).encode()
+            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return slack_handler(environ, start_response)
+
+    return application
+
+
+class HttpServer:
+    """waitress in a thread of its own (tests, the demo) or in the foreground (`alinea serve`)."""
+
+    def __init__(self, wsgi_app: Callable, *, host: str = "127.0.0.1", port: int = 3000, threads: int = 16):
+        self._server = create_server(wsgi_app, host=host, port=port, threads=threads, ident="alinea")
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.effective_port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._server.effective_host}:{self.port}"
+
+    def serve_forever(self) -> None:
+        self._server.run()
+
+    def start(self) -> "HttpServer":
+        self._thread = threading.Thread(target=self.serve_forever, name="alinea-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        # Close every dispatcher (listening socket, wake-up trigger, open connections): the
+        # asyncore loop ends when its map is empty. This is how WebTest stops waitress too.
+        while self._server._map:
+            for dispatcher in list(self._server._map.values()):
+                dispatcher.handle_close()
+        self._server.task_dispatcher.shutdown()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

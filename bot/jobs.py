@@ -1,0 +1,100 @@
+"""Running a job once for each subject it is due for, as if the scheduler fired at `at`.
+
+The scheduler and `alinea jobs run` both come through `run_job`, and every run is claimed in
+the job_runs table first (services/job_runs.py), so a repeat is "already done", never a
+second effect.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Literal
+
+from db import repositories
+from db.models import WorkspaceState
+from bot.runtime import Runtime
+from services import job_runs
+
+logger = logging.getLogger(__name__)
+
+
+class JobError(Exception):
+    """The operator asked for something that does not exist (unknown job or team)."""
+
+
+@dataclass(frozen=True)
+class JobContext:
+    runtime: Runtime
+    workspace_id: int
+    team_id: int | None
+    now: datetime
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    description: str
+    scope: Literal["workspace", "team"]
+    schedule: str  # human-readable, for `alinea jobs list`
+    cron: dict[str, str]  # APScheduler CronTrigger fields, in UTC for workspace jobs
+    period_of: Callable[[datetime], str]  # the period an instant falls in
+    run: Callable[[JobContext], str]  # does the work; returns a one-line summary
+
+
+@dataclass(frozen=True)
+class Subject:
+    workspace_id: int
+    team_id: int | None
+    label: str  # for output: the workspace's Slack id or the team's name
+
+    @property
+    def key(self) -> str:
+        return "workspace" if self.team_id is None else f"team:{self.team_id}"
+
+
+@dataclass(frozen=True)
+class JobResult:
+    job: str
+    subject: str
+    period: str
+    outcome: job_runs.Outcome
+    detail: str
+
+    def line(self) -> str:
+        tail = f" ({self.detail})" if self.detail else ""
+        return f"{self.job} {self.subject} {self.period}: {self.outcome.value}{tail}"
+
+
+def subjects(runtime: Runtime, spec: JobSpec, team_ref: str | None) -> list[Subject]:
+    with runtime.session_factory() as session:
+        if team_ref is not None:
+            teams = repositories.teams_matching(session, reference=team_ref)
+            if not teams:
+                raise JobError(f"no alignment team with channel id or name {team_ref!r}")
+        else:
+            teams = repositories.all_teams(session)
+        if spec.scope == "team":
+            return [Subject(team.workspace_id, team.id, team.name) for team in teams]
+        if team_ref is not None:
+            workspace_ids = sorted({team.workspace_id for team in teams})
+            found = [w for w in repositories.all_workspaces(session) if w.id in workspace_ids]
+        else:
+            found = repositories.all_workspaces(session)
+        return [Subject(w.id, None, w.slack_team_id) for w in found if w.state is WorkspaceState.INSTALLED]
+
+
+def run_job(runtime: Runtime, spec: JobSpec, *, at: datetime, team_ref: str | None = None) -> list[JobResult]:
+    results = []
+    for subject in subjects(runtime, spec, team_ref):
+        period = spec.period_of(at)
+        key = job_runs.RunKey(subject.workspace_id, spec.name, subject.key, period)
+        context = JobContext(runtime, subject.workspace_id, subject.team_id, at)
+        try:
+            outcome, detail = job_runs.run_once(runtime.session_factory, key, lambda: spec.run(context), now=at)
+        except Exception as error:  # recorded as failed in job_runs; the next fire retries
+            logger.exception("job %s failed for %s", spec.name, subject.label)
+            outcome, detail = job_runs.Outcome.FAILED, type(error).__name__
+        results.append(JobResult(spec.name, subject.label, period, outcome, detail))
+    return results

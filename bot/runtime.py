@@ -1,0 +1,29 @@
+"""What every listener and job needs, built once by the wiring code and passed explicitly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.workqueue import WorkQueue
+from services.workspaces import WorkspaceDefaults
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    work: WorkQueue
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    @property
+    def workspace_defaults(self) -> WorkspaceDefaults:
+        return WorkspaceDefaults(locale=self.settings.default_locale, timezone=self.settings.default_timezone)

@@ -1,0 +1,85 @@
+"""What a subcommand handler receives, and how a request finds its workspace, team and language."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.orm import Session
+
+from bot.blocks import Reply
+from bot.runtime import Runtime
+from domain.locales import normalize_locale
+from services import workspaces
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who and where: resolved once per request, in a short read transaction."""
+
+    workspace_id: int
+    slack_team_id: str
+    team_id: int | None  # the alignment team bound to this channel, if any
+    locale: str
+
+
+@dataclass(frozen=True)
+class CommandRequest:
+    runtime: Runtime
+    client: WebClient
+    scope: Scope
+    user_id: str
+    channel_id: str | None
+    word: str  # the subcommand as typed (folded)
+    args: str  # the rest, entities decoded: what the person typed
+    now: datetime
+
+    @property
+    def locale(self) -> str:
+        return self.scope.locale
+
+    def unit_of_work(self) -> AbstractContextManager[Session]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        return self.runtime.session_factory.begin()
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    aliases: tuple[str, ...]
+    handler: Callable[[CommandRequest], Reply]
+    summary_id: str  # message id of a one-line description
+    example_id: str  # message id of an example, in the reader's language
+
+    def words(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+def resolve_scope(runtime: Runtime, client: WebClient, *, slack_team_id: str, user_id: str, channel_id: str | None) -> Scope:
+    """The workspace (created on first contact), the channel's team, and the language to answer in:
+    the team's; else the person's Slack locale; else the workspace's default."""
+    with runtime.session_factory.begin() as session:
+        workspace = workspaces.ensure_workspace(
+            session, slack_team_id=slack_team_id, defaults=runtime.workspace_defaults, now=runtime.clock()
+        )
+        team = workspaces.team_for_channel(session, workspace_id=workspace.id, channel_id=channel_id)
+        team_id, team_locale, default_locale = (team.id if team else None), (team.locale if team else None), workspace.default_locale
+    # The Slack call happens after the transaction: never hold a write lock across the network.
+    locale = team_locale or slack_user_locale(client, user_id) or default_locale
+    return Scope(workspace_id=workspace.id, slack_team_id=slack_team_id, team_id=team_id, locale=locale)
+
+
+def slack_user_locale(client: WebClient, user_id: str) -> str | None:
+    try:
+        response = client.users_info(user=user_id, include_locale=True)
+    except (SlackApiError, SlackClientError, OSError):
+        logger.info("users.info failed; answering in the workspace language", exc_info=True)
+        return None
+    return normalize_locale((response.get("user") or {}).get("locale"))

@@ -1,0 +1,146 @@
+"""SQLAlchemy 2 typed models. Every table of ours carries its workspace."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.base import Base
+from db.types import UTCDateTime
+
+
+def enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
+    # Stored as plain strings (no native PostgreSQL enum): adding a value stays a one-line migration.
+    return Enum(enum_class, name=name, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+
+
+class WorkspaceState(str, enum.Enum):
+    INSTALLED = "installed"
+    UNINSTALLED = "uninstalled"
+
+
+class TeamRole(str, enum.Enum):
+    MARKETING_LEAD = "marketing_lead"
+    SALES_LEAD = "sales_lead"
+    ADMIN = "admin"
+
+
+class Workspace(Base):
+    """A Slack workspace (Slack's `team_id`) that installed Alinea."""
+
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slack_team_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    default_locale: Mapped[str] = mapped_column(String(8))
+    default_timezone: Mapped[str] = mapped_column(String(64))
+    state: Mapped[WorkspaceState] = mapped_column(enum_column(WorkspaceState, "workspace_state"))
+    installed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    teams: Mapped[list[AlignmentTeam]] = relationship(back_populates="workspace")
+
+
+class AlignmentTeam(Base):
+    """One marketing-and-sales alignment group, bound to one Slack channel."""
+
+    __tablename__ = "alignment_teams"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "channel_id"),
+        UniqueConstraint("workspace_id", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    timezone: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8))
+    country: Mapped[str] = mapped_column(String(2), default="CO")
+    weekly_meeting_weekday: Mapped[int] = mapped_column(Integer, default=0)  # Monday = 0
+    weekly_meeting_time: Mapped[time] = mapped_column(Time(), default=time(9, 0))
+    weekly_meeting_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    monthly_meeting_nth: Mapped[int] = mapped_column(Integer, default=1)  # 1..4, or -1 for the last
+    monthly_meeting_weekday: Mapped[int] = mapped_column(Integer, default=1)  # Tuesday
+    monthly_meeting_time: Mapped[time] = mapped_column(Time(), default=time(9, 0))
+    monthly_meeting_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    workspace: Mapped[Workspace] = relationship(back_populates="teams")
+    members: Mapped[list[TeamMember]] = relationship(back_populates="team", cascade="all, delete-orphan")
+
+
+class TeamMember(Base):
+    """A person's role in an alignment team: marketing lead, sales lead or admin."""
+
+    __tablename__ = "team_members"
+    __table_args__ = (UniqueConstraint("team_id", "slack_user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("alignment_teams.id", ondelete="CASCADE"), index=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    role: Mapped[TeamRole] = mapped_column(enum_column(TeamRole, "team_role"))
+
+    team: Mapped[AlignmentTeam] = relationship(back_populates="members")
+
+
+class AuditEntry(Base):
+    """Who changed what and when, with the value before and after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_workspace_id_at", "workspace_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("alignment_teams.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(64))  # a Slack user id, or "system"/"cli"
+    action: Mapped[str] = mapped_column(String(64))
+    entity_type: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProcessedEvent(Base):
+    """Slack event ids already handled: a retried delivery finds its id here and does nothing."""
+
+    __tablename__ = "processed_events"
+    __table_args__ = (UniqueConstraint("workspace_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(64))
+    event_type: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class JobRunStatus(str, enum.Enum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class JobRun(Base):
+    """A claim on one run of a job for one subject and period: the unique key makes it happen once."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("workspace_id", "job", "subject", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    job: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(64))  # "team:<id>" or "workspace"
+    period: Mapped[str] = mapped_column(String(32))  # "2026-W02", "2026-01", "2026-01-12"
+    status: Mapped[JobRunStatus] = mapped_column(enum_column(JobRunStatus, "job_run_status"))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    detail: Mapped[str | None] = mapped_column(Text)
