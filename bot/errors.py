@@ -15,7 +15,6 @@ from slack_bolt import BoltContext
 from sqlalchemy import exc as sa_exc
 
 from bot.blocks import escape_mrkdwn
-from bot.middleware import runtime_of
 from bot.workqueue import WorkQueueFull
 from domain.errors import UserError
 from services.i18n import t
@@ -59,14 +58,19 @@ def locale_for_error(context: BoltContext) -> str:
     return runtime.settings.default_locale if runtime else "es"
 
 
+def report_failure(error: BaseException, *, locale: str | None, respond: Any) -> None:
+    """Tell the person privately what went wrong, in their language (or only log, when there
+    is nobody to answer, as for events)."""
+    text = describe(error, locale)
+    if respond is None:
+        return
+    try:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    except Exception:  # Slack unreachable: the log line written by describe() is all we can do
+        logger.warning("could not deliver an error message to the user", exc_info=True)
+
+
 def handle_listener_error(error: Exception, body: dict[str, Any], context: BoltContext, respond: Any) -> None:
     """Registered with `app.error`; Bolt calls it for anything a listener raised."""
-    text = describe(error, locale_for_error(context))
-    if respond is not None and (body.get("response_url") or body.get("response_urls")):
-        try:
-            respond(text=text, response_type="ephemeral", replace_original=False)
-        except Exception:  # Slack unreachable: the log line above is all we can do
-            logger.warning("could not deliver an error message to the user", exc_info=True)
-
-
-__all__ = ["describe", "handle_listener_error", "is_database_outage", "LOCALE_KEY", "runtime_of"]
+    has_response_url = bool(body.get("response_url") or body.get("response_urls"))
+    report_failure(error, locale=locale_for_error(context), respond=respond if has_response_url else None)

@@ -1,8 +1,9 @@
-"""A bounded pool for slow work (charts, LLM calls, many posts), apart from Bolt's listeners.
+"""A bounded pool for work that follows an ack, apart from Bolt's listener threads.
 
-Bolt acks on its listener threads; if slow work ran there, a handful of slow tasks would
-make the next command miss Slack's 3-second deadline. Here slow work waits in its own
-queue, and when that queue is full the caller is told at once instead of blocking.
+If a command's processing ran on Bolt's listener threads, a handful of requests waiting on a
+slow Slack or database would leave no thread to ack the next command within Slack's 3
+seconds. Listeners here only reserve a slot, ack, and hand the work to this pool; when the
+pool is full, the reservation fails at once and the person is told to try again in the ack.
 """
 
 from __future__ import annotations
@@ -16,7 +17,31 @@ logger = logging.getLogger(__name__)
 
 
 class WorkQueueFull(Exception):
-    """More slow work is waiting than the queue allows; the caller should say "try again"."""
+    """More work is waiting than the queue allows; the caller should say "try again"."""
+
+
+class Slot:
+    """Room for one task, reserved before the ack; run it (or release it) exactly once."""
+
+    def __init__(self, queue: WorkQueue, name: str):
+        self._queue, self.name, self._used = queue, name, False
+
+    def run(self, task: Callable[[], object]) -> Future:
+        self._claim()
+        try:
+            return self._queue._executor.submit(self._queue._run, self.name, task)
+        except RuntimeError:  # the pool is shutting down
+            self._queue._release()
+            raise
+
+    def release(self) -> None:
+        self._claim()
+        self._queue._release()
+
+    def _claim(self) -> None:
+        if self._used:
+            raise RuntimeError(f"slot {self.name} used twice")
+        self._used = True
 
 
 class WorkQueue:
@@ -30,20 +55,19 @@ class WorkQueue:
 
     @property
     def pending(self) -> int:
+        """Tasks reserved, queued or running."""
         with self._lock:
             return self._pending
 
-    def submit(self, name: str, task: Callable[[], object]) -> Future:
-        """Queue `task`; raises WorkQueueFull rather than waiting for room."""
+    def reserve(self, name: str) -> Slot:
         if not self._slots.acquire(blocking=False):
             raise WorkQueueFull(name)
         with self._lock:
             self._pending += 1
-        try:
-            return self._executor.submit(self._run, name, task)
-        except RuntimeError:  # shut down
-            self._release()
-            raise
+        return Slot(self, name)
+
+    def submit(self, name: str, task: Callable[[], object]) -> Future:
+        return self.reserve(name).run(task)
 
     def _run(self, name: str, task: Callable[[], object]) -> object:
         try:

@@ -21,8 +21,8 @@ def insert_ignoring_conflict(session: Session, model: type, values: dict[str, An
     dialect = session.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
-    result = session.execute(statement)
-    return result.rowcount == 1
+    # RETURNING tells us reliably whether a row went in (rowcount is not portable here).
+    return session.execute(statement.returning(model.id)).first() is not None
 
 
 # Workspaces ---------------------------------------------------------------------------------

@@ -1,0 +1,103 @@
+"""Shared fixtures: real databases (a SQLite file, a throwaway PostgreSQL server), migrated once
+per session and copied per test; a runtime built the way `alinea serve` builds it."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from bot.config import Settings
+from bot.runtime import Runtime
+from bot.workqueue import WorkQueue
+from db import migrations
+from db.session import make_engine, make_session_factory
+
+pytest_plugins = ["tests.support.postgres"]
+
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrations.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_cluster) -> str:
+    name = "alinea_template"
+    url = postgres_cluster.create_database(name)
+    migrations.upgrade(url)
+    return name
+
+
+def copy_sqlite(template: Path, target: Path) -> None:
+    # The backup API copies a consistent image, WAL included.
+    with sqlite3.connect(template) as source, sqlite3.connect(target) as destination:
+        source.backup(destination)
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database of each kind, new for every test."""
+    if request.param == "sqlite":
+        path = tmp_path / "alinea.db"
+        copy_sqlite(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    template = request.getfixturevalue("postgres_template")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    url = cluster.create_database(name, template=template)
+    yield url
+    if cluster.is_running():
+        cluster.drop_database(name)
+
+
+@pytest.fixture(params=DATABASES)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of each kind with no tables at all (for migration tests)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    name = f"e_{uuid.uuid4().hex[:12]}"
+    url = cluster.create_database(name)
+    yield url
+    if cluster.is_running():
+        cluster.drop_database(name)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret="test-signing-secret",
+        default_locale="es",
+        default_timezone="America/Bogota",
+    )
+
+
+@pytest.fixture
+def engine(database_url: str):
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine):
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def runtime(settings: Settings, session_factory) -> Iterator[Runtime]:
+    work = WorkQueue(workers=settings.work_threads, limit=settings.work_queue_limit)
+    yield Runtime(settings=settings, session_factory=session_factory, work=work)
+    work.shutdown(wait=True)
