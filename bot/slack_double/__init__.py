@@ -1,0 +1,26 @@
+"""A loopback Slack for tests and `alinea demo`: a Web API double and a signed-request driver.
+
+    with SlackDouble() as double:
+        client = WebClient(token="xoxb-test", base_url=double.base_url)
+        client.chat_postMessage(channel="C1", text="hi")
+        double.wait_for("chat.postMessage")
+
+Standard library + slack_sdk only, so it can ship in the package.
+"""
+
+from bot.slack_double.driver import DriverResult, SlackDriver, slack_escape, slack_mention
+from bot.slack_double.models import Call, SlackDoubleChannel, SlackDoubleFile, SlackDoubleUser
+from bot.slack_double.server import SlackDouble, WaitTimeout
+
+__all__ = [
+    "Call",
+    "DriverResult",
+    "SlackDouble",
+    "SlackDoubleChannel",
+    "SlackDoubleFile",
+    "SlackDoubleUser",
+    "SlackDriver",
+    "WaitTimeout",
+    "slack_escape",
+    "slack_mention",
+]
