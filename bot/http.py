@@ -67,7 +67,7 @@ class HttpServer:
         # asyncore loop ends when its map is empty. This is how WebTest stops waitress too.
         while self._server._map:
             for dispatcher in list(self._server._map.values()):
-                dispatcher.handle_close()
+                dispatcher.close()
         self._server.task_dispatcher.shutdown()
         if self._thread is not None:
             self._thread.join(timeout=5)

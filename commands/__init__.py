@@ -17,7 +17,7 @@ from bot.middleware import runtime_of
 from bot.runtime import Runtime
 from bot.workqueue import WorkQueueFull
 from commands import help, lifecycle
-from commands.context import CommandRequest, Scope, Subcommand, resolve_scope
+from commands.context import CommandRequest, Scope, Subcommand, resolve_scope, slack_user_locale
 from domain.commands import split_command
 from domain.slack_text import decode_entities
 from services.i18n import t
@@ -49,7 +49,7 @@ def ack_then(runtime: Runtime, ack: Ack, name: str, work: Callable[[], None]) ->
     try:
         slot = runtime.work.reserve(name)
     except WorkQueueFull:
-        ack(text=t(runtime.settings.default_locale, "error.busy"))
+        ack(text=t(runtime.settings.default_locale, "error.busy"), response_type="ephemeral")
         return
     ack()
     slot.run(work)
@@ -73,8 +73,14 @@ def answer_command(runtime: Runtime, body: dict[str, Any], client: WebClient, re
         )
         respond(**route(request).as_ephemeral())
     except Exception as error:  # the one error handler, for work that runs after the ack
-        locale = scope.locale if scope else runtime.settings.default_locale
-        report_failure(error, locale=locale, respond=respond)
+        report_failure(error, locale=locale_after_failure(runtime, client, body, scope), respond=respond)
+
+
+def locale_after_failure(runtime: Runtime, client: WebClient, body: dict[str, Any], scope: Scope | None) -> str:
+    """The scope's language; if the database failed before we knew it, the person's Slack locale."""
+    if scope is not None:
+        return scope.locale
+    return slack_user_locale(client, body["user_id"]) or runtime.settings.default_locale
 
 
 def route(request: CommandRequest):

@@ -1,0 +1,66 @@
+"""Alinea wired to the loopback Slack double: the real app behind the real HTTP server,
+with every Web API call going to the double. Used by `alinea demo`, the tests and the benchmarks."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from typing import Any
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.http import HttpServer, build_wsgi_app
+from bot.runtime import Runtime
+from bot.slack_double import Call, DriverResult, SlackDouble, SlackDriver
+from bot.workqueue import WorkQueue
+from db.session import make_engine, make_session_factory, ping
+
+
+class LoopbackBot:
+    """`with LoopbackBot(settings) as bot: bot.command("help")` — starts everything, stops everything."""
+
+    def __init__(self, settings: Settings, *, double: SlackDouble | None = None, clock=None):
+        self._own_double = double is None
+        self.double = double or SlackDouble()
+        self._base_settings = settings
+        self._clock = clock
+        self.server: HttpServer | None = None
+
+    def __enter__(self) -> LoopbackBot:
+        if self._own_double:
+            self.double.start()
+        self.settings = replace(
+            self._base_settings,
+            slack_api_url=self.double.base_url,
+            slack_bot_token=self._base_settings.slack_bot_token or "xoxb-loopback",
+            slack_signing_secret=self._base_settings.slack_signing_secret or secrets.token_hex(16),
+        )
+        self.engine = make_engine(self.settings.database_url)
+        work = WorkQueue(workers=self.settings.work_threads, limit=self.settings.work_queue_limit)
+        extra = {"clock": self._clock} if self._clock else {}
+        self.runtime = Runtime(settings=self.settings, session_factory=make_session_factory(self.engine), work=work, **extra)
+        self.app = create_app(self.runtime)
+        wsgi = build_wsgi_app(self.app, lambda: ping(self.engine))
+        self.server = HttpServer(wsgi, host="127.0.0.1", port=0).start()
+        self.driver = SlackDriver(f"{self.server.url}/slack/events", self.settings.slack_signing_secret, self.double)
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self.server is not None:
+            self.server.stop()
+        self.runtime.work.shutdown(wait=True)
+        self.engine.dispose()
+        if self._own_double:
+            self.double.stop()
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return self.server.url
+
+    def command(self, text: str, *, timeout: float = 5.0, **fields: Any) -> tuple[DriverResult, Call]:
+        """Send `/alinea <text>` signed, and wait for the answer posted to its response_url."""
+        result = self.driver.slash_command(text, **fields)
+        if not result.ok:
+            raise AssertionError(f"/alinea {text}: HTTP {result.status} {result.body!r}")
+        return result, self.double.wait_for_response(result.response_url, timeout=timeout)[0]
