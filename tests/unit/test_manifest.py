@@ -1,0 +1,29 @@
+"""app-manifest.yml creates the app Alinea expects, in one paste."""
+
+from pathlib import Path
+
+import yaml
+
+import commands
+
+MANIFEST = yaml.safe_load((Path(__file__).resolve().parents[2] / "app-manifest.yml").read_text())
+
+
+def test_the_slash_command_is_alinea_with_escaping_on():
+    (command,) = MANIFEST["features"]["slash_commands"]
+    assert command["command"] == commands.SLASH_COMMAND
+    assert command["should_escape"] is True
+    assert command["url"].endswith("/slack/events")
+
+
+def test_every_event_we_listen_to_is_subscribed_and_no_other():
+    subscribed = set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
+    assert subscribed == set(commands.EVENTS)
+
+
+def test_interactivity_socket_mode_and_least_privilege_scopes():
+    settings = MANIFEST["settings"]
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["socket_mode_enabled"] is True
+    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {"commands", "chat:write", "users:read"}
+
