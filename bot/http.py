@@ -63,11 +63,17 @@ class HttpServer:
         return self
 
     def stop(self) -> None:
-        # Close every dispatcher (listening socket, wake-up trigger, open connections): the
-        # asyncore loop ends when its map is empty. This is how WebTest stops waitress too.
-        while self._server._map:
-            for dispatcher in list(self._server._map.values()):
-                dispatcher.close()
+        """Close the listening socket and open connections from inside the server's own loop
+        thread (waitress's trigger runs the callable there), so no socket is closed under a
+        select() in progress; the loop ends when nothing is left to watch."""
+        if self._thread is None or not self._thread.is_alive():
+            self._server.close()
+            self._server.task_dispatcher.shutdown()
+            return
+        self._server.trigger.pull_trigger(self._close_everything)
+        self._thread.join(timeout=10)
         self._server.task_dispatcher.shutdown()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+
+    def _close_everything(self) -> None:
+        for dispatcher in list(self._server._map.values()):
+            dispatcher.close()

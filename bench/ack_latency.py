@@ -1,0 +1,423 @@
+"""Ack latency of `/alinea help`: Alinea next to a bare Bolt app, idle and with 20 slow jobs running.
+
+What is measured: the time from sending a signed slash command until its HTTP answer (the ack) has
+been read in full, as `SlackDriver` reports it (`DriverResult.elapsed`). Slack waits 3 seconds for that
+answer and shows the person an error after that; Bolt answers 404 itself when no `ack()` came within
+those 3 seconds. Those answers are counted under "non-200" (and their ~3 s are part of the latencies).
+
+Who is measured, in the same process and run, both behind the same HTTP server (`bot.http.HttpServer`,
+waitress, 16 threads) and each with a fresh loopback Slack double (`bot.slack_double.SlackDouble`):
+
+* alinea: the real app (`bot.loopback.LoopbackBot`, default settings, one fresh migrated SQLite file
+  per run).
+  Its listener reserves a slot on the bounded work queue, acks, and does the work there.
+* bare: a typical Bolt app: Bolt's default pool of 5 listener threads, one `/alinea` listener that
+  calls `ack()` and then `respond(...)` synchronously in the listener.
+
+Phases (a fresh app and double for each app in each phase):
+
+* idle: 8 clients send `help` as fast as the acks come back.
+* 20 slow jobs: 20 background senders keep 20 `help` commands in flight whose response_url answers
+  after 2 s (their own SlackDouble, delayed on "response_url"), while the same 8 clients measure.
+  A slow job counts as in flight until its answer has reached its response_url. The measuring
+  commands take the same path through each app; only their response_url (on the app's own double)
+  answers at once, so that the load stays 20 slow jobs instead of every measured command becoming
+  one more. In the bare app the slow `respond` calls hold its 5 listener threads, so acks queue
+  behind them; in Alinea they hold work-queue threads only.
+
+"busy" counts Alinea's "busy, try again" acks (its work queue of 200 was full): fast too, but the
+command was turned away, so the notes under the table give the latencies without them as well.
+
+Each phase sends `--requests` commands or stops at `--max-seconds`, whichever comes first; `n` in the
+table says how many were measured. The clients run in the same process as the servers (one GIL),
+which adds the same overhead to both apps; Bolt polls for the ack every 10 ms in both.
+Run: `python bench/ack_latency.py [--requests N] [--max-seconds S] [--warmup N] [--quick]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import logging
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, ContextManager, Iterator
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from slack_bolt import App  # noqa: E402
+from slack_bolt.adapter.wsgi import SlackRequestHandler  # noqa: E402
+from slack_sdk import WebClient  # noqa: E402
+
+from bot.config import Settings  # noqa: E402
+from bot.http import EVENTS_PATH, HttpServer  # noqa: E402
+from bot.loopback import LoopbackBot  # noqa: E402
+from bot.slack_double import SlackDouble, SlackDriver, WaitTimeout  # noqa: E402
+from db import migrations  # noqa: E402
+
+SIGNING_SECRET = "bench-signing-secret"
+USER_ID, USER_NAME, CHANNEL_ID, CHANNEL_NAME = "U0ANA", "ana", "C0TEAM", "alineacion"
+CLIENTS = 8
+SLOW_JOBS = 20
+SLOW_RESPONSE_SECONDS = 2.0
+BOLT_DEFAULT_LISTENER_THREADS = 5  # what slack_bolt.App creates when given no listener_executor
+CLIENT_TIMEOUT = 10.0  # seconds a client waits for an ack before giving up (counted as non-200)
+SLOW_JOB_ROUNDS = 1000  # upper bound on the commands one slow sender sends
+SLOW_JOB_ANSWER_TIMEOUT = 30.0  # upper bound on the wait for one slow job's answer
+BARE_HELP_TEXT = "help: /alinea help, /alinea glossary…"
+
+
+@dataclass(frozen=True)
+class Sample:
+    elapsed: float  # seconds from sending to having read the whole ack
+    status: int  # HTTP status; 0 = no answer within CLIENT_TIMEOUT
+    busy: bool  # acked with a "try again" message instead of taking the work
+
+
+@dataclass(frozen=True)
+class Row:
+    phase: str
+    app: str
+    samples: list[Sample]
+    seconds: float  # wall time of the measurement
+
+    @property
+    def rate(self) -> float:
+        return len(self.samples) / self.seconds if self.seconds > 0 else float("nan")
+
+    def latencies_ms(self, *, accepted_only: bool = False) -> list[float]:
+        kept = [s for s in self.samples if not (accepted_only and (s.busy or s.status != 200))]
+        return sorted(sample.elapsed * 1000 for sample in kept)
+
+    def percentile_ms(self, percent: int, *, accepted_only: bool = False) -> float:
+        values = self.latencies_ms(accepted_only=accepted_only)
+        if len(values) < 2:
+            return values[0] if values else float("nan")
+        return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
+
+    @property
+    def non_200(self) -> int:
+        return sum(1 for sample in self.samples if sample.status != 200)
+
+    @property
+    def busy(self) -> int:
+        return sum(1 for sample in self.samples if sample.busy)
+
+
+# --- the two apps --------------------------------------------------------------------------------
+
+
+def populate(double: SlackDouble) -> SlackDouble:
+    double.add_user(USER_ID, name=USER_NAME, locale="en-US")
+    double.add_channel(CHANNEL_ID, CHANNEL_NAME)
+    return double
+
+
+@contextmanager
+def running_alinea(double: SlackDouble, database_url: str) -> Iterator[str]:
+    """Our app, as `alinea serve --http` runs it; yields the events URL."""
+    settings = Settings(database_url=database_url, slack_bot_token="xoxb-alinea", slack_signing_secret=SIGNING_SECRET)
+    with LoopbackBot(settings, double=double) as bot:
+        yield f"{bot.url}{EVENTS_PATH}"
+
+
+def build_bare_app(double: SlackDouble, listener_executor: ThreadPoolExecutor) -> App:
+    app = App(
+        signing_secret=SIGNING_SECRET,
+        client=WebClient(token="xoxb-bare", base_url=double.base_url),
+        token_verification_enabled=False,
+        listener_executor=listener_executor,
+        logger=logging.getLogger("bench.bare"),
+    )
+
+    @app.command("/alinea")
+    def answer_help(ack, respond) -> None:
+        ack()
+        respond(text=BARE_HELP_TEXT)
+
+    return app
+
+
+@contextmanager
+def running_bare_bolt(double: SlackDouble, database_url: str) -> Iterator[str]:
+    """A typical Bolt app in the same HTTP server class; yields the events URL.
+
+    The executor is Bolt's default (5 threads), created here only so that it can be shut down."""
+    executor = ThreadPoolExecutor(max_workers=BOLT_DEFAULT_LISTENER_THREADS, thread_name_prefix="bare-listener")
+    handler = SlackRequestHandler(build_bare_app(double, executor), path=EVENTS_PATH)
+    server = HttpServer(handler, host="127.0.0.1", port=0).start()
+    try:
+        yield f"{server.url}{EVENTS_PATH}"
+    finally:
+        server.stop()
+        executor.shutdown(wait=True)
+
+
+APPS: dict[str, Callable[[SlackDouble, str], ContextManager[str]]] = {
+    "alinea": running_alinea,
+    "bare": running_bare_bolt,
+}
+
+
+# --- sending and measuring -------------------------------------------------------------------------
+
+
+def send_help(driver: SlackDriver) -> Sample:
+    started = time.perf_counter()
+    try:
+        result = driver.slash_command("help", user_id=USER_ID, channel_id=CHANNEL_ID, user_name=USER_NAME)
+    except OSError:  # no answer at all (timeout, connection reset)
+        return Sample(time.perf_counter() - started, 0, busy=False)
+    # A plain ack() has an empty body; Alinea's "busy, try again" ack carries a message.
+    return Sample(result.elapsed, result.status, busy=result.status == 200 and bool(result.body))
+
+
+def warm_up(endpoint: str, double: SlackDouble, count: int) -> None:
+    """Send `count` commands one by one and check each is acked and answered on its response_url."""
+    driver = SlackDriver(endpoint, SIGNING_SECRET, double, timeout=CLIENT_TIMEOUT)
+    for _ in range(count):
+        result = driver.slash_command("help", user_id=USER_ID, channel_id=CHANNEL_ID, user_name=USER_NAME)
+        if result.status != 200:
+            raise SystemExit(f"warm-up: {endpoint} answered HTTP {result.status} {result.body!r}")
+        reply = double.wait_for_response(result.response_url, timeout=CLIENT_TIMEOUT)[0]
+        if "Alinea" not in str(reply.params.get("text")) and reply.params.get("text") != BARE_HELP_TEXT:
+            raise SystemExit(f"warm-up: unexpected answer {reply.params!r}")
+
+
+def measure(endpoint: str, double: SlackDouble, *, requests: int, max_seconds: float) -> tuple[list[Sample], float]:
+    """CLIENTS threads send `help` back to back until `requests` were sent or `max_seconds` passed.
+    Returns the samples and the seconds it took."""
+    driver = SlackDriver(endpoint, SIGNING_SECRET, double, timeout=CLIENT_TIMEOUT)
+    started = time.monotonic()
+    deadline = started + max_seconds
+    samples: list[Sample] = []
+    lock = threading.Lock()
+    sent = 0
+
+    def take_ticket() -> bool:
+        nonlocal sent
+        with lock:
+            if sent >= requests or time.monotonic() >= deadline:
+                return False
+            sent += 1
+            return True
+
+    def client() -> None:
+        while take_ticket():
+            sample = send_help(driver)
+            with lock:
+                samples.append(sample)
+
+    threads = [threading.Thread(target=client, name=f"bench-client-{i}") for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=max_seconds + CLIENT_TIMEOUT + 5)
+    return samples, time.monotonic() - started
+
+
+class SlowJobs:
+    """Keeps SLOW_JOBS slow `/alinea help` commands in flight against one endpoint.
+
+    Each sender sends a command whose response_url (on `double`, delayed by SLOW_RESPONSE_SECONDS)
+    answers slowly, waits until the app's answer has arrived there, and sends the next one."""
+
+    def __init__(self, endpoint: str, double: SlackDouble, *, max_seconds: float):
+        self.double = populate(double)
+        self.double.set_delay("response_url", SLOW_RESPONSE_SECONDS)
+        self._driver = SlackDriver(endpoint, SIGNING_SECRET, double, timeout=CLIENT_TIMEOUT)
+        self._deadline = time.monotonic() + max_seconds
+        self._stop = threading.Event()
+        self._first_sent = threading.Semaphore(0)
+        self._threads = [
+            threading.Thread(target=self._keep_one_in_flight, name=f"slow-job-{i}") for i in range(SLOW_JOBS)
+        ]
+
+    def __enter__(self) -> SlowJobs:
+        for thread in self._threads:
+            thread.start()
+        try:
+            self._wait_until_all_sent(timeout=CLIENT_TIMEOUT + 5)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self.double.set_delay("response_url", 0)  # the jobs still in the apps finish quickly now
+        for thread in self._threads:
+            thread.join(timeout=SLOW_RESPONSE_SECONDS + CLIENT_TIMEOUT + 5)
+
+    def _wait_until_all_sent(self, timeout: float) -> None:
+        """Until every sender's first command has been answered by the server (ack or not): from
+        then on the app holds SLOW_JOBS slow jobs."""
+        deadline = time.monotonic() + timeout
+        for _ in range(SLOW_JOBS):
+            if not self._first_sent.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                raise SystemExit("slow jobs: the first commands were not answered in time")
+
+    def _running(self) -> bool:
+        return not self._stop.is_set() and time.monotonic() < self._deadline
+
+    def _keep_one_in_flight(self) -> None:
+        for round_number in range(SLOW_JOB_ROUNDS):
+            if not self._running():
+                return
+            response_url = self._send_one()
+            if round_number == 0:
+                self._first_sent.release()
+            if response_url is not None:
+                self._wait_for_answer(response_url)
+
+    def _send_one(self) -> str | None:
+        try:
+            result = self._driver.slash_command("help", user_id=USER_ID, channel_id=CHANNEL_ID, user_name=USER_NAME)
+        except OSError:
+            return None
+        return result.response_url
+
+    def _wait_for_answer(self, response_url: str) -> None:
+        try:
+            self.double.wait_for_response(response_url, timeout=SLOW_JOB_ANSWER_TIMEOUT)
+        except WaitTimeout:
+            pass  # counted neither way: the sender moves on, bounded by SLOW_JOB_ROUNDS and the deadline
+
+
+# --- phases --------------------------------------------------------------------------------------
+
+
+def run_idle_phase(app: str, database_url: str, args: argparse.Namespace) -> Row:
+    with SlackDouble() as double:
+        with APPS[app](populate(double), database_url) as endpoint:
+            warm_up(endpoint, double, args.warmup)
+            samples, seconds = measure(endpoint, double, requests=args.requests, max_seconds=args.max_seconds)
+    return Row("idle", app, samples, seconds)
+
+
+def run_slow_jobs_phase(app: str, database_url: str, args: argparse.Namespace) -> Row:
+    with SlackDouble() as double, SlackDouble() as slow_double:
+        with APPS[app](populate(double), database_url) as endpoint:
+            warm_up(endpoint, double, args.warmup)
+            slow_jobs = SlowJobs(endpoint, slow_double, max_seconds=args.max_seconds + 2 * CLIENT_TIMEOUT)
+            with slow_jobs:
+                samples, seconds = measure(endpoint, double, requests=args.requests, max_seconds=args.max_seconds)
+    return Row(f"{SLOW_JOBS} slow jobs", app, samples, seconds)
+
+
+# --- report --------------------------------------------------------------------------------------
+
+
+def print_header(args: argparse.Namespace) -> None:
+    print(
+        f"ack latency, signed /alinea help, {CLIENTS} concurrent clients, "
+        f"{args.requests} requests per phase (or {args.max_seconds:g} s, whichever first)"
+    )
+    print(
+        f"Python {platform.python_version()}, slack_bolt {importlib.metadata.version('slack_bolt')}, "
+        f"waitress {importlib.metadata.version('waitress')}, {os.cpu_count()} CPUs; "
+        f"both apps behind bot.http.HttpServer (waitress)"
+    )
+    print(
+        f"slow job = /alinea help whose response_url answers after {SLOW_RESPONSE_SECONDS:g} s; "
+        f"bare Bolt app: {BOLT_DEFAULT_LISTENER_THREADS} listener threads, ack() then respond() in the listener"
+    )
+
+
+def print_table(rows: list[Row]) -> None:
+    print(
+        f"{'phase':<14} {'app':<7} {'n':>5} {'req/s':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+        f"{'non-200':>8} {'busy':>5}"
+    )
+    for row in rows:
+        latencies = row.latencies_ms()
+        print(
+            f"{row.phase:<14} {row.app:<7} {len(row.samples):>5} {row.rate:>6.0f} {row.percentile_ms(50):>8.1f} "
+            f"{row.percentile_ms(99):>8.1f} {(latencies[-1] if latencies else float('nan')):>8.1f} "
+            f"{row.non_200:>8} {row.busy:>5}"
+        )
+
+
+def print_ratios(rows: list[Row]) -> None:
+    by_key = {(row.phase, row.app): row for row in rows}
+    parts = []
+    for phase, label in (("idle", "idle"), (f"{SLOW_JOBS} slow jobs", f"with {SLOW_JOBS} slow jobs")):
+        ours, bare = by_key[(phase, "alinea")], by_key[(phase, "bare")]
+        p50, p99 = (ours.percentile_ms(q) / bare.percentile_ms(q) for q in (50, 99))
+        parts.append(f"{label} {format_ratio(p50)}, {format_ratio(p99)}")
+    print("ratio alinea/bare (p50, p99): " + "; ".join(parts))
+
+
+def format_ratio(ratio: float) -> str:
+    """Two decimals, or enough digits to tell a small ratio from zero."""
+    return f"{ratio:.2f}" if ratio >= 0.1 else f"{ratio:.4f}"
+
+
+def print_notes(rows: list[Row]) -> None:
+    for row in rows:
+        if row.busy:
+            print(
+                f"{row.phase} {row.app}: {row.busy} of {len(row.samples)} acks were \"busy, try again\" "
+                f"(work queue full); the others: p50 {row.percentile_ms(50, accepted_only=True):.1f} ms, "
+                f"p99 {row.percentile_ms(99, accepted_only=True):.1f} ms"
+            )
+    statuses = Counter(sample.status for row in rows for sample in row.samples if sample.status != 200)
+    if statuses:
+        shown = ", ".join(
+            f"{'no answer' if status == 0 else status}: {count}" for status, count in sorted(statuses.items())
+        )
+        print(f"non-200 = missed Slack's 3 s (Bolt answers 404 when no ack() came within 3 s); statuses: {shown}")
+    else:
+        print("non-200 = missed Slack's 3 s (Bolt answers 404 when no ack() came within 3 s); none in this run")
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--requests", type=int, default=400, help="measured commands per phase and app (default 400)")
+    parser.add_argument(
+        "--max-seconds", type=float, default=20.0, help="time cap per phase and app, in seconds (default 20)"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=20, help="unmeasured commands sent first to each app (default 20)"
+    )
+    parser.add_argument("--quick", action="store_true", help="a tiny run for smoke tests (16 requests, 2 s cap)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.requests, args.max_seconds, args.warmup = min(args.requests, 16), min(args.max_seconds, 2.0), 3
+    if args.requests < 1 or args.max_seconds <= 0 or args.warmup < 0:
+        parser.error("--requests must be at least 1, --max-seconds positive, --warmup not negative")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)  # Bolt warns about every missed ack; the table counts them
+    started = time.monotonic()
+    print_header(args)
+    with tempfile.TemporaryDirectory(prefix="alinea-bench-") as tmp:
+        database_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        migrations.upgrade(database_url)
+        rows = [run_idle_phase(app, database_url, args) for app in APPS]
+        rows += [run_slow_jobs_phase(app, database_url, args) for app in APPS]
+    print_table(rows)
+    print_ratios(rows)
+    print_notes(rows)
+    print(f"finished in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
