@@ -127,8 +127,13 @@ def populate(double: SlackDouble) -> SlackDouble:
 def running_alinea(double: SlackDouble, database_url: str) -> Iterator[str]:
     """Our app, as `alinea serve --http` runs it; yields the events URL."""
     settings = Settings(database_url=database_url, slack_bot_token="xoxb-alinea", slack_signing_secret=SIGNING_SECRET)
-    with LoopbackBot(settings, double=double) as bot:
-        yield f"{bot.url}{EVENTS_PATH}"
+    bot = LoopbackBot(settings, double=double)
+    try:
+        with bot:
+            yield f"{bot.url}{EVENTS_PATH}"
+    finally:
+        if hasattr(bot, "app"):  # LoopbackBot leaves Bolt's listener pool running; its threads are idle now
+            bot.app.listener_runner.listener_executor.shutdown(wait=True)
 
 
 def build_bare_app(double: SlackDouble, listener_executor: ThreadPoolExecutor) -> App:

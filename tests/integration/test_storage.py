@@ -178,3 +178,19 @@ def test_stale_reclaim_races_have_one_winner(session_factory):
     for thread in threads:
         thread.join()
     assert results.count(None) == 1
+
+
+def test_purge_forgets_only_old_event_ids_of_its_own_workspace(session_factory):
+    from services import housekeeping
+
+    ours, theirs = make_workspace(session_factory, "T1"), make_workspace(session_factory, "T2")
+    with session_factory.begin() as session:
+        for workspace_id in (ours, theirs):
+            workspaces.claim_event(session, workspace_id=workspace_id, event_id="old", event_type="x", now=NOW - timedelta(days=8))
+            workspaces.claim_event(session, workspace_id=workspace_id, event_id="new", event_type="x", now=NOW - timedelta(days=6))
+    with session_factory.begin() as session:
+        assert housekeeping.purge_processed_events(session, workspace_id=ours, now=NOW) == 1
+    with session_factory.begin() as session:
+        assert workspaces.claim_event(session, workspace_id=ours, event_id="old", event_type="x", now=NOW)
+        assert not workspaces.claim_event(session, workspace_id=ours, event_id="new", event_type="x", now=NOW)
+        assert not workspaces.claim_event(session, workspace_id=theirs, event_id="old", event_type="x", now=NOW)
