@@ -9,8 +9,7 @@ Who is measured, in the same process and run, both behind the same HTTP server (
 waitress, 16 threads) and each with a fresh loopback Slack double (`bot.slack_double.SlackDouble`):
 
 * alinea: the real app (`bot.loopback.LoopbackBot`, default settings, one fresh migrated SQLite file
-  per run).
-  Its listener reserves a slot on the bounded work queue, acks, and does the work there.
+  per run). Its listener reserves a slot on the bounded work queue, acks, and does the work there.
 * bare: a typical Bolt app: Bolt's default pool of 5 listener threads, one `/alinea` listener that
   calls `ack()` and then `respond(...)` synchronously in the listener.
 
@@ -19,7 +18,8 @@ Phases (a fresh app and double for each app in each phase):
 * idle: 8 clients send `help` as fast as the acks come back.
 * 20 slow jobs: 20 background senders keep 20 `help` commands in flight whose response_url answers
   after 2 s (their own SlackDouble, delayed on "response_url"), while the same 8 clients measure.
-  A slow job counts as in flight until its answer has reached its response_url. The measuring
+  A slow job counts as in flight until its answer has reached its response_url; a sender Alinea
+  turns away ("busy") tries again 0.1 s later, and the notes say how many were in flight. The measuring
   commands take the same path through each app; only their response_url (on the app's own double)
   answers at once, so that the load stays 20 slow jobs instead of every measured command becoming
   one more. In the bare app the slow `respond` calls hold its 5 listener threads, so acks queue
@@ -49,7 +49,7 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, ContextManager, Iterator
 
@@ -74,6 +74,8 @@ BOLT_DEFAULT_LISTENER_THREADS = 5  # what slack_bolt.App creates when given no l
 CLIENT_TIMEOUT = 10.0  # seconds a client waits for an ack before giving up (counted as non-200)
 SLOW_JOB_ROUNDS = 1000  # upper bound on the commands one slow sender sends
 SLOW_JOB_ANSWER_TIMEOUT = 30.0  # upper bound on the wait for one slow job's answer
+BUSY_RETRY_SECONDS = 0.1  # a slow sender turned away ("busy") tries again after this
+IN_FLIGHT_SAMPLE_SECONDS = 0.1  # how often the number of slow jobs in flight is sampled
 BARE_HELP_TEXT = "help: /alinea help, /alinea glossary…"
 
 
@@ -90,6 +92,7 @@ class Row:
     app: str
     samples: list[Sample]
     seconds: float  # wall time of the measurement
+    slow_jobs_in_flight: list[int] = field(default_factory=list)  # sampled while measuring
 
     @property
     def rate(self) -> float:
@@ -244,6 +247,9 @@ class SlowJobs:
         self._deadline = time.monotonic() + max_seconds
         self._stop = threading.Event()
         self._first_sent = threading.Semaphore(0)
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self.in_flight_samples: list[int] = []
         self._threads = [
             threading.Thread(target=self._keep_one_in_flight, name=f"slow-job-{i}") for i in range(SLOW_JOBS)
         ]
@@ -256,6 +262,9 @@ class SlowJobs:
         except BaseException:
             self.__exit__()
             raise
+        sampler = threading.Thread(target=self._sample_in_flight, name="slow-job-sampler")
+        self._threads.append(sampler)
+        sampler.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -275,21 +284,40 @@ class SlowJobs:
     def _running(self) -> bool:
         return not self._stop.is_set() and time.monotonic() < self._deadline
 
+    def _sample_in_flight(self) -> None:
+        while self._running():
+            with self._lock:
+                self.in_flight_samples.append(self._in_flight)
+            self._stop.wait(IN_FLIGHT_SAMPLE_SECONDS)
+
+    def _count_in_flight(self, change: int) -> None:
+        with self._lock:
+            self._in_flight += change
+
     def _keep_one_in_flight(self) -> None:
         for round_number in range(SLOW_JOB_ROUNDS):
             if not self._running():
                 return
-            response_url = self._send_one()
-            if round_number == 0:
-                self._first_sent.release()
-            if response_url is not None:
-                self._wait_for_answer(response_url)
+            self._count_in_flight(+1)
+            try:
+                response_url = self._send_one()
+                if round_number == 0:
+                    self._first_sent.release()
+                if response_url is not None:
+                    self._wait_for_answer(response_url)
+            finally:
+                self._count_in_flight(-1)
 
     def _send_one(self) -> str | None:
+        """The response_url to wait on, or None when no answer will come there."""
         try:
             result = self._driver.slash_command("help", user_id=USER_ID, channel_id=CHANNEL_ID, user_name=USER_NAME)
         except OSError:
             return None
+        if result.status == 200 and result.body:  # turned away ("busy, try again"): nothing runs
+            self._stop.wait(BUSY_RETRY_SECONDS)
+            return None
+        # Acked, or acked too late (Bolt's 404): either way the listener runs and answers in the end.
         return result.response_url
 
     def _wait_for_answer(self, response_url: str) -> None:
@@ -317,7 +345,8 @@ def run_slow_jobs_phase(app: str, database_url: str, args: argparse.Namespace) -
             slow_jobs = SlowJobs(endpoint, slow_double, max_seconds=args.max_seconds + 2 * CLIENT_TIMEOUT)
             with slow_jobs:
                 samples, seconds = measure(endpoint, double, requests=args.requests, max_seconds=args.max_seconds)
-    return Row(f"{SLOW_JOBS} slow jobs", app, samples, seconds)
+                in_flight = list(slow_jobs.in_flight_samples)
+    return Row(f"{SLOW_JOBS} slow jobs", app, samples, seconds, in_flight)
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -370,6 +399,12 @@ def format_ratio(ratio: float) -> str:
 
 def print_notes(rows: list[Row]) -> None:
     for row in rows:
+        if row.slow_jobs_in_flight:
+            counts = row.slow_jobs_in_flight
+            print(
+                f"{row.phase} {row.app}: slow jobs in flight while measuring: min {min(counts)}, "
+                f"mean {statistics.fmean(counts):.1f} ({len(counts)} samples)"
+            )
         if row.busy:
             print(
                 f"{row.phase} {row.app}: {row.busy} of {len(row.samples)} acks were \"busy, try again\" "

@@ -44,9 +44,10 @@ class Settings:
     default_timezone: str = "America/Bogota"
     # Bolt's listener threads only ack and hand work over, so a modest pool is enough.
     listener_threads: int = 16
-    # Slow work (charts, LLM, many posts) runs on its own bounded pool.
-    work_threads: int = 8
-    work_queue_limit: int = 200
+    # What follows an ack runs on our own bounded pool. The work mostly waits on Slack and the
+    # database, so threads are cheap; 32 keep commands flowing while 20 slow ones wait on Slack.
+    work_threads: int = 32
+    work_queue_limit: int = 400
 
     def __repr__(self) -> str:  # secrets never reach logs through a repr
         return (

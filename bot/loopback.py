@@ -48,6 +48,7 @@ class LoopbackBot:
     def __exit__(self, *exc_info: Any) -> None:
         if self.server is not None:
             self.server.stop()
+        self.app.listener_runner.listener_executor.shutdown(wait=True)
         self.runtime.work.shutdown(wait=True)
         self.engine.dispose()
         if self._own_double:

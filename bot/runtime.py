@@ -8,6 +8,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.cache import ExpiringCache
 from bot.config import Settings
 from bot.workqueue import WorkQueue
 from services.workspaces import WorkspaceDefaults
@@ -23,6 +24,8 @@ class Runtime:
     session_factory: sessionmaker[Session]
     work: WorkQueue
     clock: Callable[[], datetime] = field(default=utc_now)
+    # A person's Slack language, so a command costs no users.info call most of the time.
+    user_locales: ExpiringCache[str] = field(default_factory=lambda: ExpiringCache(ttl_seconds=600))
 
     @property
     def workspace_defaults(self) -> WorkspaceDefaults:

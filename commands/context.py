@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from bot.blocks import Reply
 from bot.runtime import Runtime
 from domain.locales import normalize_locale
+from db import repositories
+from db.session import read_only
 from services import workspaces
 
 logger = logging.getLogger(__name__)
@@ -65,15 +67,37 @@ class Subcommand:
 def resolve_scope(runtime: Runtime, client: WebClient, *, slack_team_id: str, user_id: str, channel_id: str | None) -> Scope:
     """The workspace (created on first contact), the channel's team, and the language to answer in:
     the team's; else the person's Slack locale; else the workspace's default."""
-    with runtime.session_factory.begin() as session:
-        workspace = workspaces.ensure_workspace(
-            session, slack_team_id=slack_team_id, defaults=runtime.workspace_defaults, now=runtime.clock()
-        )
-        team = workspaces.team_for_channel(session, workspace_id=workspace.id, channel_id=channel_id)
-        team_id, team_locale, default_locale = (team.id if team else None), (team.locale if team else None), workspace.default_locale
-    # The Slack call happens after the transaction: never hold a write lock across the network.
-    locale = team_locale or slack_user_locale(client, user_id) or default_locale
-    return Scope(workspace_id=workspace.id, slack_team_id=slack_team_id, team_id=team_id, locale=locale)
+    with read_only(runtime.session_factory) as session:  # the common case takes no write lock
+        found = _lookup(session, slack_team_id, channel_id)
+    if found is None:
+        with runtime.session_factory.begin() as session:
+            workspaces.ensure_workspace(
+                session, slack_team_id=slack_team_id, defaults=runtime.workspace_defaults, now=runtime.clock()
+            )
+            found = _lookup(session, slack_team_id, channel_id)
+    assert found is not None
+    workspace_id, team_id, team_locale, default_locale = found
+    # The Slack call happens after the transaction: never hold a lock across the network.
+    locale = team_locale or cached_user_locale(runtime, client, slack_team_id, user_id) or default_locale
+    return Scope(workspace_id=workspace_id, slack_team_id=slack_team_id, team_id=team_id, locale=locale)
+
+
+def _lookup(session: Session, slack_team_id: str, channel_id: str | None) -> tuple[int, int | None, str | None, str] | None:
+    workspace = repositories.workspace_by_slack_id(session, slack_team_id=slack_team_id)
+    if workspace is None:
+        return None
+    team = workspaces.team_for_channel(session, workspace_id=workspace.id, channel_id=channel_id)
+    return workspace.id, (team.id if team else None), (team.locale if team else None), workspace.default_locale
+
+
+def cached_user_locale(runtime: Runtime, client: WebClient, slack_team_id: str, user_id: str) -> str | None:
+    key = (slack_team_id, user_id)
+    locale = runtime.user_locales.get(key)
+    if locale is None:
+        locale = slack_user_locale(client, user_id)
+        if locale is not None:  # a failed lookup is retried next time, not remembered
+            runtime.user_locales.put(key, locale)
+    return locale
 
 
 def slack_user_locale(client: WebClient, user_id: str) -> str | None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+# Execution option marking a transaction that only reads (see read_only()).
+READ_ONLY = "alinea_read_only"
 # Well under Slack's 3-second window: a locked SQLite file fails fast and the user is told
 # to try again, instead of Slack timing out on us.
 SQLITE_BUSY_TIMEOUT_MS = 2000
@@ -26,7 +31,7 @@ def make_engine(url: str, *, foreign_keys: bool = True, echo: bool = False) -> E
         pool_pre_ping=True,  # a restarted database is noticed on checkout, not by the user
         pool_timeout=POSTGRES_CONNECT_TIMEOUT_S,
         pool_size=10,
-        max_overflow=20,
+        max_overflow=30,  # room for every work thread (bot/config.py) without waiting on the pool
         connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S},
     )
 
@@ -47,11 +52,24 @@ def _configure_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
     def on_begin(connection) -> None:
         # Deferred transactions upgrade to a write lock mid-way and then fail or lose
         # read-modify-write updates when Bolt's threads write at once; IMMEDIATE queues them.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A transaction declared read-only needs no write lock and runs beside the writer (WAL).
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def read_only(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for reading only: on SQLite it takes no write lock; it is always rolled back."""
+    with factory() as session:
+        session.connection(execution_options={READ_ONLY: True})
+        try:
+            yield session
+        finally:
+            session.rollback()
 
 
 def ping(engine: Engine) -> bool:

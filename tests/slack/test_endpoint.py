@@ -128,14 +128,22 @@ def test_health_is_200_while_the_database_answers(bot):
 
 
 def test_slack_rate_limits_and_errors_are_retried_by_the_client(bot):
+    bot.double.add_user("U0EVE", name="eve", locale="en-GB")
     bot.double.fail_next("users.info", status=429, retry_after=1)
     _, reply = bot.command("help", user_id="U0TOM")
     assert "Alinea: commands" in render(reply.params)  # users.info succeeded on the retry
     bot.double.fail_next("users.info", status=500)
-    _, reply = bot.command("help", user_id="U0TOM")
+    _, reply = bot.command("help", user_id="U0EVE")
     assert "Alinea: commands" in render(reply.params)
     statuses = [call.status for call in bot.double.calls_to("users.info")]
     assert statuses == [429, 200, 500, 200]
+
+
+def test_a_persons_language_is_looked_up_once_then_remembered(bot):
+    bot.command("help", user_id="U0TOM")
+    _, reply = bot.command("help", user_id="U0TOM")
+    assert "Alinea: commands" in render(reply.params)
+    assert len(bot.double.calls_to("users.info")) == 1
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -212,3 +220,18 @@ def test_postgres_down_then_back(bot, postgres_cluster):
     assert "Alinea: commands" in render(reply.params)
     with urlopen(f"{bot.url}/healthz", timeout=5) as response:
         assert response.status == 200
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_commands_that_only_read_run_beside_a_writer(bot, database_url):
+    import sqlite3
+
+    bot.command("help", user_id="U0ANA")  # the workspace now exists
+    blocker = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        _, reply = bot.command("help", user_id="U0ANA", timeout=3)
+        assert "Alinea: comandos" in render(reply.params)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
