@@ -144,3 +144,88 @@ class JobRun(Base):
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+# Glossary ------------------------------------------------------------------------------------
+
+
+class VersionStatus(str, enum.Enum):
+    PENDING = "pending"  # proposed, waiting for a marketing lead and a sales lead
+    AGREED = "agreed"  # the version in force
+    SUPERSEDED = "superseded"  # was in force; a later version was agreed
+    WITHDRAWN = "withdrawn"  # replaced by a newer proposal before it was agreed
+
+
+class GlossaryTerm(Base):
+    """A term both sides use (MQL, venta atribuible); its meaning lives in its versions."""
+
+    __tablename__ = "glossary_terms"
+    __table_args__ = (UniqueConstraint("team_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("alignment_teams.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(80))  # folded name: matching ignores case and accents
+    name: Mapped[str] = mapped_column(String(80))  # as first typed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    versions: Mapped[list[GlossaryVersion]] = relationship(
+        back_populates="term", order_by="GlossaryVersion.number", cascade="all, delete-orphan"
+    )
+
+
+class GlossaryVersion(Base):
+    """One proposed wording of a term. Approvals are for this exact version."""
+
+    __tablename__ = "glossary_versions"
+    __table_args__ = (UniqueConstraint("term_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("glossary_terms.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    definition: Mapped[str] = mapped_column(Text)
+    owner_side: Mapped[str] = mapped_column(String(16))
+    formula: Mapped[str] = mapped_column(Text, default="")
+    source_system: Mapped[str] = mapped_column(Text, default="")
+    examples: Mapped[str] = mapped_column(Text, default="")
+    non_examples: Mapped[str] = mapped_column(Text, default="")
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[VersionStatus] = mapped_column(enum_column(VersionStatus, "glossary_version_status"))
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when both sides had approved
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # superseded or withdrawn
+    channel_id: Mapped[str | None] = mapped_column(String(32))  # where the proposal was posted
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+
+    term: Mapped[GlossaryTerm] = relationship(back_populates="versions")
+    approvals: Mapped[list[GlossaryApproval]] = relationship(
+        order_by="GlossaryApproval.id", cascade="all, delete-orphan"
+    )
+    change_requests: Mapped[list[GlossaryChangeRequest]] = relationship(
+        order_by="GlossaryChangeRequest.id", cascade="all, delete-orphan"
+    )
+
+
+class GlossaryApproval(Base):
+    __tablename__ = "glossary_approvals"
+    __table_args__ = (UniqueConstraint("version_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("glossary_versions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    sides: Mapped[list[str]] = mapped_column(JSON)  # the approver's lead roles when approving
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class GlossaryChangeRequest(Base):
+    __tablename__ = "glossary_change_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("glossary_versions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
