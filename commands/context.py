@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot.blocks import Reply
+from bot.notifier import Notifier
 from bot.runtime import Runtime
 from domain.locales import normalize_locale
 from db import repositories
@@ -42,10 +43,15 @@ class CommandRequest:
     word: str  # the subcommand as typed (folded)
     args: str  # the rest, entities decoded: what the person typed
     now: datetime
+    trigger_id: str | None = None  # for opening a modal (valid for 3 seconds)
 
     @property
     def locale(self) -> str:
         return self.scope.locale
+
+    @property
+    def notifier(self) -> Notifier:
+        return Notifier(self.client)
 
     def unit_of_work(self) -> AbstractContextManager[Session]:
         """One transaction: committed when the block ends, rolled back if it raises."""

@@ -1,7 +1,8 @@
-"""User-facing words: gettext catalogs (.po, read with Babel), one per language.
+"""User-facing words: gettext catalogs (.po, read with Babel), one folder per language.
 
-Message ids are stable dotted names ("help.unknown"); each catalog gives the text in its
-language. Catalogs load on first use, never at import time.
+Message ids are stable dotted names ("help.unknown"); each language's folder holds one .po
+file per feature (alinea.po, glossary.po, setup.po…), merged when loaded, so features keep
+their words apart. Catalogs load on first use, never at import time.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -23,25 +25,34 @@ FALLBACK_LANGUAGE = "es"
 _lock = threading.Lock()
 
 
-def catalog_path(language: str) -> Path:
-    return LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+def catalog_paths(language: str) -> list[Path]:
+    return sorted((LOCALES_DIR / language / "LC_MESSAGES").glob("*.po"))
+
+
+def _merged_catalog(language: str) -> Catalog:
+    merged = Catalog(locale=language, domain=DOMAIN)
+    for path in catalog_paths(language):
+        with path.open("rb") as po_file:
+            for message in read_po(po_file, locale=language):
+                if message.id:
+                    if message.id in merged:
+                        raise ValueError(f"message id {message.id!r} appears twice in the {language} catalogs")
+                    merged[message.id] = message
+    return merged
 
 
 @lru_cache(maxsize=None)
 def _translations(language: str) -> gettext.GNUTranslations:
-    with _lock, catalog_path(language).open("rb") as po_file:
-        catalog = read_po(po_file, locale=language)
+    with _lock:
         buffer = io.BytesIO()
-        write_mo(buffer, catalog)
+        write_mo(buffer, _merged_catalog(language))
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
 
 
 def message_ids(language: str) -> dict[str, str]:
-    """Every message id of a language's catalog with its text (for completeness tests)."""
-    with catalog_path(language).open("rb") as po_file:
-        catalog = read_po(po_file, locale=language)
-    return {message.id: message.string for message in catalog if message.id}
+    """Every message id of a language's catalogs with its text (for completeness tests)."""
+    return {message.id: message.string for message in _merged_catalog(language) if message.id}
 
 
 def language_of(locale: str | None) -> str:

@@ -20,6 +20,7 @@ class Fault:
 
     status: int
     retry_after: int | None = None
+    after_effect: bool = False  # do the work first, then fail: "posted, but the answer was lost"
 
     @property
     def drops_connection(self) -> bool:

@@ -305,16 +305,20 @@ class SlackDouble:
 
     # --- fault injection ----------------------------------------------------------------------------
 
-    def fail_next(self, method: str, status: int = 500, *, retry_after: int | None = None, times: int = 1) -> None:
+    def fail_next(
+        self, method: str, status: int = 500, *, retry_after: int | None = None, times: int = 1, after_effect: bool = False
+    ) -> None:
         """Answer the next `times` requests to `method` with HTTP `status`.
 
         A 429 always carries Retry-After (default 1 second), like Slack's rate limiting.
-        `method` may also be "response_url" or "upload_url".
+        `method` may also be "response_url" or "upload_url". With `after_effect`, the request is
+        carried out first (a message is stored) and only the answer fails, as when Slack posts
+        but the response is lost: the case that makes a blind retry post twice.
         """
         if status == 429 and retry_after is None:
             retry_after = 1
         with self._lock:
-            self._faults.add(method, Fault(status, retry_after), times)
+            self._faults.add(method, Fault(status, retry_after, after_effect), times)
 
     def drop_next(self, method: str, times: int = 1) -> None:
         """Read the next `times` requests to `method`, then close the connection without an answer."""
@@ -418,6 +422,8 @@ class SlackDouble:
             self._stopping.wait(delay)  # outside the lock: a slow method must not stall the others
         with self._lock:
             fault = self._faults.take(method)
+            if fault is not None and fault.after_effect:
+                compute()  # the effect happens (a message is stored) but the client sees the failure
             outcome = _Outcome.from_fault(fault) if fault else compute()
             self._record(method, params, headers, outcome, url)
         return outcome

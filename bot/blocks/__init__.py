@@ -64,3 +64,34 @@ def help_blocks(
     for entry in entries:
         blocks.append(section(f"*`{entry.usage}`*\n{entry.summary}\n_{example_label}_ `{entry.example}`"))
     return blocks
+
+
+def fields_section(pairs: list[tuple[str, str]]) -> Block:
+    """Up to 10 short "label: value" fields side by side (Slack's limit), values already escaped."""
+    return {
+        "type": "section",
+        "fields": [{"type": "mrkdwn", "text": truncate(f"*{label}*\n{value}", 2000)} for label, value in pairs[:10]],
+    }
+
+
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button", "text": {"type": "plain_text", "text": truncate(text, 75), "emoji": True},
+        "action_id": action_id, "value": value,
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(block_id: str, *elements: dict[str, Any]) -> Block:
+    return {"type": "actions", "block_id": block_id, "elements": list(elements)}
+
+
+def mention(user_id: str) -> str:
+    """A user mention from an id we stored ourselves (never from typed text)."""
+    return f"<@{user_id}>"
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}

@@ -1,0 +1,176 @@
+"""How every listener runs: reserve room on the work queue, ack, then do the work there.
+
+Slash commands and buttons answer the person through the response_url. A modal submission
+is validated before the ack (pure checks only, so the modal can show errors beside the
+fields); what follows the ack answers with an ephemeral message in the modal's channel.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.blocks import Reply
+from bot.errors import report_failure
+from bot.middleware import runtime_of
+from bot.notifier import Notifier
+from bot.runtime import Runtime
+from bot.workqueue import WorkQueueFull
+from commands.context import Scope, resolve_scope, slack_user_locale
+from services.i18n import t
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """A button press or a modal submission, after the ack, with its scope resolved."""
+
+    runtime: Runtime
+    client: WebClient
+    scope: Scope
+    user_id: str
+    channel_id: str | None
+    value: Any  # the button's value, or the modal's validated submission
+    message_ts: str | None
+    trigger_id: str | None
+    now: datetime
+
+    @property
+    def locale(self) -> str:
+        return self.scope.locale
+
+    @property
+    def notifier(self) -> Notifier:
+        return Notifier(self.client)
+
+    def unit_of_work(self):
+        return self.runtime.session_factory.begin()
+
+
+InteractionHandler = Callable[[Interaction], Reply | None]
+# A view validator gets the submitted state and the modal's metadata; it returns either the
+# parsed submission or {block_id: message id} for the fields to flag.
+ViewValidator = Callable[[dict[str, Any], dict[str, Any]], Any]
+
+
+class FieldErrors(Exception):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors  # block_id -> message id
+
+
+def ack_then(
+    runtime: Runtime, ack: Ack, name: str, work: Callable[[], None], *, on_busy: Callable[[str], None] | None = None
+) -> None:
+    """Ack at once and run `work` on the bounded queue. When the queue is full the person is
+    told at once: in the ack itself, or through `on_busy` (modals cannot carry a message)."""
+    try:
+        slot = runtime.work.reserve(name)
+    except WorkQueueFull:
+        busy = t(runtime.settings.default_locale, "error.busy")
+        if on_busy is None:
+            ack(text=busy, response_type="ephemeral")
+        else:
+            ack()
+            on_busy(busy)
+        return
+    ack()
+    slot.run(work)
+
+
+def answer(
+    runtime: Runtime, client: WebClient, *, team_id: str, user_id: str, channel_id: str | None,
+    reply_to: Callable[[Reply, str], None], build: Callable[[Scope], Reply | None], fallback_locale: str | None = None,
+) -> None:
+    """Resolve the scope, run `build`, deliver its reply; the one error handler for all of it."""
+    scope: Scope | None = None
+    try:
+        scope = resolve_scope(runtime, client, slack_team_id=team_id, user_id=user_id, channel_id=channel_id)
+        reply = build(scope)
+        if reply is not None:
+            reply_to(reply, scope.locale)
+    except Exception as error:
+        locale = scope.locale if scope else (fallback_locale or slack_user_locale(client, user_id) or runtime.settings.default_locale)
+        report_failure(error, locale=locale, respond=lambda **fields: reply_to(Reply(fields["text"]), locale))
+
+
+def via_response_url(respond: Respond) -> Callable[[Reply, str], None]:
+    return lambda reply, _locale: respond(**reply.as_ephemeral())
+
+
+def via_ephemeral(client: WebClient, channel_id: str | None, user_id: str) -> Callable[[Reply, str], None]:
+    def send(reply: Reply, _locale: str) -> None:
+        if channel_id:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, text=reply.text, blocks=reply.blocks)
+        else:  # no channel to whisper in: the app's DM with the person
+            client.chat_postMessage(channel=user_id, text=reply.text, blocks=reply.blocks)
+
+    return send
+
+
+def action_listener(name: str, handler: InteractionHandler) -> Callable[..., None]:
+    def listener(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
+        runtime = runtime_of(context)
+        channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        user_id = body["user"]["id"]
+        action = (body.get("actions") or [{}])[0]
+
+        def build(scope: Scope) -> Reply | None:
+            return handler(Interaction(
+                runtime, client, scope, user_id, channel_id, action.get("value"),
+                (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts"),
+                body.get("trigger_id"), runtime.clock(),
+            ))
+
+        ack_then(runtime, ack, name, lambda: answer(
+            runtime, client, team_id=_team_id(body), user_id=user_id, channel_id=channel_id,
+            reply_to=via_response_url(respond), build=build,
+        ))
+
+    listener.__name__ = f"action_{name}"
+    return listener
+
+
+def view_listener(name: str, validate: ViewValidator, handler: InteractionHandler) -> Callable[..., None]:
+    def listener(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        runtime = runtime_of(context)
+        view = body["view"]
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        locale = metadata.get("locale") or runtime.settings.default_locale
+        try:
+            submission = validate(view["state"]["values"], metadata)
+        except FieldErrors as invalid:
+            ack(response_action="errors", errors={block: t(locale, message) for block, message in invalid.errors.items()})
+            return
+        user_id, channel_id = body["user"]["id"], metadata.get("channel_id")
+
+        def build(scope: Scope) -> Reply | None:
+            return handler(Interaction(runtime, client, scope, user_id, channel_id, submission, None, None, runtime.clock()))
+
+        reply_to = via_ephemeral(client, channel_id, user_id)
+        ack_then(
+            runtime, ack, name,
+            lambda: answer(
+                runtime, client, team_id=_team_id(body), user_id=user_id, channel_id=channel_id,
+                reply_to=reply_to, build=build, fallback_locale=locale,
+            ),
+            on_busy=lambda text: reply_to(Reply(text), locale),
+        )
+
+    listener.__name__ = f"view_{name}"
+    return listener
+
+
+def _team_id(body: dict[str, Any]) -> str:
+    return (body.get("team") or {}).get("id") or body["user"].get("team_id")
+
+
+def modal_metadata(*, channel_id: str | None, locale: str, **extra: Any) -> str:
+    return json.dumps({"channel_id": channel_id, "locale": locale, **extra})
