@@ -14,7 +14,8 @@ from slack_sdk import WebClient
 
 from bot.blocks import Reply
 from bot.middleware import runtime_of
-from commands import help, lifecycle
+from bot.blocks import setup as setup_blocks
+from commands import help, lifecycle, setup
 from commands.context import CommandRequest, Scope, Subcommand
 from commands.runner import ack_then, action_listener, answer, via_response_url, view_listener
 from domain.commands import split_command
@@ -24,10 +25,13 @@ SLASH_COMMAND = "/alinea"
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("help", ("ayuda",), lambda request: help.show(request, SUBCOMMANDS), "help.cmd.help", "help.cmd.help.example"),
+    Subcommand("setup", ("configurar",), setup.handle, "help.cmd.setup", "help.cmd.setup.example"),
 )
 
 ACTIONS: dict[str, Any] = {}  # action_id -> handler(Interaction)
-VIEWS: dict[str, Any] = {}  # callback_id -> (validate(values, metadata), handler(Interaction))
+VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler(Interaction))
+    setup_blocks.VIEW: (setup.read_modal, setup.on_submit),
+}
 
 EVENTS = {
     "app_uninstalled": lifecycle.on_app_uninstalled,
@@ -53,7 +57,7 @@ def on_slash_command(ack: Ack, body: dict[str, Any], context: BoltContext, clien
     runtime = runtime_of(context)
     parsed = split_command(decode_entities(body.get("text") or ""))
 
-    def build(scope: Scope) -> Reply:
+    def build(scope: Scope) -> Reply | None:
         return route(CommandRequest(
             runtime=runtime, client=client, scope=scope, user_id=body["user_id"], channel_id=body.get("channel_id"),
             word=parsed.word, args=parsed.rest, now=runtime.clock(), trigger_id=body.get("trigger_id"),
@@ -65,7 +69,7 @@ def on_slash_command(ack: Ack, body: dict[str, Any], context: BoltContext, clien
     ))
 
 
-def route(request: CommandRequest) -> Reply:
+def route(request: CommandRequest) -> Reply | None:
     if not request.word:
         return help.show(request, SUBCOMMANDS)
     entry = find_subcommand(request.word)

@@ -67,6 +67,7 @@ class SlackDoubleChannel:
     name: str
     is_private: bool = False
     created: int = 1700000000
+    bot_is_member: bool = True  # a bot can only post where it was invited (Slack: not_in_channel)
 
     @property
     def is_im(self) -> bool:

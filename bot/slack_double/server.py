@@ -191,8 +191,10 @@ class SlackDouble:
             self._workspace.add_user(user)
         return user
 
-    def add_channel(self, channel_id: str, name: str, *, is_private: bool = False) -> SlackDoubleChannel:
-        channel = SlackDoubleChannel(id=channel_id, name=name, is_private=is_private)
+    def add_channel(
+        self, channel_id: str, name: str, *, is_private: bool = False, bot_is_member: bool = True
+    ) -> SlackDoubleChannel:
+        channel = SlackDoubleChannel(id=channel_id, name=name, is_private=is_private, bot_is_member=bot_is_member)
         with self._lock:
             self._workspace.add_channel(channel)
         return channel

@@ -129,10 +129,23 @@ def auth_test(ws: Workspace, params: Params) -> Response:
     }
 
 
-def chat_post_message(ws: Workspace, params: Params) -> Response:
-    channel = params.get("channel")
+def _posting_error(ws: Workspace, channel: str | None) -> Response | None:
+    """Slack lets a bot post in a DM (a user or D… id) or a channel it is a member of."""
     if not channel:
         return _error("channel_not_found")
+    if channel[0] in "UWD":
+        return None
+    known = ws.channels.get(channel)
+    if known is None:
+        return _error("channel_not_found")
+    return None if known.bot_is_member else _error("not_in_channel")
+
+
+def chat_post_message(ws: Workspace, params: Params) -> Response:
+    channel = params.get("channel")
+    refused = _posting_error(ws, channel)
+    if refused:
+        return refused
     problem = message_content_error(params)
     if problem:
         return problem
@@ -215,7 +228,7 @@ def conversations_info(ws: Workspace, params: Params) -> Response:
             "is_im": channel.is_im,
             "is_private": channel.is_private,
             "is_archived": False,
-            "is_member": True,
+            "is_member": channel.bot_is_member,
             "created": channel.created,
             "context_team_id": ws.team_id,
         },

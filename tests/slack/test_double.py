@@ -38,6 +38,8 @@ def section(text: str) -> dict:
 @pytest.fixture
 def double() -> Iterator[SlackDouble]:
     with SlackDouble() as running:
+        running.add_channel("C1", "general")
+        running.add_channel("C2", "random")
         yield running
     assert running.internal_errors == [], "the double itself crashed:\n" + "\n".join(running.internal_errors)
 
@@ -571,3 +573,21 @@ def test_bad_missing_or_stale_signatures_get_401_and_run_nothing(double: SlackDo
     assert [r.status for r in (bad, missing, stale)] == [401, 401, 401]
     assert fresh.status == 200  # same body, correctly signed: only the signature made the difference
     assert double.calls_to("response_url") == []
+
+
+def test_posting_needs_a_known_channel_the_bot_was_invited_to(double: SlackDouble, client: WebClient) -> None:
+    double.add_channel("C0OUT", "outside", bot_is_member=False)
+    for channel, error in (("C0OUT", "not_in_channel"), ("C_NEVER_SEEN", "channel_not_found")):
+        with pytest.raises(SlackApiError) as refused:
+            client.chat_postMessage(channel=channel, text="x")
+        assert refused.value.response["error"] == error
+    assert client.chat_postMessage(channel="U1", text="a DM")["ok"]
+    assert client.conversations_info(channel="C0OUT")["channel"]["is_member"] is False
+
+
+def test_a_failure_after_the_effect_stores_the_message_but_fails_the_call(double: SlackDouble) -> None:
+    plain = WebClient(token="xoxb-test", base_url=double.base_url)  # no retry handlers
+    double.fail_next("chat.postMessage", status=500, after_effect=True)
+    with pytest.raises(SlackApiError):
+        plain.chat_postMessage(channel="C1", text="posted, but the answer was lost")
+    assert [m["text"] for m in double.messages("C1")] == ["posted, but the answer was lost"]

@@ -25,5 +25,7 @@ def test_interactivity_socket_mode_and_least_privilege_scopes():
     settings = MANIFEST["settings"]
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
-    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {"commands", "chat:write", "users:read"}
+    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {
+        "commands", "chat:write", "users:read", "channels:read", "groups:read", "channels:history", "groups:history",
+    }
 

@@ -1,0 +1,156 @@
+"""`/alinea setup` through the signed endpoint: one line, the modal, show, permissions, audit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.blocks import setup as setup_blocks
+from bot.transcript import render
+from db import repositories
+from db.models import TeamRole
+
+ONE_LINE = "configurar mercadeo <@U0ANA|ana> ventas <@U0LUIS|luis> zona America/Bogota idioma es"
+
+
+@pytest.fixture
+def people(double):
+    double.add_user("U0LUIS", name="luis", locale="es-LA")
+    double.add_user("U0PEDRO", name="pedro", locale="es-LA")
+    double.add_user("U0BOSS", name="boss", locale="en-US", is_admin=True)
+
+
+def team_row(bot, channel_id="C0TEAM"):
+    with bot.runtime.session_factory() as session:
+        workspace = repositories.workspace_by_slack_id(session, slack_team_id=bot.double.team_id)
+        if workspace is None:
+            return None
+        team = repositories.team_by_channel(session, workspace_id=workspace.id, channel_id=channel_id)
+        if team is not None:
+            _ = [(m.role, m.slack_user_id) for m in team.members]  # load before the session closes
+        return team
+
+
+def roles(team):
+    return {(member.role, member.slack_user_id) for member in team.members}
+
+
+def test_one_line_setup_creates_the_team_and_announces_it(bot, people):
+    _, reply = bot.command(ONE_LINE, user_id="U0ANA")
+    shown = render(reply.params)
+    assert "Listo: este canal ya tiene su equipo" in shown
+    assert "<@U0ANA>" in shown and "<@U0LUIS>" in shown and "America/Bogota" in shown
+    team = team_row(bot)
+    assert roles(team) == {(TeamRole.ADMIN, "U0ANA"), (TeamRole.MARKETING_LEAD, "U0ANA"), (TeamRole.SALES_LEAD, "U0LUIS")}
+    assert team.name == "alineacion"  # the channel's name, from conversations.info
+    (announcement,) = [m for m in bot.double.messages("C0TEAM") if m.get("metadata")]
+    assert announcement["metadata"]["event_payload"]["claim"] == f"team-created-{team.id}"
+    with bot.runtime.session_factory() as session:
+        entries = repositories.audit_entries(session, workspace_id=team.workspace_id, entity_type="alignment_team")
+    assert [entry.action for entry in entries] == ["alignment_team.created"]
+    assert entries[0].after["sales_leads"] == ["U0LUIS"]
+
+
+def test_setup_in_english_answers_in_english(bot, people):
+    _, reply = bot.command("setup marketing <@U0ANA> sales <@U0LUIS> lang en weekly monday 9am", user_id="U0TOM")
+    shown = render(reply.params)
+    assert "Done: this channel now has its alignment team" in shown
+    assert "Monday 09:00" in shown
+
+
+def test_show_prints_the_configuration_and_needs_a_team(bot, people):
+    _, reply = bot.command("configurar mostrar", user_id="U0ANA")
+    assert "este canal todavía no tiene un equipo" in reply.params["text"] or "team" in reply.params["text"].lower()
+    bot.command(ONE_LINE, user_id="U0ANA")
+    _, reply = bot.command("setup show", user_id="U0PEDRO")
+    shown = render(reply.params)
+    assert "Equipo alineacion" in shown and "Reunión semanal" in shown and "lunes 09:00" in shown
+
+
+def test_only_admins_or_slack_admins_change_setup(bot, people):
+    bot.command(ONE_LINE, user_id="U0ANA")
+    _, reply = bot.command("configurar zona America/Lima", user_id="U0PEDRO")
+    assert "Solo los administradores del equipo" in reply.params["text"]
+    assert team_row(bot).timezone == "America/Bogota"
+    _, reply = bot.command("configurar zona America/Lima", user_id="U0BOSS")  # a Slack workspace admin
+    assert "Setup updated" in render(reply.params) or "Configuración actualizada" in render(reply.params)
+    assert team_row(bot).timezone == "America/Lima"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("configurar mercadeo", "Después de `mercadeo` menciona a una o más personas"),
+        ("configurar zona Marte/Base", "No conozco la zona horaria `Marte/Base`"),
+        ("configurar idioma klingon", "No puedo usar el idioma `klingon`"),
+        ("configurar semanal lunes 25:00", "No entiendo la hora `25:00`"),
+        ("configurar &lt;!channel&gt;", "No entiendo `&lt;!channel&gt;`"),
+    ],
+)
+def test_bad_one_line_setup_explains_and_writes_nothing(bot, people, text, expected):
+    _, reply = bot.command(text, user_id="U0ANA")
+    assert expected in reply.params["text"]
+    assert "<!channel>" not in json.dumps(reply.params)
+    assert team_row(bot) is None
+
+
+def test_setup_needs_a_channel_not_a_direct_message(bot, people):
+    _, reply = bot.command(ONE_LINE, user_id="U0ANA", channel_id="D0DIRECT")
+    assert "no en un mensaje directo" in reply.params["text"]
+
+
+def test_a_channel_alinea_is_not_in_gets_an_invite_hint(bot, people):
+    _, reply = bot.command(ONE_LINE, user_id="U0ANA", channel_id="C0NOTJOINED")
+    assert "invítalo con `/invite @Alinea`" in render(reply.params)
+    assert team_row(bot, "C0NOTJOINED") is not None  # the setup itself is saved
+
+
+def modal_values(**overrides):
+    def users(*ids):
+        return {setup_blocks.VALUE: {"type": "multi_users_select", "selected_users": list(ids)}}
+
+    def option(value):
+        return {setup_blocks.VALUE: {"type": "static_select", "selected_option": {"value": value}}}
+
+    def picked(value):
+        return {setup_blocks.VALUE: {"type": "timepicker", "selected_time": value}}
+
+    values = {
+        setup_blocks.CHANNEL: {setup_blocks.VALUE: {"type": "conversations_select", "selected_conversation": "C0TEAM"}},
+        setup_blocks.NAME: {setup_blocks.VALUE: {"type": "plain_text_input", "value": "Tienda Norte"}},
+        setup_blocks.MARKETING: users("U0ANA"), setup_blocks.SALES: users("U0LUIS"), setup_blocks.ADMINS: users("U0ANA"),
+        setup_blocks.TIMEZONE: option("America/Lima"), setup_blocks.LANGUAGE: option("es"), setup_blocks.COUNTRY: option("PE"),
+        setup_blocks.WEEKLY_DAY: option("2"), setup_blocks.WEEKLY_TIME: picked("10:30"),
+        setup_blocks.MONTHLY_NTH: option("-1"), setup_blocks.MONTHLY_DAY: option("4"), setup_blocks.MONTHLY_TIME: picked("16:00"),
+    }
+    values.update(overrides)
+    return values
+
+
+def test_the_modal_opens_prefilled_and_its_submission_sets_the_team_up(bot, people):
+    result, _ = None, None
+    result = bot.driver.slash_command("configurar", user_id="U0ANA")
+    assert result.status == 200
+    (opened,) = bot.double.wait_for("views.open")
+    assert opened.ok, opened.response  # the double validated the modal like Slack
+    assert opened.params["trigger_id"] == result.trigger_id
+    view = opened.params["view"]
+    assert view["callback_id"] == setup_blocks.VIEW
+    metadata = view["private_metadata"]
+
+    submitted = bot.driver.view_submission(setup_blocks.VIEW, modal_values(), private_metadata=metadata, user_id="U0ANA")
+    assert submitted.status == 200 and not submitted.body  # the modal closes
+    bot.double.wait_for("chat.postEphemeral")
+    team = team_row(bot)
+    assert (team.name, team.timezone, team.country, team.weekly_meeting_weekday) == ("Tienda Norte", "America/Lima", "PE", 2)
+    assert (team.monthly_meeting_nth, team.monthly_meeting_weekday, str(team.monthly_meeting_time)) == (-1, 4, "16:00:00")
+
+
+def test_an_incomplete_modal_shows_errors_beside_the_fields(bot, people):
+    empty = {setup_blocks.VALUE: {"type": "multi_users_select", "selected_users": []}}
+    metadata = json.dumps({"channel_id": "C0TEAM", "locale": "en"})
+    result = bot.driver.view_submission(setup_blocks.VIEW, modal_values(**{setup_blocks.SALES: empty}), private_metadata=metadata)
+    assert result.status == 200
+    assert result.json() == {"response_action": "errors", "errors": {setup_blocks.SALES: "Choose at least one sales lead."}}
+    assert team_row(bot) is None
