@@ -1,6 +1,7 @@
-"""The `alinea` command: serve, db, jobs, demo.
+"""The `alinea` command: serve, db, jobs, glossary, demo.
 
-Exit codes: 0 done (a job already done counts), 1 a job failed, 2 bad settings or arguments.
+Exit codes: 0 done (a job already done counts), 1 a job failed or an import had rejected rows
+(nothing was written), 2 bad settings or arguments.
 """
 
 from __future__ import annotations
@@ -10,9 +11,15 @@ import logging
 import signal
 import sys
 from datetime import datetime
-from typing import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
 
 from bot.config import ConfigError, Settings, load_settings, read_environment, redact_url
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from db.models import AlignmentTeam
 
 logger = logging.getLogger("alinea")
 
@@ -41,6 +48,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("job")
     run.add_argument("--team", help="channel id or name of an alignment team (default: every team)")
     run.add_argument("--at", help="ISO-8601 instant with offset, e.g. 2026-01-12T09:00-05:00 (default: now)")
+
+    glossary = commands.add_parser("glossary", help="the shared glossary as a spreadsheet").add_subparsers(
+        dest="glossary_command", required=True
+    )
+    export = glossary.add_parser("export", help="print one row per term (the version in force, else the pending one)")
+    export.add_argument("--team", required=True, help="channel id or name of the alignment team")
+    export.add_argument("--format", choices=("json", "csv"), default="json", help="json (default) or csv (UTF-8, comma-separated)")
+    load = glossary.add_parser(
+        "import", help="add the terms of a CSV (or an exported JSON) file, all rows or none"
+    )
+    load.add_argument("file", help="CSV as Excel saves it (; or , separated, UTF-8 or Windows-1252), or exported JSON")
+    load.add_argument("--team", required=True, help="channel id or name of the alignment team")
+    load.add_argument("--as-agreed", action="store_true", help="record the terms as agreed (both sides signed them off already)")
+    load.add_argument("--dry-run", action="store_true", help="check every row and print the report; write nothing")
 
     demo = commands.add_parser("demo", help="run Alinea against the built-in Slack double and print what users see")
     demo.add_argument("--database", default="sqlite:///alinea-demo.db", help="where the demo keeps its data")
@@ -71,6 +92,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return serve(settings, http=args.http, host=args.host, port=args.port)
     if args.command == "db":
         return database(settings, args)
+    if args.command == "glossary":
+        return glossary(settings, args)
     return jobs(settings, args)
 
 
@@ -122,6 +145,105 @@ def jobs(settings: Settings, args: argparse.Namespace) -> int:
     if not results:
         print(f"{spec.name}: nothing due at {at.isoformat()}")
     return 1 if any(result.outcome.value == "failed" for result in results) else 0
+
+
+def find_team(session: Session, reference: str) -> AlignmentTeam:
+    """The one alignment team `reference` (a channel id or a team name) names, or UsageError."""
+    from db import repositories
+
+    teams = repositories.teams_matching(session, reference=reference)
+    by_channel = [team for team in teams if team.channel_id == reference]
+    if len(by_channel) == 1:  # a channel id beats another workspace's team that happens to have it as name
+        return by_channel[0]
+    if len(teams) == 1:
+        return teams[0]
+    if not teams:
+        raise UsageError(f"no alignment team with channel id or name {reference!r}")
+    found = "; ".join(f"{team.name!r} (channel {team.channel_id}, workspace {team.workspace.slack_team_id})" for team in teams)
+    raise UsageError(f"{reference!r} names teams in several workspaces: {found}; pass --team with the channel id of the one you mean")
+
+
+def glossary(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.wiring import open_runtime
+
+    with open_runtime(settings) as runtime:
+        if args.glossary_command == "export":
+            return glossary_export(runtime.session_factory, team_ref=args.team, format=args.format)
+        return glossary_import(
+            runtime.session_factory, path=Path(args.file), team_ref=args.team, as_agreed=args.as_agreed, dry_run=args.dry_run
+        )
+
+
+def glossary_export(session_factory, *, team_ref: str, format: str) -> int:
+    import json
+
+    from db.session import read_only
+    from domain.spreadsheet import write_csv
+    from services.glossary_io import EXPORT_COLUMNS, export_terms
+
+    with read_only(session_factory) as session:
+        rows = export_terms(session, team=find_team(session, team_ref))
+    if format == "csv":
+        write_stdout(write_csv(EXPORT_COLUMNS, rows))
+    else:
+        write_stdout(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+def glossary_import(session_factory, *, path: Path, team_ref: str, as_agreed: bool, dry_run: bool) -> int:
+    from bot.runtime import utc_now
+    from domain.errors import UserError
+    from domain.spreadsheet import read_records, read_table
+    from services.glossary_io import import_terms
+    from services.i18n import t
+
+    with session_factory() as session:
+        team = find_team(session, team_ref)
+        locale, team_name = team.locale, team.name
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise UsageError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
+        try:
+            table = read_records(data) if _is_json(path, data) else read_table(data)
+            report = import_terms(session, team=team, table=table, actor="cli", now=utc_now(), as_agreed=as_agreed)
+        except UserError as error:
+            raise UsageError(t(locale, error.message_id, **error.params)) from None
+        if report.ok and not dry_run:
+            session.commit()
+        else:
+            session.rollback()
+    total = len(report.accepted) + len(report.rejected)
+    if not report.ok:
+        print(t(locale, "glossary.import.report_rejected", rejected=len(report.rejected), total=total))
+        for line, message_id, params in report.rejected:
+            print(f"line {line}: {t(locale, message_id, **params)}")
+        if report.accepted:
+            print(t(locale, "glossary.import.report_valid_rows"))
+    else:
+        if dry_run:
+            summary = "glossary.import.report_dry_run_agreed" if as_agreed else "glossary.import.report_dry_run"
+        else:
+            summary = "glossary.import.report_agreed" if as_agreed else "glossary.import.report_pending"
+        print(t(locale, summary, count=len(report.accepted), team=team_name))
+    for line, term in report.accepted:
+        print(f"line {line}: {term}")
+    return 0 if report.ok else 1
+
+
+def _is_json(path: Path, data: bytes) -> bool:
+    return path.suffix.lower() == ".json" or data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
+
+
+def write_stdout(text: str) -> None:
+    """UTF-8 whatever the terminal's locale, and no newline translation: the output is a file."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(text)
+        return
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
 
 
 def serve(settings: Settings, *, http: bool, host: str, port: int) -> int:

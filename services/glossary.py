@@ -370,3 +370,30 @@ def version_in_force(session: Session, *, team: AlignmentTeam, query: str, at: d
         if version.agreed_at is not None and version.agreed_at <= at and (version.retired_at is None or version.retired_at > at)
     ]
     return view_of(candidates[-1]) if candidates else None
+
+
+# Adopting an agreed glossary ------------------------------------------------------------------------
+
+
+def adopt(session: Session, *, team: AlignmentTeam, draft: TermDraft, actor: str, now: datetime) -> VersionView:
+    """Record `draft` as the agreed version of its term at once, without waiting for the leads'
+    approvals: for a glossary both sides already signed off outside Slack (an imported
+    spreadsheet). The version in force is superseded and a pending proposal withdrawn, as when
+    a proposal is agreed; every step is audited like the Slack flow's."""
+    validate_draft(draft)
+    terms = _terms(session, team)
+    key = term_key(draft.name)
+    term = next((t for t in terms if t.key == key), None)
+    _refuse_name_clashes(draft, [_ref(t) for t in terms], key, term)
+    in_force = _with_status(term, VersionStatus.AGREED) if term else None
+    pending = _with_status(term, VersionStatus.PENDING) if term else None
+    if in_force is not None and is_duplicate(draft_of(in_force), draft):
+        raise UserError("glossary.same_as_in_force", term=in_force.term.name, number=in_force.number)
+    if term is None:
+        term = GlossaryTerm(workspace_id=team.workspace_id, team_id=team.id, key=key, name=draft.name.strip(), created_at=now)
+        session.add(term)
+    if pending is not None:
+        _withdraw(session, pending, actor=actor, team=team, now=now)
+    version = _new_version(session, team, term, draft, actor=actor, now=now)
+    _agree(session, team, version, actor, now)
+    return view_of(version)
