@@ -228,6 +228,8 @@ def glossary_import(session_factory, *, path: Path, team_ref: str, as_agreed: bo
         print(t(locale, summary, count=len(report.accepted), team=team_name))
     for line, term in report.accepted:
         print(f"line {line}: {term}")
+    for line, message_id, params in report.unchanged:
+        print(f"line {line}: {t(locale, message_id, **params)}")
     return 0 if report.ok else 1
 
 

@@ -54,10 +54,24 @@ class Rejected(NamedTuple):
     params: dict
 
 
+class Unchanged(NamedTuple):
+    """A row identical to the version in force or pending: nothing to do, and no reason to refuse
+    a sheet re-imported after editing one row."""
+
+    line: int
+    message_id: str
+    params: dict
+
+
+class _SameAsExisting(UserError):
+    pass
+
+
 @dataclass
 class ImportReport:
     accepted: list[Accepted] = field(default_factory=list)  # rows that passed every check
     rejected: list[Rejected] = field(default_factory=list)  # when not empty, nothing was written
+    unchanged: list[Unchanged] = field(default_factory=list)  # rows already in the glossary as they are
 
     @property
     def ok(self) -> bool:
@@ -136,6 +150,9 @@ def import_terms(
     for row in table.rows:
         try:
             draft = _checked_draft(row, known, first_line)
+        except _SameAsExisting as same:
+            report.unchanged.append(Unchanged(row.line, same.message_id, dict(same.params)))
+            continue
         except UserError as error:
             report.rejected.append(Rejected(row.line, error.message_id, dict(error.params)))
             continue
@@ -202,9 +219,9 @@ def _checked_draft(row: Row, known: dict[str, _Known], first_line: dict[str, int
     if conflicts:
         raise UserError("glossary.alias_taken", aliases=", ".join(conflicts))
     if existing is not None and existing.pending is not None and is_duplicate(existing.pending, draft):
-        raise UserError("glossary.import.same_as_pending", term=existing.name, number=existing.pending_number)
+        raise _SameAsExisting("glossary.import.same_as_pending", term=existing.name, number=existing.pending_number)
     if existing is not None and existing.in_force is not None and is_duplicate(existing.in_force, draft):
-        raise UserError("glossary.import.same_as_in_force", term=existing.name, number=existing.in_force_number)
+        raise _SameAsExisting("glossary.import.same_as_in_force", term=existing.name, number=existing.in_force_number)
     return draft
 
 

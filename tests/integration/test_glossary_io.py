@@ -152,8 +152,6 @@ def test_one_bad_row_writes_nothing_and_the_report_names_its_line(session_factor
         ("Lead nuevo;Lead;;;;;;SQL\n", 3, "glossary.alias_taken"),  # SQL is a term of the team
         ("Oportunidad;Oportunidad;;;;;;opp\nOtra;Otra;;;;;;OPP\n", 4, "glossary.alias_taken"),  # clash inside the file
         ("Oportunidad aceptada;Otra cosa\n", 3, "glossary.import.name_is_alias"),  # an alias of SQL
-        ("sql;Oportunidad que ventas aceptó;ventas;;;;;Oportunidad aceptada\n", 3, "glossary.import.same_as_in_force"),
-        ("CAC;Costo de adquirir un cliente;ambas\n", 3, "glossary.import.same_as_pending"),
         ("MQL;Lead, con coma;mercadeo;a;b;c;d;e;f;g\n", 3, "spreadsheet.extra_cells"),
     ],
 )
@@ -276,10 +274,10 @@ def test_cli_export_and_import_round_trip(database_url, session_factory, glossar
     copied = json.loads(alinea("glossary", "export", "--team", SUR, env=env).stdout)
     assert content(copied) == content(rows) and {row["status"] for row in copied} == {"pending"}
 
-    again = alinea("glossary", "import", str(path), "--team", SUR, env=env)  # every row is now a duplicate
-    assert again.returncode == 1
-    assert "No importé nada: 3 de 3 filas tienen problemas" in again.stdout
-    assert "line 4: Esta fila es igual a la propuesta pendiente de `MQL` (versión 1)" in again.stdout
+    again = alinea("glossary", "import", str(path), "--team", SUR, env=env)  # every row is already there
+    assert again.returncode == 0, again.stderr
+    assert "line 4: Sin cambios: es igual a la propuesta pendiente de `MQL` (versión 1)" in again.stdout
+    assert json.loads(alinea("glossary", "export", "--team", SUR, env=env).stdout) == copied  # nothing new
 
 
 def test_cli_import_reports_rejected_rows_and_exits_1(database_url, session_factory, norte, tmp_path):
@@ -335,3 +333,20 @@ def test_cli_refuses_a_team_name_found_in_several_workspaces(database_url, tmp_p
     by_channel = alinea("glossary", "export", "--team", "C0DOS", env=env)
     assert by_channel.returncode == 0, by_channel.stderr
     assert json.loads(by_channel.stdout) == []
+
+
+def test_rows_already_in_the_glossary_are_reported_unchanged_not_rejected(session_factory, norte):
+    agree(session_factory, NORTE, TermDraft("SQL", "Oportunidad que ventas aceptó", Side.SALES, aliases=("oportunidad aceptada",)))
+    in_team(session_factory, NORTE, glossary.propose, actor=ANA, draft=TermDraft("CAC", "Costo de adquirir un cliente"), now=NOW)
+    rows = (
+        "sql;Oportunidad que ventas aceptó;ventas;;;;;Oportunidad aceptada\n"
+        "CAC;Costo de adquirir un cliente;ambas\n"
+        "Nuevo;Término válido\n"
+    )
+    report = import_file(session_factory, NORTE, (HEADER + rows).encode())
+    assert report.ok and not report.rejected
+    assert [(u.line, u.message_id) for u in report.unchanged] == [
+        (2, "glossary.import.same_as_in_force"), (3, "glossary.import.same_as_pending"),
+    ]
+    assert [(a.line, a.term) for a in report.accepted] == [(4, "Nuevo")]
+    assert {row["term"] for row in export(session_factory, NORTE)} == {"SQL", "CAC", "Nuevo"}
