@@ -16,6 +16,7 @@ from bot.blocks import Reply
 from bot.middleware import runtime_of
 from bot.blocks import setup as setup_blocks
 from commands import help, lifecycle, setup
+from commands import glossary
 from commands.context import CommandRequest, Scope, Subcommand
 from commands.runner import ack_then, action_listener, answer, via_response_url, view_listener
 from domain.commands import split_command
@@ -26,11 +27,18 @@ SLASH_COMMAND = "/alinea"
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("help", ("ayuda",), lambda request: help.show(request, SUBCOMMANDS), "help.cmd.help", "help.cmd.help.example"),
     Subcommand("setup", ("configurar",), setup.handle, "help.cmd.setup", "help.cmd.setup.example"),
+    Subcommand("define", ("definir",), glossary.define, "help.cmd.define", "help.cmd.define.example"),
+    Subcommand("glossary", ("glosario",), glossary.show, "help.cmd.glossary", "help.cmd.glossary.example"),
 )
 
-ACTIONS: dict[str, Any] = {}  # action_id -> handler(Interaction)
+ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
+    glossary.APPROVE: glossary.approve,
+    glossary.REQUEST_CHANGES: glossary.ask_for_changes,
+}
 VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler(Interaction))
     setup_blocks.VIEW: (setup.read_modal, setup.on_submit),
+    glossary.DEFINE_VIEW: (glossary.validate_define, glossary.submit_define),
+    glossary.CHANGES_VIEW: (glossary.validate_changes, glossary.submit_changes),
 }
 
 EVENTS = {

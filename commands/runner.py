@@ -61,9 +61,18 @@ ViewValidator = Callable[[dict[str, Any], dict[str, Any]], Any]
 
 
 class FieldErrors(Exception):
-    def __init__(self, errors: dict[str, str]):
+    """Problems to show beside a modal's fields: block_id -> message id, or (message id, params)."""
+
+    def __init__(self, errors: dict[str, str | tuple[str, dict[str, Any]]]):
         super().__init__(errors)
-        self.errors = errors  # block_id -> message id
+        self.errors = errors
+
+    def texts(self, locale: str) -> dict[str, str]:
+        def text(message: str | tuple[str, dict[str, Any]]) -> str:
+            message_id, params = (message, {}) if isinstance(message, str) else message
+            return t(locale, message_id, **params)
+
+        return {block: text(message) for block, message in self.errors.items()}
 
 
 def ack_then(
@@ -147,7 +156,7 @@ def view_listener(name: str, validate: ViewValidator, handler: InteractionHandle
         try:
             submission = validate(view["state"]["values"], metadata)
         except FieldErrors as invalid:
-            ack(response_action="errors", errors={block: t(locale, message) for block, message in invalid.errors.items()})
+            ack(response_action="errors", errors=invalid.texts(locale))
             return
         user_id, channel_id = body["user"]["id"], metadata.get("channel_id")
 

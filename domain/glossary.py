@@ -138,6 +138,8 @@ def closest_terms(query: str, terms: Iterable[TermRef], n: int = 3) -> list[str]
     for term in terms:
         for candidate in sorted(term.keys()):
             name_of_key.setdefault(candidate, term.name)
+    if not name_of_key:  # difflib refuses n=0
+        return []
     # Ask difflib for every close key, best first, then keep the first `n` distinct terms:
     # several aliases of one term must not crowd out other suggestions.
     close_keys = difflib.get_close_matches(key, list(name_of_key), n=len(name_of_key), cutoff=0.6)
@@ -239,7 +241,7 @@ def parse_glossary_args(text: str) -> tuple[str | None, bool]:
 
     `history`/`historial` counts only as the last word, so a term may contain it elsewhere
     ("historial de compras"), and a quoted term may end with it (`"lead historial"`).
-    `/alinea glosario historial` alone gives (None, True): the history of the whole glossary.
+    `/alinea glosario historial` alone gives (None, True); the command asks which term.
     """
     words = text.split()
     wants_history = bool(words) and fold(words[-1]) in _HISTORY_WORDS

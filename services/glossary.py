@@ -173,14 +173,31 @@ def _find(session: Session, team: AlignmentTeam, query: str) -> GlossaryTerm:
     return next(term for term in terms if term.key == found.key)
 
 
-def _version_for_update(session: Session, team: AlignmentTeam, version_id: int) -> GlossaryVersion:
-    """The version, locked (PostgreSQL) so concurrent approvals of it are counted one after the
-    other and none misses the other's approval; scoped to the team and its workspace."""
-    version = session.get(GlossaryVersion, version_id, with_for_update=True)
+def _scoped_version(session: Session, team: AlignmentTeam, version_id: int, *, lock: bool = False) -> GlossaryVersion:
+    """The version, if it belongs to this team (and so to its workspace)."""
+    version = session.get(GlossaryVersion, version_id, with_for_update=lock)
     if version is None or version.workspace_id != team.workspace_id or version.term.team_id != team.id:
         raise UserError("glossary.version_not_found")
+    return version
+
+
+def _version_for_update(session: Session, team: AlignmentTeam, version_id: int) -> GlossaryVersion:
+    """The version, locked (PostgreSQL) so concurrent approvals of it are counted one after the
+    other and none misses the other's approval."""
+    version = _scoped_version(session, team, version_id, lock=True)
     session.refresh(version, attribute_names=["approvals", "change_requests"])
     return version
+
+
+def open_version(session: Session, *, team: AlignmentTeam, version_id: int) -> VersionView:
+    """A version still open for approval or changes; a UserError saying why not otherwise."""
+    version = _scoped_version(session, team, version_id)
+    _refuse_closed(version)
+    return view_of(version)
+
+
+def version(session: Session, *, team: AlignmentTeam, version_id: int) -> VersionView:
+    return view_of(_scoped_version(session, team, version_id))
 
 
 # Writing ------------------------------------------------------------------------------------------

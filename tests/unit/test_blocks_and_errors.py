@@ -6,7 +6,7 @@ import re
 import pytest
 from sqlalchemy import exc as sa_exc
 
-from bot.blocks import escape_mrkdwn, help_blocks, HelpEntry, section
+from bot.blocks import escape_mrkdwn, section
 from bot.errors import describe, is_database_outage
 from bot.slack_double.validation import message_blocks_errors
 from bot.workqueue import WorkQueueFull
@@ -47,7 +47,7 @@ def test_database_outages_are_recognised():
 def test_a_bug_is_logged_with_the_reference_the_person_sees(caplog):
     with caplog.at_level(logging.ERROR, logger="alinea.errors"):
         text = describe(RuntimeError("boom"), "en")
-    reference = re.search(r"Reference: `([0-9A-F]{8})`", text).group(1)
+    reference = re.search(r"runs Alinea: `([0-9A-F]{8})`", text).group(1)
     record = caplog.records[-1]
     assert reference in record.getMessage()
     assert record.exc_info[1].args == ("boom",)

@@ -474,3 +474,7 @@ def test_is_duplicate_is_symmetric_and_means_no_changes(a, b):
 )
 def test_parse_glossary_args(text, expected):
     assert parse_glossary_args(text) == expected
+
+
+def test_closest_terms_of_an_empty_glossary_is_empty():
+    assert closest_terms("MQL", []) == []

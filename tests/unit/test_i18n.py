@@ -9,8 +9,10 @@ from services.i18n import message_ids, supported_languages, t
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE_DIRS = ["bot", "commands", "domain", "services"]
-# A message id is a dotted string literal whose first part names a catalog section ("help.…").
+# A message id is a dotted string literal whose first part names a catalog section ("help.…"),
+# or any dotted literal handed to UserError(...) or t(locale, ...), whatever its section.
 LITERAL = re.compile(r"""["']([a-z_]+(?:\.[a-z_0-9]+)+)["']""")
+CALL = re.compile(r"""(?:UserError\(\s*|\bt\(\s*[\w.]+,\s*)["']([a-z_]+(?:\.[a-z_0-9]+)+)["']""")
 
 
 def ids_used_in_code() -> set[str]:
@@ -18,8 +20,9 @@ def ids_used_in_code() -> set[str]:
     found: set[str] = set()
     for directory in CODE_DIRS:
         for path in (ROOT / directory).rglob("*.py"):
-            literals = LITERAL.findall(path.read_text(encoding="utf-8"))
-            found.update(literal for literal in literals if literal.split(".")[0] in sections)
+            source = path.read_text(encoding="utf-8")
+            found.update(literal for literal in LITERAL.findall(source) if literal.split(".")[0] in sections)
+            found.update(CALL.findall(source))
     return found
 
 
