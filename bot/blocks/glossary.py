@@ -266,12 +266,16 @@ def proposal_message(
     if version.change_requests:
         blocks.append(context("\n".join(_change_request_lines(version, locale))))
     if version.status is VersionStatus.PENDING:
-        blocks.append(actions(
-            PROPOSAL_ACTIONS,
-            button(t(locale, "glossary.ui.approve"), APPROVE, str(version.id), style="primary"),
-            button(t(locale, "glossary.ui.request_changes"), REQUEST_CHANGES, str(version.id)),
-        ))
+        blocks.append(proposal_actions(version, locale))
     return Reply(text=escape_mrkdwn(title), blocks=blocks)
+
+
+def proposal_actions(version: VersionView, locale: str) -> Block:
+    return actions(
+        PROPOSAL_ACTIONS,
+        button(t(locale, "glossary.ui.approve"), APPROVE, str(version.id), style="primary"),
+        button(t(locale, "glossary.ui.request_changes"), REQUEST_CHANGES, str(version.id)),
+    )
 
 
 def agreed_thread_reply(version: VersionView, team: TeamInfo) -> Reply:
@@ -509,6 +513,8 @@ def term_detail(term: TermView, team: TeamInfo) -> Reply:
             section(f"*{t(locale, 'glossary.ui.detail.pending', number=pending.number)}*\n{escape_mrkdwn(pending.draft.definition)}"),
             draft_fields(pending.draft, locale),
             context("\n".join(notes)),
+            # Here too, not only on the channel post: a proposal imported from a spreadsheet has none.
+            proposal_actions(pending, locale),
         ]
     blocks.append(context(t(locale, "glossary.ui.detail.history_hint", term=escape_mrkdwn(term.name))))
     return Reply(text=escape_mrkdwn(term.name), blocks=blocks)

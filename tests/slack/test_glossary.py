@@ -558,3 +558,19 @@ def test_a_channel_without_a_team_is_told_how_to_set_one_up(bot, team):
     reply = command(bot, "glossary", user_id="U0TOM", channel_id="C0OTHER")
     assert WORDS["en"]["not_set_up"] in reply.params["text"] and "/alinea setup marketing @ana sales @luis" in reply.params["text"]
     assert bot.double.calls_to("views.open") == [] and bot.double.messages(CHANNEL) == []
+
+
+def test_a_proposal_without_a_channel_post_is_approved_from_its_detail(bot, team):
+    """Terms imported from a spreadsheet have no message in the channel: the term's detail
+    carries the buttons, and the leads agree it from there."""
+    with bot.runtime.session_factory.begin() as session:
+        proposal = glossary.propose(
+            session, team=load_team(session, bot), actor="cli", draft=glossary.TermDraft("CAC", "Costo de adquirir un cliente"), now=NOW,
+        )
+    detail = command(bot, "glosario cac", user_id=ANA)
+    (actions_block,) = [block for block in detail.params["blocks"] if block["type"] == "actions"]
+    assert [element["value"] for element in actions_block["elements"]] == [str(proposal.version.id)] * 2
+    for lead in (ANA, LUIS):
+        result = bot.driver.block_action(APPROVE, value=str(proposal.version.id), user_id=lead, channel_id=CHANNEL)
+        assert bot.double.wait_for_response(result.response_url)[0].ok
+    assert stored_term(bot, "CAC").in_force.id == proposal.version.id
