@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Callable
+
+MENTION = re.compile(r"<([@#])([A-Z0-9]+)(?:\|([^>]*))?>")
+LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 
 
 def text_of(element: dict[str, Any] | None) -> str:
@@ -34,9 +38,21 @@ def block_lines(block: dict[str, Any]) -> list[str]:
     return [f"({kind} block)"]
 
 
-def render(message: dict[str, Any]) -> str:
-    """What a person would read: the blocks when there are any, else the fallback text."""
+def render(message: dict[str, Any], *, name_of: Callable[[str], str | None] | None = None) -> str:
+    """What a person would read: the blocks when there are any, else the fallback text.
+
+    With `name_of` (a user or channel id -> its name), mentions read as Slack shows them
+    (@ana, #ventas), links as their label, and Slack's entities as the characters they stand for.
+    """
     blocks = message.get("blocks") or []
-    if not blocks:
-        return message.get("text", "")
-    return "\n".join(line for block in blocks for line in block_lines(block))
+    text = message.get("text", "") if not blocks else "\n".join(line for block in blocks for line in block_lines(block))
+    return text if name_of is None else as_seen(text, name_of)
+
+
+def as_seen(text: str, name_of: Callable[[str], str | None]) -> str:
+    def mention(match: re.Match) -> str:
+        sigil, identifier, label = match.groups()
+        return f"{sigil}{label or name_of(identifier) or identifier}"
+
+    text = MENTION.sub(mention, LINK.sub(lambda match: match.group(2), text))
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

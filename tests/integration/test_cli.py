@@ -108,7 +108,13 @@ def test_demo_runs_on_a_fresh_directory(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Alinea: comandos" in result.stdout and "Alinea: commands" in result.stdout
     assert "¿Quisiste decir `/alinea ayuda`?" in result.stdout
+    assert "typed: /alinea configurar mercadeo @ana ventas @luis" in result.stdout
+    assert "Acordado: MQL (versión 1)" in result.stdout  # the sales lead's approval agreed it
+    assert "La aprobaron @ana, @luis." in result.stdout
     assert (tmp_path / "alinea-demo.db").exists()
+    again = alinea("demo", cwd=tmp_path)  # the demo starts afresh: the same story again
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("Acordado: MQL (versión 1)") == result.stdout.count("Acordado: MQL (versión 1)")
 
 
 def free_port() -> int:
