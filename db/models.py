@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, time
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base
-from db.types import UTCDateTime
+from db.types import ExactDecimal, UTCDateTime
 
 
 def enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
@@ -229,3 +230,108 @@ class GlossaryChangeRequest(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# KPIs ------------------------------------------------------------------------------------------
+
+
+class Kpi(Base):
+    """A metric a team tracks: how it is measured (unit, direction, aggregation) and what it counts."""
+
+    __tablename__ = "kpis"
+    __table_args__ = (UniqueConstraint("team_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("alignment_teams.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(80))  # in the team's language
+    unit: Mapped[str] = mapped_column(String(16))  # domain.kpis.Unit
+    currency: Mapped[str | None] = mapped_column(String(3))
+    direction: Mapped[str] = mapped_column(String(8))  # domain.kpis.Direction
+    aggregation: Mapped[str] = mapped_column(String(8))  # domain.kpis.Aggregation
+    numerator_key: Mapped[str | None] = mapped_column(String(40))
+    denominator_key: Mapped[str | None] = mapped_column(String(40))
+    side: Mapped[str] = mapped_column(String(16))
+    allow_over_100: Mapped[bool] = mapped_column(default=False)
+    term_id: Mapped[int | None] = mapped_column(ForeignKey("glossary_terms.id", ondelete="SET NULL"))
+    role: Mapped[str | None] = mapped_column(String(8))  # "primary", "support" (Decision 21) or none
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class KpiValue(Base):
+    """One value of a KPI for one period from one source. A resend of the same value does nothing;
+    a changed value replaces it (the audit log keeps the old one)."""
+
+    __tablename__ = "kpi_values"
+    __table_args__ = (
+        UniqueConstraint("kpi_id", "source", "period_kind", "period_start"),
+        Index("ix_kpi_values_kpi_id_period_start", "kpi_id", "period_start"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(64))  # "slack", "csv", "api:<token prefix>"
+    period_kind: Mapped[str] = mapped_column(String(8))  # "day", "week", "month"
+    period_start: Mapped[date] = mapped_column(Date())
+    value: Mapped[Decimal] = mapped_column(ExactDecimal())
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The definition in force when the value was recorded, so a trend can show where it changed.
+    definition_version_id: Mapped[int | None] = mapped_column(ForeignKey("glossary_versions.id", ondelete="SET NULL"))
+
+
+class IngestToken(Base):
+    """A team's bearer token for the metrics API; only its hash is stored."""
+
+    __tablename__ = "ingest_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("alignment_teams.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # shown to admins so they can tell tokens apart
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AlertRule(Base):
+    """"If cart abandonment rises 3 points within 48 hours": checked on each new value."""
+
+    __tablename__ = "alert_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("alignment_teams.id", ondelete="CASCADE"), index=True)
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id", ondelete="CASCADE"))
+    movement: Mapped[str] = mapped_column(String(8))  # "rises" or "falls"
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal())
+    mode: Mapped[str] = mapped_column(String(8))  # "points" or "percent"
+    window_hours: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(8), default="quiet")  # "quiet" or "firing" (an episode is open)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AlertEpisode(Base):
+    """One firing of a rule; the unique number makes "posted once per episode" a claim."""
+
+    __tablename__ = "alert_episodes"
+    __table_args__ = (UniqueConstraint("rule_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    baseline: Mapped[Decimal] = mapped_column(ExactDecimal())
+    reached: Mapped[Decimal] = mapped_column(ExactDecimal())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    message_ts: Mapped[str | None] = mapped_column(String(32))

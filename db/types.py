@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from decimal import Decimal
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Numeric, String
 from sqlalchemy.types import TypeDecorator
 
 
@@ -32,3 +33,29 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """Decimals that come back exactly as they went in, on every database.
+
+    PostgreSQL has NUMERIC. SQLite has no decimal type: SQLAlchemy's Numeric goes through
+    floats there, which loses digits on large values with decimals (45000000000.123456), so on
+    SQLite the value is stored as its text.
+    """
+
+    impl = Numeric(24, 6)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(24, 6, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect) -> object:
+        if value is None:
+            return None
+        value = Decimal(value)
+        return format(value, "f") if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: object, dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)

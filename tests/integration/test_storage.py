@@ -194,3 +194,26 @@ def test_purge_forgets_only_old_event_ids_of_its_own_workspace(session_factory):
         assert workspaces.claim_event(session, workspace_id=ours, event_id="old", event_type="x", now=NOW)
         assert not workspaces.claim_event(session, workspace_id=ours, event_id="new", event_type="x", now=NOW)
         assert not workspaces.claim_event(session, workspace_id=theirs, event_id="old", event_type="x", now=NOW)
+
+
+@pytest.mark.parametrize("value", ["45000000000.123456", "1.6", "-3.000001", "0", "999999999999999999.999999"])
+def test_decimals_come_back_exactly(session_factory, value):
+    from decimal import Decimal
+
+    from db.models import AlertRule, AlignmentTeam, Kpi
+
+    workspace_id = make_workspace(session_factory)
+    with session_factory.begin() as session:
+        team = AlignmentTeam(workspace_id=workspace_id, name="t", channel_id="C1", timezone="America/Bogota", locale="es",
+                             created_at=NOW, updated_at=NOW)
+        session.add(team)
+        session.flush()
+        kpi = Kpi(workspace_id=workspace_id, team_id=team.id, key="sales_cop", name="Ventas", unit="currency",
+                  direction="higher", aggregation="sum", side="sales", created_by="U1", created_at=NOW)
+        session.add(kpi)
+        session.flush()
+        session.add(AlertRule(workspace_id=workspace_id, team_id=team.id, kpi_id=kpi.id, movement="rises",
+                              amount=Decimal(value), mode="points", window_hours=48, created_by="U1", created_at=NOW))
+    with session_factory() as session:
+        stored = session.scalars(select(AlertRule.amount)).one()
+    assert stored == Decimal(value) and isinstance(stored, Decimal)
