@@ -254,6 +254,7 @@ class Kpi(Base):
     denominator_key: Mapped[str | None] = mapped_column(String(40))
     side: Mapped[str] = mapped_column(String(16))
     allow_over_100: Mapped[bool] = mapped_column(default=False)
+    allow_negative: Mapped[bool] = mapped_column(default=False)  # a margin can be negative; a count cannot
     term_id: Mapped[int | None] = mapped_column(ForeignKey("glossary_terms.id", ondelete="SET NULL"))
     role: Mapped[str | None] = mapped_column(String(8))  # "primary", "support" (Decision 21) or none
     created_by: Mapped[str] = mapped_column(String(64))

@@ -52,6 +52,7 @@ def upgrade() -> None:
     sa.Column('denominator_key', sa.String(length=40), nullable=True),
     sa.Column('side', sa.String(length=16), nullable=False),
     sa.Column('allow_over_100', sa.Boolean(), nullable=False),
+    sa.Column('allow_negative', sa.Boolean(), nullable=False),
     sa.Column('term_id', sa.Integer(), nullable=True),
     sa.Column('role', sa.String(length=8), nullable=True),
     sa.Column('created_by', sa.String(length=64), nullable=False),
