@@ -58,4 +58,12 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return format(value, "f") if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: object, dialect) -> Decimal | None:
-        return None if value is None else Decimal(value)
+        return None if value is None else plain_decimal(Decimal(value))
+
+
+def plain_decimal(value: Decimal) -> Decimal:
+    """Without the trailing zeros NUMERIC(24, 6) adds (1.600000 -> 1.6, 46000000.000000 -> 46000000),
+    so a value reads the same from either database."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()

@@ -381,12 +381,16 @@ def history(session: Session, *, team: AlignmentTeam, query: str) -> list[tuple[
 
 def version_in_force(session: Session, *, team: AlignmentTeam, query: str, at: datetime) -> VersionView | None:
     """The version that was agreed and not yet replaced at `at` (values recorded then count it)."""
-    term = _find(session, team, query)
-    candidates = [
+    found = _in_force_at(_find(session, team, query), at)
+    return view_of(found) if found else None
+
+
+def _in_force_at(term: GlossaryTerm, at: datetime) -> GlossaryVersion | None:
+    in_force = [
         version for version in term.versions
         if version.agreed_at is not None and version.agreed_at <= at and (version.retired_at is None or version.retired_at > at)
     ]
-    return view_of(candidates[-1]) if candidates else None
+    return in_force[-1] if in_force else None
 
 
 # Adopting an agreed glossary ------------------------------------------------------------------------
@@ -414,3 +418,21 @@ def adopt(session: Session, *, team: AlignmentTeam, draft: TermDraft, actor: str
     version = _new_version(session, team, term, draft, actor=actor, now=now)
     _agree(session, team, version, actor, now)
     return view_of(version)
+
+
+def term_id(session: Session, *, team: AlignmentTeam, query: str, missing_ok: bool = False) -> int | None:
+    """The id of the term `query` names (by name or alias); KPIs, SLAs and key results point at it."""
+    try:
+        return _find(session, team, query).id
+    except UserError:
+        if missing_ok:
+            return None
+        raise
+
+
+def version_in_force_by_id(session: Session, *, team: AlignmentTeam, term_id: int, at: datetime) -> GlossaryVersion | None:
+    """The version of a term in force at `at` (the row: values recorded then keep its id)."""
+    term = session.get(GlossaryTerm, term_id)
+    if term is None or term.team_id != team.id:
+        return None
+    return _in_force_at(term, at)
