@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from bot.blocks import Reply
 from bot.middleware import runtime_of
 from bot.blocks import setup as setup_blocks
-from commands import help, lifecycle, setup
+from commands import help, kpi, lifecycle, setup
 from commands import glossary
 from commands.context import CommandRequest, Scope, Subcommand
 from commands.runner import ack_then, action_listener, answer, via_response_url, view_listener
@@ -29,6 +29,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("setup", ("configurar",), setup.handle, "help.cmd.setup", "help.cmd.setup.example"),
     Subcommand("define", ("definir",), glossary.define, "help.cmd.define", "help.cmd.define.example"),
     Subcommand("glossary", ("glosario",), glossary.show, "help.cmd.glossary", "help.cmd.glossary.example"),
+    Subcommand("kpi", (), kpi.handle, "help.cmd.kpi", "help.cmd.kpi.example"),
+    Subcommand("log", ("registrar",), kpi.log_top_level, "help.cmd.log", "help.cmd.log.example"),
 )
 
 ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)

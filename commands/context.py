@@ -17,6 +17,8 @@ from bot.notifier import Notifier
 from bot.runtime import Runtime
 from domain.locales import normalize_locale
 from db import repositories
+from db.models import AlignmentTeam
+from domain.errors import UserError
 from db.session import read_only
 from services import workspaces
 
@@ -68,6 +70,14 @@ class Subcommand:
 
     def words(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
+
+
+def team_of(session: Session, scope: Scope) -> AlignmentTeam:
+    """The alignment team bound to the request's channel, or the hint to set one up."""
+    team = session.get(AlignmentTeam, scope.team_id) if scope.team_id is not None else None
+    if team is None or team.workspace_id != scope.workspace_id:
+        raise UserError("team.not_set_up")
+    return team
 
 
 def resolve_scope(runtime: Runtime, client: WebClient, *, slack_team_id: str, user_id: str, channel_id: str | None) -> Scope:

@@ -48,7 +48,7 @@ from bot.blocks.glossary import (
     term_history,
 )
 from bot.notifier import Message, Notifier
-from commands.context import CommandRequest, Scope
+from commands.context import CommandRequest, team_of
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from db.models import AlignmentTeam, TeamRole, VersionStatus
 from db.session import read_only
@@ -96,14 +96,6 @@ DRAFT_ERRORS = {
 
 
 # The team of the channel ---------------------------------------------------------------------------
-
-
-def team_of(session: Session, scope: Scope) -> AlignmentTeam:
-    """The alignment team bound to the channel, or the hint to set one up."""
-    team = session.get(AlignmentTeam, scope.team_id) if scope.team_id is not None else None
-    if team is None or team.workspace_id != scope.workspace_id:
-        raise UserError("team.not_set_up")
-    return team
 
 
 def team_info(team: AlignmentTeam) -> TeamInfo:

@@ -1,0 +1,138 @@
+"""KPI replies as Block Kit: what was recorded (echoed as understood), the catalog, a KPI's trend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Sequence
+
+from bot.blocks import Block, Reply, context, escape_mrkdwn, header, section
+from domain.kpis import Direction, KpiSpec, Unit
+from domain.numbers import HOURS, PERCENT, format_quantity
+from domain.periods import Period, format_period
+from services.i18n import t
+from services.kpis import KpiView, Point, Recorded
+
+CHART_ALT_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class TeamLocale:
+    language: str
+    country: str
+    timezone: str
+
+
+def quantity_unit(spec: KpiSpec) -> str | None:
+    """The unit a value of this KPI is written with (what parse/format_quantity call a unit)."""
+    return {Unit.PERCENT: PERCENT, Unit.HOURS: HOURS, Unit.CURRENCY: spec.currency}.get(spec.unit)
+
+
+def shown(value: Decimal, spec: KpiSpec, team: TeamLocale) -> str:
+    decimals = 0 if spec.unit is Unit.CURRENCY and spec.currency == "COP" and value == value.to_integral_value() else None
+    return format_quantity(
+        value, quantity_unit(spec), language=team.language, country=team.country, currency=spec.currency, decimals=decimals
+    )
+
+
+def recorded_reply(result: Recorded, team: TeamLocale, *, typed: str, note: str) -> Reply:
+    language = team.language
+    value = shown(result.value, result.kpi.spec, team)
+    params = {"name": escape_mrkdwn(result.kpi.name), "key": result.kpi.key, "value": value,
+              "period": format_period(result.period, language)}
+    lines = [t(language, f"kpi.ui.logged.{result.outcome}", **params)]
+    lines.append(t(language, "kpi.ui.logged.understood", typed=escape_mrkdwn(typed), value=value))
+    if result.previous is not None and result.outcome == "replaced":
+        lines.append(t(language, "kpi.ui.logged.previous", value=shown(result.previous, result.kpi.spec, team)))
+    if note:
+        lines.append(t(language, "kpi.ui.logged.note", note=escape_mrkdwn(note)))
+    if result.definition_version is not None and result.kpi.term:
+        lines.append(t(language, "kpi.ui.logged.definition", term=escape_mrkdwn(result.kpi.term), number=result.definition_version))
+    lines.append(t(language, "kpi.ui.logged.undo_hint"))
+    return Reply(lines[0], [section(lines[0]), context("\n".join(lines[1:]))])
+
+
+def _describe(view: KpiView, language: str) -> str:
+    spec = view.spec
+    unit = spec.currency if spec.unit is Unit.CURRENCY else t(language, f"kpi.ui.unit.{spec.unit.value}")
+    better = t(language, "kpi.ui.better_higher" if spec.direction is Direction.HIGHER else "kpi.ui.better_lower")
+    role = f" · {t(language, f'kpi.ui.role.{view.role}')}" if view.role else ""
+    term = f" · {t(language, 'kpi.ui.counts', term=escape_mrkdwn(view.term))}" if view.term else ""
+    return f"`{view.key}` {escape_mrkdwn(view.name)} — {unit}, {better}{role}{term}"
+
+
+def catalog_reply(views: Sequence[KpiView], team: TeamLocale) -> Reply:
+    language = team.language
+    if not views:
+        text = t(language, "kpi.ui.catalog.empty")
+        return Reply(text, [section(text)])
+    lines = [_describe(view, language) for view in views]
+    blocks: list[Block] = [header(t(language, "kpi.ui.catalog.title", count=len(views)))]
+    chunk: list[str] = []
+    for line in lines:  # several KPIs per section, within Slack's 3,000 characters
+        if sum(len(item) + 1 for item in chunk) + len(line) > 2800:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    blocks.append(section("\n".join(chunk)))
+    blocks.append(context(t(language, "kpi.ui.catalog.hint")))
+    return Reply(t(language, "kpi.ui.catalog.title", count=len(views)), blocks[:50])
+
+
+def templates_reply(added: Sequence[KpiView], team: TeamLocale) -> Reply:
+    language = team.language
+    if not added:
+        text = t(language, "kpi.ui.templates.none")
+        return Reply(text, [section(text)])
+    text = t(language, "kpi.ui.templates.added", count=len(added))
+    return Reply(text, [section(text), section("\n".join(_describe(view, language) for view in added)[:2900]),
+                        context(t(language, "kpi.ui.templates.hint"))])
+
+
+def created_reply(view: KpiView, team: TeamLocale) -> Reply:
+    text = t(team.language, "kpi.ui.created", key=view.key)
+    return Reply(text, [section(text), section(_describe(view, team.language)), context(t(team.language, "kpi.ui.created_hint", key=view.key))])
+
+
+def roles_reply(views: Sequence[KpiView], role: str, team: TeamLocale) -> Reply:
+    names = ", ".join(f"`{view.key}`" for view in views)
+    text = t(team.language, f"kpi.ui.roles.{role}", keys=names)
+    return Reply(text, [section(text)])
+
+
+def undone_reply(view: KpiView, period: Period, restored: Decimal | None, team: TeamLocale) -> Reply:
+    params = {"name": escape_mrkdwn(view.name), "period": format_period(period, team.language)}
+    if restored is None:
+        text = t(team.language, "kpi.ui.undone.removed", **params)
+    else:
+        text = t(team.language, "kpi.ui.undone.restored", value=shown(restored, view.spec, team), **params)
+    return Reply(text, [section(text)])
+
+
+def trend_lines(view: KpiView, points: Sequence[Point], team: TeamLocale) -> list[str]:
+    """Every period with its number as text: phones, screen readers and search need them."""
+    lines, previous_version = [], None
+    for point in points:
+        value = shown(point.value, view.spec, team) if point.value is not None else t(team.language, "kpi.ui.show.no_data")
+        line = f"{format_period(point.period, team.language)}: *{value}*"
+        if point.definition_version is not None and previous_version is not None and point.definition_version != previous_version:
+            line += " " + t(team.language, "kpi.ui.show.new_definition", number=point.definition_version)
+        if point.definition_version is not None:
+            previous_version = point.definition_version
+        lines.append(line)
+    return lines
+
+
+def show_reply(view: KpiView, points: Sequence[Point], team: TeamLocale, *, chart_file_id: str | None) -> Reply:
+    language = team.language
+    title = f"{view.name} ({view.key})"
+    blocks: list[Block] = [header(title), section(_describe(view, language))]
+    if chart_file_id:
+        alt = "; ".join(trend_lines(view, points, team))[:CHART_ALT_LIMIT]
+        blocks.append({"type": "image", "slack_file": {"id": chart_file_id}, "alt_text": alt})
+    if all(point.value is None for point in points):
+        blocks.append(section(t(language, "kpi.ui.show.empty", key=view.key)))
+    else:
+        blocks.append(section("\n".join(trend_lines(view, points, team))))
+    blocks.append(context(t(language, "kpi.ui.show.hint", key=view.key)))
+    return Reply(escape_mrkdwn(title), blocks)

@@ -1,0 +1,176 @@
+"""`/alinea kpi …` and the top-level `/alinea registrar …`:
+
+    kpi templates | plantillas          enable the starter set of e-commerce KPIs
+    kpi new KEY "Name" unit % …  | nuevo one line (see domain.kpis.parse_kpi_new)
+    kpi list | lista                    the catalog
+    kpi log KEY VALUE [for PERIOD] [note] | registrar
+    kpi undo | deshacer                 take back your own last entry
+    kpi show KEY | ver                  recent weeks, with a chart
+    kpi primary KEY | principal         kpi support KEY [KEY] | apoyo
+    kpi import | importar               a spreadsheet (commands/kpi_import.py)
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.blocks import Reply
+from bot.blocks.kpi import (
+    TeamLocale,
+    catalog_reply,
+    created_reply,
+    recorded_reply,
+    roles_reply,
+    show_reply,
+    shown,
+    templates_reply,
+    undone_reply,
+)
+from commands.context import CommandRequest, team_of
+from db.session import read_only
+from domain.commands import closest, fold
+from domain.errors import UserError
+from domain.kpis import check_unit, parse_kpi_new
+from domain.numbers import parse_quantity
+from domain.periods import Period, local_date, parse_period, split_for_period
+from services import charts, kpis
+from services.i18n import t
+
+logger = logging.getLogger(__name__)
+
+ACTIONS = {
+    "templates": "templates", "plantillas": "templates", "new": "new", "nuevo": "new", "list": "list", "lista": "list",
+    "log": "log", "registrar": "log", "undo": "undo", "deshacer": "undo", "show": "show", "ver": "show",
+    "mostrar": "show", "primary": "primary", "principal": "primary", "support": "support", "apoyo": "support",
+    "import": "import", "importar": "import",
+}
+WEEKS_SHOWN = 8
+
+
+def handle(request: CommandRequest) -> Reply | None:
+    word, _, rest = request.args.strip().partition(" ")
+    action = ACTIONS.get(fold(word))
+    if action is None:
+        suggestion = closest(word, list(ACTIONS)) if word else None
+        raise UserError("kpi.ui.usage_suggest" if suggestion else "kpi.ui.usage", word=word, suggestion=suggestion or "")
+    return HANDLERS[action](request, rest.strip())
+
+
+def locale_of(team) -> TeamLocale:
+    return TeamLocale(language=team.locale, country=team.country, timezone=team.timezone)
+
+
+def templates(request: CommandRequest, _rest: str) -> Reply:
+    with request.unit_of_work() as session:
+        team = team_of(session, request.scope)
+        added = kpis.enable_starter_set(session, team=team, actor=request.user_id, now=request.now, language=team.locale)
+        return templates_reply(added, locale_of(team))
+
+
+def new(request: CommandRequest, rest: str) -> Reply:
+    if not rest:
+        raise UserError("kpi.ui.new_usage")
+    spec = parse_kpi_new(rest)
+    with request.unit_of_work() as session:
+        team = team_of(session, request.scope)
+        view = kpis.create(session, team=team, spec=spec, actor=request.user_id, now=request.now, language=team.locale)
+        return created_reply(view, locale_of(team))
+
+
+def catalog(request: CommandRequest, _rest: str) -> Reply:
+    with read_only(request.runtime.session_factory) as session:
+        team = team_of(session, request.scope)
+        return catalog_reply(kpis.catalog(session, team=team), locale_of(team))
+
+
+def log(request: CommandRequest, rest: str) -> Reply:
+    """`KEY VALUE [for PERIOD] [note]`: the value is read the team's way and echoed as understood."""
+    key, _, after_key = rest.strip().partition(" ")
+    if not key or not after_key.strip():
+        raise UserError("kpi.ui.log_usage")
+    with read_only(request.runtime.session_factory) as session:
+        team = team_of(session, request.scope)
+        spec = kpis.find(session, team=team, key=key).spec
+        where = locale_of(team)
+    quantity, remainder = parse_quantity(after_key, language=where.language, country=where.country, currency=spec.currency)
+    check_unit(spec, quantity.unit, language=where.language)
+    note, period_text = split_for_period(remainder)
+    today = local_date(request.now, where.timezone)
+    period = parse_period(period_text, today=today, language=where.language) if period_text else Period.day(today)
+    with request.unit_of_work() as session:
+        result = kpis.record(
+            session, team=team_of(session, request.scope), key=key, value=quantity.value, shown=quantity.text,
+            period=period, source="slack", actor=request.user_id, note=note.strip(), now=request.now,
+        )
+    return recorded_reply(result, where, typed=quantity.text, note=note.strip())
+
+
+def log_top_level(request: CommandRequest) -> Reply:
+    return log(request, request.args)
+
+
+def undo(request: CommandRequest, _rest: str) -> Reply:
+    with request.unit_of_work() as session:
+        team = team_of(session, request.scope)
+        view, period, restored = kpis.undo_last(session, team=team, actor=request.user_id, now=request.now)
+        return undone_reply(view, period, restored, locale_of(team))
+
+
+def set_role(role: str):
+    def handler(request: CommandRequest, rest: str) -> Reply:
+        keys = [key for key in rest.replace(",", " ").split() if key]
+        with request.unit_of_work() as session:
+            team = team_of(session, request.scope)
+            views = kpis.set_roles(session, team=team, role=role, keys=keys, actor=request.user_id, now=request.now)
+            return roles_reply(views, role, locale_of(team))
+
+    return handler
+
+
+def show(request: CommandRequest, rest: str) -> Reply:
+    key = rest.strip().split(" ")[0] if rest.strip() else ""
+    if not key:
+        raise UserError("kpi.ui.show_usage")
+    with read_only(request.runtime.session_factory) as session:
+        team = team_of(session, request.scope)
+        where = locale_of(team)
+        view = kpis.find(session, team=team, key=key)
+        this_week = Period.week_of(local_date(request.now, where.timezone))
+        periods = [this_week]
+        for _ in range(WEEKS_SHOWN - 1):
+            periods.insert(0, periods[0].previous())
+        points = kpis.series(session, team=team, key=view.key, periods=periods)
+    file_id = upload_chart(request, view, points, where) if any(p.value is not None for p in points) else None
+    return show_reply(view, points, where, chart_file_id=file_id)
+
+
+def upload_chart(request: CommandRequest, view, points, where: TeamLocale) -> str | None:
+    """Render and upload the trend privately; a chart that fails leaves the text, never the reply."""
+    changes = [i for i in range(1, len(points)) if points[i].definition_version not in (None, points[i - 1].definition_version)
+               and points[i - 1].definition_version is not None]
+    trend = charts.Trend(
+        title=view.name, labels=[f"S{p.period.start.isocalendar().week}" for p in points],
+        values=[p.value for p in points], format_value=lambda value: shown(value, view.spec, where),
+        definition_changes=changes, definition_label=t(where.language, "kpi.ui.chart.new_definition"),
+    )
+    try:
+        png = charts.trend_png(trend)
+        upload = request.client.files_upload_v2(content=png, filename=f"{view.key}.png", title=view.name)
+        return upload["file"]["id"]
+    except (SlackApiError, SlackClientError, OSError, ValueError, KeyError):
+        logger.warning("could not render or upload the chart of %s", view.key, exc_info=True)
+        return None
+
+
+def start_import(request: CommandRequest, _rest: str) -> Reply | None:
+    from commands import kpi_import
+
+    return kpi_import.open_import(request)
+
+
+HANDLERS = {
+    "templates": templates, "new": new, "list": catalog, "log": log, "undo": undo, "show": show,
+    "primary": set_role("primary"), "support": set_role("support"), "import": start_import,
+}
