@@ -41,6 +41,9 @@ class JobSpec:
     cron: dict[str, str]  # APScheduler CronTrigger fields, in UTC for workspace jobs
     period_of: Callable[[datetime], str]  # the period an instant falls in
     run: Callable[[JobContext], str]  # does the work; returns a one-line summary
+    # False for jobs whose every effect is claimed on its own (e.g. each alert by its episode):
+    # they may run as often as they fire without a job_runs row per run.
+    claimed: bool = True
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,10 @@ def run_job(runtime: Runtime, spec: JobSpec, *, at: datetime, team_ref: str | No
         key = job_runs.RunKey(subject.workspace_id, spec.name, subject.key, period)
         context = JobContext(runtime, subject.workspace_id, subject.team_id, at)
         try:
-            outcome, detail = job_runs.run_once(runtime.session_factory, key, lambda: spec.run(context), now=at)
+            if spec.claimed:
+                outcome, detail = job_runs.run_once(runtime.session_factory, key, lambda: spec.run(context), now=at)
+            else:
+                outcome, detail = job_runs.Outcome.DONE, spec.run(context)
         except Exception as error:  # recorded as failed in job_runs; the next fire retries
             logger.exception("job %s failed for %s", spec.name, subject.label)
             outcome, detail = job_runs.Outcome.FAILED, type(error).__name__

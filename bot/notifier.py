@@ -97,6 +97,6 @@ def _raise_if_final(error: SlackApiError, channel: str) -> None:
     """Errors that no retry can fix: tell the person what to do."""
     code = error.response.get("error")
     if code in CANNOT_POST:
-        raise UserError("slack.cannot_post", channel=channel) from error
+        raise UserError("error.cannot_post", channel=channel) from error
     if error.response.status_code < 500:
         raise error

@@ -32,6 +32,16 @@ def purge_processed_events(context: JobContext) -> str:
     return f"removed {removed} event ids"
 
 
+def post_alerts(context: JobContext) -> str:
+    from bot.alerts import post_pending
+    from bot.slack_client import make_web_client
+
+    settings = context.runtime.settings
+    client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    posted = post_pending(context.runtime.session_factory, client, team_id=context.team_id)
+    return f"posted {posted} alerts"
+
+
 JOBS: tuple[JobSpec, ...] = (
     JobSpec(
         name="purge-processed-events",
@@ -41,6 +51,16 @@ JOBS: tuple[JobSpec, ...] = (
         cron={"hour": "3", "minute": "17"},
         period_of=utc_day,
         run=purge_processed_events,
+    ),
+    JobSpec(
+        name="alerts-post",
+        description="Post KPI alerts that could not be posted when their value arrived (Slack was down).",
+        scope="team",
+        schedule="every 5 minutes",
+        cron={"minute": "*/5"},
+        period_of=lambda at: at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M"),
+        run=post_alerts,
+        claimed=False,
     ),
 )
 

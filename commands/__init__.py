@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from bot.blocks import Reply
 from bot.middleware import runtime_of
 from bot.blocks import setup as setup_blocks
-from commands import help, kpi, lifecycle, setup
+from commands import alert, help, kpi, lifecycle, setup
 from commands import glossary
 from commands.context import CommandRequest, Scope, Subcommand
 from commands.runner import ack_then, action_listener, answer, via_response_url, view_listener
@@ -31,6 +31,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("glossary", ("glosario",), glossary.show, "help.cmd.glossary", "help.cmd.glossary.example"),
     Subcommand("kpi", (), kpi.handle, "help.cmd.kpi", "help.cmd.kpi.example"),
     Subcommand("log", ("registrar",), kpi.log_top_level, "help.cmd.log", "help.cmd.log.example"),
+    Subcommand("alert", ("alerta",), alert.handle, "help.cmd.alert", "help.cmd.alert.example"),
 )
 
 ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)

@@ -16,6 +16,7 @@ import logging
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.alerts import post_pending
 from bot.blocks import Reply
 from bot.blocks.kpi import (
     TeamLocale,
@@ -100,10 +101,14 @@ def log(request: CommandRequest, rest: str) -> Reply:
     today = local_date(request.now, where.timezone)
     period = parse_period(period_text, today=today, language=where.language) if period_text else Period.day(today)
     with request.unit_of_work() as session:
+        team = team_of(session, request.scope)
         result = kpis.record(
-            session, team=team_of(session, request.scope), key=key, value=quantity.value, shown=quantity.text,
+            session, team=team, key=key, value=quantity.value, shown=quantity.text,
             period=period, source="slack", actor=request.user_id, note=note.strip(), now=request.now,
         )
+        team_id = team.id
+    if result.alerts:  # after the commit: the episodes are claimed, the posts may follow
+        post_pending(request.runtime.session_factory, request.client, team_id=team_id)
     return recorded_reply(result, where, typed=quantity.text, note=note.strip())
 
 

@@ -332,6 +332,7 @@ class AlertEpisode(Base):
     rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    baseline_at: Mapped[datetime] = mapped_column(UTCDateTime())  # when the value it moved from was recorded
     baseline: Mapped[Decimal] = mapped_column(ExactDecimal())
     reached: Mapped[Decimal] = mapped_column(ExactDecimal())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

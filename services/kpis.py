@@ -32,7 +32,7 @@ from domain.kpis import (
     validate_value,
 )
 from domain.periods import Period
-from services import audit, glossary
+from services import alerts, audit, glossary
 
 ROLES = ("primary", "support")
 MAX_SUPPORTING = 2
@@ -59,6 +59,7 @@ class Recorded:
     outcome: str  # "recorded", "unchanged" or "replaced"
     previous: Decimal | None
     definition_version: int | None  # number of the glossary version in force, if the KPI has a term
+    alerts: tuple = ()  # services.alerts.Episode: alert episodes this value started (posted after commit)
 
 
 @dataclass(frozen=True)
@@ -219,14 +220,16 @@ def record(
     number = version.number if version else None
     if inserted:
         _audit_value(session, team, row, actor, "kpi_value.recorded", None, now)
-        return Recorded(view, value, period, "recorded", None, number)
+        episodes = alerts.evaluate(session, team=team, kpi_id=kpi.id, value=value, now=now)
+        return Recorded(view, value, period, "recorded", None, number, tuple(episodes))
     if row.value == value and row.note == note:
         return Recorded(view, value, period, "unchanged", value, number)
     before = _value_snapshot(row)
     row.value, row.note, row.recorded_by, row.recorded_at = value, note, actor, now
     row.definition_version_id = version.id if version else None
     _audit_value(session, team, row, actor, "kpi_value.replaced", before, now)
-    return Recorded(view, value, period, "replaced", Decimal(before["value"]), number)
+    episodes = alerts.evaluate(session, team=team, kpi_id=kpi.id, value=value, now=now)
+    return Recorded(view, value, period, "replaced", Decimal(before["value"]), number, tuple(episodes))
 
 
 def _definition_version(session: Session, team: AlignmentTeam, kpi: Kpi, now: datetime):

@@ -117,6 +117,7 @@ def upgrade() -> None:
     sa.Column('rule_id', sa.Integer(), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('started_at', db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('baseline_at', db.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('baseline', db.types.ExactDecimal(), nullable=False),
     sa.Column('reached', db.types.ExactDecimal(), nullable=False),
     sa.Column('ended_at', db.types.UTCDateTime(timezone=True), nullable=True),

@@ -75,7 +75,7 @@ def test_rate_limits_are_waited_out_by_the_client(double, notifier):
 def test_a_channel_alinea_is_not_in_is_a_clear_user_error(double, notifier):
     with pytest.raises(UserError) as refused:
         notifier.post(channel="C0OUT", message=MESSAGE, claim="c4")
-    assert refused.value.message_id == "slack.cannot_post"
+    assert refused.value.message_id == "error.cannot_post"
 
 
 def test_slack_down_for_good_raises_after_three_attempts(double, notifier):

@@ -1,0 +1,49 @@
+"""`/alinea alert new KEY rises|falls BY [points|%] within HOURS` (alerta nueva … sube|baja …),
+`/alinea alert list` (lista) and `/alinea alert delete N` (borrar)."""
+
+from __future__ import annotations
+
+from bot.blocks import Reply
+from bot.blocks.alerts import created_reply, deleted_reply, listing_reply
+from commands.context import CommandRequest, team_of
+from commands.kpi import locale_of
+from db.session import read_only
+from domain.alerts import parse_alert
+from domain.commands import closest, fold
+from domain.errors import UserError
+from services import alerts
+
+ACTIONS = {"new": "new", "nueva": "new", "nuevo": "new", "list": "list", "lista": "list", "delete": "delete", "borrar": "delete"}
+
+
+def handle(request: CommandRequest) -> Reply:
+    word, _, rest = request.args.strip().partition(" ")
+    action = ACTIONS.get(fold(word))
+    if action is None:
+        suggestion = closest(word, list(ACTIONS)) if word else None
+        raise UserError("alert.ui.usage_suggest" if suggestion else "alert.ui.usage", word=word, suggestion=suggestion or "")
+    return {"new": new, "list": listing, "delete": delete}[action](request, rest.strip())
+
+
+def new(request: CommandRequest, rest: str) -> Reply:
+    spec = parse_alert(rest)
+    with request.unit_of_work() as session:
+        team = team_of(session, request.scope)
+        return created_reply(alerts.create(session, team=team, spec=spec, actor=request.user_id, now=request.now), locale_of(team))
+
+
+def listing(request: CommandRequest, _rest: str) -> Reply:
+    with read_only(request.runtime.session_factory) as session:
+        team = team_of(session, request.scope)
+        return listing_reply(alerts.listing(session, team=team), locale_of(team))
+
+
+def delete(request: CommandRequest, rest: str) -> Reply:
+    try:
+        rule_id = int(rest.strip().lstrip("#"))
+    except ValueError:
+        raise UserError("alert.ui.delete_usage") from None
+    with request.unit_of_work() as session:
+        team = team_of(session, request.scope)
+        view = alerts.delete(session, team=team, rule_id=rule_id, actor=request.user_id, now=request.now)
+        return deleted_reply(view, locale_of(team))
