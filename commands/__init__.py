@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 
 from bot.blocks import Reply
 from bot.middleware import runtime_of
+from bot.blocks import kpi as kpi_blocks
 from bot.blocks import setup as setup_blocks
 from commands import alert, help, kpi, lifecycle, setup
 from commands import glossary
@@ -40,6 +41,7 @@ ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
 }
 VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler(Interaction))
     setup_blocks.VIEW: (setup.read_modal, setup.on_submit),
+    kpi_blocks.NEW_VIEW: (kpi.read_new_form, kpi.submit_new),
     glossary.DEFINE_VIEW: (glossary.validate_define, glossary.submit_define),
     glossary.CHANGES_VIEW: (glossary.validate_changes, glossary.submit_changes),
 }

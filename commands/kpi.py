@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.alerts import post_pending
 from bot.blocks import Reply
+from bot.blocks import kpi as form
 from bot.blocks.kpi import (
     TeamLocale,
     catalog_reply,
@@ -27,13 +28,15 @@ from bot.blocks.kpi import (
     show_reply,
     shown,
     templates_reply,
+    new_kpi_modal,
     undone_reply,
 )
 from commands.context import CommandRequest, team_of
+from commands.runner import FieldErrors, Interaction, modal_metadata
 from db.session import read_only
 from domain.commands import closest, fold
 from domain.errors import UserError
-from domain.kpis import check_unit, parse_kpi_new
+from domain.kpis import KpiSpec, check_unit, parse_kpi_new, validate_key, validate_spec
 from domain.numbers import parse_quantity
 from domain.periods import Period, local_date, parse_period, split_for_period
 from services import charts, kpis
@@ -70,13 +73,60 @@ def templates(request: CommandRequest, _rest: str) -> Reply:
         return templates_reply(added, locale_of(team))
 
 
-def new(request: CommandRequest, rest: str) -> Reply:
+def new(request: CommandRequest, rest: str) -> Reply | None:
     if not rest:
-        raise UserError("kpi.ui.new_usage")
+        return open_new_form(request)
     spec = parse_kpi_new(rest)
     with request.unit_of_work() as session:
         team = team_of(session, request.scope)
         view = kpis.create(session, team=team, spec=spec, actor=request.user_id, now=request.now, language=team.locale)
+        return created_reply(view, locale_of(team))
+
+
+def open_new_form(request: CommandRequest) -> None:
+    with read_only(request.runtime.session_factory) as session:
+        team = team_of(session, request.scope)
+        keys = [view.key for view in kpis.catalog(session, team=team)]
+        language = team.locale
+    metadata = modal_metadata(channel_id=request.channel_id, locale=language)
+    request.client.views_open(trigger_id=request.trigger_id, view=new_kpi_modal(language, existing_keys=keys, metadata=metadata))
+
+
+# Which field of the form each problem belongs beside.
+FORM_ERRORS = {
+    "kpi.invalid_key": form.KEY, "kpi.name_missing": form.NAME, "kpi.name_too_long": form.NAME,
+    "kpi.invalid_currency": form.CURRENCY, "kpi.term_too_long": form.TERM, "kpi.parts_without_rate": form.AGGREGATION,
+    "kpi.rate_needs_parts": form.NUMERATOR, "kpi.rate_refers_to_itself": form.NUMERATOR, "kpi.rate_same_parts": form.DENOMINATOR,
+}
+
+
+def read_new_form(values: dict, _metadata: dict) -> KpiSpec:
+    """Pure: the form's state -> a validated KpiSpec, or the problems beside their fields."""
+    def typed(block: str) -> str:
+        return (values.get(block, {}).get(form.VALUE, {}).get("value") or "").strip()
+
+    def chosen(block: str) -> str | None:
+        return (values.get(block, {}).get(form.VALUE, {}).get("selected_option") or {}).get("value")
+
+    try:
+        name = typed(form.NAME)
+        spec = KpiSpec(
+            key=validate_key(typed(form.KEY)), name_es=name, name_en=name, unit=chosen(form.UNIT) or "count",
+            direction=chosen(form.DIRECTION) or "higher", aggregation=chosen(form.AGGREGATION) or "sum",
+            side=chosen(form.SIDE) or "both", term=typed(form.TERM) or None, currency=(typed(form.CURRENCY) or "COP").upper(),
+            numerator=chosen(form.NUMERATOR), denominator=chosen(form.DENOMINATOR),
+        )
+        validate_spec(spec)
+    except UserError as error:
+        block = FORM_ERRORS.get(error.message_id, form.NUMERATOR if form.NUMERATOR in values else form.AGGREGATION)
+        raise FieldErrors({block: (error.message_id, dict(error.params))}) from None
+    return spec
+
+
+def submit_new(interaction: Interaction) -> Reply:
+    with interaction.unit_of_work() as session:
+        team = team_of(session, interaction.scope)
+        view = kpis.create(session, team=team, spec=interaction.value, actor=interaction.user_id, now=interaction.now, language=team.locale)
         return created_reply(view, locale_of(team))
 
 

@@ -136,3 +136,58 @@ def show_reply(view: KpiView, points: Sequence[Point], team: TeamLocale, *, char
         blocks.append(section("\n".join(trend_lines(view, points, team))))
     blocks.append(context(t(language, "kpi.ui.show.hint", key=view.key)))
     return Reply(escape_mrkdwn(title), blocks)
+
+
+# The "new KPI" form ------------------------------------------------------------------------------
+
+NEW_VIEW = "kpi-new"
+KEY, NAME, UNIT, CURRENCY, DIRECTION = "kpi-new-key", "kpi-new-name", "kpi-new-unit", "kpi-new-currency", "kpi-new-direction"
+AGGREGATION, NUMERATOR, DENOMINATOR, SIDE, TERM = (
+    "kpi-new-aggregation", "kpi-new-numerator", "kpi-new-denominator", "kpi-new-side", "kpi-new-term",
+)
+VALUE = "value"  # every input's action id; the block id names the field
+
+
+def _plain(text: str) -> dict:
+    return {"type": "plain_text", "text": text[:75], "emoji": True}
+
+
+def _choice(block_id: str, label: str, options: list[tuple[str, str]], *, initial: str | None, optional: bool = False) -> Block:
+    element = {"type": "static_select", "action_id": VALUE, "options": [{"text": _plain(text), "value": value} for text, value in options]}
+    chosen = next((o for o in element["options"] if o["value"] == initial), None)
+    if chosen:
+        element["initial_option"] = chosen
+    return {"type": "input", "block_id": block_id, "label": _plain(label), "element": element, "optional": optional}
+
+
+def _typed(block_id: str, label: str, *, placeholder: str, optional: bool = False, max_length: int = 60) -> Block:
+    element = {"type": "plain_text_input", "action_id": VALUE, "max_length": max_length, "placeholder": _plain(placeholder)}
+    return {"type": "input", "block_id": block_id, "label": _plain(label), "element": element, "optional": optional}
+
+
+def new_kpi_modal(language: str, *, existing_keys: Sequence[str], metadata: str) -> dict:
+    def label(name: str) -> str:
+        return t(language, f"kpi.ui.form.{name}")
+
+    units = [(t(language, f"kpi.ui.unit.{unit}"), unit) for unit in ("count", "percent", "hours", "ratio")]
+    units.append((t(language, "kpi.ui.unit.currency"), "currency"))
+    parts = [(key, key) for key in existing_keys][:100]
+    blocks = [
+        _typed(KEY, label("key"), placeholder="ventas_kits", max_length=40),
+        _typed(NAME, label("name"), placeholder=t(language, "kpi.ui.form.name_placeholder")),
+        _choice(UNIT, label("unit"), units, initial="count"),
+        _typed(CURRENCY, label("currency"), placeholder="COP", optional=True, max_length=3),
+        _choice(DIRECTION, label("direction"), [(t(language, "kpi.ui.better_higher"), "higher"), (t(language, "kpi.ui.better_lower"), "lower")], initial="higher"),
+        _choice(AGGREGATION, label("aggregation"), [(t(language, f"kpi.ui.form.aggregation.{a}"), a) for a in ("sum", "average", "last", "rate")], initial="sum"),
+    ]
+    if parts:  # a rate divides two KPIs the team already has
+        blocks += [_choice(NUMERATOR, label("numerator"), parts, initial=None, optional=True),
+                   _choice(DENOMINATOR, label("denominator"), parts, initial=None, optional=True)]
+    blocks += [
+        _choice(SIDE, label("side"), [(t(language, f"kpi.ui.form.side.{s}"), s) for s in ("marketing", "sales", "both")], initial="both"),
+        _typed(TERM, label("term"), placeholder="MQL", optional=True, max_length=60),
+    ]
+    return {
+        "type": "modal", "callback_id": NEW_VIEW, "private_metadata": metadata, "title": _plain(label("title")[:24]),
+        "submit": _plain(label("create")[:24]), "close": _plain(label("cancel")[:24]), "blocks": blocks,
+    }

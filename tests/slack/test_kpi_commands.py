@@ -142,3 +142,41 @@ def test_a_note_with_mentions_is_stored_as_typed_and_echoed_harmlessly(bot):
 def test_a_channel_without_a_team_is_told_how_to_set_one_up(bot):
     reply = say(bot, "registrar sales_cop 45")
     assert reply.params["text"].startswith("Este canal todavía no tiene un equipo")
+
+
+def test_the_new_kpi_form_opens_and_creates_a_rate(bot):
+    from bot.blocks import kpi as form
+
+    set_up(bot)
+    result = bot.driver.slash_command("kpi nuevo", user_id="U0ANA")
+    (opened,) = bot.double.wait_for("views.open")
+    assert opened.ok, opened.response  # valid Block Kit, as Slack would check it
+    metadata = opened.params["view"]["private_metadata"]
+
+    def form_values(**overrides):
+        def typed(value):
+            return {form.VALUE: {"type": "plain_text_input", "value": value}}
+
+        def chosen(value):
+            return {form.VALUE: {"type": "static_select", "selected_option": {"value": value} if value else None}}
+
+        values = {
+            form.KEY: typed("conversion_movil"), form.NAME: typed("Conversión móvil"), form.UNIT: chosen("percent"),
+            form.CURRENCY: typed(""), form.DIRECTION: chosen("higher"), form.AGGREGATION: chosen("rate"),
+            form.NUMERATOR: chosen("orders"), form.DENOMINATOR: chosen("sessions"), form.SIDE: chosen("marketing"),
+            form.TERM: typed(""),
+        }
+        values.update(overrides)
+        return values
+
+    bad = bot.driver.view_submission(form.NEW_VIEW, form_values(**{form.KEY: {form.VALUE: {"value": "conversión móvil!"}}}),
+                                     private_metadata=metadata, user_id="U0ANA")
+    assert bad.json()["response_action"] == "errors" and form.KEY in bad.json()["errors"]
+    same = bot.driver.view_submission(form.NEW_VIEW, form_values(**{form.DENOMINATOR: {form.VALUE: {"selected_option": {"value": "orders"}}}}),
+                                      private_metadata=metadata, user_id="U0ANA")
+    assert form.DENOMINATOR in same.json()["errors"]
+    good = bot.driver.view_submission(form.NEW_VIEW, form_values(), private_metadata=metadata, user_id="U0ANA")
+    assert good.status == 200 and not good.body
+    (reply,) = bot.double.wait_for("chat.postEphemeral")
+    assert "Creé el KPI `conversion_movil`" in render(reply.params)
+    assert result.status == 200
