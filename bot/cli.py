@@ -1,4 +1,4 @@
-"""The `alinea` command: serve, db, jobs, glossary, demo.
+"""The `alinea` command: serve, db, jobs, glossary, import, demo.
 
 Exit codes: 0 done (a job already done counts), 1 a job failed or an import had rejected rows
 (nothing was written), 2 bad settings or arguments.
@@ -63,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--as-agreed", action="store_true", help="record the terms as agreed (both sides signed them off already)")
     load.add_argument("--dry-run", action="store_true", help="check every row and print the report; write nothing")
 
+    imports = commands.add_parser("import", help="load data from spreadsheets").add_subparsers(dest="import_command", required=True)
+    kpi_values = imports.add_parser("kpis", help="KPI values from a CSV (kpi, value, period[, note, source]), all rows or none")
+    kpi_values.add_argument("file", help="CSV as Excel saves it (; or , separated, UTF-8 or Windows-1252, decimal commas)")
+    kpi_values.add_argument("--team", required=True, help="channel id or name of the alignment team")
+    kpi_values.add_argument("--dry-run", action="store_true", help="check every row and print the report; write nothing")
+
     demo = commands.add_parser("demo", help="run Alinea against the built-in Slack double and print what users see")
     demo.add_argument("--database", default="sqlite:///alinea-demo.db", help="where the demo keeps its data")
     return parser
@@ -94,6 +100,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return database(settings, args)
     if args.command == "glossary":
         return glossary(settings, args)
+    if args.command == "import":
+        return import_kpis(settings, path=Path(args.file), team_ref=args.team, dry_run=args.dry_run)
     return jobs(settings, args)
 
 
@@ -230,6 +238,58 @@ def glossary_import(session_factory, *, path: Path, team_ref: str, as_agreed: bo
         print(f"line {line}: {term}")
     for line, message_id, params in report.unchanged:
         print(f"line {line}: {t(locale, message_id, **params)}")
+    return 0 if report.ok else 1
+
+
+def import_kpis(settings: Settings, *, path: Path, team_ref: str, dry_run: bool) -> int:
+    """`alinea import kpis FILE --team T [--dry-run]`: check every row; write all of them or none."""
+    from bot.runtime import utc_now
+    from bot.wiring import open_runtime
+    from db.session import read_only
+    from domain.errors import UserError
+    from domain.spreadsheet import read_table
+    from services import kpi_import
+    from services.i18n import t
+
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
+    now = utc_now()
+    with open_runtime(settings) as runtime, (read_only(runtime.session_factory) if dry_run else runtime.session_factory()) as session:
+        team = find_team(session, team_ref)
+        locale, team_name, today = team.locale, team.name, kpi_import.team_today(team, now)
+        try:
+            table = read_table(data)
+            if dry_run:
+                report = kpi_import.check(session, team=team, table=table, today=today, actor="cli")
+            else:
+                report = kpi_import.commit(session, team=team, table=table, today=today, actor="cli", now=now)
+        except UserError as error:
+            raise UsageError(t(locale, error.message_id, **error.params)) from None
+        if report.committed:
+            session.commit()
+        else:
+            session.rollback()
+    if not report.ok:
+        print(t(locale, "kpi_import.report_rejected", rejected=len(report.rejected), total=report.total))
+        for line, message_id, params in report.rejected:
+            print(f"line {line}: {t(locale, message_id, **params)}")
+        if report.accepted:
+            print(t(locale, "kpi_import.report_valid_rows"))
+    else:
+        counts = {outcome: report.count(outcome) for outcome in (kpi_import.RECORDED, kpi_import.REPLACED, kpi_import.UNCHANGED)}
+        summary = "kpi_import.report_committed" if report.committed else "kpi_import.report_dry_run"
+        print(t(locale, summary, count=len(report.accepted), team=team_name, **counts))
+    outcomes = {
+        kpi_import.RECORDED: "kpi_import.outcome.recorded",
+        kpi_import.UNCHANGED: "kpi_import.outcome.unchanged",
+        kpi_import.REPLACED: "kpi_import.outcome.replaced",
+    }
+    for row in report.accepted:
+        source = f" [{row.source}]" if row.source != kpi_import.DEFAULT_SOURCE else ""
+        outcome = t(locale, outcomes[row.outcome], previous=row.previous or "")
+        print(f"line {row.line}: {row.kpi} {row.period} = {row.shown} ({outcome}){source}")
     return 0 if report.ok else 1
 
 

@@ -18,6 +18,7 @@ from bot.blocks import kpi as kpi_blocks
 from bot.blocks import setup as setup_blocks
 from commands import alert, help, kpi, lifecycle, setup
 from commands import glossary
+from commands import kpi_import
 from commands.context import CommandRequest, Scope, Subcommand
 from commands.runner import ack_then, action_listener, answer, via_response_url, view_listener
 from domain.commands import split_command
@@ -38,10 +39,13 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
 ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
     glossary.APPROVE: glossary.approve,
     glossary.REQUEST_CHANGES: glossary.ask_for_changes,
+    kpi_import.COMMIT: kpi_import.commit,
+    kpi_import.CANCEL: kpi_import.cancel,
 }
 VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler(Interaction))
     setup_blocks.VIEW: (setup.read_modal, setup.on_submit),
     kpi_blocks.NEW_VIEW: (kpi.read_new_form, kpi.submit_new),
+    kpi_import.UPLOAD_VIEW: (kpi_import.validate_upload, kpi_import.on_upload),
     glossary.DEFINE_VIEW: (glossary.validate_define, glossary.submit_define),
     glossary.CHANGES_VIEW: (glossary.validate_changes, glossary.submit_changes),
 }

@@ -48,6 +48,12 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "examples": ("ejemplos",),
     "non_examples": ("contraejemplos", "no_ejemplos", "no ejemplos", "non-examples"),
     "aliases": ("alias",),
+    # KPI values (`alinea import kpis`)
+    "kpi": ("clave", "indicador", "métrica", "metric"),
+    "value": ("valor", "cifra"),
+    "period": ("período", "periodo", "fecha", "semana", "mes", "date", "week", "month"),
+    "note": ("nota", "notas", "comentario", "notes", "comment"),
+    "source": ("fuente", "origen"),
 }
 
 

@@ -24,13 +24,17 @@ from typing import Any, Callable
 from bot.slack_double.decoding import decode_params
 from bot.slack_double.faults import ChannelRateLimiter, Fault, FaultPlan
 from bot.slack_double.models import Call, SlackDoubleChannel, SlackDoubleFile, SlackDoubleUser
-from bot.slack_double.workspace import API_METHODS, Workspace, message_content_error, store_upload
+from bot.slack_double.workspace import API_METHODS, Workspace, file_from_url_path, message_content_error, store_upload
 
 RESPONSE_URL_METHOD = "response_url"
 UPLOAD_URL_METHOD = "upload_url"
+FILE_DOWNLOAD_METHOD = "file_download"  # a GET of a file's url_private
 _API_PREFIX = "/api/"
 _RESPONSE_PREFIX = "/response/"
 _UPLOAD_PREFIX = "/upload/"
+_FILES_PREFIX = "/files-pri/"
+# Slack answers a file URL fetched without a valid token with its sign-in page, not an API error.
+_SIGN_IN_PAGE = b"<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to Slack</body></html>"
 
 
 class WaitTimeout(AssertionError, TimeoutError):
@@ -105,6 +109,7 @@ class SlackDouble:
         self._stopping.clear()
         self._server = _Server(self._address, _Handler, self)
         self._workspace.upload_url_prefix = f"{self.url}{_UPLOAD_PREFIX}"
+        self._workspace.file_url_prefix = f"{self.url}{_FILES_PREFIX}"
         # A short poll interval keeps stop() fast: shutdown() waits for the loop's next poll.
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-double", daemon=True
@@ -313,7 +318,7 @@ class SlackDouble:
         """Answer the next `times` requests to `method` with HTTP `status`.
 
         A 429 always carries Retry-After (default 1 second), like Slack's rate limiting.
-        `method` may also be "response_url" or "upload_url". With `after_effect`, the request is
+        `method` may also be "response_url", "upload_url" or "file_download". With `after_effect`, the request is
         carried out first (a message is stored) and only the answer fails, as when Slack posts
         but the response is lost: the case that makes a blind retry post twice.
         """
@@ -346,6 +351,8 @@ class SlackDouble:
             return self._handle_response_url(path[len(_RESPONSE_PREFIX) :], headers, body)
         if path.startswith(_UPLOAD_PREFIX):
             return self._handle_upload(path[len(_UPLOAD_PREFIX) :], headers, body)
+        if path.startswith(_FILES_PREFIX):
+            return self._handle_file_download(path[len(_FILES_PREFIX) :], headers)
         return _Outcome.text("not found", {"ok": False, "error": "not_found"}, 404)
 
     def _handle_api(self, method: str, query: str, headers: dict[str, str], body: bytes) -> _Outcome:
@@ -407,6 +414,20 @@ class SlackDouble:
             return _Outcome.text(f"OK - {len(body)}", {"ok": True})
 
         return self._answer(UPLOAD_URL_METHOD, params, headers, outcome)
+
+    def _handle_file_download(self, rest: str, headers: dict[str, str]) -> _Outcome:
+        """A GET of a file's url_private: its bytes, with the bot's token as a Bearer header."""
+        params = {"path": f"{_FILES_PREFIX}{rest}"}
+
+        def outcome() -> _Outcome:
+            if self._auth_error(_bearer_token(headers)):
+                return _Outcome(200, {"ok": False, "error": "not_authed"}, _SIGN_IN_PAGE, "text/html; charset=utf-8")
+            file = file_from_url_path(self._workspace, rest)
+            if file is None:
+                return _text_error("file_not_found", 404)
+            return _Outcome(200, {"ok": True, "file_id": file.id, "length": len(file.content)}, file.content, "application/octet-stream")
+
+        return self._answer(FILE_DOWNLOAD_METHOD, params, headers, outcome)
 
     def _answer(
         self,

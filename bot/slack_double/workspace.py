@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 from typing import Any, Callable
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.slack_double.models import SlackDoubleChannel, SlackDoubleFile, SlackDoubleUser
@@ -33,6 +34,7 @@ class Workspace:
         self.bot_id = bot_id
         self.app_id = app_id
         self.upload_url_prefix = ""  # set by the server once it knows its port
+        self.file_url_prefix = ""  # where files' url_private live, also set by the server
         self.users: dict[str, SlackDoubleUser] = {}
         self.channels: dict[str, SlackDoubleChannel] = {}
         self.add_user(SlackDoubleUser(id=bot_user_id, name="alinea", real_name="Alinea", is_bot=True))
@@ -465,6 +467,39 @@ def _share_files(ws: Workspace, files: list[SlackDoubleFile], channel: str, para
         file.shares.append({"channel": channel, "ts": message["ts"], "thread_ts": thread_ts})
 
 
+def file_url(ws: Workspace, file: SlackDoubleFile, *, download: bool = False) -> str:
+    """A file's `url_private` (or `url_private_download`), shaped like Slack's
+    `https://files.slack.com/files-pri/T…-F…/name.csv` but on the double's host."""
+    return f"{ws.file_url_prefix}{ws.team_id}-{file.id}/{'download/' if download else ''}{quote(file.filename)}"
+
+
+def file_from_url_path(ws: Workspace, path: str) -> SlackDoubleFile | None:
+    """The uploaded file a `/files-pri/T…-F…/[download/]name` path names (what comes after the prefix)."""
+    owner = path.split("/", 1)[0]
+    team_id, _, file_id = owner.rpartition("-")
+    file = ws.files.get(file_id) if team_id == ws.team_id else None
+    return file if file is not None and file.uploaded else None
+
+
+def files_info(ws: Workspace, params: Params) -> Response:
+    """What Slack tells an app with files:read about a file people uploaded (e.g. in a file_input)."""
+    file = ws.files.get(str(params.get("file") or ""))
+    if file is None or not file.uploaded:
+        return _error("file_not_found")
+    extension = file.filename.rpartition(".")[2].lower() if "." in file.filename else "text"
+    details = {
+        **file.to_api(),
+        "filetype": extension,
+        "mimetype": _MIMETYPES.get(extension, "application/octet-stream"),
+        "url_private": file_url(ws, file),
+        "url_private_download": file_url(ws, file, download=True),
+    }
+    return {"ok": True, "file": details, "comments": [], "response_metadata": {"next_cursor": ""}}
+
+
+_MIMETYPES = {"csv": "text/csv", "txt": "text/plain", "text": "text/plain", "json": "application/json", "png": "image/png"}
+
+
 API_METHODS: dict[str, Callable[[Workspace, Params], Response]] = {
     "auth.test": auth_test,
     "chat.postMessage": chat_post_message,
@@ -480,4 +515,5 @@ API_METHODS: dict[str, Callable[[Workspace, Params], Response]] = {
     "views.publish": views_publish,
     "files.getUploadURLExternal": files_get_upload_url_external,
     "files.completeUploadExternal": files_complete_upload_external,
+    "files.info": files_info,
 }

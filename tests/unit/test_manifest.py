@@ -27,5 +27,6 @@ def test_interactivity_socket_mode_and_least_privilege_scopes():
     assert settings["socket_mode_enabled"] is True
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {
         "commands", "chat:write", "users:read", "channels:read", "groups:read", "channels:history", "groups:history",
+        "files:read", "files:write",
     }
 

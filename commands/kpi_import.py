@@ -1,0 +1,213 @@
+"""`/alinea kpi import`: upload a spreadsheet of KPI values, see the check, then save it all.
+
+    /alinea kpi import      -> a modal with a file_input (commands/kpi.py routes the word here)
+    submit                  -> (after the ack) download the file, check it, and answer privately
+                               with the report and **Save all** / **Cancel**
+    Save all                -> download it again, check again and write every row or none; if the
+                               check no longer gives the report the person saw, show the new one
+
+Nothing is stored between the steps: the buttons carry the uploaded file's id and the digest of
+the report shown. The file is read from Slack (`files.info`, then a GET of its `url_private`
+with the bot token), never while a database transaction is open.
+"""
+
+from __future__ import annotations
+
+import logging
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.blocks import Reply
+from bot.blocks.kpi_import import (
+    CANCEL,
+    COMMIT,
+    FILE_BLOCK,
+    FILE_INPUT,
+    MAX_FILE_BYTES,
+    MAX_FILE_MB,
+    UPLOAD_VIEW,
+    cancelled_reply,
+    read_decision,
+    report_reply,
+    upload_modal,
+)
+from commands.context import CommandRequest, team_of
+from commands.runner import FieldErrors, Interaction, modal_metadata
+from db.session import read_only
+from domain.errors import UserError
+from domain.spreadsheet import read_table
+from services import kpi_import
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["CANCEL", "COMMIT", "UPLOAD_VIEW", "cancel", "commit", "on_upload", "open_import", "validate_upload"]
+
+DOWNLOAD_TIMEOUT_S = 20
+DOWNLOAD_ATTEMPTS = 2
+# Slack serves files from its own hosts; the bot token is never sent anywhere else.
+SLACK_FILE_HOSTS = ("slack.com", "slack-gov.com")
+NO_ACCESS = {"missing_scope", "not_allowed_token_type", "no_permission", "access_denied"}
+GONE = {"file_not_found", "file_deleted"}
+
+
+@dataclass(frozen=True)
+class Upload:
+    file_id: str
+    name: str
+
+
+# /alinea kpi import ---------------------------------------------------------------------------------
+
+
+def open_import(request: CommandRequest) -> Reply | None:
+    """The upload modal (views.open with the command's trigger_id)."""
+    with read_only(request.runtime.session_factory) as session:
+        team = team_of(session, request.scope)
+        country = team.country
+    metadata = modal_metadata(channel_id=request.channel_id, locale=request.locale)
+    request.client.views_open(
+        trigger_id=request.trigger_id, view=upload_modal(request.locale, country=country, private_metadata=metadata)
+    )
+    return None
+
+
+def validate_upload(values: dict[str, Any], metadata: dict[str, Any]) -> Upload:
+    """Pure: the uploaded file's id from the modal's state, or an error beside the field."""
+    state = (values.get(FILE_BLOCK) or {}).get(FILE_INPUT) or {}
+    files = state.get("files") or []
+    if not files or not isinstance(files[0], dict) or not files[0].get("id"):
+        raise FieldErrors({FILE_BLOCK: "kpi_import.ui.error.file_required"})
+    file = files[0]
+    try:
+        size = int(file.get("size") or 0)
+    except (TypeError, ValueError):
+        size = 0
+    if size > MAX_FILE_BYTES:
+        raise FieldErrors({FILE_BLOCK: ("kpi_import.ui.error.file_too_big", {"limit_mb": MAX_FILE_MB})})
+    return Upload(str(file["id"]), str(file.get("name") or file.get("title") or file["id"]))
+
+
+def on_upload(interaction: Interaction) -> Reply:
+    """After the ack: download, check (a dry run), answer with the report and the buttons."""
+    upload: Upload = interaction.value
+    name, data = download(interaction.client, upload.file_id)
+    table = read_table(data)
+    with read_only(interaction.runtime.session_factory) as session:
+        team = team_of(session, interaction.scope)
+        report = kpi_import.check(
+            session, team=team, table=table, today=kpi_import.team_today(team, interaction.now), actor=interaction.user_id
+        )
+        team_name, locale = team.name, team.locale
+    return report_reply(report, locale, team=team_name, file_name=name, file_id=upload.file_id)
+
+
+def commit(interaction: Interaction) -> Reply:
+    """Save all: the same file, checked again, written all or nothing."""
+    decision = read_decision(interaction.value)
+    if decision is None:
+        raise UserError("kpi_import.invalid_button")
+    file_id, digest = decision
+    name, data = download(interaction.client, file_id)
+    table = read_table(data)
+    with interaction.unit_of_work() as session:
+        team = team_of(session, interaction.scope)
+        report = kpi_import.commit(
+            session, team=team, table=table, today=kpi_import.team_today(team, interaction.now),
+            actor=interaction.user_id, now=interaction.now, expected=digest,
+        )
+        team_name, locale = team.name, team.locale
+    return report_reply(report, locale, team=team_name, file_name=name, file_id=file_id, stale=report.stale)
+
+
+def cancel(interaction: Interaction) -> Reply:
+    return cancelled_reply(interaction.locale)
+
+
+# Reading the file from Slack ------------------------------------------------------------------------
+
+
+def download(client: WebClient, file_id: str) -> tuple[str, bytes]:
+    """(file name, bytes) of a file people uploaded, at most MAX_FILE_BYTES; UserError otherwise."""
+    try:
+        info = client.files_info(file=file_id)["file"]
+    except SlackApiError as error:
+        code = error.response.get("error") if error.response is not None else None
+        if code in GONE:
+            raise UserError("kpi_import.file_not_found") from None
+        if code in NO_ACCESS:
+            raise UserError("kpi_import.missing_scope") from None
+        logger.warning("files.info failed for %s: %s", file_id, code)
+        raise UserError("kpi_import.download_failed") from None
+    except (SlackClientError, OSError, KeyError):
+        logger.warning("files.info failed for %s", file_id, exc_info=True)
+        raise UserError("kpi_import.download_failed") from None
+    name = str(info.get("name") or info.get("title") or file_id)
+    if int(info.get("size") or 0) > MAX_FILE_BYTES:
+        raise UserError("kpi_import.file_too_big", limit_mb=MAX_FILE_MB)
+    url = info.get("url_private_download") or info.get("url_private")
+    if not url or not is_slack_file_url(url, client.base_url):
+        logger.warning("file %s has no url_private on a Slack host: %r", file_id, url)
+        raise UserError("kpi_import.download_failed")
+    return name, _fetch(client, url)
+
+
+def is_slack_file_url(url: str, api_base_url: str) -> bool:
+    """An https URL on Slack's hosts, or any URL on the Web API's own host (a proxy or the double)."""
+    parts, api = urlsplit(url), urlsplit(api_base_url)
+    host = (parts.hostname or "").lower()
+    if host and host == (api.hostname or "").lower() and parts.port == api.port and parts.scheme == api.scheme:
+        return True
+    return parts.scheme == "https" and any(host == base or host.endswith("." + base) for base in SLACK_FILE_HOSTS)
+
+
+class _SlackOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to where the bot token may go."""
+
+    def __init__(self, api_base_url: str):
+        super().__init__()
+        self.api_base_url = api_base_url
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001 - urllib's signature
+        if not is_slack_file_url(newurl, self.api_base_url):
+            raise urllib.error.HTTPError(newurl, code, "redirect away from Slack", headers, fp)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _fetch(client: WebClient, url: str) -> bytes:
+    handlers: list[urllib.request.BaseHandler] = [_SlackOnlyRedirects(client.base_url)]
+    if client.proxy:
+        handlers.append(urllib.request.ProxyHandler({"http": client.proxy, "https": client.proxy}))
+    if client.ssl is not None:
+        handlers.append(urllib.request.HTTPSHandler(context=client.ssl))
+    opener = urllib.request.build_opener(*handlers)
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
+    for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+        try:
+            with opener.open(request, timeout=DOWNLOAD_TIMEOUT_S) as response:
+                if "text/html" in (response.headers.get("Content-Type") or "").lower():
+                    # Slack's sign-in page: the token was refused (or lacks files:read).
+                    logger.warning("downloading %s gave an HTML page: the bot token was not accepted", url)
+                    raise UserError("kpi_import.missing_scope")
+                data = response.read(MAX_FILE_BYTES + 1)
+        except urllib.error.HTTPError as error:
+            if error.code in (404, 410):
+                raise UserError("kpi_import.file_not_found") from None
+            if error.code < 500 or attempt == DOWNLOAD_ATTEMPTS:
+                logger.warning("downloading %s failed: HTTP %s", url, error.code)
+                raise UserError("kpi_import.download_failed") from None
+            continue
+        except (urllib.error.URLError, OSError):
+            if attempt == DOWNLOAD_ATTEMPTS:
+                logger.warning("downloading %s failed", url, exc_info=True)
+                raise UserError("kpi_import.download_failed") from None
+            continue
+        if len(data) > MAX_FILE_BYTES:
+            raise UserError("kpi_import.file_too_big", limit_mb=MAX_FILE_MB)
+        return data
+    raise UserError("kpi_import.download_failed")  # not reached: every attempt returns or raises
