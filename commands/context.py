@@ -35,17 +35,13 @@ class Scope:
     locale: str
 
 
-@dataclass(frozen=True)
-class CommandRequest:
+class Handled:
+    """What every request after its ack shares (a command, a button, a modal): the person's
+    language, a notifier, and units of work. Subclasses provide runtime, client and scope."""
+
     runtime: Runtime
     client: WebClient
     scope: Scope
-    user_id: str
-    channel_id: str | None
-    word: str  # the subcommand as typed (folded)
-    args: str  # the rest, entities decoded: what the person typed
-    now: datetime
-    trigger_id: str | None = None  # for opening a modal (valid for 3 seconds)
 
     @property
     def locale(self) -> str:
@@ -58,6 +54,19 @@ class CommandRequest:
     def unit_of_work(self) -> AbstractContextManager[Session]:
         """One transaction: committed when the block ends, rolled back if it raises."""
         return self.runtime.session_factory.begin()
+
+
+@dataclass(frozen=True)
+class CommandRequest(Handled):
+    runtime: Runtime
+    client: WebClient
+    scope: Scope
+    user_id: str
+    channel_id: str | None
+    word: str  # the subcommand as typed (folded)
+    args: str  # the rest, entities decoded: what the person typed
+    now: datetime
+    trigger_id: str | None = None  # for opening a modal (valid for 3 seconds)
 
 
 @dataclass(frozen=True)

@@ -19,17 +19,16 @@ from slack_sdk import WebClient
 from bot.blocks import Reply
 from bot.errors import report_failure
 from bot.middleware import runtime_of
-from bot.notifier import Notifier
 from bot.runtime import Runtime
 from bot.workqueue import WorkQueueFull
-from commands.context import Scope, resolve_scope, slack_user_locale
+from commands.context import Handled, Scope, resolve_scope, slack_user_locale
 from services.i18n import t
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Interaction:
+class Interaction(Handled):
     """A button press or a modal submission, after the ack, with its scope resolved."""
 
     runtime: Runtime
@@ -41,17 +40,6 @@ class Interaction:
     message_ts: str | None
     trigger_id: str | None
     now: datetime
-
-    @property
-    def locale(self) -> str:
-        return self.scope.locale
-
-    @property
-    def notifier(self) -> Notifier:
-        return Notifier(self.client)
-
-    def unit_of_work(self):
-        return self.runtime.session_factory.begin()
 
 
 InteractionHandler = Callable[[Interaction], Reply | None]

@@ -28,6 +28,7 @@ from typing import Callable, Sequence, TypedDict
 
 from domain.commands import closest, fold
 from domain.errors import UserError
+from domain.words import WordCursor
 from domain.kpis import round_derived, validate_key
 
 __all__ = [
@@ -99,26 +100,6 @@ _AMOUNT_FILLERS = {"by"}  # "rises by 3 points"
 _NUMBER = re.compile(r"(?P<number>\d(?:[\d.,]*\d)?)(?P<suffix>[^\d.,]*)")
 
 
-class _Words:
-    def __init__(self, text: str):
-        self.words = text.split()
-        self.position = 0
-
-    def peek(self) -> str | None:
-        return self.words[self.position] if self.position < len(self.words) else None
-
-    def take(self) -> str:
-        word = self.words[self.position]
-        self.position += 1
-        return word
-
-    def take_if(self, choices: set[str]) -> str | None:
-        word = self.peek()
-        if word is not None and fold(word) in choices:
-            return self.take()
-        return None
-
-
 def parse_alert(text: str, *, read_number: Callable[[str], Decimal | None] | None = None) -> AlertSpec:
     """`cart_abandonment rises 3 points within 48 hours` / `… sube 3 puntos en 2 días`.
 
@@ -129,7 +110,7 @@ def parse_alert(text: str, *, read_number: Callable[[str], Decimal | None] | Non
     (e.g. with `domain.numbers`); it returns None (or raises its own UserError) when they are
     not a number. Without it, `_number` reads both conventions (see there).
     """
-    words = _Words(text)
+    words = WordCursor(text.split())
     if words.peek() is None:
         raise UserError("alert.key_missing")
     key = validate_key(words.take())
@@ -142,7 +123,7 @@ def parse_alert(text: str, *, read_number: Callable[[str], Decimal | None] | Non
     return AlertSpec(kpi_key=key, movement=movement, amount=amount, mode=mode or Mode.POINTS, window_hours=window)
 
 
-def _read_movement(words: _Words, key: str) -> Movement:
+def _read_movement(words: WordCursor, key: str) -> Movement:
     typed = words.peek()
     if typed is None:
         raise UserError("alert.movement_missing", key=key)
@@ -155,7 +136,7 @@ def _read_movement(words: _Words, key: str) -> Movement:
     return movement
 
 
-def _read_amount(words: _Words, key: str, read_number: Callable[[str], Decimal | None]) -> tuple[Decimal, Mode | None]:
+def _read_amount(words: WordCursor, key: str, read_number: Callable[[str], Decimal | None]) -> tuple[Decimal, Mode | None]:
     """`3`, `3,5`, `3 puntos`, `3pts`, `10 %`, `10%`, `10 por ciento` → (amount, mode or None)."""
     words.take_if(_AMOUNT_FILLERS)
     typed = words.peek()
@@ -209,7 +190,7 @@ def _mode_of(word: str) -> Mode | None:
     return None
 
 
-def _read_mode_words(words: _Words) -> Mode | None:
+def _read_mode_words(words: WordCursor) -> Mode | None:
     word = words.peek()
     if word is None:
         return None
@@ -223,7 +204,7 @@ def _read_mode_words(words: _Words) -> Mode | None:
     return mode
 
 
-def _read_window(words: _Words, key: str, *, after_mode: bool) -> int:
+def _read_window(words: WordCursor, key: str, *, after_mode: bool) -> int:
     """`within 48 hours`, `en 48h`, `dentro de 2 días` → hours."""
     word = words.peek()
     if word is None:

@@ -35,6 +35,7 @@ from typing import Iterable, Sequence
 
 from domain.commands import closest, fold
 from domain.errors import UserError
+from domain.words import WordCursor
 from domain.glossary import MAX_TERM_LENGTH, Side
 from domain.locales import normalize_locale
 
@@ -438,21 +439,12 @@ def _is_quoted(token: str) -> bool:
     return len(token) >= 2 and token[0] in _OPENING_QUOTES and token[-1] in _CLOSING_QUOTES
 
 
-class _Tokens:
+class _Tokens(WordCursor):
     def __init__(self, text: str):
-        self.words = [match.group(0) for match in _TOKEN.finditer(text)]
+        super().__init__(match.group(0) for match in _TOKEN.finditer(text))
         for word in self.words:
             if word[0] in _OPENING_QUOTES and not _is_quoted(word):
                 raise UserError("kpi.quote_not_closed")
-        self.position = 0
-
-    def peek(self) -> str | None:
-        return self.words[self.position] if self.position < len(self.words) else None
-
-    def take(self) -> str:
-        word = self.words[self.position]
-        self.position += 1
-        return word
 
     def next_is_value(self) -> bool:
         word = self.peek()
