@@ -41,3 +41,17 @@ def post_pending(factory: sessionmaker[Session], client: WebClient, *, team_id: 
             alerts.record_post(session, team=session.get(AlignmentTeam, team_id), episode_id=episode.id, ts=ts)
         posted += 1
     return posted
+
+
+def poster_on_queue(runtime, client: WebClient):
+    """For work that records values outside a Slack listener (the ingest API): post the team's new
+    alerts on the work queue, off the request; if the queue is full, the alerts-post job will."""
+    from bot.workqueue import WorkQueueFull
+
+    def post(team_id: int) -> None:
+        try:
+            runtime.work.submit("alerts", lambda: post_pending(runtime.session_factory, client, team_id=team_id))
+        except WorkQueueFull:
+            logger.warning("work queue full: alerts of team %s wait for the alerts-post job", team_id)
+
+    return post

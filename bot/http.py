@@ -1,4 +1,5 @@
-"""The HTTP surface: `POST /slack/events` (Bolt) and `GET /healthz`, served by waitress.
+"""The HTTP surface: `POST /slack/events` (Bolt), `GET /healthz` and the ingest API under
+`/api/v1/` (bot/ingest_api.py), served by waitress.
 
 waitress is a production WSGI server in pure Python: multi-threaded, no C build, runs the
 same on Linux, macOS and Windows, and embeds in-process, so one `alinea serve` holds the
@@ -21,13 +22,17 @@ logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+API_PREFIX = "/api/v1/"  # the ingest API (bot/ingest_api.py)
 
 
-def build_wsgi_app(bolt_app: App, health_check: Callable[[], bool]) -> Callable:
+def build_wsgi_app(bolt_app: App, health_check: Callable[[], bool], *, api: Callable | None = None) -> Callable:
+    """`api`, when given, answers every path under `/api/v1/` (bot/ingest_api.py)."""
     slack_handler = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
+        if api is not None and path.startswith(API_PREFIX):
+            return api(environ, start_response)
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             healthy = health_check()
             status = "200 OK" if healthy else "503 Service Unavailable"

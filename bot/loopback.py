@@ -10,6 +10,8 @@ from typing import Any
 from bot.app import create_app
 from bot.config import Settings
 from bot.http import HttpServer, build_wsgi_app
+from bot.alerts import poster_on_queue
+from bot.ingest_api import IngestApi
 from bot.runtime import Runtime
 from bot.slack_double import Call, DriverResult, SlackDouble, SlackDriver
 from bot.workqueue import WorkQueue
@@ -40,7 +42,8 @@ class LoopbackBot:
         extra = {"clock": self._clock} if self._clock else {}
         self.runtime = Runtime(settings=self.settings, session_factory=make_session_factory(self.engine), work=work, **extra)
         self.app = create_app(self.runtime)
-        wsgi = build_wsgi_app(self.app, lambda: ping(self.engine))
+        api = IngestApi(self.runtime.session_factory, clock=self.runtime.clock, post_alerts=poster_on_queue(self.runtime, self.app.client))
+        wsgi = build_wsgi_app(self.app, lambda: ping(self.engine), api=api)
         self.server = HttpServer(wsgi, host="127.0.0.1", port=0).start()
         self.driver = SlackDriver(f"{self.server.url}/slack/events", self.settings.slack_signing_secret, self.double)
         return self

@@ -11,6 +11,8 @@ from slack_bolt.error import BoltError
 from bot.app import create_app
 from bot.config import ConfigError, Settings, redact_url
 from bot.http import HttpServer, build_wsgi_app
+from bot.alerts import poster_on_queue
+from bot.ingest_api import IngestApi
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
 from bot.workqueue import WorkQueue
@@ -40,7 +42,8 @@ def build_bolt_app(runtime: Runtime):
 def serve_http(runtime: Runtime, *, host: str, port: int) -> int:
     app = build_bolt_app(runtime)
     engine = runtime.session_factory.kw["bind"]
-    server = HttpServer(build_wsgi_app(app, lambda: ping(engine)), host=host, port=port)
+    api = IngestApi(runtime.session_factory, clock=runtime.clock, post_alerts=poster_on_queue(runtime, app.client))
+    server = HttpServer(build_wsgi_app(app, lambda: ping(engine), api=api), host=host, port=port)
     scheduler = build_scheduler(runtime)
     scheduler.start()
     logger.info(

@@ -19,6 +19,7 @@ from bot.blocks import setup as setup_blocks
 from commands import alert, help, kpi, lifecycle, setup
 from commands import glossary
 from commands import kpi_import
+from commands import token
 from commands.context import CommandRequest, Scope, Subcommand
 from commands.runner import ack_then, action_listener, answer, via_response_url, view_listener
 from domain.commands import split_command
@@ -34,6 +35,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("kpi", (), kpi.handle, "help.cmd.kpi", "help.cmd.kpi.example"),
     Subcommand("log", ("registrar",), kpi.log_top_level, "help.cmd.log", "help.cmd.log.example"),
     Subcommand("alert", ("alerta",), alert.handle, "help.cmd.alert", "help.cmd.alert.example"),
+    Subcommand("token", (), token.handle, "help.cmd.token", "help.cmd.token.example"),
 )
 
 ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
@@ -45,9 +47,9 @@ ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
 VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler(Interaction))
     setup_blocks.VIEW: (setup.read_modal, setup.on_submit),
     kpi_blocks.NEW_VIEW: (kpi.read_new_form, kpi.submit_new),
-    kpi_import.UPLOAD_VIEW: (kpi_import.validate_upload, kpi_import.on_upload),
     glossary.DEFINE_VIEW: (glossary.validate_define, glossary.submit_define),
     glossary.CHANGES_VIEW: (glossary.validate_changes, glossary.submit_changes),
+    kpi_import.UPLOAD_VIEW: (kpi_import.validate_upload, kpi_import.on_upload),
 }
 
 EVENTS = {

@@ -275,7 +275,7 @@ class KpiValue(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id", ondelete="CASCADE"))
-    source: Mapped[str] = mapped_column(String(64))  # "slack", "csv", "api:<token prefix>"
+    source: Mapped[str] = mapped_column(String(64))  # "slack", "csv", "api:<source the client named>"
     period_kind: Mapped[str] = mapped_column(String(8))  # "day", "week", "month"
     period_start: Mapped[date] = mapped_column(Date())
     value: Mapped[Decimal] = mapped_column(ExactDecimal())

@@ -91,6 +91,11 @@ def _active_rules(session: Session, team: AlignmentTeam, *, kpi_id: int | None =
     return session.execute(query).all()
 
 
+def kpis_with_rules(session: Session, *, team: AlignmentTeam) -> set[int]:
+    """The KPIs that have an active rule (so a batch of values only checks those)."""
+    return {rule.kpi_id for rule, _ in _active_rules(session, team)}
+
+
 def listing(session: Session, *, team: AlignmentTeam) -> list[AlertView]:
     return [_view(rule, kpi) for rule, kpi in _active_rules(session, team)]
 

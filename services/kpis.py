@@ -9,7 +9,7 @@ for the whole week or month, which then takes precedence for that period).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Sequence
 
@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from db import repositories
+from db.types import plain_decimal
 from db.models import AlignmentTeam, AuditEntry, GlossaryTerm, GlossaryVersion, Kpi, KpiValue
 from domain.commands import closest
 from domain.errors import UserError
@@ -69,7 +70,8 @@ class Point:
     definition_version: int | None  # the definition the period's values were counted with
 
 
-def _spec_of(kpi: Kpi) -> KpiSpec:
+def spec_of(kpi: Kpi) -> KpiSpec:
+    """The domain's view of a stored KPI."""
     return KpiSpec(
         key=kpi.key, name_es=kpi.name, name_en=kpi.name, unit=Unit(kpi.unit), direction=Direction(kpi.direction),
         aggregation=Aggregation(kpi.aggregation), side=kpi.side, term=None, currency=kpi.currency or "COP",
@@ -83,7 +85,7 @@ def _view(session: Session, kpi: Kpi) -> KpiView:
     if kpi.term_id is not None:
         found = session.get(GlossaryTerm, kpi.term_id)
         term = found.name if found else None
-    return KpiView(kpi.id, kpi.key, kpi.name, _spec_of(kpi), term, kpi.role)
+    return KpiView(kpi.id, kpi.key, kpi.name, spec_of(kpi), term, kpi.role)
 
 
 # Catalog ------------------------------------------------------------------------------------------
@@ -203,7 +205,7 @@ def record(
 ) -> Recorded:
     """Store one value: new, unchanged (an identical resend), or a correction (audited)."""
     kpi = _kpi(session, team, key)
-    spec = _spec_of(kpi)
+    spec = spec_of(kpi)
     if spec.aggregation is Aggregation.RATE:
         raise UserError("kpi.rate_is_computed", key=kpi.key, numerator=spec.numerator, denominator=spec.denominator)
     validate_value(spec, value, shown, language=team.locale)
@@ -239,10 +241,20 @@ def _definition_version(session: Session, team: AlignmentTeam, kpi: Kpi, now: da
 
 
 def _value_snapshot(row: KpiValue) -> dict:
+    return value_snapshot(
+        kpi_id=row.kpi_id, source=row.source, period=Period(row.period_kind, row.period_start), value=row.value,
+        note=row.note, recorded_by=row.recorded_by, recorded_at=row.recorded_at,
+    )
+
+
+def value_snapshot(
+    *, kpi_id: int, source: str, period: Period, value: Decimal, note: str, recorded_by: str, recorded_at: datetime
+) -> dict:
+    """What the audit log keeps of a value, wherever it came from (Slack, a spreadsheet, the API)."""
     return {
-        "kpi_id": row.kpi_id, "source": row.source, "period_kind": row.period_kind,
-        "period_start": row.period_start.isoformat(), "value": format(row.value, "f"), "note": row.note,
-        "recorded_by": row.recorded_by, "recorded_at": row.recorded_at.isoformat(),
+        "kpi_id": kpi_id, "source": source, "period_kind": period.kind, "period_start": period.start.isoformat(),
+        "value": format(plain_decimal(value), "f"), "note": note, "recorded_by": recorded_by,
+        "recorded_at": recorded_at.astimezone(timezone.utc).isoformat(),
     }
 
 
@@ -318,7 +330,7 @@ def values_between(session: Session, *, kpi_id: int, start: date, end: date) -> 
 def series(session: Session, *, team: AlignmentTeam, key: str, periods: Sequence[Period]) -> list[Point]:
     """The KPI's value for each period (weeks or months), computed from what was recorded."""
     kpi = _kpi(session, team, key)
-    spec = _spec_of(kpi)
+    spec = spec_of(kpi)
     if spec.aggregation is Aggregation.RATE:
         numerator = series(session, team=team, key=spec.numerator, periods=periods)
         denominator = series(session, team=team, key=spec.denominator, periods=periods)
