@@ -18,7 +18,7 @@ from bot.blocks import kpi as kpi_blocks
 from bot.blocks import setup as setup_blocks
 from commands import alert, help, kpi, lifecycle, setup
 from commands import glossary
-from commands import kpi_import
+from commands import kpi_import, kpi_import_dm
 from commands import token
 from commands.context import CommandRequest, Scope, Subcommand
 from commands.runner import ack_then, action_listener, answer, via_response_url, view_listener
@@ -52,9 +52,10 @@ VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler
     kpi_import.UPLOAD_VIEW: (kpi_import.validate_upload, kpi_import.on_upload),
 }
 
-EVENTS = {
-    "app_uninstalled": lifecycle.on_app_uninstalled,
-    "tokens_revoked": lifecycle.on_tokens_revoked,
+EVENTS: dict[str, Any] = {  # event type -> Bolt listener (each claims its event_id: Slack retries)
+    "app_uninstalled": lifecycle.claimed(lifecycle.on_app_uninstalled),
+    "tokens_revoked": lifecycle.claimed(lifecycle.on_tokens_revoked),
+    kpi_import_dm.EVENT: kpi_import_dm.on_file_shared,  # a CSV uploaded in a DM with the bot
 }
 
 
@@ -64,8 +65,8 @@ def register(app: App) -> None:
         app.action(action_id)(action_listener(action_id, handler))
     for callback_id, (validate, handler) in VIEWS.items():
         app.view(callback_id)(view_listener(callback_id, validate, handler))
-    for event_type, handler in EVENTS.items():
-        app.event(event_type)(lifecycle.claimed(handler))
+    for event_type, listener in EVENTS.items():
+        app.event(event_type)(listener)
 
 
 def find_subcommand(word: str) -> Subcommand | None:

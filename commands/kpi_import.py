@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.orm import Session
 
 from bot.blocks import Reply
 from bot.blocks.kpi_import import (
@@ -39,10 +40,12 @@ from bot.blocks.kpi_import import (
 )
 from commands.context import CommandRequest, team_of
 from commands.runner import FieldErrors, Interaction, modal_metadata
+from db import repositories
+from db.models import AlignmentTeam
 from db.session import read_only
 from domain.errors import UserError
 from domain.spreadsheet import read_table
-from services import kpi_import
+from services import kpi_import, teams
 
 logger = logging.getLogger(__name__)
 
@@ -112,17 +115,35 @@ def commit(interaction: Interaction) -> Reply:
     decision = read_decision(interaction.value)
     if decision is None:
         raise UserError("kpi_import.invalid_button")
-    file_id, digest = decision
-    name, data = download(interaction.client, file_id)
+    with read_only(interaction.runtime.session_factory) as session:  # refused before any download
+        button_team(session, interaction, decision.team_channel)
+    name, data = download(interaction.client, decision.file_id)
     table = read_table(data)
     with interaction.unit_of_work() as session:
-        team = team_of(session, interaction.scope)
+        team = button_team(session, interaction, decision.team_channel)
         report = kpi_import.commit(
             session, team=team, table=table, today=kpi_import.team_today(team, interaction.now),
-            actor=interaction.user_id, now=interaction.now, expected=digest,
+            actor=interaction.user_id, now=interaction.now, expected=decision.digest,
         )
         team_name, locale = team.name, team.locale
-    return report_reply(report, locale, team=team_name, file_name=name, file_id=file_id, stale=report.stale)
+    return report_reply(
+        report, locale, team=team_name, file_name=name, file_id=decision.file_id, stale=report.stale,
+        team_channel=decision.team_channel,
+    )
+
+
+def button_team(session: Session, interaction: Interaction, team_channel: str | None) -> AlignmentTeam:
+    """The team a Save all button writes into: the channel's, where the check was posted in a
+    team's channel; else (a DM with the bot) the team whose channel the button names, and only
+    for one of its members."""
+    if interaction.scope.team_id is not None or not team_channel:
+        return team_of(session, interaction.scope)
+    team = repositories.team_by_channel(session, workspace_id=interaction.scope.workspace_id, channel_id=team_channel)
+    if team is None:
+        raise UserError("kpi_import.dm.team_gone", channel=team_channel)
+    if not teams.roles_of(team, interaction.user_id):
+        raise UserError("kpi_import.dm.not_allowed", channel=team_channel)
+    return team
 
 
 def cancel(interaction: Interaction) -> Reply:
@@ -134,6 +155,11 @@ def cancel(interaction: Interaction) -> Reply:
 
 def download(client: WebClient, file_id: str) -> tuple[str, bytes]:
     """(file name, bytes) of a file people uploaded, at most MAX_FILE_BYTES; UserError otherwise."""
+    return download_described(client, {"id": file_id, **file_info(client, file_id)})
+
+
+def file_info(client: WebClient, file_id: str) -> dict[str, Any]:
+    """What files.info says about a file people uploaded; UserError when Slack will not say."""
     try:
         info = client.files_info(file=file_id)["file"]
     except SlackApiError as error:
@@ -147,7 +173,16 @@ def download(client: WebClient, file_id: str) -> tuple[str, bytes]:
     except (SlackClientError, OSError, KeyError):
         logger.warning("files.info failed for %s", file_id, exc_info=True)
         raise UserError("kpi_import.download_failed") from None
-    name = str(info.get("name") or info.get("title") or file_id)
+    return info
+
+
+def file_name(info: dict[str, Any]) -> str:
+    return str(info.get("name") or info.get("title") or info.get("id") or "")
+
+
+def download_described(client: WebClient, info: dict[str, Any]) -> tuple[str, bytes]:
+    """(file name, bytes) of the file files.info described, at most MAX_FILE_BYTES."""
+    file_id, name = info.get("id"), file_name(info)
     if int(info.get("size") or 0) > MAX_FILE_BYTES:
         raise UserError("kpi_import.file_too_big", limit_mb=MAX_FILE_MB)
     url = info.get("url_private_download") or info.get("url_private")

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db.models import AlignmentTeam, AuditEntry, JobRun, ProcessedEvent, Workspace
+from db.models import AlignmentTeam, AuditEntry, JobRun, ProcessedEvent, TeamMember, Workspace
 
 
 def insert_ignoring_conflict(session: Session, model: type, values: dict[str, Any], *, unique: list[str]) -> bool:
@@ -59,6 +59,20 @@ def teams_matching(session: Session, *, reference: str, workspace_id: int | None
 def teams_of_workspace(session: Session, *, workspace_id: int) -> list[AlignmentTeam]:
     return list(
         session.scalars(select(AlignmentTeam).where(AlignmentTeam.workspace_id == workspace_id).order_by(AlignmentTeam.id))
+    )
+
+
+def teams_of_member(session: Session, *, workspace_id: int, slack_user_id: str) -> list[AlignmentTeam]:
+    """The workspace's teams in which the person has any role."""
+    member_of = select(TeamMember.team_id).where(
+        TeamMember.workspace_id == workspace_id, TeamMember.slack_user_id == slack_user_id
+    )
+    return list(
+        session.scalars(
+            select(AlignmentTeam)
+            .where(AlignmentTeam.workspace_id == workspace_id, AlignmentTeam.id.in_(member_of))
+            .order_by(AlignmentTeam.id)
+        )
     )
 
 

@@ -6,7 +6,7 @@ cells quoted in a rejection) is escaped here; the file name too.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, plain, section, truncate
 from domain.numbers import number_symbols
@@ -68,20 +68,29 @@ def upload_modal(locale: str, *, country: str | None, private_metadata: str) -> 
 # The check and the result ---------------------------------------------------------------------------
 
 
-def decision_value(file_id: str, digest: str) -> str:
-    """What the Commit button carries: the uploaded file (downloaded again) and the report approved."""
-    return f"{file_id}:{digest}"
+class Decision(NamedTuple):
+    file_id: str
+    digest: str
+    team_channel: str | None  # the team's channel: set when the buttons live outside it (a DM)
 
 
-def read_decision(value: Any) -> tuple[str, str] | None:
-    file_id, colon, digest = str(value or "").partition(":")
+def decision_value(file_id: str, digest: str, team_channel: str | None = None) -> str:
+    """What the Commit button carries: the uploaded file (downloaded again), the report approved
+    and, after them, the team's channel (`F…:digest:C…`; older buttons carry only the first two)."""
+    return f"{file_id}:{digest}:{team_channel}" if team_channel else f"{file_id}:{digest}"
+
+
+def read_decision(value: Any) -> Decision | None:
+    file_id, colon, rest = str(value or "").partition(":")
+    digest, _, team_channel = rest.partition(":")
     if not colon or not file_id or not digest:
         return None
-    return file_id, digest
+    return Decision(file_id, digest, team_channel or None)
 
 
 def report_reply(
-    report: KpiImportReport, locale: str, *, team: str, file_name: str, file_id: str, stale: bool = False
+    report: KpiImportReport, locale: str, *, team: str, file_name: str, file_id: str, stale: bool = False,
+    team_channel: str | None = None,
 ) -> Reply:
     """The check (a dry run) with Save all / Cancel when it would write something; or, once
     committed, what was saved."""
@@ -108,7 +117,7 @@ def report_reply(
     if report.accepted:
         blocks += _listing(t(locale, "kpi_import.ui.accepted_title"), [_accepted_line(row, locale) for row in report.accepted], locale)
     if report.ok and not report.committed and report.changes:
-        value = decision_value(file_id, report.digest)
+        value = decision_value(file_id, report.digest, team_channel)
         blocks.append(actions(
             DECISION_BLOCK,
             button(t(locale, "kpi_import.ui.commit"), COMMIT, value, style="primary"),

@@ -27,6 +27,13 @@ def test_interactivity_socket_mode_and_least_privilege_scopes():
     assert settings["socket_mode_enabled"] is True
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {
         "commands", "chat:write", "users:read", "channels:read", "groups:read", "channels:history", "groups:history",
-        "files:read", "files:write",
+        "files:read", "files:write", "im:history",
     }
 
+
+
+def test_people_can_send_the_bot_a_spreadsheet_in_its_messages_tab():
+    app_home = MANIFEST["features"]["app_home"]
+    assert app_home["messages_tab_enabled"] is True and app_home["messages_tab_read_only_enabled"] is False
+    assert "file_shared" in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    assert "files:read" in MANIFEST["oauth_config"]["scopes"]["bot"]  # what file_shared requires
