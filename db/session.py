@@ -75,7 +75,8 @@ def read_only(factory: sessionmaker[Session]) -> Iterator[Session]:
 def ping(engine: Engine) -> bool:
     """True when the database answers a trivial query."""
     try:
-        with engine.connect() as connection:
+        # A read-only transaction: on SQLite a writer holding the lock must not look like an outage.
+        with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
             connection.execute(text("SELECT 1"))
         return True
     except Exception:  # any failure means "not healthy"; the caller only needs yes or no

@@ -235,3 +235,18 @@ def test_commands_that_only_read_run_beside_a_writer(bot, database_url):
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_health_stays_200_while_another_writer_holds_sqlite(bot, database_url):
+    import sqlite3
+    from urllib.request import urlopen
+
+    blocker = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        with urlopen(f"{bot.url}/healthz", timeout=5) as response:
+            assert response.status == 200
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
