@@ -19,6 +19,7 @@ from db.models import AlertEpisode, AlertRule, AlignmentTeam, Kpi, KpiValue
 from domain.alerts import AlertSpec, EpisodeState, Movement, Mode, Observation, next_state, triggered
 from domain.errors import UserError
 from services import audit
+from services.teams import roles_of
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ def delete(session: Session, *, team: AlignmentTeam, rule_id: int, actor: str, n
     if found is None:
         raise UserError("alert.ui.unknown_rule", number=rule_id)
     rule, kpi = found
+    if actor != rule.created_by and not roles_of(team, actor):
+        raise UserError("alert.ui.not_allowed", number=rule_id)
     rule.deleted_at = now
     audit.record(
         session, workspace_id=team.workspace_id, team_id=team.id, actor=actor, action="alert_rule.deleted",

@@ -34,6 +34,7 @@ from domain.kpis import (
 )
 from domain.periods import Period
 from services import alerts, audit, glossary
+from services.teams import roles_of
 
 ROLES = ("primary", "support")
 MAX_SUPPORTING = 2
@@ -123,9 +124,16 @@ def find(session: Session, *, team: AlignmentTeam, key: str) -> KpiView:
     return _view(session, _kpi(session, team, key))
 
 
+def require_member(team: AlignmentTeam, actor: str) -> None:
+    """Changing the catalog is for the team's leads and admins; anyone may log values."""
+    if not roles_of(team, actor):
+        raise UserError("kpi.not_a_member")
+
+
 def create(
     session: Session, *, team: AlignmentTeam, spec: KpiSpec, actor: str, now: datetime, language: str
 ) -> KpiView:
+    require_member(team, actor)
     validate_spec(spec)
     existing = {kpi.key for kpi in _kpis(session, team)}
     if spec.key in existing:
@@ -152,6 +160,7 @@ def create(
 
 def enable_starter_set(session: Session, *, team: AlignmentTeam, actor: str, now: datetime, language: str) -> list[KpiView]:
     """Every starter KPI the team does not have yet (rates after the KPIs they divide)."""
+    require_member(team, actor)
     existing = {kpi.key for kpi in _kpis(session, team)}
     added = []
     for spec in sorted(STARTER_TEMPLATES, key=lambda s: s.aggregation is Aggregation.RATE):
@@ -168,6 +177,7 @@ def _without_term(spec: KpiSpec) -> KpiSpec:
 
 def set_roles(session: Session, *, team: AlignmentTeam, role: str, keys: Sequence[str], actor: str, now: datetime) -> list[KpiView]:
     """`primary KEY` (one) or `support KEY [KEY]` (up to two): replaces the team's previous choice."""
+    require_member(team, actor)
     limit = 1 if role == "primary" else MAX_SUPPORTING
     if not 1 <= len(keys) <= limit:
         raise UserError(f"kpi.{role}_count", limit=limit)

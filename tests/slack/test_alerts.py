@@ -112,3 +112,11 @@ def test_a_deleted_rule_stops_posting(bot, clock):
     clock.advance(hours=24)
     say(bot, "registrar cart_abandonment 70 %")
     assert alerts_in_channel(bot) == []
+
+
+def test_only_the_creator_or_a_team_member_deletes_a_rule(bot, double):
+    double.add_user("U0PEDRO", name="pedro", locale="es-LA")
+    say(bot, "alerta nueva cart_abandonment sube 3 puntos en 48 horas")
+    _, reply = bot.command("alerta borrar 1", user_id="U0PEDRO")
+    assert "Solo quien creó la alerta #1" in reply.params["text"]
+    assert "sube 3 puntos" in say(bot, "alerta lista")  # still there

@@ -180,3 +180,12 @@ def test_the_new_kpi_form_opens_and_creates_a_rate(bot):
     (reply,) = bot.double.wait_for("chat.postEphemeral")
     assert "Creé el KPI `conversion_movil`" in render(reply.params)
     assert result.status == 200
+
+
+def test_only_team_members_change_the_catalog_but_anyone_logs(bot, double):
+    set_up(bot)
+    double.add_user("U0PEDRO", name="pedro", locale="es-LA")
+    for text in ("kpi principal orders", 'kpi nuevo x_y "X" unidad COP'):
+        reply = say(bot, text, user_id="U0PEDRO")
+        assert "Solo los líderes y administradores del equipo cambian el catálogo" in reply.params["text"]
+    assert "Registré" in render(say(bot, "kpi registrar orders 12", user_id="U0PEDRO").params)
