@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.blocks import Reply
 from bot.blocks import token as blocks
-from commands.context import CommandRequest
+from commands.context import CommandRequest, team_of
 from commands.setup import is_workspace_admin
 from db.models import AlignmentTeam, Kpi
 from domain.commands import fold
@@ -39,7 +39,7 @@ def handle(request: CommandRequest) -> Reply:
         raise UserError("ingest.unknown_action", word=" ".join(words))
     admin = is_workspace_admin(request.client, request.user_id)  # Slack first: no lock held across the network
     with request.unit_of_work() as session:
-        team = _team(session, request)
+        team = team_of(session, request.scope)
         common = dict(team=team, actor=request.user_id, is_workspace_admin=admin)
         if action == LIST:
             tokens = ingest.active_tokens(session, **common)
@@ -54,13 +54,6 @@ def handle(request: CommandRequest) -> Reply:
         request.locale, token=token.plain, prefix=token.prefix, replaced=token.replaced, rotated=action == ROTATE,
         channel_id=team.channel_id, kpi=kpi, period=period,
     )
-
-
-def _team(session, request: CommandRequest) -> AlignmentTeam:
-    team = session.get(AlignmentTeam, request.scope.team_id) if request.scope.team_id is not None else None
-    if team is None or team.workspace_id != request.scope.workspace_id:
-        raise UserError("team.not_set_up")
-    return team
 
 
 def _example(session, team: AlignmentTeam, request: CommandRequest) -> tuple[str, str]:

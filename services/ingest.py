@@ -301,10 +301,7 @@ class _Invalid(Exception):
 
 def team_kpis(session: Session, team: AlignmentTeam) -> dict[str, Kpi]:
     """The team's KPIs in use, by key: loaded once per batch."""
-    kpis = session.scalars(
-        select(Kpi).where(Kpi.workspace_id == team.workspace_id, Kpi.team_id == team.id, Kpi.archived_at.is_(None))
-    )
-    return {kpi.key: kpi for kpi in kpis}
+    return {kpi.key: kpi for kpi in kpis_service.active_kpis(session, team=team)}
 
 
 def parse_value(raw: object) -> Decimal:

@@ -92,7 +92,8 @@ def _view(session: Session, kpi: Kpi) -> KpiView:
 # Catalog ------------------------------------------------------------------------------------------
 
 
-def _kpis(session: Session, team: AlignmentTeam) -> list[Kpi]:
+def active_kpis(session: Session, *, team: AlignmentTeam) -> list[Kpi]:
+    """The team's KPIs in use (not archived), by key order."""
     return list(
         session.scalars(
             select(Kpi)
@@ -109,7 +110,7 @@ def _kpi(session: Session, team: AlignmentTeam, key: str, *, lock: bool = False)
     )
     found = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if found is None:
-        suggestion = closest(key, [kpi.key for kpi in _kpis(session, team)])
+        suggestion = closest(key, [kpi.key for kpi in active_kpis(session, team=team)])
         if suggestion:
             raise UserError("kpi.unknown_suggest", key=key, suggestion=suggestion)
         raise UserError("kpi.unknown", key=key)
@@ -117,7 +118,7 @@ def _kpi(session: Session, team: AlignmentTeam, key: str, *, lock: bool = False)
 
 
 def catalog(session: Session, *, team: AlignmentTeam) -> list[KpiView]:
-    return [_view(session, kpi) for kpi in _kpis(session, team)]
+    return [_view(session, kpi) for kpi in active_kpis(session, team=team)]
 
 
 def find(session: Session, *, team: AlignmentTeam, key: str) -> KpiView:
@@ -135,7 +136,7 @@ def create(
 ) -> KpiView:
     require_member(team, actor)
     validate_spec(spec)
-    existing = {kpi.key for kpi in _kpis(session, team)}
+    existing = {kpi.key for kpi in active_kpis(session, team=team)}
     if spec.key in existing:
         raise UserError("kpi.key_taken", key=spec.key)
     for part in (spec.numerator, spec.denominator):
@@ -161,7 +162,7 @@ def create(
 def enable_starter_set(session: Session, *, team: AlignmentTeam, actor: str, now: datetime, language: str) -> list[KpiView]:
     """Every starter KPI the team does not have yet (rates after the KPIs they divide)."""
     require_member(team, actor)
-    existing = {kpi.key for kpi in _kpis(session, team)}
+    existing = {kpi.key for kpi in active_kpis(session, team=team)}
     added = []
     for spec in sorted(STARTER_TEMPLATES, key=lambda s: s.aggregation is Aggregation.RATE):
         if spec.key not in existing:
@@ -182,7 +183,7 @@ def set_roles(session: Session, *, team: AlignmentTeam, role: str, keys: Sequenc
     if not 1 <= len(keys) <= limit:
         raise UserError(f"kpi.{role}_count", limit=limit)
     chosen = [_kpi(session, team, key) for key in keys]
-    kpis = _kpis(session, team)
+    kpis = active_kpis(session, team=team)
     before = {kpi.key: kpi.role for kpi in kpis if kpi.role}
     for kpi in kpis:
         if kpi.role == role and kpi not in chosen:
