@@ -21,7 +21,7 @@ from bot.errors import report_failure
 from bot.middleware import runtime_of
 from bot.runtime import Runtime
 from bot.workqueue import WorkQueueFull
-from commands.context import Handled, Scope, resolve_scope, slack_user_locale
+from commands.context import Handled, Scope, cached_user_locale, resolve_scope
 from services.i18n import t
 
 logger = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def answer(
         if reply is not None:
             reply_to(reply, scope.locale)
     except Exception as error:
-        locale = scope.locale if scope else (fallback_locale or slack_user_locale(client, user_id) or runtime.settings.default_locale)
+        locale = scope.locale if scope else (fallback_locale or cached_user_locale(runtime, client, team_id, user_id) or runtime.settings.default_locale)
         report_failure(error, locale=locale, respond=lambda **fields: reply_to(Reply(fields["text"]), locale))
 
 
