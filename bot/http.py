@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress import wasyncore
 from waitress.server import create_server
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class HttpServer:
     def __init__(self, wsgi_app: Callable, *, host: str = "127.0.0.1", port: int = 3000, threads: int = 16):
         self._server = create_server(wsgi_app, host=host, port=port, threads=threads, ident="alinea")
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def port(self) -> int:
@@ -60,7 +62,19 @@ class HttpServer:
         return f"http://{self._server.effective_host}:{self.port}"
 
     def serve_forever(self) -> None:
-        self._server.run()
+        """waitress's own loop, one poll at a time, until stop() (or SIGTERM in the foreground).
+
+        Everything is closed here, in the loop's thread, so no socket is ever closed under a
+        select() in progress. A poll waits at most asyncore_loop_timeout (1 s), so stop() needs
+        nothing else to wake the loop; it pulls waitress's trigger only to be quicker.
+        """
+        server = self._server
+        try:
+            while server._map and not self._stopping.is_set():
+                wasyncore.loop(timeout=server.adj.asyncore_loop_timeout, map=server._map, count=1)
+        finally:
+            self._close_everything()
+            server.task_dispatcher.shutdown()
 
     def start(self) -> "HttpServer":
         self._thread = threading.Thread(target=self.serve_forever, name="alinea-http", daemon=True)
@@ -68,16 +82,16 @@ class HttpServer:
         return self
 
     def stop(self) -> None:
-        """Close the listening socket and open connections from inside the server's own loop
-        thread (waitress's trigger runs the callable there), so no socket is closed under a
-        select() in progress; the loop ends when nothing is left to watch."""
+        self._stopping.set()
         if self._thread is None or not self._thread.is_alive():
-            self._server.close()
+            self._close_everything()
             self._server.task_dispatcher.shutdown()
             return
-        self._server.trigger.pull_trigger(self._close_everything)
+        try:
+            self._server.trigger.pull_trigger()
+        except OSError:  # the wake-up pipe is gone; the loop still ends within its poll timeout
+            pass
         self._thread.join(timeout=10)
-        self._server.task_dispatcher.shutdown()
 
     def _close_everything(self) -> None:
         for dispatcher in list(self._server._map.values()):
