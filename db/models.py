@@ -70,6 +70,11 @@ class AlignmentTeam(Base):
     monthly_meeting_weekday: Mapped[int] = mapped_column(Integer, default=1)  # Tuesday
     monthly_meeting_time: Mapped[time] = mapped_column(Time(), default=time(9, 0))
     monthly_meeting_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    # Working hours pause the SLA escalation clock outside them (Decision 18); holidays come
+    # from `country`.
+    work_days: Mapped[str] = mapped_column(String(16), default="0,1,2,3,4", server_default="0,1,2,3,4")  # Monday = 0
+    work_start: Mapped[time] = mapped_column(Time(), default=time(8, 0), server_default="08:00:00")
+    work_end: Mapped[time] = mapped_column(Time(), default=time(17, 0), server_default="17:00:00")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -336,4 +341,172 @@ class AlertEpisode(Base):
     baseline: Mapped[Decimal] = mapped_column(ExactDecimal())
     reached: Mapped[Decimal] = mapped_column(ExactDecimal())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+# SLA commitments ---------------------------------------------------------------------------------
+
+
+class SlaStatus(str, enum.Enum):
+    PENDING = "pending"  # proposed, waiting for a lead of each side to accept it
+    ACTIVE = "active"  # the version in force: evaluated when its periods close
+    SUPERSEDED = "superseded"  # was in force; a later version was accepted
+    WITHDRAWN = "withdrawn"  # replaced by a newer proposal before it was accepted
+
+
+class SlaCommitment(Base):
+    """One side's standing promise on one KPI (e.g. sales: follow-up hours); its terms live in
+    its versions. `number` is the short id people type and see (SLA3)."""
+
+    __tablename__ = "sla_commitments"
+    __table_args__ = (UniqueConstraint("team_id", "number"), UniqueConstraint("team_id", "side", "kpi_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("alignment_teams.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    side: Mapped[str] = mapped_column(String(16))  # "marketing" or "sales"
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    versions: Mapped[list[SlaVersion]] = relationship(
+        back_populates="commitment", order_by="SlaVersion.number", cascade="all, delete-orphan"
+    )
+
+
+class SlaVersion(Base):
+    """One wording of a commitment. Acceptances are for this exact version."""
+
+    __tablename__ = "sla_versions"
+    __table_args__ = (UniqueConstraint("commitment_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("sla_commitments.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    comparator: Mapped[str] = mapped_column(String(2))  # domain.sla.Comparator: ">=" or "<="
+    target: Mapped[Decimal] = mapped_column(ExactDecimal())
+    period_kind: Mapped[str] = mapped_column(String(8))  # "week" or "month"
+    responsible_user_id: Mapped[str | None] = mapped_column(String(32))  # None: the side's first lead
+    starts_on: Mapped[date] = mapped_column(Date())  # the first period evaluated contains this day
+    ack_window_hours: Mapped[int] = mapped_column(Integer)  # working hours
+    term_id: Mapped[int | None] = mapped_column(ForeignKey("glossary_terms.id", ondelete="SET NULL"))
+    status: Mapped[SlaStatus] = mapped_column(enum_column(SlaStatus, "sla_status"))
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    active_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    channel_id: Mapped[str | None] = mapped_column(String(32))  # where the proposal was posted
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+
+    commitment: Mapped[SlaCommitment] = relationship(back_populates="versions")
+    acceptances: Mapped[list[SlaAcceptance]] = relationship(order_by="SlaAcceptance.id", cascade="all, delete-orphan")
+
+
+class SlaAcceptance(Base):
+    __tablename__ = "sla_acceptances"
+    __table_args__ = (UniqueConstraint("version_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("sla_versions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    sides: Mapped[list[str]] = mapped_column(JSON)  # the accepter's lead roles when accepting
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SlaEvaluation(Base):
+    """A closed period of a commitment: met, breached or no data. Unique per period, so the
+    evaluation happens once however often the job runs; a late value re-evaluates a NO_DATA row.
+    `message_ts` is the "please log the value" post of a NO_DATA period."""
+
+    __tablename__ = "sla_evaluations"
+    __table_args__ = (UniqueConstraint("commitment_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("sla_commitments.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("sla_versions.id", ondelete="CASCADE"))
+    period_kind: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[date] = mapped_column(Date())
+    state: Mapped[str] = mapped_column(String(16))  # domain.sla.State: met, breached, no_data
+    value: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    target: Mapped[Decimal] = mapped_column(ExactDecimal())
+    gap: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class SlaRiskFlag(Base):
+    """"At risk" flagged once per commitment and open period: the unique key is the claim."""
+
+    __tablename__ = "sla_risk_flags"
+    __table_args__ = (UniqueConstraint("commitment_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("sla_commitments.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("sla_versions.id", ondelete="CASCADE"))
+    period_start: Mapped[date] = mapped_column(Date())
+    value_so_far: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class BreachStatus(str, enum.Enum):
+    OPEN = "open"  # waiting for the responsible side to acknowledge it
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"  # a later period met the target
+    CLOSED = "closed"  # an admin closed it with a note
+
+
+class SlaBreach(Base):
+    """A breached period, posted in the team's channel, acknowledged in its thread."""
+
+    __tablename__ = "sla_breaches"
+    __table_args__ = (UniqueConstraint("evaluation_id"), UniqueConstraint("team_id", "number"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("alignment_teams.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # the short id people see (B4)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("sla_evaluations.id", ondelete="CASCADE"))
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("sla_commitments.id", ondelete="CASCADE"), index=True)
+    responsible_user_id: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[BreachStatus] = mapped_column(enum_column(BreachStatus, "sla_breach_status"))
+    step: Mapped[str] = mapped_column(String(16))  # domain.sla.Step: posted, reminded, escalated
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the escalation clock starts here
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(String(32))  # domain.sla.Reason
+    note: Mapped[str] = mapped_column(Text, default="")
+    plan: Mapped[str] = mapped_column(Text, default="")
+    plan_owner: Mapped[str | None] = mapped_column(String(32))
+    plan_due: Mapped[date | None] = mapped_column(Date())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # resolved or closed
+    ended_by: Mapped[str | None] = mapped_column(String(64))
+    end_note: Mapped[str] = mapped_column(Text, default="")
+
+    steps: Mapped[list[SlaBreachStep]] = relationship(order_by="SlaBreachStep.id", cascade="all, delete-orphan")
+
+
+class SlaBreachStep(Base):
+    """Each thing that happened to a breach and was said in its thread (reminded, escalated,
+    acknowledged, plan, resolved, closed). Reminders and escalations are unique per breach: the
+    row is the claim, posted after commit; `message_ts` says the post went out."""
+
+    __tablename__ = "sla_breach_steps"
+    __table_args__ = (Index("ix_sla_breach_steps_breach_id_kind", "breach_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    breach_id: Mapped[int] = mapped_column(ForeignKey("sla_breaches.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    claim: Mapped[str] = mapped_column(String(64), unique=True)  # e.g. "sla-breach-7-reminded"
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     message_ts: Mapped[str | None] = mapped_column(String(32))
