@@ -15,7 +15,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.jobs import JobContext, JobSpec, run_job
 from bot.runtime import Runtime
-from services import housekeeping
+from db.models import AlignmentTeam
+from services import housekeeping, sla_breaches
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,36 @@ def post_alerts(context: JobContext) -> str:
     return f"posted {posted} alerts"
 
 
+def quarter_hour(at: datetime) -> str:
+    """The UTC quarter of an hour an instant falls in: "2026-03-09T05:15"."""
+    at = at.astimezone(timezone.utc)
+    return at.strftime("%Y-%m-%dT%H:") + f"{at.minute // 15 * 15:02d}"
+
+
+def _sla_poster(context: JobContext):
+    from bot.slack_client import make_web_client
+    from bot.sla_posts import SlaPoster
+
+    settings = context.runtime.settings
+    client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    assert context.team_id is not None
+    return SlaPoster(context.runtime.session_factory, client, team_id=context.team_id)
+
+
+def evaluate_slas(context: JobContext) -> str:
+    with context.runtime.session_factory.begin() as session:
+        summary = sla_breaches.evaluate(session, team=session.get(AlignmentTeam, context.team_id), now=context.now)
+    posted = _sla_poster(context).post_pending(now=context.now)
+    return f"{summary.line()}; {posted.line()}"
+
+
+def escalate_slas(context: JobContext) -> str:
+    with context.runtime.session_factory.begin() as session:
+        steps = sla_breaches.escalate(session, team=session.get(AlignmentTeam, context.team_id), now=context.now)
+    posted = _sla_poster(context).post_pending(now=context.now)
+    return f"{steps} reminders or escalations; {posted.line()}"
+
+
 JOBS: tuple[JobSpec, ...] = (
     JobSpec(
         name="purge-processed-events",
@@ -61,6 +92,26 @@ JOBS: tuple[JobSpec, ...] = (
         period_of=lambda at: at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M"),
         run=post_alerts,
         claimed=False,
+    ),
+    JobSpec(
+        name="sla-evaluate",
+        description="Evaluate SLA periods that closed in the team's timezone (met, breached, no data), flag open "
+        "periods at risk once, post breaches and catch up posts Slack delayed.",
+        scope="team",
+        schedule="every 15 minutes",
+        cron={"minute": "*/15"},
+        period_of=quarter_hour,
+        run=evaluate_slas,
+    ),
+    JobSpec(
+        name="sla-escalate",
+        description="Remind the responsible lead of an unacknowledged breach after one window of working hours, "
+        "escalate after a second; holidays of the team's country pause the clock.",
+        scope="team",
+        schedule="every 15 minutes (at 5, 20, 35, 50)",
+        cron={"minute": "5-59/15"},
+        period_of=quarter_hour,
+        run=escalate_slas,
     ),
 )
 

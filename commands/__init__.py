@@ -20,6 +20,7 @@ from commands import alert, help, kpi, lifecycle, setup
 from commands import glossary
 from commands import kpi_import, kpi_import_dm
 from commands import token
+from commands import sla_breach
 from commands.context import CommandRequest, Scope, Subcommand
 from commands.runner import ack_then, action_listener, answer, via_response_url, view_listener
 from domain.commands import split_command
@@ -43,6 +44,8 @@ ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
     glossary.REQUEST_CHANGES: glossary.ask_for_changes,
     kpi_import.COMMIT: kpi_import.commit,
     kpi_import.CANCEL: kpi_import.cancel,
+    sla_breach.ACKNOWLEDGE: sla_breach.ask_acknowledgement,
+    sla_breach.ADD_PLAN: sla_breach.ask_plan,
 }
 VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler(Interaction))
     setup_blocks.VIEW: (setup.read_modal, setup.on_submit),
@@ -50,12 +53,15 @@ VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler
     glossary.DEFINE_VIEW: (glossary.validate_define, glossary.submit_define),
     glossary.CHANGES_VIEW: (glossary.validate_changes, glossary.submit_changes),
     kpi_import.UPLOAD_VIEW: (kpi_import.validate_upload, kpi_import.on_upload),
+    sla_breach.ACK_VIEW: (sla_breach.validate_ack, sla_breach.submit_ack),
+    sla_breach.PLAN_VIEW: (sla_breach.validate_plan, sla_breach.submit_plan),
 }
 
 EVENTS: dict[str, Any] = {  # event type -> Bolt listener (each claims its event_id: Slack retries)
     "app_uninstalled": lifecycle.claimed(lifecycle.on_app_uninstalled),
     "tokens_revoked": lifecycle.claimed(lifecycle.on_tokens_revoked),
     kpi_import_dm.EVENT: kpi_import_dm.on_file_shared,  # a CSV uploaded in a DM with the bot
+    sla_breach.EVENT: sla_breach.on_message,  # `ack <reason>` replied in a breach's thread
 }
 
 

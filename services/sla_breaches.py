@@ -407,6 +407,17 @@ def _refuse_ended(breach: SlaBreach) -> None:
         raise UserError("sla.breach_closed", breach=f"B{breach.number}")
 
 
+def open_for(session: Session, *, team: AlignmentTeam, breach_id: int, actor: str, acknowledging: bool) -> BreachView:
+    """The breach, if `actor` may act on it now (before a form is opened); a UserError saying why not."""
+    breach = _scoped_breach(session, team, breach_id)
+    view = breach_view(session, team, breach)
+    _check_may_act(team, view, actor)
+    _refuse_ended(breach)
+    if acknowledging and breach.status is BreachStatus.ACKNOWLEDGED:
+        raise UserError("sla.already_acknowledged", breach=view.label, user=breach.acknowledged_by or "")
+    return view
+
+
 def _checked_plan(plan: Plan | None) -> Plan | None:
     if plan is None or not plan.text.strip():
         return None

@@ -1,0 +1,160 @@
+"""Posting what the SLA services decided, after their transaction committed.
+
+Each pending item (a breach, a no-data request, an at-risk flag, a step for a breach's thread)
+is posted with its claim id as Slack metadata, then its ts is recorded in a short transaction of
+its own. An item that Slack refused or that timed out stays pending and the next job run posts it
+(the Notifier finds a post that went out but was not recorded, so nothing is posted twice). A
+step also redraws its breach's message, so the post shows who acknowledged, the plan, escalation.
+
+Who posts what, so that two posters never race for one item:
+- `post_pending` (the jobs, under their job_runs claim) posts everything pending: the steps jobs
+  take at once, the steps interactions take only once they are `STEP_GRACE` old (catching up
+  what Slack refused then);
+- `post_steps_of` (an interaction) posts the steps it just took on one breach, at once.
+A lock per team guards the two inside one process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.blocks import Reply
+from bot.blocks.kpi import TeamLocale
+from bot.blocks.sla_breach import breach_message, no_data_message, risk_message, step_reply
+from bot.notifier import Message, Notifier
+from db.models import AlignmentTeam
+from domain.errors import UserError
+from services import sla_breaches
+from services.sla_breaches import BreachView, StepView
+
+logger = logging.getLogger(__name__)
+
+STEP_GRACE = timedelta(minutes=2)
+JOB_STEPS = frozenset({"reminded", "escalated", "resolved"})  # what jobs take; interactions take the rest
+SLACK_FAILURES = (UserError, SlackApiError, SlackClientError, OSError)
+_team_locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
+
+
+@dataclass
+class PostSummary:
+    posted: int = 0
+    waiting: int = 0  # Slack failed: the next run tries again
+
+    def line(self) -> str:
+        return f"posted {self.posted}, {self.waiting} waiting for Slack"
+
+
+def team_locale(team: AlignmentTeam) -> TeamLocale:
+    return TeamLocale(team.locale, team.country, team.timezone)
+
+
+def _message(reply: Reply) -> Message:
+    return Message(reply.text, reply.blocks)
+
+
+class SlaPoster:
+    def __init__(self, factory: sessionmaker[Session], client: WebClient, *, team_id: int):
+        self._factory, self._notifier, self._team_id = factory, Notifier(client), team_id
+
+    def _read(self, read: Callable[[Session, AlignmentTeam], object]):
+        with self._factory() as session:
+            team = session.get(AlignmentTeam, self._team_id)
+            assert team is not None
+            return read(session, team), team_locale(team), team.channel_id
+
+    def _record(self, write: Callable[[Session, AlignmentTeam], None]) -> None:
+        with self._factory.begin() as session:
+            write(session, session.get(AlignmentTeam, self._team_id))
+
+    def _try(self, summary: PostSummary, what: str, post: Callable[[], None]) -> bool:
+        try:
+            post()
+            summary.posted += 1
+            return True
+        except SLACK_FAILURES:
+            summary.waiting += 1
+            logger.warning("SLA post %s not made yet; the next job run tries again", what, exc_info=True)
+            return False
+
+    def _post_steps(self, summary: PostSummary, steps: list[StepView], where: TeamLocale) -> None:
+        """In order: once a step of a breach could not be posted, its later steps wait too (an
+        escalation never appears above the reminder it follows)."""
+        stuck: set[int] = set()
+        for step in steps:
+            if step.breach.id in stuck:
+                summary.waiting += 1
+            elif not self._try(summary, step.claim, lambda step=step: self._post_step(step, where)):
+                stuck.add(step.breach.id)
+
+    # Everything pending --------------------------------------------------------------------------
+
+    def post_pending(self, *, now: datetime) -> PostSummary:
+        summary = PostSummary()
+        with _team_locks[self._team_id]:
+            self._post_breaches(summary, now)
+            self._post_no_data(summary)
+            self._post_risks(summary)
+            steps, where, _ = self._read(lambda s, team: sla_breaches.unposted_steps(s, team=team))
+            self._post_steps(summary, [step for step in steps if step.kind in JOB_STEPS or now - step.at >= STEP_GRACE], where)
+        return summary
+
+    def _post_breaches(self, summary: PostSummary, now: datetime) -> None:
+        breaches, where, channel = self._read(lambda s, team: sla_breaches.unposted_breaches(s, team=team))
+        for view in breaches:
+            def post(view: BreachView = view) -> None:
+                ts = self._notifier.post(channel=view.channel_id, message=_message(breach_message(view, where)), claim=f"sla-breach-{view.id}")
+                self._record(lambda s, team: sla_breaches.record_breach_post(s, team=team, breach_id=view.id, ts=ts, now=now))
+            self._try(summary, f"sla-breach-{view.id}", post)
+
+    def _post_no_data(self, summary: PostSummary) -> None:
+        pending, where, channel = self._read(lambda s, team: sla_breaches.unposted_no_data(s, team=team))
+        for view in pending:
+            def post(view=view) -> None:
+                ts = self._notifier.post(channel=channel, message=_message(no_data_message(view, where)), claim=f"sla-no-data-{view.id}")
+                self._record(lambda s, team: sla_breaches.record_no_data_post(s, team=team, evaluation_id=view.id, ts=ts))
+            self._try(summary, f"sla-no-data-{view.id}", post)
+
+    def _post_risks(self, summary: PostSummary) -> None:
+        pending, where, channel = self._read(lambda s, team: sla_breaches.unposted_risks(s, team=team))
+        for view in pending:
+            def post(view=view) -> None:
+                ts = self._notifier.post(channel=channel, message=_message(risk_message(view, where)), claim=f"sla-risk-{view.id}")
+                self._record(lambda s, team: sla_breaches.record_risk_post(s, team=team, flag_id=view.id, ts=ts))
+            self._try(summary, f"sla-risk-{view.id}", post)
+
+    # One step ----------------------------------------------------------------------------------------
+
+    def post_steps_of(self, breach_id: int) -> PostSummary:
+        """The steps an interaction just took on one breach (acknowledged, plan, closed), said at once."""
+        summary = PostSummary()
+        with _team_locks[self._team_id]:
+            steps, where, _ = self._read(lambda s, team: sla_breaches.unposted_steps(s, team=team))
+            self._post_steps(summary, [step for step in steps if step.breach.id == breach_id], where)
+        return summary
+
+    def _post_step(self, step: StepView, where: TeamLocale) -> None:
+        breach = step.breach
+        assert breach.message_ts is not None
+        ts = self._notifier.post(channel=breach.channel_id, message=_message(step_reply(step, where)), claim=step.claim, thread_ts=breach.message_ts)
+        self._record(lambda s, team: sla_breaches.record_step_post(s, team=team, step_id=step.id, ts=ts))
+        self.redraw(breach.id)
+
+    def redraw(self, breach_id: int) -> None:
+        """Update the breach's post from a fresh read. The database is the record: a message
+        someone deleted, or a Slack hiccup, does not undo what was decided."""
+        view, where, _ = self._read(lambda s, team: sla_breaches.breach(s, team=team, breach_id=breach_id))
+        if view.message_ts is None:
+            return
+        try:
+            self._notifier.update(channel=view.channel_id, ts=view.message_ts, message=_message(breach_message(view, where)))
+        except SLACK_FAILURES:
+            logger.warning("could not redraw the post of breach %s", breach_id, exc_info=True)
