@@ -258,3 +258,65 @@ def test_restart_between_claiming_an_escalation_and_posting_it(bot, clock, doubl
     with restarted.runtime.session_factory() as session:
         steps = [(s.kind, s.message_ts is not None) for s in session.query(SlaBreachStep).order_by(SlaBreachStep.id)]
     assert steps == [("reminded", True), ("escalated", True)]
+
+
+# Refusals and retries -----------------------------------------------------------------------------------
+
+
+def first_breach(bot, clock):
+    clock.now = local(3, 3, 10)
+    say(bot, "registrar followup_hours 30 para 3/3/2026")
+    run(bot, clock, "sla-evaluate", local(3, 9, 0, 15))
+    clock.now = local(3, 9, 10)
+    return breach_post(bot, 1)
+
+
+def click(bot, action_id, message, user_id):
+    result = bot.driver.block_action(action_id, value=str(breach_row(bot, 1).id), user_id=user_id, channel_id=CHANNEL,
+                                     message={"ts": message["ts"]}, trigger_id=f"T0{user_id}")
+    assert result.ok
+    return result
+
+
+def test_the_buttons_refuse_people_who_may_not_act_privately_and_open_nothing(bot, clock, double):
+    b1 = first_breach(bot, clock)
+    refused = click(bot, ACKNOWLEDGE, b1, PEDRO)
+    (answer,) = double.wait_for_response(refused.response_url)
+    assert "Solo el líder responsable" in answer.params["text"] and answer.params["response_type"] == "ephemeral"
+    assert double.calls_to("views.open") == []
+    assert breach_row(bot, 1).status.value == "open"
+    reply_in_thread(bot, b1["ts"], MARTA, "recibido personal")  # another lead of the responsible side may
+    double.wait_for("chat.postMessage", lambda c: c.params.get("thread_ts") == b1["ts"])
+    late = click(bot, ACKNOWLEDGE, b1, LUIS)
+    (answer,) = double.wait_for_response(late.response_url)
+    assert "<@U0MARTA> ya reconoció B1" in answer.params["text"]
+
+
+def test_a_retried_thread_reply_counts_once_and_a_wrong_reason_is_explained_privately(bot, clock, double):
+    b1 = first_breach(bot, clock)
+    reply_in_thread(bot, b1["ts"], LUIS, "ack trafic")
+    (hint,) = double.wait_for("chat.postEphemeral", lambda c: c.params.get("user") == LUIS)
+    assert "`trafic` no es una razón. ¿Quisiste decir `trafico`?" in hint.params["text"] and hint.params["thread_ts"] == b1["ts"]
+    assert breach_row(bot, 1).status.value == "open"
+    event = {"type": "message", "channel": CHANNEL, "user": LUIS, "text": "ack tracking el píxel se cayó",
+             "ts": "1773100000.000200", "thread_ts": b1["ts"]}
+    assert bot.driver.event(event, event_id="Ev0RETRY").ok
+    assert bot.driver.event(event, event_id="Ev0RETRY", retry_num=1).ok
+    double.wait_for("chat.postMessage", lambda c: c.params.get("thread_ts") == b1["ts"])
+    with bot.runtime.session_factory() as session:
+        assert session.query(SlaBreachStep).filter_by(kind="acknowledged").count() == 1
+    assert breach_row(bot, 1).reason == "tracking" and breach_row(bot, 1).note == "el píxel se cayó"
+    reply_in_thread(bot, b1["ts"], LUIS, "ack otro")  # twice: told privately, nothing changes
+    (twice,) = double.wait_for("chat.postEphemeral", lambda c: "ya reconoció" in c.params.get("text", ""))
+    assert twice.params["user"] == LUIS and breach_row(bot, 1).reason == "tracking"
+
+
+def test_a_resolved_breach_cannot_be_acknowledged(bot, clock, double):
+    b1 = first_breach(bot, clock)
+    clock.now = local(3, 11, 10)
+    say(bot, "registrar followup_hours 10 para 10/3/2026")
+    run(bot, clock, "sla-evaluate", local(3, 16, 0, 15))
+    reply_in_thread(bot, b1["ts"], LUIS, "recibido otro")
+    (refusal,) = double.wait_for("chat.postEphemeral", lambda c: c.params.get("user") == LUIS)
+    assert "B1 ya se resolvió" in refusal.params["text"]
+    assert breach_row(bot, 1).status.value == "resolved" and "Resuelto" in render(breach_post(bot, 1))
