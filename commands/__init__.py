@@ -20,6 +20,7 @@ from commands import alert, help, kpi, lifecycle, setup
 from commands import glossary
 from commands import kpi_import, kpi_import_dm
 from commands import token
+from commands import sla
 from commands import sla_breach
 from commands.context import CommandRequest, Scope, Subcommand
 from commands.runner import ack_then, action_listener, answer, via_response_url, view_listener
@@ -36,6 +37,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("kpi", (), kpi.handle, "help.cmd.kpi", "help.cmd.kpi.example"),
     Subcommand("log", ("registrar",), kpi.log_top_level, "help.cmd.log", "help.cmd.log.example"),
     Subcommand("alert", ("alerta",), alert.handle, "help.cmd.alert", "help.cmd.alert.example"),
+    Subcommand("sla", (), sla.handle, "help.cmd.sla", "help.cmd.sla.example"),
     Subcommand("token", (), token.handle, "help.cmd.token", "help.cmd.token.example"),
 )
 
@@ -44,6 +46,8 @@ ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
     glossary.REQUEST_CHANGES: glossary.ask_for_changes,
     kpi_import.COMMIT: kpi_import.commit,
     kpi_import.CANCEL: kpi_import.cancel,
+    sla.ACCEPT: sla.accept,
+    sla.PROPOSE_TEMPLATE: sla.propose_template,
     sla_breach.ACKNOWLEDGE: sla_breach.ask_acknowledgement,
     sla_breach.ADD_PLAN: sla_breach.ask_plan,
 }
@@ -53,6 +57,7 @@ VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler
     glossary.DEFINE_VIEW: (glossary.validate_define, glossary.submit_define),
     glossary.CHANGES_VIEW: (glossary.validate_changes, glossary.submit_changes),
     kpi_import.UPLOAD_VIEW: (kpi_import.validate_upload, kpi_import.on_upload),
+    sla.NEW_VIEW: (sla.read_new_form, sla.submit_new),
     sla_breach.ACK_VIEW: (sla_breach.validate_ack, sla_breach.submit_ack),
     sla_breach.PLAN_VIEW: (sla_breach.validate_plan, sla_breach.submit_plan),
 }
