@@ -34,7 +34,7 @@ from bot.notifier import Message, Notifier
 from db.models import AlignmentTeam
 from domain.errors import UserError
 from services import sla_breaches
-from services.sla_breaches import BreachView, StepView
+from services.sla_breaches import StepView
 
 logger = logging.getLogger(__name__)
 
@@ -100,36 +100,27 @@ class SlaPoster:
     def post_pending(self, *, now: datetime) -> PostSummary:
         summary = PostSummary()
         with _team_locks[self._team_id]:
-            self._post_breaches(summary, now)
-            self._post_no_data(summary)
-            self._post_risks(summary)
+            self._post_each(summary, "sla-breach", sla_breaches.unposted_breaches, breach_message,
+                            lambda s, team, view, ts: sla_breaches.record_breach_post(s, team=team, breach_id=view.id, ts=ts, now=now))
+            self._post_each(summary, "sla-no-data", sla_breaches.unposted_no_data, no_data_message,
+                            lambda s, team, view, ts: sla_breaches.record_no_data_post(s, team=team, evaluation_id=view.id, ts=ts))
+            self._post_each(summary, "sla-risk", sla_breaches.unposted_risks, risk_message,
+                            lambda s, team, view, ts: sla_breaches.record_risk_post(s, team=team, flag_id=view.id, ts=ts))
             steps, where, _ = self._read(lambda s, team: sla_breaches.unposted_steps(s, team=team))
             self._post_steps(summary, [step for step in steps if step.kind in JOB_STEPS or now - step.at >= STEP_GRACE], where)
         return summary
 
-    def _post_breaches(self, summary: PostSummary, now: datetime) -> None:
-        breaches, where, channel = self._read(lambda s, team: sla_breaches.unposted_breaches(s, team=team))
-        for view in breaches:
-            def post(view: BreachView = view) -> None:
-                ts = self._notifier.post(channel=view.channel_id, message=_message(breach_message(view, where)), claim=f"sla-breach-{view.id}")
-                self._record(lambda s, team: sla_breaches.record_breach_post(s, team=team, breach_id=view.id, ts=ts, now=now))
-            self._try(summary, f"sla-breach-{view.id}", post)
+    def _post_each(self, summary: PostSummary, kind: str, pending, render, record) -> None:
+        """Post each pending item of one kind in the team's channel, then record its ts."""
+        views, where, channel = self._read(lambda s, team: pending(s, team=team))
+        for view in views:
+            claim = f"{kind}-{view.id}"
 
-    def _post_no_data(self, summary: PostSummary) -> None:
-        pending, where, channel = self._read(lambda s, team: sla_breaches.unposted_no_data(s, team=team))
-        for view in pending:
-            def post(view=view) -> None:
-                ts = self._notifier.post(channel=channel, message=_message(no_data_message(view, where)), claim=f"sla-no-data-{view.id}")
-                self._record(lambda s, team: sla_breaches.record_no_data_post(s, team=team, evaluation_id=view.id, ts=ts))
-            self._try(summary, f"sla-no-data-{view.id}", post)
+            def post(view=view, claim=claim) -> None:
+                ts = self._notifier.post(channel=channel, message=_message(render(view, where)), claim=claim)
+                self._record(lambda s, team: record(s, team, view, ts))
 
-    def _post_risks(self, summary: PostSummary) -> None:
-        pending, where, channel = self._read(lambda s, team: sla_breaches.unposted_risks(s, team=team))
-        for view in pending:
-            def post(view=view) -> None:
-                ts = self._notifier.post(channel=channel, message=_message(risk_message(view, where)), claim=f"sla-risk-{view.id}")
-                self._record(lambda s, team: sla_breaches.record_risk_post(s, team=team, flag_id=view.id, ts=ts))
-            self._try(summary, f"sla-risk-{view.id}", post)
+            self._try(summary, claim, post)
 
     # One step ----------------------------------------------------------------------------------------
 

@@ -178,6 +178,10 @@ def check_commitment(commitment: Commitment, catalog: Mapping[str, KpiSpec], *, 
             comparator=commitment.comparator.value,
             suggested=commitment.comparator.opposite.value,
             target=str(commitment.target),
+            side=commitment.side.value,
+            lado={Side.MARKETING: "mercadeo", Side.SALES: "ventas"}[commitment.side],
+            period={"week": "weekly", "month": "monthly"}[commitment.period_kind],
+            periodo={"week": "semanal", "month": "mensual"}[commitment.period_kind],
         )
     check_unit(spec, commitment.target_unit, language=language)
     validate_value(spec, commitment.target, language=language)

@@ -95,7 +95,7 @@ class CommitmentRow:
     in_force: SlaVersionView | None
     pending: SlaVersionView | None
     current_period: Period | None
-    current_state: State | None  # ON_TRACK, AT_RISK or NO_DATA (nothing logged yet); None: not active
+    current_state: State | None  # ON_TRACK or AT_RISK (current_value None: nothing logged yet); None: not active
     current_value: Decimal | None
     recent: tuple[Outcome, ...]
 

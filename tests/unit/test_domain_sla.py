@@ -185,7 +185,8 @@ def test_check_commitment():
     )
     expect_error(
         "sla.contradicts_direction",
-        {"key": "followup_hours", "name": "Lead follow-up time", "comparator": ">=", "suggested": "<=", "target": "24"},
+        {"key": "followup_hours", "name": "Lead follow-up time", "comparator": ">=", "suggested": "<=", "target": "24",
+         "side": "sales", "lado": "ventas", "period": "weekly", "periodo": "semanal"},  # the example to type instead
         check_commitment,
         Commitment("sales", "followup_hours", ">=", D(24), "week"),
         CATALOG,
