@@ -20,6 +20,7 @@ from commands import alert, help, kpi, lifecycle, setup
 from commands import glossary
 from commands import kpi_import, kpi_import_dm
 from commands import token
+from commands import smart
 from commands import sla
 from commands import sla_breach
 from commands.context import CommandRequest, Scope, Subcommand
@@ -39,6 +40,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("alert", ("alerta",), alert.handle, "help.cmd.alert", "help.cmd.alert.example"),
     Subcommand("sla", (), sla.handle, "help.cmd.sla", "help.cmd.sla.example"),
     Subcommand("token", (), token.handle, "help.cmd.token", "help.cmd.token.example"),
+    Subcommand("smart", (), smart.handle, "help.cmd.smart", "help.cmd.smart.example"),
 )
 
 ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
