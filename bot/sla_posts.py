@@ -42,6 +42,13 @@ STEP_GRACE = timedelta(minutes=2)
 JOB_STEPS = frozenset({"reminded", "escalated", "resolved"})  # what jobs take; interactions take the rest
 SLACK_FAILURES = (UserError, SlackApiError, SlackClientError, OSError)
 _team_locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
+_team_locks_guard = threading.Lock()
+
+
+def _team_lock(team_id: int) -> threading.Lock:
+    # Two threads meeting a team for the first time must get the same lock, not one each.
+    with _team_locks_guard:
+        return _team_locks[team_id]
 
 
 @dataclass
@@ -99,7 +106,7 @@ class SlaPoster:
 
     def post_pending(self, *, now: datetime) -> PostSummary:
         summary = PostSummary()
-        with _team_locks[self._team_id]:
+        with _team_lock(self._team_id):
             self._post_each(summary, "sla-breach", sla_breaches.unposted_breaches, breach_message,
                             lambda s, team, view, ts: sla_breaches.record_breach_post(s, team=team, breach_id=view.id, ts=ts, now=now))
             self._post_each(summary, "sla-no-data", sla_breaches.unposted_no_data, no_data_message,
@@ -127,7 +134,7 @@ class SlaPoster:
     def post_steps_of(self, breach_id: int) -> PostSummary:
         """The steps an interaction just took on one breach (acknowledged, plan, closed), said at once."""
         summary = PostSummary()
-        with _team_locks[self._team_id]:
+        with _team_lock(self._team_id):
             steps, where, _ = self._read(lambda s, team: sla_breaches.unposted_steps(s, team=team))
             self._post_steps(summary, [step for step in steps if step.breach.id == breach_id], where)
         return summary
