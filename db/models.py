@@ -510,3 +510,153 @@ class SlaBreachStep(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class ObjectiveStatus(str, enum.Enum):
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class OkrObjective(Base):
+    """A qualitative objective of an alignment team; `number` is its short id (O2)."""
+
+    __tablename__ = "okr_objectives"
+    __table_args__ = (UniqueConstraint("team_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("alignment_teams.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # domain.okr.ObjectiveKind
+    status: Mapped[ObjectiveStatus] = mapped_column(enum_column(ObjectiveStatus, "okr_objective_status"))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_by: Mapped[str | None] = mapped_column(String(32))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    key_results: Mapped[list[OkrKeyResult]] = relationship(
+        back_populates="objective", order_by="OkrKeyResult.number", cascade="all, delete-orphan"
+    )
+
+
+class OkrKeyResult(Base):
+    """A measurable key result; `number` is its short id per team (KR3, Decision 15). Its value
+    comes from check-ins, or from its KPI when `kpi_id` is set."""
+
+    __tablename__ = "okr_key_results"
+    __table_args__ = (UniqueConstraint("team_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("alignment_teams.id", ondelete="CASCADE"))
+    objective_id: Mapped[int] = mapped_column(ForeignKey("okr_objectives.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    metric: Mapped[str] = mapped_column(String(200))
+    kpi_id: Mapped[int | None] = mapped_column(ForeignKey("kpis.id", ondelete="SET NULL"))
+    unit: Mapped[str | None] = mapped_column(String(16))
+    baseline: Mapped[Decimal] = mapped_column(ExactDecimal())
+    target: Mapped[Decimal] = mapped_column(ExactDecimal())
+    scale: Mapped[Decimal | None] = mapped_column(ExactDecimal())  # ratings: "9 of 10"
+    start_on: Mapped[date] = mapped_column(Date())
+    deadline: Mapped[date] = mapped_column(Date())
+    owner_user_id: Mapped[str] = mapped_column(String(32))
+    sides: Mapped[str] = mapped_column(String(32))  # "marketing,sales"
+    contributors: Mapped[str] = mapped_column(String(64), default="")  # "customer_service,operations"
+    guardrail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # metric, comparator, value, unit
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    objective: Mapped[OkrObjective] = relationship(back_populates="key_results")
+    milestones: Mapped[list[OkrMilestone]] = relationship(order_by="OkrMilestone.due", cascade="all, delete-orphan")
+
+
+class OkrMilestone(Base):
+    __tablename__ = "okr_milestones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    key_result_id: Mapped[int] = mapped_column(ForeignKey("okr_key_results.id", ondelete="CASCADE"), index=True)
+    due: Mapped[date] = mapped_column(Date())
+    value: Mapped[Decimal] = mapped_column(ExactDecimal())
+
+
+class OkrCheckIn(Base):
+    """The owner's (or a member's) reading of a KR: a value (None for a confidence-only check-in
+    on a KPI-backed KR), a confidence 1–10 and a note."""
+
+    __tablename__ = "okr_checkins"
+    __table_args__ = (Index("ix_okr_checkins_key_result_id_at", "key_result_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    key_result_id: Mapped[int] = mapped_column(ForeignKey("okr_key_results.id", ondelete="CASCADE"))
+    value: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    confidence: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OkrRetarget(Base):
+    """A changed target or deadline, with who, when and why (also in the audit log)."""
+
+    __tablename__ = "okr_retargets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    key_result_id: Mapped[int] = mapped_column(ForeignKey("okr_key_results.id", ondelete="CASCADE"), index=True)
+    old_target: Mapped[Decimal] = mapped_column(ExactDecimal())
+    new_target: Mapped[Decimal] = mapped_column(ExactDecimal())
+    old_deadline: Mapped[date] = mapped_column(Date())
+    new_deadline: Mapped[date] = mapped_column(Date())
+    reason: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OkrReminder(Base):
+    """One check-in reminder DM per owner and weekly meeting: the row is the claim, posted after
+    commit; `message_ts` says it went out."""
+
+    __tablename__ = "okr_reminders"
+    __table_args__ = (UniqueConstraint("team_id", "user_id", "meeting_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("alignment_teams.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    meeting_on: Mapped[date] = mapped_column(Date())  # the weekly meeting's local date
+    key_result_ids: Mapped[list[int]] = mapped_column(JSON)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class OkrReviewPrompt(Base):
+    """The end-of-period review question for one objective, asked once (by the review job or the
+    monthly agenda, whichever comes first); answers come from its thread or a form."""
+
+    __tablename__ = "okr_review_prompts"
+    __table_args__ = (UniqueConstraint("objective_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    objective_id: Mapped[int] = mapped_column(ForeignKey("okr_objectives.id", ondelete="CASCADE"))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    message_ts: Mapped[str | None] = mapped_column(String(32), index=True)
+
+
+class OkrReviewAnswer(Base):
+    """One answer to a review question: achieved, learned or adjust."""
+
+    __tablename__ = "okr_review_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    objective_id: Mapped[int] = mapped_column(ForeignKey("okr_objectives.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(String(16))  # achieved, learned, adjust
+    answer: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(8))  # thread or form
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -62,6 +62,7 @@ __all__ = [
     "Milestone",
     "Objective",
     "ObjectiveKind",
+    "ReviewQuestion",
     "Status",
     "expected_progress",
     "focus_warnings",
@@ -75,6 +76,7 @@ __all__ = [
     "parse_kr_id",
     "parse_objective",
     "parse_objective_kind",
+    "parse_review_answer",
     "progress",
     "resolve_kpi",
     "score",
@@ -209,7 +211,7 @@ class FocusWarning:
 @dataclass(frozen=True)
 class CheckIn:
     kr_number: int
-    value: Decimal
+    value: Decimal | None  # None: confidence and note only (a KPI-backed KR reads its KPI)
     unit: str | None
     confidence: int | None
     note: str
@@ -758,7 +760,8 @@ _NOTE_EDGES = " \t\r\n,;:-–—"
 
 
 def parse_checkin(text: str, *, language: str = "es", country: str | None = "CO", currency: str = "COP") -> CheckIn:
-    """`KR3 1,4 % confianza 7 la campaña arrancó tarde` → CheckIn(3, 1.4, "%", 7, "la campaña…").
+    """`KR3 1,4 % confianza 7 la campaña arrancó tarde` → CheckIn(3, 1.4, "%", 7, "la campaña…");
+    `KR3 confianza 6 nota` (no value) → CheckIn(3, None, None, 6, "nota").
 
     The confidence may come anywhere after the value (`confidence 7`, `confianza: 7`, `conf 7/10`).
     Raises `okr.checkin_kr_missing`, `okr.checkin_value_missing`, `okr.invalid_confidence` or a
@@ -772,10 +775,46 @@ def parse_checkin(text: str, *, language: str = "es", country: str | None = "CO"
     rest = text[found.end() :]
     if not rest.strip():
         raise UserError("okr.checkin_value_missing", kr=format_kr_id(number))
-    quantity, note = parse_quantity(rest, language=normalize_locale(language) or "es", country=country, currency=currency)
+    if _CHECKIN_CONFIDENCE.match(fold_keeping_positions(rest).lstrip()):  # no value: a KPI-backed KR's check-in
+        value, unit, note = None, None, rest
+    else:
+        quantity, note = parse_quantity(rest, language=normalize_locale(language) or "es", country=country, currency=currency)
+        value, unit = quantity.value, quantity.unit
     confidence = None
     mentioned = _CHECKIN_CONFIDENCE.search(fold_keeping_positions(note))
     if mentioned:
         confidence = validate_confidence(mentioned.group("number"))
         note = note[: mentioned.start()].rstrip(_NOTE_EDGES) + " " + note[mentioned.end() :].lstrip(_NOTE_EDGES)
-    return CheckIn(number, quantity.value, quantity.unit, confidence, note.strip(_NOTE_EDGES))
+    return CheckIn(number, value, unit, confidence, note.strip(_NOTE_EDGES))
+
+
+# ---------------------------------------------------------------------------------------------
+# Review answers, replied in the review prompt's thread
+
+
+class ReviewQuestion(str, Enum):
+    ACHIEVED = "achieved"
+    LEARNED = "learned"
+    ADJUST = "adjust"
+
+
+_REVIEW_WORDS = {
+    **dict.fromkeys(("logrado", "logros", "logro", "logramos", "achieved", "achievement", "achievements"), ReviewQuestion.ACHIEVED),
+    **dict.fromkeys(("aprendido", "aprendimos", "aprendizaje", "aprendizajes", "learned", "learnt", "lessons", "lesson"), ReviewQuestion.LEARNED),
+    **dict.fromkeys(("ajustar", "ajuste", "ajustes", "ajustamos", "adjust", "adjustment", "adjustments", "change"), ReviewQuestion.ADJUST),
+}
+_REVIEW_LEAD = re.compile(r"\s*(?P<word>[^\W\d_]+)\s*[:\-–—]\s*", re.UNICODE)
+
+
+def parse_review_answer(text: str) -> tuple[ReviewQuestion, str] | None:
+    """`logrado: recompra 24 %` / `learned - bundles sell` / `ajustar: …` → (question, answer).
+    The word must be followed by a colon or dash, so ordinary thread chatter is not an answer
+    (None)."""
+    found = _REVIEW_LEAD.match(text)
+    if found is None:
+        return None
+    question = _REVIEW_WORDS.get(fold(found.group("word")))
+    answer = text[found.end() :].strip()
+    if question is None or not answer:
+        return None
+    return question, answer

@@ -31,7 +31,7 @@ from domain.errors import UserError
 from domain.kpis import DEFAULT_CURRENCY, Aggregation, Unit, template
 from domain.numbers import HOURS, PERCENT
 from domain.periods import Period
-from domain.smart import Criterion, Goal, SmartCheck, Verdict, check_goal, parse_goal
+from domain.smart import Criterion, Goal, HasGoal, SmartCheck, Verdict, check_goal, check_key_result as check_structured, parse_goal
 from services import glossary, kpis
 from services.kpis import KpiView
 
@@ -61,6 +61,19 @@ def check(session: Session, *, team: AlignmentTeam, text: str, today: date) -> S
         goal = parse_goal(text, today=today, language=language, country=country, currency=currency)
     history = _history(session, team, kpi, goal, today) if kpi is not None else None
     return check_goal(goal, today=today, history=history, language=language, country=country, currency=currency, **names)
+
+
+def check_key_result(session: Session, *, team: AlignmentTeam, key_result: HasGoal, today: date) -> SmartCheck:
+    """The checklist of a structured key result, with its KPI's history when it reads one."""
+    known = _catalog(session, team)
+    goal = key_result.as_goal()
+    kpi = known.kpi_by_name.get(goal.kpi_key or "") or known.kpi_by_name.get(goal.metric)
+    currency = _currency_of(kpi)
+    history = _history(session, team, kpi, goal, today) if kpi is not None else None
+    return check_structured(
+        key_result, today=today, history=history, kpi_names=known.kpi_names, terms=known.terms,
+        language=team.locale, country=team.country, currency=currency,
+    )  # fmt: skip
 
 
 def _catalog(session: Session, team: AlignmentTeam) -> _Catalog:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from db import repositories
 from db.models import AlignmentTeam, TeamMember, TeamRole
 from domain.errors import UserError
+from domain.meetings import MeetingSchedule
 from domain.setup import SetupChanges
 from services import audit
 
@@ -154,3 +155,15 @@ def _replace_role(team: AlignmentTeam, role: TeamRole, user_ids: tuple[str, ...]
         if user_id not in present:
             team.members.append(TeamMember(workspace_id=workspace_id, slack_user_id=user_id, role=role))
             present.add(user_id)
+
+
+def meeting_schedule(team: AlignmentTeam) -> MeetingSchedule:
+    """The team's meeting settings as `domain.meetings` reads them."""
+    return MeetingSchedule(
+        timezone=team.timezone, country=team.country or "CO",
+        weekly_meeting_weekday=team.weekly_meeting_weekday, weekly_meeting_time=team.weekly_meeting_time,
+        weekly_meeting_minutes=team.weekly_meeting_minutes, monthly_meeting_nth=team.monthly_meeting_nth,
+        monthly_meeting_weekday=team.monthly_meeting_weekday, monthly_meeting_time=team.monthly_meeting_time,
+        monthly_meeting_minutes=team.monthly_meeting_minutes,
+        work_days=tuple(int(day) for day in team.work_days.split(",") if day.strip()),
+    )  # fmt: skip

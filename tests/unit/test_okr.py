@@ -24,6 +24,8 @@ from domain.okr import (
     next_kr_number,
     objective_score,
     parse_checkin,
+    parse_review_answer,
+    ReviewQuestion,
     parse_key_result,
     parse_kr_id,
     parse_objective,
@@ -418,6 +420,9 @@ def test_resolve_kpi(metric, key):
         ("KR#5 8,7 - conf: 9 - encuesta de enero", "es", "CO", CheckIn(5, D("8.7"), None, 9, "encuesta de enero")),
         # "confianza" not followed by a number is part of the note.
         ("KR3 8,7 la confianza del cliente sube", "es", "CO", CheckIn(3, D("8.7"), None, None, "la confianza del cliente sube")),
+        # A KPI-backed KR's check-in: confidence and note, no value.
+        ("KR3 confianza 6 el canal creció", "es", "CO", CheckIn(3, None, None, 6, "el canal creció")),
+        ("kr4 confidence 8/10", "en", "US", CheckIn(4, None, None, 8, "")),
     ],
 )
 def test_parse_checkin(text, language, country, expected):
@@ -454,3 +459,27 @@ def test_a_long_kr_without_milestones_is_asked_for_them():
     finding = check_key_result(kr, today=TODAY, kpi_names=["Satisfacción promedio"])[Criterion.TIME_BOUND]
     assert (finding.verdict, finding.message_id) == (Verdict.FAILED, "smart.time_bound.needs_milestones")
     assert finding.params["milestones"] == "8,5 (7 feb 2026), 8,8 (7 mar 2026)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Review answers
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("logrado: recompra 24 %", (ReviewQuestion.ACHIEVED, "recompra 24 %")),
+        ("Logros - dos campañas", (ReviewQuestion.ACHIEVED, "dos campañas")),
+        ("Aprendido: los kits se venden en diciembre", (ReviewQuestion.LEARNED, "los kits se venden en diciembre")),
+        ("learned: bundles sell", (ReviewQuestion.LEARNED, "bundles sell")),
+        ("  ajustar —  bajar la meta de leads", (ReviewQuestion.ADJUST, "bajar la meta de leads")),
+        ("Adjust: fewer KRs", (ReviewQuestion.ADJUST, "fewer KRs")),
+        # Chatter, a missing answer, or the word without a colon are not answers.
+        ("logramos mucho este mes", None),
+        ("logrado:", None),
+        ("gracias: a todos", None),
+        ("", None),
+    ],
+)
+def test_parse_review_answer(text, expected):
+    assert parse_review_answer(text) == expected
