@@ -660,3 +660,86 @@ class OkrReviewAnswer(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(8))  # thread or form
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AgendaStatus(str, enum.Enum):
+    CLAIMED = "claimed"  # a run took it; the post may be under way
+    POSTED = "posted"  # the parent message is out (its thread may still be filling)
+    DONE = "done"  # parent, details and charts all out
+    FAILED = "failed"  # the last attempt failed; retried from `retry_at` until the meeting starts
+    SKIPPED = "skipped"  # missed while the bot was down and the meeting already happened
+
+
+class Agenda(Base):
+    """One meeting's agenda. Unique on (team, kind, period): this row is the claim that makes
+    two replicas, a double fire, a manual run or a restart post it once."""
+
+    __tablename__ = "agendas"
+    __table_args__ = (UniqueConstraint("team_id", "kind", "period_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("alignment_teams.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))  # domain.meetings.AgendaKind
+    period_key: Mapped[str] = mapped_column(String(10))  # "2026-W12" or "2026-03"
+    status: Mapped[AgendaStatus] = mapped_column(enum_column(AgendaStatus, "agenda_status"))
+    meeting_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str] = mapped_column(String(64))  # "scheduler", "cli" or a Slack user id
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    parts_posted: Mapped[list[str]] = mapped_column(JSON, default=list)  # thread parts already out
+
+
+class TopicStatus(str, enum.Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class AgendaTopic(Base):
+    """A topic a member added for the next meeting (`/alinea agenda add|tema TEXT`); open ones
+    roll over to the monthly agenda; closed with an outcome (Decision 24)."""
+
+    __tablename__ = "agenda_topics"
+    __table_args__ = (UniqueConstraint("team_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("alignment_teams.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # T4
+    text: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(32))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[TopicStatus] = mapped_column(enum_column(TopicStatus, "agenda_topic_status"))
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    closed_by: Mapped[str | None] = mapped_column(String(32))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Experiment(Base):
+    """The week's experiment, decided in the weekly meeting: a hypothesis, the metric that will
+    judge it, an owner and a date; its result is reported on the next weekly agenda."""
+
+    __tablename__ = "experiments"
+    __table_args__ = (UniqueConstraint("team_id", "week_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("alignment_teams.id", ondelete="CASCADE"))
+    week_key: Mapped[str] = mapped_column(String(10))  # the ISO week it runs in: "2026-W12"
+    hypothesis: Mapped[str] = mapped_column(Text)
+    metric: Mapped[str] = mapped_column(String(200))  # a KPI key, or a metric in words
+    kpi_id: Mapped[int | None] = mapped_column(ForeignKey("kpis.id", ondelete="SET NULL"))
+    owner_user_id: Mapped[str] = mapped_column(String(32))
+    due: Mapped[date] = mapped_column(Date())
+    source: Mapped[str] = mapped_column(String(8), default="team")  # "team" or "ai" (a hypothesis adopted)
+    decided_by: Mapped[str] = mapped_column(String(32))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    result: Mapped[str | None] = mapped_column(String(16))  # confirmed, refuted, inconclusive
+    result_note: Mapped[str] = mapped_column(Text, default="")
+    result_by: Mapped[str | None] = mapped_column(String(32))
+    result_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

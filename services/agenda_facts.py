@@ -1,0 +1,279 @@
+"""What the weekly and monthly agendas say, as facts computed from the database: no Slack, no
+rendering, no model. Every number comes from `services.kpis.series` and `domain.deltas`.
+
+The weekly agenda reports the last complete week before the meeting (a Monday meeting reviews
+last week; the week in progress has only part of its numbers). The monthly agenda reports the
+last complete month before its meeting.
+
+A KPI's target for a period comes from what the team agreed, in this order: an active SLA
+commitment on that KPI with the same period; else a key result that reads the KPI, at the
+value its straight line (through milestones) expects by the end of the period. No agreement,
+no target: the agenda never makes one up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import AlignmentTeam, GlossaryTerm, GlossaryVersion, SlaEvaluation, SlaStatus, VersionStatus
+from domain import okr as okr_rules
+from domain.errors import UserError
+from domain.deltas import Change, bottleneck, change_of, largest_first
+from domain.kpis import KpiSpec
+from domain.meetings import Occurrence
+from domain.periods import MONTH, WEEK, Period, local_date
+from domain.sla import Outcome, State, attainment
+from services import agenda_topics, experiments, kpis, okr, sla, sla_breaches
+from services.agenda_topics import TopicView
+from services.experiments import ExperimentView
+from services.kpis import KpiView
+from services.okr import Board, ObjectiveView
+from services.sla import CommitmentRow
+from services.sla_breaches import BreachView
+
+HISTORY_PERIODS = 12  # for the trend chart: 12 weeks, 12 months
+_STORED_PLACES = Decimal("0.000001")
+
+
+@dataclass(frozen=True)
+class KpiFact:
+    key: str
+    name: str
+    spec: KpiSpec
+    role: str | None  # "primary", "support" or None
+    change: Change
+    target_source: str | None  # "sla", "okr" or None
+    history: tuple[tuple[Period, Decimal | None], ...]  # oldest first, for the chart
+    definition_changes: tuple[int, ...]  # indexes in `history` where a new definition version starts
+
+
+@dataclass(frozen=True)
+class SlaMonth:
+    """One commitment's month: its periods' outcomes and how many were met."""
+
+    label: str
+    kpi_name: str
+    side: str
+    outcomes: tuple[Outcome, ...]
+
+    @property
+    def attainment(self) -> tuple[int, int]:
+        return attainment(self.outcomes)
+
+
+@dataclass(frozen=True)
+class TermChange:
+    name: str
+    version: int
+    agreed_at: datetime
+
+
+@dataclass(frozen=True)
+class WeeklyFacts:
+    team_name: str
+    channel_id: str
+    language: str
+    country: str
+    occurrence: Occurrence
+    reported: Period  # the week the numbers are about
+    kpi_count: int
+    primary: KpiFact | None
+    supporting: tuple[KpiFact, ...]
+    changes: tuple[KpiFact, ...]  # the ones that matter, largest first
+    bottleneck: KpiFact | None
+    sla: tuple[CommitmentRow, ...]
+    open_breaches: tuple[BreachView, ...]
+    okr: Board
+    last_experiment: ExperimentView | None
+    last_experiment_change: KpiFact | None  # its metric over its own week, when it is a KPI
+    experiment: ExperimentView | None  # this week's, once decided
+    topics: tuple[TopicView, ...]
+
+    @property
+    def has_data(self) -> bool:
+        return any(fact.change.value is not None for fact in self.all_kpis)
+
+    @property
+    def all_kpis(self) -> tuple[KpiFact, ...]:
+        return tuple(fact for fact in (self.primary, *self.supporting, *self.changes) if fact is not None)
+
+
+@dataclass(frozen=True)
+class MonthlyFacts:
+    team_name: str
+    channel_id: str
+    language: str
+    country: str
+    occurrence: Occurrence
+    reported: Period  # the month the numbers are about
+    kpis: tuple[KpiFact, ...]  # primary and supporting first, then the rest with a value
+    sla: tuple[SlaMonth, ...]
+    breaches: tuple[BreachView, ...]
+    okr: Board
+    reviews: tuple[ObjectiveView, ...]  # objectives whose period ended: what was achieved, learned, adjusted
+    topics: tuple[TopicView, ...]  # still open: rolled over from the weeklies
+    glossary_changes: tuple[TermChange, ...]
+
+    @property
+    def has_data(self) -> bool:
+        return any(fact.change.value is not None for fact in self.kpis)
+
+
+# KPIs ----------------------------------------------------------------------------------------------
+
+
+def reported_period(occurrence: Occurrence, timezone: str) -> Period:
+    """The last complete week (or month) before the meeting's day."""
+    meeting_day = local_date(occurrence.meeting_at, timezone)
+    kind = WEEK if occurrence.period.kind == WEEK else MONTH
+    current = Period.week_of(meeting_day) if kind == WEEK else Period.month_of(meeting_day)
+    return current.previous()
+
+
+def _periods_ending(last: Period, count: int) -> list[Period]:
+    periods = [last]
+    while len(periods) < count:
+        periods.insert(0, periods[0].previous())
+    return periods
+
+
+def _sla_target(session: Session, team: AlignmentTeam, view: KpiView, period: Period) -> Decimal | None:
+    for commitment in sla.commitments(session, team=team):
+        version = sla.with_status(commitment, SlaStatus.ACTIVE)
+        if version is not None and version.period_kind == period.kind and sla.terms_of(version).kpi_key == view.key:
+            return version.target
+    return None
+
+
+def _okr_target(board: Board, key: str, period: Period) -> Decimal | None:
+    last_day = period.end - timedelta(days=1)
+    for objective in board.objectives:
+        for kr in objective.key_results:
+            if kr.spec is not None and kr.spec.key == key and kr.result.start <= last_day:
+                expected = Decimal(str(okr_rules.expected_progress(kr.result, last_day)))
+                line = kr.result.baseline + (kr.result.target - kr.result.baseline) * expected
+                return line.quantize(_STORED_PLACES)  # the precision values are stored with
+    return None
+
+
+def kpi_fact(session: Session, team: AlignmentTeam, view: KpiView, last: Period, board: Board) -> KpiFact:
+    periods = _periods_ending(last, HISTORY_PERIODS)
+    points = kpis.series(session, team=team, key=view.key, periods=periods)
+    history = tuple((point.period, point.value) for point in points)
+    target, source = _sla_target(session, team, view, last), "sla"
+    if target is None:
+        target, source = _okr_target(board, view.key, last), "okr"
+    change = change_of(view.key, view.spec.unit, view.spec.direction, list(history), target=target)
+    versions = [point.definition_version for point in points]
+    changed = tuple(index for index in range(1, len(versions)) if versions[index] and versions[index - 1] and versions[index] != versions[index - 1])
+    return KpiFact(view.key, view.name, view.spec, view.role, change, source if target is not None else None, history, changed)
+
+
+def _facts(session: Session, team: AlignmentTeam, last: Period, board: Board) -> list[KpiFact]:
+    found = []
+    for view in kpis.catalog(session, team=team):
+        try:
+            found.append(kpi_fact(session, team, view, last, board))
+        except UserError:  # a rate whose parts were archived: left out rather than sinking the agenda
+            continue
+    return found
+
+
+# Weekly ---------------------------------------------------------------------------------------------
+
+
+def weekly(session: Session, *, team: AlignmentTeam, occurrence: Occurrence, now: datetime) -> WeeklyFacts:
+    reported = reported_period(occurrence, team.timezone)
+    board = okr.board(session, team=team, today=local_date(now, team.timezone))
+    facts = _facts(session, team, reported, board)
+    primary = next((fact for fact in facts if fact.role == "primary"), None)
+    supporting = tuple(fact for fact in facts if fact.role == "support")[:2]
+    shown = {fact.key for fact in (primary, *supporting) if fact is not None}
+    changes = tuple(fact for change in largest_first(f.change for f in facts) for fact in facts if fact.change is change and fact.key not in shown)
+    worst = bottleneck(fact.change for fact in facts)
+    meeting_week = occurrence.period
+    last = experiments.latest_before(session, team=team, week=meeting_week)
+    return WeeklyFacts(
+        team_name=team.name, channel_id=team.channel_id, language=team.locale, country=team.country,
+        occurrence=occurrence, reported=reported, kpi_count=len(facts), primary=primary, supporting=supporting,
+        changes=changes, bottleneck=next((fact for fact in facts if worst is not None and fact.change is worst), None),
+        sla=tuple(sla.listing(session, team=team, now=now)),
+        open_breaches=tuple(sla_breaches.open_breaches(session, team=team)), okr=board,
+        last_experiment=last, last_experiment_change=_experiment_change(facts, last, session, team, board),
+        experiment=experiments.of_week(session, team=team, week=meeting_week),
+        topics=tuple(agenda_topics.open_topics(session, team=team)),
+    )  # fmt: skip
+
+
+def _experiment_change(facts: list[KpiFact], last: ExperimentView | None, session: Session, team: AlignmentTeam, board: Board) -> KpiFact | None:
+    """The experiment's metric over the week it ran, against the week before."""
+    if last is None or last.kpi_key is None:
+        return None
+    view = next((v for v in kpis.catalog(session, team=team) if v.key == last.kpi_key), None)
+    return kpi_fact(session, team, view, last.week, board) if view is not None else None
+
+
+# Monthly --------------------------------------------------------------------------------------------
+
+
+def _sla_month(session: Session, team: AlignmentTeam, month: Period) -> list[SlaMonth]:
+    rows = []
+    for commitment in sla.commitments(session, team=team):
+        version = sla.with_status(commitment, SlaStatus.ACTIVE)
+        if version is None:
+            continue
+        evaluations = session.scalars(
+            select(SlaEvaluation)
+            .where(SlaEvaluation.commitment_id == commitment.id, SlaEvaluation.period_start >= month.start, SlaEvaluation.period_start < month.end)
+            .order_by(SlaEvaluation.period_start)
+        )
+        outcomes = tuple(Outcome(State(e.state), e.value, e.target, e.gap) for e in evaluations)
+        view = sla.view_of(team, version)
+        rows.append(SlaMonth(view.label, view.kpi_name, commitment.side, outcomes))
+    return rows
+
+
+def _glossary_changes(session: Session, team: AlignmentTeam, month: Period) -> list[TermChange]:
+    start, end = _month_bounds(team, month)
+    rows = session.execute(
+        select(GlossaryTerm.name, GlossaryVersion.number, GlossaryVersion.agreed_at)
+        .join(GlossaryVersion, GlossaryVersion.term_id == GlossaryTerm.id)
+        .where(
+            GlossaryTerm.workspace_id == team.workspace_id, GlossaryTerm.team_id == team.id,
+            GlossaryVersion.status.in_([VersionStatus.AGREED, VersionStatus.SUPERSEDED]),
+            GlossaryVersion.agreed_at >= start, GlossaryVersion.agreed_at < end,
+        )
+        .order_by(GlossaryVersion.agreed_at)
+    )  # fmt: skip
+    return [TermChange(name, number, agreed_at) for name, number, agreed_at in rows]
+
+
+def _month_bounds(team: AlignmentTeam, month: Period) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(team.timezone)
+    return (datetime.combine(month.start, datetime.min.time(), zone), datetime.combine(month.end, datetime.min.time(), zone))
+
+
+def _to_review(board: Board, month: Period) -> tuple[ObjectiveView, ...]:
+    """Active objectives whose last deadline fell before the end of the reported month."""
+    return tuple(o for o in board.objectives if o.active and o.ends_on is not None and o.ends_on < month.end)
+
+
+def monthly(session: Session, *, team: AlignmentTeam, occurrence: Occurrence, now: datetime) -> MonthlyFacts:
+    reported = reported_period(occurrence, team.timezone)
+    board = okr.board(session, team=team, today=local_date(now, team.timezone))
+    facts = _facts(session, team, reported, board)
+    ordered = sorted(facts, key=lambda fact: ({"primary": 0, "support": 1}.get(fact.role or "", 2), fact.key))
+    shown = tuple(fact for fact in ordered if fact.role or fact.change.value is not None)
+    return MonthlyFacts(
+        team_name=team.name, channel_id=team.channel_id, language=team.locale, country=team.country,
+        occurrence=occurrence, reported=reported, kpis=shown, sla=tuple(_sla_month(session, team, reported)),
+        breaches=tuple(sla_breaches.breaches_for_month(session, team=team, month=reported)), okr=board,
+        reviews=_to_review(board, reported), topics=tuple(agenda_topics.open_topics(session, team=team)),
+        glossary_changes=tuple(_glossary_changes(session, team, reported)),
+    )  # fmt: skip
