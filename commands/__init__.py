@@ -23,6 +23,7 @@ from commands import token
 from commands import smart
 from commands import sla
 from commands import sla_breach
+from commands import agenda
 from commands.context import CommandRequest, Scope, Subcommand
 from commands.runner import ack_then, action_listener, answer, via_response_url, view_listener
 from domain.commands import split_command
@@ -41,6 +42,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("sla", (), sla.handle, "help.cmd.sla", "help.cmd.sla.example"),
     Subcommand("token", (), token.handle, "help.cmd.token", "help.cmd.token.example"),
     Subcommand("smart", (), smart.handle, "help.cmd.smart", "help.cmd.smart.example"),
+    Subcommand("agenda", (), agenda.handle, "help.cmd.agenda", "help.cmd.agenda.example"),
+    Subcommand("tema", ("topic",), agenda.topic_top_level, "help.cmd.tema", "help.cmd.tema.example"),
 )
 
 ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
@@ -52,6 +55,7 @@ ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
     sla.PROPOSE_TEMPLATE: sla.propose_template,
     sla_breach.ACKNOWLEDGE: sla_breach.ask_acknowledgement,
     sla_breach.ADD_PLAN: sla_breach.ask_plan,
+    agenda.DECIDE_EXPERIMENT: agenda.decide_experiment,  # the weekly agenda's button
 }
 VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler(Interaction))
     setup_blocks.VIEW: (setup.read_modal, setup.on_submit),
@@ -62,6 +66,7 @@ VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler
     sla.NEW_VIEW: (sla.read_new_form, sla.submit_new),
     sla_breach.ACK_VIEW: (sla_breach.validate_ack, sla_breach.submit_ack),
     sla_breach.PLAN_VIEW: (sla_breach.validate_plan, sla_breach.submit_plan),
+    agenda.EXPERIMENT_VIEW: (agenda.read_experiment_form, agenda.submit_experiment),
 }
 
 EVENTS: dict[str, Any] = {  # event type -> Bolt listener (each claims its event_id: Slack retries)
