@@ -75,6 +75,7 @@ class AlignmentTeam(Base):
     work_days: Mapped[str] = mapped_column(String(16), default="0,1,2,3,4", server_default="0,1,2,3,4")  # Monday = 0
     work_start: Mapped[time] = mapped_column(Time(), default=time(8, 0), server_default="08:00:00")
     work_end: Mapped[time] = mapped_column(Time(), default=time(17, 0), server_default="17:00:00")
+    agenda_lead_minutes: Mapped[int] = mapped_column(Integer, default=120, server_default="120")  # agenda posted this long before
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

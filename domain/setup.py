@@ -43,6 +43,10 @@ class SetupChanges:
     monthly_nth: int | None = None  # 1..4, or LAST (-1)
     monthly_weekday: int | None = None
     monthly_time: time | None = None
+    work_days: tuple[int, ...] | None = None  # Monday = 0; pause the SLA escalation clock outside them
+    work_start: time | None = None
+    work_end: time | None = None
+    agenda_lead_minutes: int | None = None  # how long before a meeting its agenda is posted
 
     def is_empty(self) -> bool:
         return all(getattr(self, field.name) is None for field in fields(self))
@@ -77,7 +81,15 @@ _KEYWORDS = {
     "semanal": "weekly",
     "monthly": "monthly",
     "mensual": "monthly",
+    "workhours": "hours",
+    "working_hours": "hours",
+    "horario": "hours",
+    "jornada": "hours",
+    "lead": "lead",
+    "anticipacion": "lead",
+    "antelacion": "lead",
 }
+MIN_LEAD_MINUTES, MAX_LEAD_MINUTES = 15, 48 * 60
 
 _WEEKDAYS = {
     **{word: day for day, word in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))},
@@ -365,6 +377,63 @@ def _read_time(tokens: _Tokens, missing_id: str, keyword: str) -> time:
     return parse_time(typed)
 
 
+_RANGE = re.compile(r"(?P<start>[^-–]+)[-–](?P<end>.+)")
+_RANGE_WORDS = {"a", "to", "hasta", "-", "–"}
+_DURATION = re.compile(r"(?:(?P<hours>\d{1,2})\s*(?:h|horas?|hours?))?\s*(?:(?P<minutes>\d{1,3})\s*(?:m|min|minutos?|minutes?)?)?")
+
+
+def _read_hours(tokens: _Tokens, keyword: str, checks: _Checks) -> dict[str, object]:
+    """`horario 8:00-17:00 [lun-vie]`, `workhours 8am to 5pm mon-sat`, `horario 7:30 a 16:30 lunes a sabado`."""
+    words = tokens.take_values().split()
+    if not words:
+        raise UserError("setup.hours_missing", word=keyword)
+    start, end, rest = _time_range(words, keyword)
+    if end <= start:
+        raise UserError("setup.hours_backwards", start=start.strftime("%H:%M"), end=end.strftime("%H:%M"))
+    values: dict[str, object] = {"work_start": start, "work_end": end}
+    if rest:
+        values["work_days"] = _day_range(rest, keyword)
+    return values
+
+
+def _time_range(words: list[str], keyword: str) -> tuple[time, time, list[str]]:
+    joined = _RANGE.fullmatch(words[0])
+    if joined:  # "8:00-17:00"
+        return parse_time(joined.group("start")), parse_time(joined.group("end")), words[1:]
+    at = next((index for index, word in enumerate(words) if fold(word) in _RANGE_WORDS), None)
+    if at is None or at + 1 >= len(words):
+        raise UserError("setup.hours_missing", word=keyword)
+    return parse_time(" ".join(words[:at])), parse_time(words[at + 1]), words[at + 2 :]
+
+
+def _day_range(words: list[str], keyword: str) -> tuple[int, ...]:
+    """`lun-vie`, `lunes a viernes`, `mon-sat`, `lun,mar,mie`."""
+    text = " ".join(words)
+    joined = _RANGE.fullmatch(text.replace(" ", "")) if len(words) == 1 else None
+    parts = [word for word in re.split(r"\s+(?:a|to|hasta)\s+|\s+", text) if word]
+    if joined:
+        first, last = parse_weekday(joined.group("start")), parse_weekday(joined.group("end"))
+    elif len(parts) == 2 and len(words) == 3:
+        first, last = parse_weekday(parts[0]), parse_weekday(parts[1])
+    else:
+        return tuple(sorted({parse_weekday(day) for day in re.split(r"[,\s]+", text) if day}))
+    if last < first:
+        raise UserError("setup.days_backwards", word=text)
+    return tuple(range(first, last + 1))
+
+
+def _read_lead(tokens: _Tokens, keyword: str, checks: _Checks) -> dict[str, object]:
+    """`anticipacion 2h`, `lead 90m`, `anticipación 1h30`, `lead 3 hours`."""
+    typed = tokens.take_values()
+    found = _DURATION.fullmatch(fold(typed).strip())
+    if not typed or found is None or not (found.group("hours") or found.group("minutes")):
+        raise UserError("setup.lead_missing", word=keyword)
+    minutes = int(found.group("hours") or 0) * 60 + int(found.group("minutes") or 0)
+    if not MIN_LEAD_MINUTES <= minutes <= MAX_LEAD_MINUTES:
+        raise UserError("setup.lead_out_of_range", low=MIN_LEAD_MINUTES, high=MAX_LEAD_MINUTES // 60)
+    return {"agenda_lead_minutes": minutes}
+
+
 _READERS = {
     "name": _read_name,
     "marketing": _read_marketing,
@@ -375,4 +444,6 @@ _READERS = {
     "country": _read_country,
     "weekly": _read_weekly,
     "monthly": _read_monthly,
+    "hours": _read_hours,
+    "lead": _read_lead,
 }

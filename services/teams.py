@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -30,6 +30,9 @@ SCALAR_FIELDS = {
     "monthly_nth": "monthly_meeting_nth",
     "monthly_weekday": "monthly_meeting_weekday",
     "monthly_time": "monthly_meeting_time",
+    "work_start": "work_start",
+    "work_end": "work_end",
+    "agenda_lead_minutes": "agenda_lead_minutes",
 }
 
 
@@ -63,6 +66,7 @@ def snapshot(team: AlignmentTeam) -> dict[str, Any]:
     """The configuration as plain JSON-able data: what the audit log keeps and `setup show` prints."""
     data: dict[str, Any] = {field: _plain(getattr(team, column)) for field, column in SCALAR_FIELDS.items()}
     data["channel_id"] = team.channel_id
+    data["work_days"] = [int(day) for day in team.work_days.split(",") if day.strip()]
     for role, field in ROLE_FIELDS.items():
         data[field] = members_with_role(team, role)
     return data
@@ -136,6 +140,8 @@ def _apply(session: Session, team: AlignmentTeam, changes: SetupChanges, *, work
         value = getattr(changes, field)
         if value is not None:
             setattr(team, column, value)
+    if changes.work_days is not None:
+        team.work_days = ",".join(str(day) for day in sorted(set(changes.work_days)))
     for role, field in ROLE_FIELDS.items():
         wanted = getattr(changes, field)
         if wanted is not None:
@@ -166,4 +172,5 @@ def meeting_schedule(team: AlignmentTeam) -> MeetingSchedule:
         monthly_meeting_weekday=team.monthly_meeting_weekday, monthly_meeting_time=team.monthly_meeting_time,
         monthly_meeting_minutes=team.monthly_meeting_minutes,
         work_days=tuple(int(day) for day in team.work_days.split(",") if day.strip()),
+        agenda_lead_time=timedelta(minutes=team.agenda_lead_minutes or 120),
     )  # fmt: skip

@@ -66,11 +66,32 @@ def summary_blocks(config: dict[str, Any], locale: str, *, notice: str | None = 
             (t(locale, "setup.ui.monthly"), monthly),
         ]),
     ]
+    if "work_start" in config:  # a stored team (the defaults shown before the first save have none)
+        blocks.append(fields_section([
+            (t(locale, "setup.ui.work_hours"), work_hours_text(config, locale)),
+            (t(locale, "setup.ui.agenda_lead"), t(locale, "setup.ui.agenda_lead_value", hours=_hours(config["agenda_lead_minutes"]))),
+        ]))
     missing = [t(locale, f"setup.ui.missing.{role}") for role in ("marketing_leads", "sales_leads") if not config[role]]
     if missing:
         blocks.append(context(t(locale, "setup.ui.missing", roles=", ".join(missing))))
     blocks.append(context(t(locale, "setup.ui.change_hint")))
     return blocks
+
+
+def work_hours_text(config: dict[str, Any], locale: str) -> str:
+    """"lun–vie 08:00–17:00" (consecutive days as a range, others listed)."""
+    days = config["work_days"]
+    consecutive = days == list(range(days[0], days[-1] + 1)) if days else False
+    if consecutive and len(days) > 2:
+        names = f"{day_name(days[0], locale)}–{day_name(days[-1], locale)}"
+    else:
+        names = ", ".join(day_name(day, locale) for day in days)
+    return f"{names} {config['work_start']}–{config['work_end']}"
+
+
+def _hours(minutes: int) -> str:
+    hours, rest = divmod(int(minutes), 60)
+    return f"{hours}:{rest:02d}" if rest else str(hours)
 
 
 def _option(text: str, value: str) -> dict[str, Any]:

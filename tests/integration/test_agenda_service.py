@@ -274,3 +274,12 @@ def test_monthly_facts_review_the_month(session_factory, team):
     assert [t.label for t in facts.topics] == ["T1"]
     hours = next(f for f in facts.kpis if f.key == "followup_hours")
     assert hours.change.value == Decimal("24.5") and hours.change.period == Period.month_of(date(2026, 3, 1))
+
+
+def test_the_teams_lead_time_sets_when_the_agenda_is_due(session_factory, team):
+    with session_factory.begin() as session:
+        team(session).agenda_lead_minutes = 180
+    with session_factory() as session:
+        t = team(session)
+        assert agendas.due_occurrence(t, AgendaKind.WEEKLY, local(3, 16, 5, 59)) is None
+        assert agendas.due_occurrence(t, AgendaKind.WEEKLY, local(3, 16, 6, 0)).key == "2026-W12"

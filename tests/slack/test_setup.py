@@ -68,6 +68,19 @@ def test_show_prints_the_configuration_and_needs_a_team(bot, people):
     assert "Equipo alineacion" in shown and "Reunión semanal" in shown and "lunes 09:00" in shown
 
 
+def test_working_hours_and_the_agenda_lead_time_are_set_in_one_line_and_shown(bot, people):
+    bot.command(ONE_LINE, user_id="U0ANA")
+    _, reply = bot.command("configurar horario 7:30 a 16:30 lunes a sábado anticipacion 3h", user_id="U0ANA")
+    team = team_row(bot)
+    assert (team.work_days, team.work_start.isoformat(), team.work_end.isoformat(), team.agenda_lead_minutes) == ("0,1,2,3,4,5", "07:30:00", "16:30:00", 180)
+    _, reply = bot.command("configurar mostrar", user_id="U0PEDRO")
+    shown = render(reply.params)
+    assert "lunes–sábado 07:30–16:30" in shown and "se publica 3 h antes de cada reunión" in shown
+    with bot.runtime.session_factory() as session:
+        entries = repositories.audit_entries(session, workspace_id=team.workspace_id, entity_type="alignment_team")
+    assert entries[-1].after["work_days"] == [0, 1, 2, 3, 4, 5] and entries[-1].after["agenda_lead_minutes"] == 180
+
+
 def test_only_admins_or_slack_admins_change_setup(bot, people):
     bot.command(ONE_LINE, user_id="U0ANA")
     _, reply = bot.command("configurar zona America/Lima", user_id="U0PEDRO")

@@ -191,6 +191,15 @@ def test_everything_in_english():
         ("nombre Norte,  Sur idioma es", SetupChanges(name="Norte,  Sur", language="es")),
         ("nombre “Mercadeo y Ventas”", SetupChanges(name="Mercadeo y Ventas")),
         ("tz UTC, lang en", SetupChanges(timezone="UTC", language="en")),
+        # working hours (the SLA escalation clock) and the agenda's lead time
+        ("horario 8:00-17:00", SetupChanges(work_start=time(8, 0), work_end=time(17, 0))),
+        ("horario 7:30 a 16:30 lunes a sábado", SetupChanges(work_start=time(7, 30), work_end=time(16, 30), work_days=(0, 1, 2, 3, 4, 5))),
+        ("workhours 8am to 5pm mon-fri", SetupChanges(work_start=time(8, 0), work_end=time(17, 0), work_days=(0, 1, 2, 3, 4))),
+        ("horario 8:00-12:00 lun,mié,vie", SetupChanges(work_start=time(8, 0), work_end=time(12, 0), work_days=(0, 2, 4))),
+        ("anticipacion 2h", SetupChanges(agenda_lead_minutes=120)),
+        ("anticipación 1h30", SetupChanges(agenda_lead_minutes=90)),
+        ("lead 45m", SetupChanges(agenda_lead_minutes=45)),
+        ("lead 3 hours", SetupChanges(agenda_lead_minutes=180)),
     ],
 )
 def test_one_setting(text, expected):
@@ -276,6 +285,16 @@ def test_the_validators_receive_the_canonical_spellings():
         ("mensual lunes 9:00", "setup.invalid_nth", {"word": "lunes"}),
         ("mensual primer lunch 9:00", "setup.invalid_weekday", {"word": "lunch"}),
         ("mensual primer lunes 9pmm", "setup.invalid_time", {"word": "9pmm"}),
+        # working hours and lead time
+        ("horario", "setup.hours_missing", {"word": "horario"}),
+        ("horario 8:00", "setup.hours_missing", {"word": "horario"}),
+        ("horario 17:00-8:00", "setup.hours_backwards", {"start": "17:00", "end": "08:00"}),
+        ("horario 8:00-17:00 vie-lun", "setup.days_backwards", {"word": "vie-lun"}),
+        ("horario 8:00-17:00 lun-feriado", "setup.invalid_weekday", {"word": "feriado"}),
+        ("anticipacion", "setup.lead_missing", {"word": "anticipacion"}),
+        ("anticipacion pronto", "setup.lead_missing", {"word": "anticipacion"}),
+        ("lead 5m", "setup.lead_out_of_range", {"low": 15, "high": 48}),
+        ("lead 72h", "setup.lead_out_of_range", {"low": 15, "high": 48}),
     ],
 )
 def test_setup_errors(text, message_id, params):
