@@ -23,6 +23,7 @@ from commands import token
 from commands import smart
 from commands import sla
 from commands import sla_breach
+from commands import okr
 from commands import agenda
 from commands.context import CommandRequest, Scope, Subcommand
 from commands.runner import ack_then, action_listener, answer, via_response_url, view_listener
@@ -42,6 +43,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("sla", (), sla.handle, "help.cmd.sla", "help.cmd.sla.example"),
     Subcommand("token", (), token.handle, "help.cmd.token", "help.cmd.token.example"),
     Subcommand("smart", (), smart.handle, "help.cmd.smart", "help.cmd.smart.example"),
+    Subcommand("okr", (), okr.handle, "help.cmd.okr", "help.cmd.okr.example"),
     Subcommand("agenda", (), agenda.handle, "help.cmd.agenda", "help.cmd.agenda.example"),
     Subcommand("tema", ("topic",), agenda.topic_top_level, "help.cmd.tema", "help.cmd.tema.example"),
 )
@@ -55,6 +57,9 @@ ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
     sla.PROPOSE_TEMPLATE: sla.propose_template,
     sla_breach.ACKNOWLEDGE: sla_breach.ask_acknowledgement,
     sla_breach.ADD_PLAN: sla_breach.ask_plan,
+    okr.NEW_OPEN: okr.open_new_button,
+    okr.ADD_KR_OPEN: okr.open_kr_button,
+    okr.CHECKIN_OPEN: okr.open_checkin_button,  # also the reminder DM's button
     agenda.DECIDE_EXPERIMENT: agenda.decide_experiment,  # the weekly agenda's button
 }
 VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler(Interaction))
@@ -66,6 +71,9 @@ VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler
     sla.NEW_VIEW: (sla.read_new_form, sla.submit_new),
     sla_breach.ACK_VIEW: (sla_breach.validate_ack, sla_breach.submit_ack),
     sla_breach.PLAN_VIEW: (sla_breach.validate_plan, sla_breach.submit_plan),
+    okr.NEW_VIEW: (okr.read_new_form, okr.submit_new),
+    okr.KR_VIEW: (okr.read_kr_form, okr.submit_kr),
+    okr.CHECKIN_VIEW: (okr.read_checkin_form, okr.submit_checkin),
     agenda.EXPERIMENT_VIEW: (agenda.read_experiment_form, agenda.submit_experiment),
 }
 
