@@ -149,9 +149,9 @@ def _require_lead(team: AlignmentTeam, actor: str) -> None:
         raise UserError("okr.not_a_lead")
 
 
-def _require_checkin_right(team: AlignmentTeam, row: OkrKeyResult, actor: str) -> None:
+def _require_owner_or_lead(team: AlignmentTeam, row: OkrKeyResult, actor: str, message_id: str = "okr.checkin_not_owner") -> None:
     if actor != row.owner_user_id and not roles_of(team, actor):
-        raise UserError("okr.checkin_not_owner", kr=okr.format_kr_id(row.number), owner=row.owner_user_id)
+        raise UserError(message_id, kr=okr.format_kr_id(row.number), owner=row.owner_user_id)
 
 
 def _require_active(objective: OkrObjective) -> None:
@@ -438,7 +438,7 @@ def check_in(session: Session, *, team: AlignmentTeam, actor: str, checkin: Chec
     """Records a check-in. A manual KR needs a value; a KPI-backed one takes only confidence and
     a note (its value is the KPI's: log it with `/alinea kpi log`)."""
     row = find_key_result(session, team=team, reference=checkin.kr_number)
-    _require_checkin_right(team, row, actor)
+    _require_owner_or_lead(team, row, actor)
     _require_active(row.objective)
     today = local_date(now, team.timezone)
     before = key_result_view(session, team, row, today=today)
@@ -481,7 +481,7 @@ def retarget(
     """A new target and/or deadline, with a reason, kept in okr_retargets and the audit log.
     The owner, leads and admins may; the new goal is validated like a new KR."""
     row = find_key_result(session, team=team, reference=reference, lock=True)
-    _require_checkin_right(team, row, actor)
+    _require_owner_or_lead(team, row, actor, "okr.retarget_not_owner")
     _require_active(row.objective)
     kr = okr.format_kr_id(row.number)
     if not reason.strip():

@@ -272,6 +272,9 @@ def test_a_retarget_needs_a_reason_and_is_kept_with_it(session_factory, team):
     with pytest.raises(UserError) as no_reason:
         act(session_factory, team, okr.retarget, actor=ANA, reference="KR1", target=Decimal(280), deadline=None, reason=" ", now=NOW)
     assert no_reason.value.message_id == "okr.retarget_reason_missing"
+    with pytest.raises(UserError) as outsider:
+        act(session_factory, team, okr.retarget, actor=PEDRO, reference="KR1", target=Decimal(280), deadline=None, reason="x", now=NOW)
+    assert outsider.value.message_id == "okr.retarget_not_owner"
     with pytest.raises(UserError) as equal:
         act(session_factory, team, okr.retarget, actor=ANA, reference="KR1", target=Decimal(200), deadline=None, reason="x", now=NOW)
     assert equal.value.message_id == "okr.target_equals_baseline"

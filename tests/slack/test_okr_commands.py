@@ -615,7 +615,7 @@ def test_a_retarget_needs_a_reason_and_is_recorded_posted_and_audited(bot, team,
     reply = command(bot, "okr meta KR1 130")
     assert reply.params["text"].startswith("Cambiar la meta de KR1 necesita una razón")
     reply = command(bot, "okr meta KR1 130 porque sí", user_id=PEDRO)
-    assert reply.params["text"] == "El check-in de KR1 lo hace su responsable, <@U0ANA>, o un líder del equipo."
+    assert reply.params["text"] == "Cambiar la meta de KR1 le corresponde a su responsable, <@U0ANA>, o a un líder del equipo."
     assert counts(bot) == before
 
 
