@@ -8,6 +8,7 @@ second effect.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Literal
@@ -30,6 +31,7 @@ class JobContext:
     workspace_id: int
     team_id: int | None
     now: datetime
+    team_ref: str | None = None  # the team the operator named (`--team`); None when the scheduler fired
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class JobSpec:
     # False for jobs whose every effect is claimed on its own (e.g. each alert by its episode):
     # they may run as often as they fire without a job_runs row per run.
     claimed: bool = True
+    parallel: int = 1  # subjects run this many at a time (each on its own sessions)
 
 
 @dataclass(frozen=True)
@@ -89,18 +92,26 @@ def subjects(runtime: Runtime, spec: JobSpec, team_ref: str | None) -> list[Subj
 
 
 def run_job(runtime: Runtime, spec: JobSpec, *, at: datetime, team_ref: str | None = None) -> list[JobResult]:
-    results = []
-    for subject in subjects(runtime, spec, team_ref):
-        period = spec.period_of(at)
-        key = job_runs.RunKey(subject.workspace_id, spec.name, subject.key, period)
-        context = JobContext(runtime, subject.workspace_id, subject.team_id, at)
-        try:
-            if spec.claimed:
-                outcome, detail = job_runs.run_once(runtime.session_factory, key, lambda: spec.run(context), now=at)
-            else:
-                outcome, detail = job_runs.Outcome.DONE, spec.run(context)
-        except Exception as error:  # recorded as failed in job_runs; the next fire retries
-            logger.exception("job %s failed for %s", spec.name, subject.label)
-            outcome, detail = job_runs.Outcome.FAILED, type(error).__name__
-        results.append(JobResult(spec.name, subject.label, period, outcome, detail))
-    return results
+    """Runs the job for each subject, `spec.parallel` at a time (in the subjects' order in the
+    result). Slack limits messages per channel, so teams' agendas go out side by side rather
+    than one channel's waits holding up every other team."""
+    found = subjects(runtime, spec, team_ref)
+    if spec.parallel <= 1 or len(found) <= 1:
+        return [_run_for(runtime, spec, subject, at, team_ref) for subject in found]
+    with ThreadPoolExecutor(max_workers=spec.parallel, thread_name_prefix=f"job-{spec.name}") as pool:
+        return list(pool.map(lambda subject: _run_for(runtime, spec, subject, at, team_ref), found))
+
+
+def _run_for(runtime: Runtime, spec: JobSpec, subject: Subject, at: datetime, team_ref: str | None) -> JobResult:
+    period = spec.period_of(at)
+    key = job_runs.RunKey(subject.workspace_id, spec.name, subject.key, period)
+    context = JobContext(runtime, subject.workspace_id, subject.team_id, at, team_ref)
+    try:
+        if spec.claimed:
+            outcome, detail = job_runs.run_once(runtime.session_factory, key, lambda: spec.run(context), now=at)
+        else:
+            outcome, detail = job_runs.Outcome.DONE, spec.run(context)
+    except Exception as error:  # recorded as failed in job_runs; the next fire retries
+        logger.exception("job %s failed for %s", spec.name, subject.label)
+        outcome, detail = job_runs.Outcome.FAILED, type(error).__name__
+    return JobResult(spec.name, subject.label, period, outcome, detail)

@@ -16,11 +16,15 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.jobs import JobContext, JobSpec, run_job
 from bot.runtime import Runtime
 from db.models import AlignmentTeam
+from domain.meetings import AgendaKind
 from services import housekeeping, sla_breaches
 
 logger = logging.getLogger(__name__)
 
 MISFIRE_GRACE_SECONDS = 6 * 3600
+# Teams whose agendas are posted side by side: each posts ~8 messages into its own channel, and
+# Slack allows about one message per second per channel.
+AGENDA_PARALLEL = 8
 
 
 def utc_day(at: datetime) -> str:
@@ -73,6 +77,57 @@ def escalate_slas(context: JobContext) -> str:
     return f"{steps} reminders or escalations; {posted.line()}"
 
 
+def utc_hour(at: datetime) -> str:
+    """The UTC hour an instant falls in: "2026-03-09T05"."""
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H")
+
+
+def _okr_poster(context: JobContext):
+    from bot.okr_posts import OkrPoster
+    from bot.slack_client import make_web_client
+
+    settings = context.runtime.settings
+    client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    assert context.team_id is not None
+    return OkrPoster(context.runtime.session_factory, client, team_id=context.team_id)
+
+
+def remind_okr_checkins(context: JobContext) -> str:
+    return _okr_poster(context).remind(now=context.now).line("reminders")
+
+
+def post_okr_reviews(context: JobContext) -> str:
+    return _okr_poster(context).post_reviews(now=context.now).line("reviews")
+
+
+def utc_minute(at: datetime) -> str:
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M")
+
+
+def _agenda_poster(context: JobContext):
+    from bot.agenda_posts import AgendaPoster
+    from bot.slack_client import make_web_client
+
+    settings = context.runtime.settings
+    client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    assert context.team_id is not None
+    return AgendaPoster(context.runtime.session_factory, client, team_id=context.team_id)
+
+
+def _post_agenda(kind: AgendaKind):
+    """Each fire decides per team, in the team's timezone (domain.meetings.due), whether its
+    agenda is due: a new team or a changed meeting time needs no restart. `--team` on the CLI
+    posts this period's agenda now if its meeting has not started (Decision 17)."""
+
+    def run(context: JobContext) -> str:
+        poster = _agenda_poster(context)
+        if context.team_ref is not None:
+            return poster.by_hand(kind, context.now)
+        return poster.scheduled(kind, context.now)
+
+    return run
+
+
 JOBS: tuple[JobSpec, ...] = (
     JobSpec(
         name="purge-processed-events",
@@ -113,7 +168,65 @@ JOBS: tuple[JobSpec, ...] = (
         period_of=quarter_hour,
         run=escalate_slas,
     ),
+    # The OKR jobs are claimed per period like the SLA ones although each reminder and review is
+    # claimed on its own row: the row stops a second claim, the run's claim stops two replicas
+    # firing at the same minute from both posting an unposted row. A post Slack refused is
+    # retried by the next period's run.
+    JobSpec(
+        name="okr-remind",
+        description="In the 24 hours before the team's weekly meeting, DM each KR owner once with the KRs that had "
+        "no check-in since the last meeting (a Check in button per KR); catch up DMs Slack delayed.",
+        scope="team",
+        schedule="every 15 minutes (at 10, 25, 40, 55)",
+        cron={"minute": "10-59/15"},
+        period_of=quarter_hour,
+        run=remind_okr_checkins,
+    ),
+    JobSpec(
+        name="okr-review",
+        description="Once an objective's last KR deadline has passed, post its review in the team's channel once: "
+        "final score, each KR's result, and what was achieved, learned and to adjust (answered in the thread or a form).",
+        scope="team",
+        schedule="hourly at minute 7",
+        cron={"minute": "7"},
+        period_of=utc_hour,
+        run=post_okr_reviews,
+    ),
+    # The agendas are claimed per team and meeting in the agendas table (services/agendas.py),
+    # which also records how far a post got: no job_runs row, so a fire after a failure resumes.
+    JobSpec(
+        name="weekly-agenda",
+        description="Post each team's weekly meeting agenda once (parent, thread parts, charts), a lead time before "
+        "the meeting in the team's timezone (a holiday moves it to the previous working day); resume a failed post "
+        "with backoff until the meeting; a run missed while the bot was down is posted if its meeting has not "
+        "started, else logged as skipped. `jobs run weekly-agenda --team T --at X` posts that team's agenda of the week "
+        "X falls in right away if its meeting has not started.",
+        scope="team",
+        schedule="every 5 min (+ at start-up)",
+        cron={"minute": "*/5"},
+        period_of=utc_minute,
+        run=_post_agenda(AgendaKind.WEEKLY),
+        claimed=False,
+        parallel=AGENDA_PARALLEL,
+    ),
+    JobSpec(
+        name="monthly-agenda",
+        description="Post each team's monthly meeting agenda once: the month against its targets, SLA attainment, "
+        "breaches with their plans, OKR progress and the objectives' reviews, open topics, glossary changes; the "
+        "same timing, resumption and catch-up as weekly-agenda.",
+        scope="team",
+        schedule="every 5 min (+ at start-up)",
+        cron={"minute": "*/5"},
+        period_of=utc_minute,
+        run=_post_agenda(AgendaKind.MONTHLY),
+        claimed=False,
+        parallel=AGENDA_PARALLEL,
+    ),
 )
+
+# Jobs that also fire once when the scheduler starts: the agendas' catch-up (a run missed while
+# the bot was down is posted if its meeting has not started, logged as skipped otherwise).
+AT_START = frozenset({"weekly-agenda", "monthly-agenda"})
 
 
 def job_named(name: str) -> JobSpec | None:
@@ -131,6 +244,7 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
             coalesce=True,
             max_instances=1,
             misfire_grace_time=MISFIRE_GRACE_SECONDS,
+            **({"next_run_time": datetime.now(timezone.utc)} if spec.name in AT_START else {}),
         )
     return scheduler
 

@@ -25,6 +25,7 @@ from commands import sla
 from commands import sla_breach
 from commands import okr
 from commands import agenda
+from commands import okr_review, threads
 from commands.context import CommandRequest, Scope, Subcommand
 from commands.runner import ack_then, action_listener, answer, via_response_url, view_listener
 from domain.commands import split_command
@@ -60,6 +61,7 @@ ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
     okr.NEW_OPEN: okr.open_new_button,
     okr.ADD_KR_OPEN: okr.open_kr_button,
     okr.CHECKIN_OPEN: okr.open_checkin_button,  # also the reminder DM's button
+    okr_review.REVIEW_ANSWER: okr_review.ask_answers,
     agenda.DECIDE_EXPERIMENT: agenda.decide_experiment,  # the weekly agenda's button
 }
 VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler(Interaction))
@@ -74,6 +76,7 @@ VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler
     okr.NEW_VIEW: (okr.read_new_form, okr.submit_new),
     okr.KR_VIEW: (okr.read_kr_form, okr.submit_kr),
     okr.CHECKIN_VIEW: (okr.read_checkin_form, okr.submit_checkin),
+    okr_review.REVIEW_VIEW: (okr_review.read_answers, okr_review.submit_answers),
     agenda.EXPERIMENT_VIEW: (agenda.read_experiment_form, agenda.submit_experiment),
 }
 
@@ -81,7 +84,7 @@ EVENTS: dict[str, Any] = {  # event type -> Bolt listener (each claims its event
     "app_uninstalled": lifecycle.claimed(lifecycle.on_app_uninstalled),
     "tokens_revoked": lifecycle.claimed(lifecycle.on_tokens_revoked),
     kpi_import_dm.EVENT: kpi_import_dm.on_file_shared,  # a CSV uploaded in a DM with the bot
-    sla_breach.EVENT: sla_breach.on_message,  # `ack <reason>` replied in a breach's thread
+    threads.EVENT: threads.on_message,  # thread replies: `ack <reason>` on a breach, `logrado: …` on an OKR review
 }
 
 

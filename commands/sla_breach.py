@@ -2,11 +2,12 @@
 reply `ack <reason> [note]` / `recibido <razón> [nota]`, `/alinea sla breaches` and
 `/alinea sla close B3 NOTE`.
 
-Thread replies: every message in a channel Alinea is in reaches the `message` listener, so it
-filters cheaply first (a reply in a thread, written by a person, that starts like an
-acknowledgement) and only then touches the database. Replies that are not acknowledgements,
-replies in other threads and Alinea's own messages are left alone. The event id is claimed in
-the same transaction as the acknowledgement, so Slack's retries change nothing.
+Thread replies: every message in a channel Alinea is in reaches the one `message` listener
+(commands/threads.py), which filters cheaply first (a reply in a thread, written by a person, that
+starts like an acknowledgement: `looks_like_ack`) and only then hands it to
+`handle_thread_reply`, which touches the database. Replies that are not acknowledgements, replies
+in other threads and Alinea's own messages are left alone. The event id is claimed in the same
+transaction as the acknowledgement, so Slack's retries change nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import logging
 from datetime import date
 from typing import Any
 
-from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -39,10 +39,8 @@ from bot.blocks.sla_breach import (
     plan_reply,
 )
 from bot.errors import describe
-from bot.middleware import runtime_of
 from bot.runtime import Runtime
 from bot.sla_posts import SlaPoster, team_locale
-from bot.workqueue import WorkQueueFull
 from commands.context import CommandRequest, team_of
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from commands.setup import is_workspace_admin
@@ -57,10 +55,9 @@ from services.sla_breaches import MAX_NOTE_LENGTH, MAX_PLAN_LENGTH, Plan
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ACKNOWLEDGE", "ADD_PLAN", "ACK_VIEW", "PLAN_VIEW", "EVENT", "close", "list_breaches", "on_message"]
+__all__ = ["ACKNOWLEDGE", "ADD_PLAN", "ACK_VIEW", "PLAN_VIEW", "EVENT", "close", "handle_thread_reply", "list_breaches", "looks_like_ack"]
 
 EVENT = "message"
-IGNORED_SUBTYPES_EXCEPT = {None, "thread_broadcast"}  # edits, joins, bot posts… are not replies
 
 
 # Buttons ------------------------------------------------------------------------------------------------
@@ -187,31 +184,15 @@ def close(request: CommandRequest) -> Reply:
 # Thread replies ---------------------------------------------------------------------------------------------
 
 
-def _looks_like_ack(event: dict[str, Any], bot_user_id: str | None) -> bool:
-    thread_ts = event.get("thread_ts")
-    if event.get("subtype") not in IGNORED_SUBTYPES_EXCEPT or event.get("bot_id") or not event.get("user"):
-        return False
-    if not thread_ts or thread_ts == event.get("ts") or event.get("user") == bot_user_id:
-        return False
+def looks_like_ack(text: str) -> bool:
+    """Whether a person's thread reply (entities decoded) starts with an acknowledgement word: pure
+    and cheap (the first word only), for the `message` listener in commands/threads.py. One whose
+    reason is missing or wrong counts too, so the person is told why."""
+    first = text.split(None, 1)[:1]
     try:
-        return parse_ack(decode_entities(event.get("text") or "")) is not None
-    except UserError:  # starts like one but the reason is wrong: worth telling the person
+        return bool(first) and parse_ack(first[0]) is not None
+    except UserError:  # an acknowledgement word without its reason: it is one
         return True
-
-
-def on_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """Bolt listener (events are acked by Bolt): filter, then do the work on the queue."""
-    if not _looks_like_ack(event, context.bot_user_id):
-        return
-    runtime = runtime_of(context)
-
-    def work() -> None:
-        handle_thread_reply(runtime, client, slack_team_id=body["team_id"], event_id=str(body.get("event_id") or ""), event=event)
-
-    try:
-        runtime.work.reserve(EVENT).run(work)
-    except WorkQueueFull:  # Bolt already acked; doing it on Bolt's thread is slower, never lost
-        work()
 
 
 def handle_thread_reply(runtime: Runtime, client: WebClient, *, slack_team_id: str, event_id: str, event: dict[str, Any]) -> None:

@@ -221,6 +221,11 @@ class SlackDouble:
         with self._lock:
             return copy.deepcopy(self._workspace.messages.get(channel, []))
 
+    def direct_messages(self, user_id: str) -> list[dict[str, Any]]:
+        """What the bot posted in its DM with `user_id` (opened with conversations.open), oldest first."""
+        with self._lock:
+            return copy.deepcopy(self._workspace.messages.get(self._workspace.im_channel_id(user_id), []))
+
     @property
     def files(self) -> dict[str, SlackDoubleFile]:
         """file_id -> uploaded file (`content` holds the bytes that arrived)."""

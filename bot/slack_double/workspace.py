@@ -65,6 +65,10 @@ class Workspace:
     def find_message(self, channel: str, ts: str) -> dict[str, Any] | None:
         return next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
 
+    def im_channel_id(self, user_id: str) -> str:
+        """The id of the bot's DM with a person (conversations.open): "U0ANA" -> "D0ANA"."""
+        return "D" + user_id[1:]
+
     def knows_channel(self, channel: str) -> bool:
         return channel in self.channels or channel in self.messages
 
@@ -288,6 +292,28 @@ def conversations_replies(ws: Workspace, params: Params) -> Response:
     }
 
 
+def conversations_open(ws: Workspace, params: Params) -> Response:
+    """The bot's direct message with one person (im:write): the same D… id every time, created on
+    first use. Group DMs (several users) are not modelled."""
+    users = [u for u in str(params.get("users") or "").split(",") if u]
+    if not users:
+        return _error("users_list_not_supplied")
+    if len(users) > 1:
+        return _error("not_implemented")  # group DMs: nothing of ours opens one
+    user = ws.users.get(users[0])
+    if user is None:
+        return _error("user_not_found")
+    if user.deleted:
+        return _error("user_disabled")
+    if user.is_bot:
+        return _error("cannot_dm_bot")
+    channel_id = ws.im_channel_id(user.id)
+    already = channel_id in ws.channels
+    if not already:
+        ws.add_channel(SlackDoubleChannel(id=channel_id, name=user.id))
+    return {"ok": True, "no_op": already, "already_open": already, "channel": {"id": channel_id}}
+
+
 # --- users --------------------------------------------------------------------------------------------
 
 
@@ -508,6 +534,7 @@ API_METHODS: dict[str, Callable[[Workspace, Params], Response]] = {
     "chat.getPermalink": chat_get_permalink,
     "conversations.info": conversations_info,
     "conversations.history": conversations_history,
+    "conversations.open": conversations_open,
     "conversations.replies": conversations_replies,
     "users.info": users_info,
     "views.open": views_open,

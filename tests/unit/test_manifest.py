@@ -17,7 +17,7 @@ def test_the_slash_command_is_alinea_with_escaping_on():
 
 
 # Bolt's `message` listener hears these subscriptions: replies in public and private channels
-# (a breach's thread). Direct messages (message.im) are not read: nothing of ours listens there.
+# (a breach's or an OKR review's thread). Direct messages (message.im) are not read: nothing of ours listens there.
 MESSAGE_SUBSCRIPTIONS = {"message.channels", "message.groups"}
 
 
@@ -33,7 +33,7 @@ def test_interactivity_socket_mode_and_least_privilege_scopes():
     assert settings["socket_mode_enabled"] is True
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {
         "commands", "chat:write", "users:read", "channels:read", "groups:read", "channels:history", "groups:history",
-        "files:read", "files:write", "im:history",
+        "files:read", "files:write", "im:history", "im:write",
     }
 
 

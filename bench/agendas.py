@@ -1,0 +1,167 @@
+"""Weekly agendas for many teams against the loopback Slack double, with Slack's per-channel
+rate limit on (one chat.postMessage per second per channel; a 429 carries Retry-After: 1).
+
+What is measured, in one run:
+
+* `--teams` demo teams (default 200) in one workspace, each in its own channel, seeded with 12
+  weeks of weekly values, two SLAs with an open breach, OKRs, topics and last week's experiment
+  (`bot.demo_data`, weekly readings). Seeding is timed but not part of the results.
+* The weekly agenda of every team, posted as the `weekly-agenda` job does: one `AgendaPoster`
+  per team, `--parallel` teams at a time (the job's `AGENDA_PARALLEL`), at Monday 07:00 Bogotá.
+  Per agenda, the poster's own phase timings:
+  - facts: the facts from the database and the Block Kit rendering;
+  - charts: rendering the PNGs (matplotlib, Agg);
+  - narrative: the AI or offline narrative — none yet (issue 8), reported as 0;
+  - posting: parent, thread parts and uploads through the double, including the waits the rate
+    limit imposes (charts subtracted).
+* Chart rendering against a bare matplotlib chart of the same data: the same primary-KPI
+  history drawn by our `services.agenda_charts.trend_chart` (styled, labelled in the team's
+  locale, target line) and by a plain Figure + Agg line plot with default styling, `--chart-runs`
+  times each, same process, interleaved. The ratio is ours / bare.
+* Peak memory: the process's maximum resident set size (ru_maxrss) after the run, and the peak
+  of Python allocations during the posting phase (tracemalloc).
+
+Run: `python bench/agendas.py [--teams N] [--parallel P] [--chart-runs R] [--no-rate-limit]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from bot import demo_data  # noqa: E402
+from bot.agenda_posts import AgendaPoster  # noqa: E402
+from bot.scheduler import AGENDA_PARALLEL  # noqa: E402
+from bot.slack_client import make_web_client  # noqa: E402
+from bot.slack_double import SlackDouble  # noqa: E402
+from db import migrations  # noqa: E402
+from db.session import make_engine, make_session_factory  # noqa: E402
+from domain.meetings import AgendaKind  # noqa: E402
+from services import agenda_charts, agenda_facts, agendas  # noqa: E402
+
+MONDAY = date(2026, 3, 16)
+POST_TIME = datetime(2026, 3, 16, 7, 0, tzinfo=ZoneInfo("America/Bogota"))
+PHASES = ("facts", "charts", "narrative", "posting")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def post_all(factory, double: SlackDouble, team_ids: list[int], parallel: int) -> tuple[list[dict[str, float]], float, list[str]]:
+    client = make_web_client(token="xoxb-bench", base_url=double.base_url)
+
+    def one(team_id: int) -> tuple[dict[str, float], str]:
+        poster = AgendaPoster(factory, client, team_id=team_id)
+        started = time.perf_counter()
+        line = poster.run(AgendaKind.WEEKLY, POST_TIME)
+        total = time.perf_counter() - started
+        timings = dict(poster.timings)
+        charts = timings.get("charts", 0.0)
+        return {"facts": timings.get("facts", 0.0), "charts": charts, "narrative": 0.0,
+                "posting": timings.get("posting", 0.0) - charts, "total": total}, line  # fmt: skip
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        done = list(pool.map(one, team_ids))
+    return [timings for timings, _ in done], time.perf_counter() - started, [line for _, line in done]
+
+
+def bare_png(values: list[float]) -> bytes:
+    figure = Figure(figsize=(6.4, 3.6), dpi=110)
+    FigureCanvasAgg(figure)
+    figure.add_subplot().plot(range(len(values)), values)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def chart_ratio(factory, team_id: int, runs: int) -> tuple[list[float], list[float]]:
+    with factory() as session:
+        from db.models import AlignmentTeam
+
+        team = session.get(AlignmentTeam, team_id)
+        facts = agenda_facts.weekly(session, team=team, occurrence=agendas.due_occurrence(team, AgendaKind.WEEKLY, POST_TIME), now=POST_TIME)
+        language, country = team.locale, team.country
+    primary = facts.primary
+    ours = agenda_charts.trend_chart("primary", primary.name, primary.spec, primary.history, target=primary.change.target,
+                                     definition_changes=primary.definition_changes, language=language, country=country)  # fmt: skip
+    values = [float(value) if value is not None else float("nan") for _, value in primary.history]
+    ours_ms, bare_ms = [], []
+    ours.render(), bare_png(values)  # warm-up: font cache, first figure
+    for _ in range(runs):
+        started = time.perf_counter()
+        ours.render()
+        ours_ms.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        bare_png(values)
+        bare_ms.append((time.perf_counter() - started) * 1000)
+    return ours_ms, bare_ms
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--teams", type=int, default=200)
+    parser.add_argument("--parallel", type=int, default=AGENDA_PARALLEL)
+    parser.add_argument("--chart-runs", type=int, default=30)
+    parser.add_argument("--no-rate-limit", action="store_true")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    with tempfile.TemporaryDirectory() as folder, SlackDouble() as double:
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        migrations.upgrade(url)
+        factory = make_session_factory(make_engine(url))
+        started = time.perf_counter()
+        teams = demo_data.seeded(factory, today=MONDAY, count=args.teams, daily=False)
+        seeding = time.perf_counter() - started
+        for team in teams:
+            double.add_channel(team.channel_id, team.name)
+        with factory() as session:
+            team_ids = [demo_data._load(session, team).id for team in teams]
+        if not args.no_rate_limit:
+            double.set_channel_rate_limit(1)
+        tracemalloc.start()
+        per_agenda, wall, lines = post_all(factory, double, team_ids, args.parallel)
+        _, traced_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        posted = sum(1 for line in lines if line.startswith("posted"))
+        messages = len(double.calls_to("chat.postMessage"))
+        throttled = sum(1 for call in double.calls_to("chat.postMessage") if call.status == 429)
+        uploads = len(double.calls_to("files.completeUploadExternal"))
+        ours_ms, bare_ms = chart_ratio(factory, team_ids[0], args.chart_runs)
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"Weekly agendas for {args.teams} teams, {args.parallel} at a time, SQLite file, loopback Slack double "
+          f"({'rate limit 1 message/s per channel' if not args.no_rate_limit else 'no rate limit'})")
+    print(f"Python {platform.python_version()}; seeding {args.teams} teams took {seeding:.1f} s (not measured below)")
+    print(f"posted {posted}/{args.teams} agendas in {wall:.1f} s wall ({args.teams / wall:.2f} agendas/s); "
+          f"{messages} chat.postMessage calls of which {throttled} answered 429 and retried; {uploads} chart uploads")
+    print(f"{'phase (per agenda)':22} {'mean ms':>9} {'p50 ms':>9} {'p95 ms':>9}")
+    for phase in (*PHASES, "total"):
+        values = [timings[phase] * 1000 for timings in per_agenda]
+        print(f"{phase:22} {statistics.fmean(values):9.1f} {statistics.median(values):9.1f} {percentile(values, 0.95):9.1f}")
+    print(f"chart: ours p50 {statistics.median(ours_ms):.1f} ms, bare matplotlib p50 {statistics.median(bare_ms):.1f} ms, "
+          f"ratio {statistics.median(ours_ms) / statistics.median(bare_ms):.2f} ({args.chart_runs} runs each, interleaved)")
+    print(f"peak memory: {peak_rss_mb:.0f} MB resident (process maximum); {traced_peak / 2**20:.1f} MB peak Python allocations while posting")
+    return 0 if posted == args.teams else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,340 @@
+"""Posting a meeting's agenda once: claimed, reconciled, resumed where it stopped.
+
+`AgendaPoster.run(kind, now)` takes the run of the meeting due at `now` (a row in `agendas`,
+unique per team, kind and period: `services.agendas.claim`, in its own transaction), builds
+the facts in a read, renders, and posts in this order, recording each step in a short
+transaction of its own after Slack answered (never a write transaction across a Slack call):
+
+1. the parent message in the team's channel, with the run's claim (`agenda-<id>`) in its Slack
+   metadata → `record_parent`;
+2. each thread part (`kpis`, `sla`…) with the claim `agenda-<id>-<part>`, skipping the parts
+   the run already recorded → `record_part` after each;
+3. the charts, rendered here (after the agenda's text is out, never on Bolt's listener
+   threads), uploaded with `files_upload_v2` into the thread under a unique file name
+   (`agenda-<id>-primary.png`) → `record_part("chart-primary")`; a chart that fails to render
+   is logged and skipped;
+4. `record_done`. The monthly agenda then posts the objectives' review prompts it claimed
+   (the okr-review job's claim and rendering, `bot.okr_posts`).
+
+Nothing is posted twice:
+- two replicas, a double fire or a manual run beside the scheduler: one claim wins; a lock
+  per team also serializes the posters of one process;
+- a post whose answer was lost (a 500 after Slack posted, a dropped connection): the Notifier
+  looks the message up by its claim before posting again;
+- a run taken again (its earlier attempt failed, or its process died: the claim went stale)
+  first looks in the channel and the thread for what that attempt posted or uploaded and did
+  not record, and records it instead of posting it again;
+- 429s are retried inside slack_sdk (Slack did nothing); any other Slack error marks the run
+  failed with a retry time that backs off, and the next scheduler run after it resumes, until
+  the meeting starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Iterator
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.blocks import Reply
+from bot.blocks.agenda import AgendaMessages, ReviewState, monthly_agenda, weekly_agenda
+from bot.blocks.kpi import TeamLocale
+from bot.notifier import Message, Notifier
+from bot.sla_posts import team_locale
+from db.session import read_only
+from db.models import Agenda, AgendaStatus, AlignmentTeam, WorkspaceState
+from domain.meetings import AgendaKind, Occurrence
+from services import agenda_charts, agenda_facts, agendas, okr_rhythm
+from services.agenda_charts import Chart
+from services.agendas import AgendaRun
+
+logger = logging.getLogger(__name__)
+
+UPLOAD_TIMEOUT_S = 30
+_team_locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
+_team_locks_guard = threading.Lock()
+
+
+def _team_lock(team_id: int) -> threading.Lock:
+    # Two threads meeting a team for the first time must get the same lock, not one each.
+    with _team_locks_guard:
+        return _team_locks[team_id]
+
+
+class AgendaNotPosted(RuntimeError):
+    """Slack (or something else) failed mid-post; the run is marked failed and retried later."""
+
+    def __init__(self, message: str, *, retry_at: datetime, channel_id: str):
+        super().__init__(message)
+        self.retry_at, self.channel_id = retry_at, channel_id
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one call did. `status`: posted, already (done before), in_progress (another poster
+    holds a fresh claim), waiting (a failed run whose retry time has not come), too_late (the
+    meeting started), skipped (marked skipped earlier), nothing_due."""
+
+    status: str
+    line: str
+    kind: AgendaKind
+    meeting: Occurrence | None = None
+    channel_id: str | None = None
+    ts: str | None = None
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Built:
+    agenda: AgendaMessages
+    charts: tuple[Chart, ...]
+    where: TeamLocale
+    channel_id: str
+
+
+def _message(reply: Reply) -> Message:
+    return Message(reply.text, reply.blocks)
+
+
+def build(factory: sessionmaker[Session], notifier: Notifier, *, team_id: int, meeting: Occurrence, now: datetime,
+          claim_reviews: bool = False) -> Built:
+    """Facts (in a read), the review prompts' state (claimed first when `claim_reviews`), the
+    rendered agenda and its charts (not rendered yet: `Chart.render`)."""
+    with read_only(factory) as session:  # no write lock while the facts are computed
+        team = _team(session, team_id)
+        where, channel = team_locale(team), team.channel_id
+        if meeting.kind is AgendaKind.WEEKLY:
+            facts = agenda_facts.weekly(session, team=team, occurrence=meeting, now=now)
+            return Built(weekly_agenda(facts, where), tuple(agenda_charts.weekly_charts(facts)), where, channel)
+        facts = agenda_facts.monthly(session, team=team, occurrence=meeting, now=now)
+    reviews = review_states(factory, notifier, team_id=team_id, objective_ids=[o.id for o in facts.reviews], now=now, claim=claim_reviews)
+    return Built(monthly_agenda(facts, where, reviews=reviews), tuple(agenda_charts.monthly_charts(facts)), where, channel)
+
+
+def review_states(factory: sessionmaker[Session], notifier: Notifier, *, team_id: int, objective_ids: list[int], now: datetime,
+                  claim: bool) -> dict[int, ReviewState]:
+    """Each objective's review prompt: claimed now by this agenda ("asking", with the claim the
+    okr-review job uses, so it is asked once whichever comes first), being posted, or asked
+    already (with a link to it)."""
+    if not objective_ids:
+        return {}
+    states: dict[int, ReviewState] = {}
+    posted: dict[int, tuple[str, str]] = {}
+    with factory.begin() if claim else read_only(factory) as session:  # a preview claims nothing
+        team = _team(session, team_id)
+        for objective_id in objective_ids:
+            if claim and okr_rhythm.claim_review_prompt(session, team=team, objective_id=objective_id, now=now):
+                states[objective_id] = ReviewState("asking")
+                continue
+            prompt = okr_rhythm.review_prompt(session, team=team, objective_id=objective_id, now=now)
+            if prompt is None:
+                states[objective_id] = ReviewState("later")
+            elif prompt.message_ts is None:
+                states[objective_id] = ReviewState("pending")
+            else:
+                posted[objective_id] = (prompt.channel_id, prompt.message_ts)
+    for objective_id, (channel, ts) in posted.items():  # Slack after the transaction
+        states[objective_id] = ReviewState("asked", notifier.permalink(channel=channel, ts=ts))
+    return states
+
+
+def _team(session: Session, team_id: int) -> AlignmentTeam:
+    team = session.get(AlignmentTeam, team_id)
+    assert team is not None, f"no alignment team {team_id}"
+    return team
+
+
+class AgendaPoster:
+    def __init__(self, factory: sessionmaker[Session], client: WebClient, *, team_id: int, sleep: Callable[[float], None] = time.sleep):
+        self._factory, self._client, self._team_id = factory, client, team_id
+        self._notifier = Notifier(client, sleep=sleep)
+        # Uploads retry 429s only: a retried files.completeUploadExternal after a 500 can share a
+        # file twice, so other failures are reconciled by file name on the next attempt.
+        self._uploader = WebClient(
+            token=client.token, base_url=client.base_url, timeout=max(client.timeout, UPLOAD_TIMEOUT_S),
+            retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+        )
+        # Seconds spent per phase across this poster's runs (facts, charts, posting): what
+        # bench/agendas.py reports; cheap enough to keep on always.
+        self.timings: defaultdict[str, float] = defaultdict(float)
+
+    @contextmanager
+    def _timed(self, phase: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[phase] += time.perf_counter() - started
+
+    # What the scheduler, the CLI and the command call --------------------------------------------------
+
+    def run(self, kind: AgendaKind, now: datetime, *, meeting: Occurrence | None = None, claimed_by: str = "scheduler") -> str:
+        """Post the agenda of `meeting` (default: the one due at `now`) unless it was; a summary line."""
+        return self.post(kind, now, meeting=meeting, claimed_by=claimed_by).line
+
+    def scheduled(self, kind: AgendaKind, now: datetime) -> str:
+        """What each scheduler fire does for one kind: log a meeting missed while the bot was down
+        as skipped, then post the agenda due now, if any."""
+        if not self._installed():
+            return f"{kind.value}: the workspace uninstalled Alinea; nothing posted"
+        with self._factory.begin() as session:
+            skipped = agendas.skip_if_missed(session, team=_team(session, self._team_id), kind=kind, now=now)
+        line = self.run(kind, now)
+        return f"{kind.value} {skipped.key} skipped: its meeting already happened; {line}" if skipped else line
+
+    def catch_up(self, now: datetime) -> str:
+        """At start-up: for each kind, a missed meeting is logged as skipped, a due agenda posted.
+        Every kind is tried; the first failure is raised at the end."""
+        lines, failure = [], None
+        for kind in AgendaKind:
+            try:
+                lines.append(self.scheduled(kind, now))
+            except AgendaNotPosted as error:
+                lines.append(f"{kind.value}: {error}")
+                failure = failure or error
+        if failure is not None:
+            raise failure
+        return "; ".join(lines)
+
+    def by_hand(self, kind: AgendaKind, now: datetime, *, claimed_by: str = "cli") -> str:
+        """`alinea jobs run …-agenda --team T --at X`: the agenda due at X; else the meeting of the
+        period X falls in, if it has not started (whoever runs it by hand wants it now)."""
+        with read_only(self._factory) as session:
+            team = _team(session, self._team_id)
+            meeting = agendas.due_occurrence(team, kind, now) or agendas.meeting_of_period(team, kind, now)
+        if now >= meeting.meeting_at:
+            return f"{kind.value} {meeting.key} skipped: the meeting already happened ({meeting.meeting_at.isoformat()})"
+        return self.run(kind, now, meeting=meeting, claimed_by=claimed_by)
+
+    def _installed(self) -> bool:
+        with read_only(self._factory) as session:
+            return _team(session, self._team_id).workspace.state is WorkspaceState.INSTALLED
+
+    # One run ---------------------------------------------------------------------------------------------
+
+    def post(self, kind: AgendaKind, now: datetime, *, meeting: Occurrence | None = None, claimed_by: str = "scheduler") -> Outcome:
+        with _team_lock(self._team_id):
+            with self._factory.begin() as session:
+                team = _team(session, self._team_id)
+                meeting = meeting or agendas.due_occurrence(team, kind, now)
+                if meeting is None:
+                    return Outcome("nothing_due", f"{kind.value}: nothing due", kind)
+                run = agendas.claim(session, team=team, meeting=meeting, claimed_by=claimed_by, now=now)
+                if run is None:
+                    return self._not_claimed(session, team, meeting, now)
+            try:
+                return self._post_run(run, now)
+            except Exception as error:
+                reason = f"{type(error).__name__}: {error}"
+                retry_at = self._write(lambda s, team: agendas.record_failure(s, team=team, agenda_id=run.id, error=reason, now=now))
+                logger.warning("the %s agenda %s (%s) stopped mid-post; retried after %s", kind.value, meeting.key, run.claim,
+                               retry_at.isoformat(), exc_info=True)  # fmt: skip
+                raise AgendaNotPosted(f"{kind.value} {meeting.key}: {type(error).__name__}; retried after {retry_at.isoformat()}",
+                                      retry_at=retry_at, channel_id=run.channel_id) from error  # fmt: skip
+
+    def _not_claimed(self, session: Session, team: AlignmentTeam, meeting: Occurrence, now: datetime) -> Outcome:
+        kind, key = meeting.kind, meeting.key
+        found = session.scalars(select(Agenda).where(Agenda.team_id == team.id, Agenda.kind == kind.value, Agenda.period_key == key)).one_or_none()
+        common = {"kind": kind, "meeting": meeting, "channel_id": found.channel_id if found else team.channel_id}
+        if found is not None and found.status is AgendaStatus.DONE:
+            return Outcome("already", f"{kind.value} {key}: already done (posted before)", ts=found.message_ts, **common)
+        if found is not None and found.status is AgendaStatus.SKIPPED:
+            return Outcome("skipped", f"{kind.value} {key}: skipped earlier, its meeting had started", **common)
+        if now >= meeting.meeting_at:
+            return Outcome("too_late", f"{kind.value} {key} skipped: the meeting already happened", ts=found.message_ts if found else None, **common)
+        if found is not None and found.status is AgendaStatus.FAILED:
+            retry = found.retry_at.isoformat() if found.retry_at else "?"
+            return Outcome("waiting", f"{kind.value} {key}: failed before, retried after {retry}", ts=found.message_ts, retry_at=found.retry_at, **common)
+        return Outcome("in_progress", f"{kind.value} {key}: being posted by another run", ts=found.message_ts if found else None, **common)
+
+    def _write(self, write: Callable[[Session, AlignmentTeam], object]):
+        with self._factory.begin() as session:
+            return write(session, _team(session, self._team_id))
+
+    def _post_run(self, run: AgendaRun, now: datetime) -> Outcome:
+        with self._timed("facts"):  # facts from the database, rendered as Block Kit
+            built = build(self._factory, self._notifier, team_id=self._team_id, meeting=run.occurrence, now=now,
+                          claim_reviews=run.kind is AgendaKind.MONTHLY)  # fmt: skip
+        with self._timed("posting"):
+            return self._post_built(run, built, now)
+
+    def _post_built(self, run: AgendaRun, built: Built, now: datetime) -> Outcome:
+        channel, agenda = run.channel_id, built.agenda
+        retaken = run.attempts > 1  # an earlier attempt may have posted more than it recorded
+        ts = run.message_ts
+        if ts is None and retaken:
+            ts = self._notifier.find_posted(channel=channel, claim=run.claim)
+        parent_posted = ts is None
+        if ts is None:
+            ts = self._notifier.post(channel=channel, message=_message(agenda.parent), claim=run.claim)
+        if run.message_ts is None:
+            self._write(lambda s, team: agendas.record_parent(s, team=team, agenda_id=run.id, ts=ts, now=now))
+        claims, files = self._thread(channel, ts) if retaken else ({}, set())
+        posted = 0
+        for part in agenda.parts:
+            if part.name in run.parts_posted:
+                continue
+            claim = f"{run.claim}-{part.name}"
+            if claim not in claims:
+                self._notifier.post(channel=channel, message=_message(part.reply), claim=claim, thread_ts=ts)
+                posted += 1
+            self._write(lambda s, team, name=part.name: agendas.record_part(s, team=team, agenda_id=run.id, part=name))
+        uploaded = self._upload_charts(run, ts, built.charts, files)
+        self._write(lambda s, team: agendas.record_done(s, team=team, agenda_id=run.id))
+        if run.kind is AgendaKind.MONTHLY:
+            self._post_reviews(now)
+        line = f"posted the {run.kind.value} agenda {run.occurrence.key}: {'parent, ' if parent_posted else ''}{posted} parts, {uploaded} charts"
+        logger.info("%s (%s)", line, run.claim)
+        return Outcome("posted", line, run.kind, run.occurrence, channel, ts)
+
+    def _thread(self, channel: str, ts: str) -> tuple[dict[str, str], set[str]]:
+        """The claims and file names already in the agenda's thread (one conversations.replies)."""
+        response = self._client.conversations_replies(channel=channel, ts=ts, include_all_metadata=True, limit=200)
+        claims: dict[str, str] = {}
+        files: set[str] = set()
+        for message in response.get("messages", []):
+            claim = ((message.get("metadata") or {}).get("event_payload") or {}).get("claim")
+            if claim:
+                claims[claim] = message["ts"]
+            files.update(file.get("name", "") for file in message.get("files") or [])
+        return claims, files
+
+    def _upload_charts(self, run: AgendaRun, ts: str, charts: tuple[Chart, ...], files: set[str]) -> int:
+        uploaded = 0
+        for chart in charts:
+            part = f"chart-{chart.name}"
+            if part in run.parts_posted:
+                continue
+            filename = f"{run.claim}-{chart.name}.png"
+            if filename not in files:
+                try:
+                    with self._timed("charts"):
+                        png = chart.render()
+                except Exception:  # a chart never blocks an agenda: its numbers are in the text anyway
+                    logger.exception("the %s chart of %s did not render; posted without it", chart.name, run.claim)
+                    continue
+                self._uploader.files_upload_v2(
+                    channel=run.channel_id, thread_ts=ts, content=png, filename=filename, title=chart.title, alt_txt=chart.alt,
+                )  # fmt: skip
+                uploaded += 1
+            self._write(lambda s, team, part=part: agendas.record_part(s, team=team, agenda_id=run.id, part=part))
+        return uploaded
+
+    def _post_reviews(self, now: datetime) -> None:
+        """The review prompts this agenda claimed, posted in the channel by the okr-review job's
+        poster (same claim ids and rendering); a failure there is that job's to retry."""
+        from bot.okr_posts import OkrPoster
+
+        try:
+            OkrPoster(self._factory, self._client, team_id=self._team_id).post_reviews(now=now)
+        except Exception:
+            logger.warning("the review prompts were not posted with the monthly agenda; the okr-review job retries", exc_info=True)
