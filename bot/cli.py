@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run Alinea against the built-in Slack double and print what users see")
     demo.add_argument("--database", default="sqlite:///alinea-demo.db", help="where the demo keeps its data")
+    demo.add_argument("--output", default="demo-output", help="folder for the posted messages (Block Kit JSON) and chart PNGs")
     return parser
 
 
@@ -82,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from bot.demo import run_demo  # the demo needs no Slack settings at all
 
-            return run_demo(database_url=args.database)
+            return run_demo(database_url=args.database, output=Path(args.output))
         settings = load_settings(read_environment())
         return dispatch(args, settings)
     except ConfigError as error:

@@ -61,7 +61,7 @@ def _week_shape(rng: random.Random, week: int) -> dict[str, Decimal]:
     ticket = int(rng.uniform(138000, 156000) // 1000 * 1000)
     return {
         "sessions": Decimal(sessions), "orders": Decimal(orders), "avg_deal": Decimal(ticket),
-        "sales_cop": Decimal(orders * ticket), "leads_mql": Decimal(int(rng.uniform(126, 150)) if week != 3 else 104),
+        "sales_cop": Decimal(orders * ticket), "leads_mql": Decimal(int(rng.uniform(126, 150))),
         "sql": Decimal(int(rng.uniform(44, 58))),
         "followup_hours": Decimal(str(round(rng.uniform(14, 21) if week < WEEKS - 1 else 31.5, 1))),
         "cart_abandonment": Decimal(str(round(rng.uniform(72, 77), 1))),

@@ -456,6 +456,24 @@ def _round(value: Decimal, decimals: int | None) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=room)
 
 
+DISPLAY_PLACES = Decimal("0.01")
+
+
+def rounded_for_display(value: Decimal, places: Decimal = DISPLAY_PLACES) -> Decimal:
+    """At most `places` (a week's average can have six decimals), no trailing zeros."""
+    rounded = Decimal(value).quantize(places, rounding=ROUND_HALF_UP)
+    if rounded == rounded.to_integral_value():
+        return rounded.quantize(Decimal(1))
+    return rounded.normalize()
+
+
+def display_quantity(value: Decimal, unit: str | None, *, language: str, country: str | None, currency: str = DEFAULT_CURRENCY) -> str:
+    """A computed value for people to read (an average, a target on a line, a gap): two decimals
+    at most, whole pesos for COP. What a person typed is echoed with `format_quantity` instead."""
+    places = Decimal(1) if unit is not None and unit.upper() == "COP" else DISPLAY_PLACES
+    return format_quantity(rounded_for_display(value, places), unit, language=language, country=country, currency=currency)
+
+
 def format_quantity(
     value: Decimal,
     unit: str | None,

@@ -27,7 +27,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from domain.kpis import KpiSpec, Unit
-from domain.numbers import HOURS, PERCENT, format_quantity
+from domain.numbers import HOURS, PERCENT, display_quantity, format_quantity, rounded_for_display
 from domain.periods import MONTH, Period, format_period
 from services.agenda_facts import KpiFact, MonthlyFacts, WeeklyFacts
 from services.charts import OKABE_ITO, Trend, trend_png
@@ -65,27 +65,16 @@ def _quantity_unit(spec: KpiSpec) -> str | None:
     return {Unit.PERCENT: PERCENT, Unit.HOURS: HOURS, Unit.CURRENCY: spec.currency}.get(spec.unit)
 
 
-def _rounded(value: Decimal, places: Decimal) -> Decimal:
-    """At most two decimals (a week's average can have six), no trailing zeros."""
-    rounded = Decimal(value).quantize(places, rounding=ROUND_HALF_UP)
-    if rounded == rounded.to_integral_value():
-        return rounded.quantize(_WHOLE)
-    return rounded.normalize()
-
-
 def kpi_number(value: Decimal, spec: KpiSpec, *, language: str, country: str | None) -> str:
     """A KPI's value as the team writes it: "$45.000.000", "1,6 %", "24 h", "1.234"."""
-    places = _WHOLE if spec.unit is Unit.CURRENCY and spec.currency == "COP" else _TWO_PLACES
-    return format_quantity(
-        _rounded(value, places), _quantity_unit(spec), language=language, country=country, currency=spec.currency
-    )
+    return display_quantity(value, _quantity_unit(spec), language=language, country=country, currency=spec.currency)
 
 
 def signed_kpi_number(value: Decimal, spec: KpiSpec, *, language: str, country: str | None) -> str:
     """A difference: "+10 h", "−$5.000.000"; for a percentage KPI, points ("+0,3 pts")."""
     sign = "+" if value > 0 else ("−" if value < 0 else "±")
     if spec.unit is Unit.PERCENT:
-        points = format_quantity(_rounded(abs(value), _TWO_PLACES), None, language=language, country=country)
+        points = format_quantity(rounded_for_display(abs(value), _TWO_PLACES), None, language=language, country=country)
         return sign + t(language, "agenda.ui.points", value=points)
     return sign + kpi_number(abs(value), spec, language=language, country=country)
 
@@ -94,7 +83,7 @@ def signed_percent(percent: Decimal, *, language: str, country: str | None) -> s
     """A relative change: "+12,5 %", "−3 %" (one decimal at most)."""
     sign = "+" if percent > 0 else ("−" if percent < 0 else "±")
     places = Decimal("0.1")
-    shown = format_quantity(_rounded(abs(Decimal(percent)), places), PERCENT, language=language, country=country)
+    shown = format_quantity(rounded_for_display(abs(Decimal(percent)), places), PERCENT, language=language, country=country)
     return sign + shown
 
 

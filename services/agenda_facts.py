@@ -94,10 +94,17 @@ class WeeklyFacts:
     last_experiment_change: KpiFact | None  # its metric over its own week, when it is a KPI
     experiment: ExperimentView | None  # this week's, once decided
     topics: tuple[TopicView, ...]
+    logged: bool = False  # any KPI has a value in the last 12 weeks
 
     @property
     def has_data(self) -> bool:
-        return any(fact.change.value is not None for fact in self.all_kpis)
+        """Anything logged in the last 12 weeks (a quiet week is not a team without a baseline)."""
+        return self.logged
+
+    @property
+    def reported_early(self) -> bool:
+        """The post came before the week ahead of the meeting was over (a holiday moved it)."""
+        return self.reported != self.occurrence.period.previous()
 
     @property
     def all_kpis(self) -> tuple[KpiFact, ...]:
@@ -122,17 +129,19 @@ class MonthlyFacts:
 
     @property
     def has_data(self) -> bool:
-        return any(fact.change.value is not None for fact in self.kpis)
+        return any(value is not None for fact in self.kpis for _, value in fact.history)
 
 
 # KPIs ----------------------------------------------------------------------------------------------
 
 
 def reported_period(occurrence: Occurrence, timezone: str) -> Period:
-    """The last complete week (or month) before the meeting's day."""
-    meeting_day = local_date(occurrence.meeting_at, timezone)
+    """The last week (or month) complete when the agenda is posted. Usually the one before the
+    meeting's; when a holiday moves the post back (Friday for a Monday meeting), the week then
+    in progress is not over and its numbers would be partial, so the one before it is reported."""
+    post_day = local_date(occurrence.post_at, timezone)
     kind = WEEK if occurrence.period.kind == WEEK else MONTH
-    current = Period.week_of(meeting_day) if kind == WEEK else Period.month_of(meeting_day)
+    current = Period.week_of(post_day) if kind == WEEK else Period.month_of(post_day)
     return current.previous()
 
 
@@ -208,6 +217,7 @@ def weekly(session: Session, *, team: AlignmentTeam, occurrence: Occurrence, now
         last_experiment=last, last_experiment_change=_experiment_change(facts, last, session, team, board),
         experiment=experiments.of_week(session, team=team, week=meeting_week),
         topics=tuple(agenda_topics.open_topics(session, team=team)),
+        logged=any(value is not None for fact in facts for _, value in fact.history),
     )  # fmt: skip
 
 

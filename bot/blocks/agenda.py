@@ -424,6 +424,8 @@ def _weekly_parent(facts: WeeklyFacts, where: TeamLocale) -> Reply:
     language = where.language
     title = _weekly_title(facts, where)
     blocks: list[Block] = [header(title), section(_weekly_meeting(facts, where))]
+    if facts.reported_early:
+        blocks.append(context(t(language, "agenda.ui.weekly.early", week=format_period(facts.occurrence.period.previous(), language))))
     if facts.primary is not None:
         kpis = [t(language, "agenda.ui.kpis.primary"), kpi_line(facts.primary, where, kind="week")]
     else:

@@ -8,7 +8,7 @@ from typing import Sequence
 
 from bot.blocks import Block, Reply, context, escape_mrkdwn, header, section
 from domain.kpis import Direction, KpiSpec, Unit
-from domain.numbers import HOURS, PERCENT, format_quantity
+from domain.numbers import HOURS, PERCENT, display_quantity, format_quantity
 from domain.periods import Period, format_period
 from services.i18n import t
 from services.kpis import KpiView, Point, Recorded
@@ -33,6 +33,11 @@ def shown(value: Decimal, spec: KpiSpec, team: TeamLocale) -> str:
     return format_quantity(
         value, quantity_unit(spec), language=team.language, country=team.country, currency=spec.currency, decimals=decimals
     )
+
+
+def display(value: Decimal, spec: KpiSpec, team: TeamLocale) -> str:
+    """A computed value of the KPI (an average, a gap, a target): two decimals at most."""
+    return display_quantity(value, quantity_unit(spec), language=team.language, country=team.country, currency=spec.currency)
 
 
 def recorded_reply(result: Recorded, team: TeamLocale, *, typed: str, note: str) -> Reply:

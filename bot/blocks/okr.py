@@ -23,7 +23,7 @@ from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, fi
 from bot.blocks.kpi import TeamLocale
 from bot.blocks.smart import checklist_reply
 from domain.glossary import Side
-from domain.numbers import DEFAULT_CURRENCY, HOURS, PERCENT, format_quantity
+from domain.numbers import DEFAULT_CURRENCY, HOURS, PERCENT, display_quantity, format_quantity
 from domain.okr import GOOD_SCORE, Contributor, FocusWarning, ObjectiveKind, Status
 from domain.sla import Comparator
 from domain.smart import SmartCheck
@@ -139,9 +139,7 @@ def _currency_of(kr: KeyResultView) -> str:
 
 def value_text(value: Decimal, kr: KeyResultView, where: TeamLocale, *, unit: str | None = None) -> str:
     """A KR's value the team's way ("1,4 %", "$45.000.000", "8,5 de 10")."""
-    shown = format_quantity(
-        value, unit or kr.result.unit, language=where.language, country=where.country, currency=_currency_of(kr)
-    )
+    shown = display_quantity(value, unit or kr.result.unit, language=where.language, country=where.country, currency=_currency_of(kr))
     if kr.result.scale is not None:
         shown = t(where.language, "okr.ui.of_scale", value=shown, scale=number(kr.result.scale, where))
     return shown

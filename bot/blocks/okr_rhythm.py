@@ -18,7 +18,7 @@ from babel.dates import format_date, format_datetime
 from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, mention, plain, section, truncate
 from bot.blocks.kpi import TeamLocale
 from domain.kpis import DEFAULT_CURRENCY
-from domain.numbers import HOURS, PERCENT, format_quantity
+from domain.numbers import HOURS, PERCENT, display_quantity, format_quantity
 from domain.okr import GOOD_SCORE, KIND_LABELS, ObjectiveKind, ReviewQuestion, Status
 from services.i18n import t
 from services.okr import KeyResultView, ObjectiveView
@@ -65,12 +65,7 @@ def _currency(view: KeyResultView) -> str:
 def kr_value(value: Decimal, view: KeyResultView, team: TeamLocale) -> str:
     """A KR's value as the team writes it, with the KR's unit; at most two decimals (a KPI's
     weekly average can have many), none for whole pesos; "8,2 de 10" for a rating."""
-    value = Decimal(value)
-    decimals = 2 if value != value.quantize(Decimal("0.01")) else None
-    currency = _currency(view)
-    if view.result.unit == "COP" and value == value.to_integral_value():
-        decimals = 0
-    shown = format_quantity(value, view.result.unit, language=team.language, country=team.country, currency=currency, decimals=decimals)
+    shown = display_quantity(Decimal(value), view.result.unit, language=team.language, country=team.country, currency=_currency(view))
     if view.result.scale is not None:
         scale = format_quantity(view.result.scale, None, language=team.language, country=team.country)
         return t(team.language, "okr.rhythm.kr.of_scale", value=shown, scale=scale)

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 from babel.dates import format_date, format_datetime
 
 from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, mention, plain, section
-from bot.blocks.kpi import TeamLocale, shown
+from bot.blocks.kpi import TeamLocale, display
 from domain.periods import Period, format_period
 from domain.sla import Comparator, Reason
 from services.i18n import t
@@ -38,7 +38,7 @@ def promise_text(version: SlaVersionView, team: TeamLocale) -> str:
     terms = version.terms
     return t(
         team.language, f"sla.ui.breach.promise.{terms.period_kind}", name=escape_mrkdwn(version.kpi_name),
-        key=terms.kpi_key, comparator=_SYMBOL[terms.comparator], target=shown(terms.target, version.spec, team),
+        key=terms.kpi_key, comparator=_SYMBOL[terms.comparator], target=display(terms.target, version.spec, team),
     )
 
 
@@ -48,11 +48,11 @@ def _side(version: SlaVersionView, language: str) -> str:
 
 def _gap_text(view: BreachView, team: TeamLocale) -> str:
     direction = "short" if view.version.terms.comparator is Comparator.AT_LEAST else "over"
-    return t(team.language, f"sla.ui.breach.gap.{direction}", gap=shown(view.gap, view.version.spec, team))
+    return t(team.language, f"sla.ui.breach.gap.{direction}", gap=display(view.gap, view.version.spec, team))
 
 
 def _trend_text(view: BreachView, team: TeamLocale) -> str:
-    values = [shown(value, view.version.spec, team) if value is not None else "—" for _, value in view.trend]
+    values = [display(value, view.version.spec, team) if value is not None else "—" for _, value in view.trend]
     return t(team.language, "sla.ui.breach.trend", values=" → ".join(values))
 
 
@@ -94,7 +94,7 @@ def breach_message(view: BreachView, team: TeamLocale) -> Reply:
     language = team.language
     title = t(language, "sla.ui.breach.title", breach=view.label, sla=view.version.label, side=_side(view.version, language))
     happened = t(
-        language, "sla.ui.breach.happened", value=shown(view.value, view.version.spec, team),
+        language, "sla.ui.breach.happened", value=display(view.value, view.version.spec, team),
         period=format_period(view.period, language), gap=_gap_text(view, team),
     )
     body = "\n".join([
@@ -171,7 +171,7 @@ def no_data_message(view: NoDataView, team: TeamLocale) -> Reply:
 
 def risk_message(view: RiskView, team: TeamLocale) -> Reply:
     language = team.language
-    so_far = shown(view.value_so_far, view.version.spec, team) if view.value_so_far is not None else None
+    so_far = display(view.value_so_far, view.version.spec, team) if view.value_so_far is not None else None
     key = "sla.ui.breach.at_risk" if so_far is not None else "sla.ui.breach.at_risk_no_data"
     who = mention(view.version.responsible) if view.version.responsible else t(language, "sla.ui.breach.no_responsible")
     text = t(language, key, sla=view.version.label, promise=promise_text(view.version, team),
@@ -274,4 +274,4 @@ def _list_line(view: BreachView, team: TeamLocale) -> str:
     who = mention(view.responsible) if view.responsible else "—"
     return t(team.language, "sla.ui.breach.list.line", breach=view.label, sla=view.version.label,
              promise=promise_text(view.version, team), period=format_period(view.period, team.language),
-             value=shown(view.value, view.version.spec, team), state=state, user=who)
+             value=display(view.value, view.version.spec, team), state=state, user=who)

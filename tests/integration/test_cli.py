@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -103,18 +104,30 @@ def test_jobs_run_once_per_period_and_by_team(database_url):
     assert unknown.returncode == 2 and "C0NOPE" in unknown.stderr
 
 
-def test_demo_runs_on_a_fresh_directory(tmp_path):
+def test_demo_runs_a_week_on_a_fresh_directory(tmp_path):
     result = alinea("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "Alinea: comandos" in result.stdout and "Alinea: commands" in result.stdout
-    assert "¿Quisiste decir `/alinea ayuda`?" in result.stdout
-    assert "typed: /alinea configurar mercadeo @ana ventas @luis" in result.stdout
-    assert "Acordado: MQL (versión 1)" in result.stdout  # the sales lead's approval agreed it
-    assert "La aprobaron @ana, @luis." in result.stdout
-    assert (tmp_path / "alinea-demo.db").exists()
+    out = result.stdout
+    assert "¿Quisiste decir `/alinea ayuda`?" in out
+    assert "*Versión 1, en vigor*" in out and "Acordada el 19 de diciembre de 2025 por @ana." in out  # glosario MQL
+    assert "weekly-agenda alineacion-tienda 2026-03-16T12:00: done (posted the weekly agenda 2026-W12: parent, 7 parts, 3 charts)" in out
+    assert "✅ Reconocido por @luis el 16 mar, 08:15. Razón: falta de personal" in out  # the thread reply acknowledged B1
+    assert "Experimento de la semana 2026-W12 decidido por @ana" in out
+    assert "Registré el check-in de *KR2*" in out and "OKR del equipo (activos: 2)" in out
+    # Monday 23 March is San José: the agenda of week 13 goes out on Friday 20 and reports the experiment.
+    assert "posted the weekly agenda 2026-W13" in out and "Se publica antes por un festivo" in out
+    assert "✅ Confirmado. la conversión móvil subió" in out
+    assert "Direct message to @ana:" in out and "Tu check-in de OKR" in out
+    output = tmp_path / "demo-output"
+    channel = json.loads((output / "channel.json").read_text(encoding="utf-8"))
+    assert any(block["type"] == "header" for message in channel["messages"] for block in message.get("blocks") or [])
+    charts = sorted(path.name for path in output.glob("*.png"))
+    assert charts == ["agenda-1-okr.png", "agenda-1-primary.png", "agenda-1-sla.png", "agenda-2-okr.png", "agenda-2-primary.png", "agenda-2-sla.png"]
+    assert all(path.read_bytes().startswith(b"\x89PNG") for path in output.glob("*.png"))
     again = alinea("demo", cwd=tmp_path)  # the demo starts afresh: the same story again
     assert again.returncode == 0, again.stderr
-    assert again.stdout.count("Acordado: MQL (versión 1)") == result.stdout.count("Acordado: MQL (versión 1)")
+    assert again.stdout.count("decidido por @ana") == out.count("decidido por @ana")
+    assert len(list(output.glob("*.png"))) == 6
 
 
 def free_port() -> int:

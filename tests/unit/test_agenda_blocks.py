@@ -43,6 +43,7 @@ EN = TeamLocale(language="en", country="US", timezone="America/Bogota")
 SCHEDULE = MeetingSchedule(timezone="America/Bogota", country="CO")
 W11 = Period.week_of(date(2026, 3, 9))
 WEEKLY = occurrence(SCHEDULE, AgendaKind.WEEKLY, W11.next())  # Monday 16 March 09:00 Bogotá
+WEEKLY_AFTER_HOLIDAY = occurrence(SCHEDULE, AgendaKind.WEEKLY, W11.next().next())  # Monday 23 March (San José): posted Friday 20
 MONTHLY = occurrence(SCHEDULE, AgendaKind.MONTHLY, Period.month(2026, 4))
 EVIL = "<!channel> & <@U0EVIL>"
 ESCAPED = "&lt;!channel&gt; &amp; &lt;@U0EVIL&gt;"
@@ -136,7 +137,7 @@ def weekly_facts(language="es", **overrides) -> WeeklyFacts:
         open_breaches=(breach(3), breach(1, status=BreachStatus.ACKNOWLEDGED, plan=f"Reasignar leads {EVIL}", note=EVIL)),
         okr=board(), last_experiment=experiment(W11, result=Result.CONFIRMED, note=f"subió {EVIL}"),
         last_experiment_change=fact(CONVERSION, ["1.1", "1.3"]), experiment=None,
-        topics=(topic(1, f"Precios de envío {EVIL}"), topic(2, "Pauta en TikTok", "U0ANA")),
+        topics=(topic(1, f"Precios de envío {EVIL}"), topic(2, "Pauta en TikTok", "U0ANA")), logged=True,
     )  # fmt: skip
     values.update(overrides)
     return WeeklyFacts(**values)
@@ -274,7 +275,8 @@ def test_limits_hold_with_many_changes_topics_and_breaches():
 
 def test_a_team_without_kpis_gets_a_first_agenda_that_says_how_to_start():
     empty = weekly_facts(kpi_count=0, primary=None, supporting=(), changes=(), bottleneck=None, sla=(), open_breaches=(),
-                         okr=Board((), (), date(2026, 3, 16)), last_experiment=None, last_experiment_change=None, topics=())  # fmt: skip
+                         okr=Board((), (), date(2026, 3, 16)), last_experiment=None, last_experiment_change=None, topics=(),
+                         logged=False)  # fmt: skip
     agenda = weekly_agenda(empty, ES)
     parent = valid(agenda.parent)
     assert "Cómo empezar: fijen la línea base" in parent
@@ -291,7 +293,7 @@ def test_a_team_without_kpis_gets_a_first_agenda_that_says_how_to_start():
 def test_a_team_with_kpis_but_no_values_skips_the_steps_it_took():
     primary = fact(SALES, [None, None], role="primary")
     agenda = weekly_agenda(weekly_facts(primary=primary, supporting=(), changes=(), bottleneck=None, last_experiment=None,
-                                        last_experiment_change=None), ES)  # fmt: skip
+                                        last_experiment_change=None, logged=False), ES)  # fmt: skip
     parent = valid(agenda.parent)
     assert "kpi plantillas" not in parent and "kpi principal" not in parent and "`/alinea registrar sales_cop VALOR" in parent
     assert [part.name for part in agenda.parts] == ["sla", "okr", "topics", "plan"]
@@ -356,3 +358,11 @@ def test_the_preview_is_one_valid_message_that_names_what_did_not_fit():
     assert len(reply.blocks) <= 50
     monthly = valid(preview_reply(monthly_agenda(monthly_facts(), ES), ES, post_at=MONTHLY.post_at, channel_id="C0TEAM"))
     assert "agenda mensual" in monthly
+
+
+def test_an_agenda_posted_early_for_a_holiday_says_why_its_numbers_are_a_week_older():
+    early = weekly_facts(occurrence=WEEKLY_AFTER_HOLIDAY, reported=W11)
+    assert early.reported_early
+    parent = valid(weekly_agenda(early, ES).parent)
+    assert "Se publica antes por un festivo: la semana 12 de 2026 (16–22 mar) aún no termina" in parent
+    assert not weekly_facts().reported_early

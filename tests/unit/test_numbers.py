@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from domain.commands import fold
 from domain.errors import UserError
-from domain.numbers import NBSP, Quantity, example_number, format_quantity, number_symbols, parse_quantity
+from domain.numbers import NBSP, Quantity, display_quantity, example_number, format_quantity, number_symbols, parse_quantity
 
 ES_CO = {"language": "es", "country": "CO"}
 EN_CO = {"language": "en", "country": "CO"}
@@ -350,3 +350,20 @@ def test_junk_raises_nothing_but_user_errors(text, team, currency):
     else:
         assert isinstance(quantity.value, Decimal) and quantity.value.is_finite()
         assert quantity.text and quantity.text in text
+
+
+@pytest.mark.parametrize(
+    "value, unit, language, expected",
+    [
+        ("31.142857", "h", "es", "31,14\u00a0h"),
+        ("24.514286", "%", "es", "24,51\u00a0%"),
+        ("1.2", "%", "en", "1.2%"),
+        ("41440000.4", "COP", "es", "$41.440.000"),
+        ("139149.428571", "COP", "es", "$139.149"),
+        ("45.50", None, "es", "45,5"),
+        ("100.00", None, "en", "100"),
+        ("0.004", None, "es", "0"),
+    ],
+)
+def test_display_quantity_rounds_computed_values_for_reading(value, unit, language, expected):
+    assert display_quantity(Decimal(value), unit, language=language, country="CO" if language == "es" else "US") == expected
