@@ -32,7 +32,6 @@ Nothing is posted twice:
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections import defaultdict
 from contextlib import contextmanager
@@ -48,6 +47,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks import Reply
 from bot.blocks.agenda import AgendaMessages, ReviewState, monthly_agenda, weekly_agenda
 from bot.blocks.kpi import TeamLocale
+from bot.team_locks import TeamLocks
 from bot.notifier import Message, Notifier
 from bot.sla_posts import team_locale
 from db.session import read_only
@@ -60,14 +60,7 @@ from services.agendas import AgendaRun
 logger = logging.getLogger(__name__)
 
 UPLOAD_TIMEOUT_S = 30
-_team_locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
-_team_locks_guard = threading.Lock()
-
-
-def _team_lock(team_id: int) -> threading.Lock:
-    # Two threads meeting a team for the first time must get the same lock, not one each.
-    with _team_locks_guard:
-        return _team_locks[team_id]
+_team_lock = TeamLocks()
 
 
 class AgendaNotPosted(RuntimeError):

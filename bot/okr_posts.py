@@ -26,8 +26,6 @@ calls; closing it would take a posting lease on the row.)
 from __future__ import annotations
 
 import logging
-import threading
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
@@ -38,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks import Reply
 from bot.blocks.kpi import TeamLocale
 from bot.blocks.okr_rhythm import reminder_message, review_message
+from bot.team_locks import TeamLocks
 from bot.notifier import Message, Notifier
 from bot.sla_posts import SLACK_FAILURES, team_locale
 from db.session import read_only
@@ -48,14 +47,7 @@ from services.okr_rhythm import ReminderView
 logger = logging.getLogger(__name__)
 
 CHECKIN_WINDOW = timedelta(days=7)  # a check-in this close to the meeting counts (services.okr_rhythm)
-_team_locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
-_team_locks_guard = threading.Lock()
-
-
-def _team_lock(team_id: int) -> threading.Lock:
-    # Two threads meeting a team for the first time must get the same lock, not one each.
-    with _team_locks_guard:
-        return _team_locks[team_id]
+_team_lock = TeamLocks()
 
 
 @dataclass

@@ -37,13 +37,24 @@ def purge_processed_events(context: JobContext) -> str:
     return f"removed {removed} event ids"
 
 
-def post_alerts(context: JobContext) -> str:
-    from bot.alerts import post_pending
+def _slack(context: JobContext):
+    """A Web API client for a job's posts (made per run: settings may name a loopback double)."""
     from bot.slack_client import make_web_client
 
     settings = context.runtime.settings
-    client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    posted = post_pending(context.runtime.session_factory, client, team_id=context.team_id)
+    return make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+
+
+def _poster(poster_class, context: JobContext):
+    """A team's poster (SLA, OKR, agenda): they share the session factory, a client and the team."""
+    assert context.team_id is not None
+    return poster_class(context.runtime.session_factory, _slack(context), team_id=context.team_id)
+
+
+def post_alerts(context: JobContext) -> str:
+    from bot.alerts import post_pending
+
+    posted = post_pending(context.runtime.session_factory, _slack(context), team_id=context.team_id)
     return f"posted {posted} alerts"
 
 
@@ -54,13 +65,9 @@ def quarter_hour(at: datetime) -> str:
 
 
 def _sla_poster(context: JobContext):
-    from bot.slack_client import make_web_client
     from bot.sla_posts import SlaPoster
 
-    settings = context.runtime.settings
-    client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    assert context.team_id is not None
-    return SlaPoster(context.runtime.session_factory, client, team_id=context.team_id)
+    return _poster(SlaPoster, context)
 
 
 def evaluate_slas(context: JobContext) -> str:
@@ -84,12 +91,8 @@ def utc_hour(at: datetime) -> str:
 
 def _okr_poster(context: JobContext):
     from bot.okr_posts import OkrPoster
-    from bot.slack_client import make_web_client
 
-    settings = context.runtime.settings
-    client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    assert context.team_id is not None
-    return OkrPoster(context.runtime.session_factory, client, team_id=context.team_id)
+    return _poster(OkrPoster, context)
 
 
 def remind_okr_checkins(context: JobContext) -> str:
@@ -106,12 +109,8 @@ def utc_minute(at: datetime) -> str:
 
 def _agenda_poster(context: JobContext):
     from bot.agenda_posts import AgendaPoster
-    from bot.slack_client import make_web_client
 
-    settings = context.runtime.settings
-    client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    assert context.team_id is not None
-    return AgendaPoster(context.runtime.session_factory, client, team_id=context.team_id)
+    return _poster(AgendaPoster, context)
 
 
 def _post_agenda(kind: AgendaKind):

@@ -17,8 +17,6 @@ A lock per team guards the two inside one process.
 from __future__ import annotations
 
 import logging
-import threading
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
@@ -30,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks import Reply
 from bot.blocks.kpi import TeamLocale
 from bot.blocks.sla_breach import breach_message, no_data_message, risk_message, step_reply
+from bot.team_locks import TeamLocks
 from bot.notifier import Message, Notifier
 from db.models import AlignmentTeam
 from domain.errors import UserError
@@ -41,14 +40,7 @@ logger = logging.getLogger(__name__)
 STEP_GRACE = timedelta(minutes=2)
 JOB_STEPS = frozenset({"reminded", "escalated", "resolved"})  # what jobs take; interactions take the rest
 SLACK_FAILURES = (UserError, SlackApiError, SlackClientError, OSError)
-_team_locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
-_team_locks_guard = threading.Lock()
-
-
-def _team_lock(team_id: int) -> threading.Lock:
-    # Two threads meeting a team for the first time must get the same lock, not one each.
-    with _team_locks_guard:
-        return _team_locks[team_id]
+_team_lock = TeamLocks()
 
 
 @dataclass

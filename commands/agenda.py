@@ -35,10 +35,10 @@ from bot.blocks.agenda_topics import (
     topics_reply,
 )
 from bot.notifier import Message
-from commands.context import CommandRequest, team_of
+from commands.context import CommandRequest, team_of, dispatch_subword
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from db.session import read_only
-from domain.commands import closest, fold
+from domain.commands import fold
 from domain.errors import UserError
 from domain.meetings import AgendaKind
 from domain.periods import Period
@@ -60,14 +60,7 @@ RESULTS = {
 
 
 def handle(request: CommandRequest) -> Reply | None:
-    word, _, rest = request.args.strip().partition(" ")
-    if not word:
-        return listing(request, "")
-    action = WORDS.get(fold(word))
-    if action is None:
-        suggestion = closest(word, list(WORDS))
-        raise UserError("agenda.topics.usage_suggest" if suggestion else "agenda.topics.usage", word=word, suggestion=suggestion or "")
-    return HANDLERS[action](request, rest.strip())
+    return dispatch_subword(request, WORDS, HANDLERS, usage_id="agenda.topics.usage", default="list")
 
 
 def topic_top_level(request: CommandRequest) -> Reply:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from bot.blocks import Reply
 from bot.blocks.alerts import created_reply, deleted_reply, listing_reply
-from commands.context import CommandRequest, team_of
+from commands.context import CommandRequest, team_of, dispatch_subword
 from commands.kpi import locale_of
 from db.session import read_only
 from domain.alerts import parse_alert
-from domain.commands import closest, fold
 from domain.errors import UserError
 from services import alerts
 
@@ -17,12 +16,7 @@ ACTIONS = {"new": "new", "nueva": "new", "nuevo": "new", "list": "list", "lista"
 
 
 def handle(request: CommandRequest) -> Reply:
-    word, _, rest = request.args.strip().partition(" ")
-    action = ACTIONS.get(fold(word))
-    if action is None:
-        suggestion = closest(word, list(ACTIONS)) if word else None
-        raise UserError("alert.ui.usage_suggest" if suggestion else "alert.ui.usage", word=word, suggestion=suggestion or "")
-    return {"new": new, "list": listing, "delete": delete}[action](request, rest.strip())
+    return dispatch_subword(request, ACTIONS, {"new": new, "list": listing, "delete": delete}, usage_id="alert.ui.usage")
 
 
 def new(request: CommandRequest, rest: str) -> Reply:

@@ -6,7 +6,7 @@ import logging
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Mapping
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -18,6 +18,7 @@ from bot.runtime import Runtime
 from domain.locales import normalize_locale
 from db import repositories
 from db.models import AlignmentTeam
+from domain.commands import closest, fold
 from domain.errors import UserError
 from db.session import read_only
 from services import workspaces
@@ -132,3 +133,23 @@ def slack_user_locale(client: WebClient, user_id: str) -> str | None:
         logger.info("users.info failed; answering in the workspace language", exc_info=True)
         return None
     return normalize_locale((response.get("user") or {}).get("locale"))
+
+
+SubwordHandler = Callable[["CommandRequest", str], Reply | None]
+
+
+def dispatch_subword(
+    request: CommandRequest, words: Mapping[str, str], handlers: Mapping[str, SubwordHandler], *, usage_id: str,
+    default: str | None = None,
+) -> Reply | None:
+    """`/alinea sla WORD rest…`: runs the handler WORD names (either language, accents and case
+    forgiven) with the rest of the line. No word runs `default`; an unknown one raises
+    `usage_id`, or `usage_id` + "_suggest" with the closest word."""
+    word, _, rest = request.args.strip().partition(" ")
+    if not word and default is not None:
+        return handlers[default](request, "")
+    action = words.get(fold(word))
+    if action is None:
+        suggestion = closest(word, list(words)) if word else None
+        raise UserError(f"{usage_id}_suggest" if suggestion else usage_id, word=word, suggestion=suggestion or "")
+    return handlers[action](request, rest.strip())

@@ -31,10 +31,9 @@ from bot.blocks.kpi import (
     new_kpi_modal,
     undone_reply,
 )
-from commands.context import CommandRequest, team_of
+from commands.context import CommandRequest, team_of, dispatch_subword
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from db.session import read_only
-from domain.commands import closest, fold
 from domain.errors import UserError
 from domain.kpis import KpiSpec, check_unit, parse_kpi_new, validate_key, validate_spec
 from domain.numbers import parse_quantity
@@ -54,12 +53,7 @@ WEEKS_SHOWN = 8
 
 
 def handle(request: CommandRequest) -> Reply | None:
-    word, _, rest = request.args.strip().partition(" ")
-    action = ACTIONS.get(fold(word))
-    if action is None:
-        suggestion = closest(word, list(ACTIONS)) if word else None
-        raise UserError("kpi.ui.usage_suggest" if suggestion else "kpi.ui.usage", word=word, suggestion=suggestion or "")
-    return HANDLERS[action](request, rest.strip())
+    return dispatch_subword(request, ACTIONS, HANDLERS, usage_id="kpi.ui.usage")
 
 
 def locale_of(team) -> TeamLocale:

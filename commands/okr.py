@@ -86,13 +86,13 @@ from bot.blocks.okr import (
     retargeted_reply,
 )
 from bot.notifier import Message
-from commands.context import CommandRequest, team_of
+from commands.context import CommandRequest, team_of, dispatch_subword
 from commands.kpi import locale_of
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from db import repositories
 from db.models import AlignmentTeam, ObjectiveStatus, OkrKeyResult
 from db.session import read_only
-from domain.commands import closest, fold
+from domain.commands import fold
 from domain.errors import UserError
 from domain.glossary import Side
 from domain.kpis import Direction, KpiSpec, Unit
@@ -139,14 +139,7 @@ CONFIDENCE = re.compile(r"\s*(\d{1,2})\s*(?:/\s*10)?\s*")
 
 
 def handle(request: CommandRequest) -> Reply | None:
-    word, _, rest = request.args.strip().partition(" ")
-    if not word:
-        return board(request, "")
-    action = WORDS.get(fold(word))
-    if action is None:
-        suggestion = closest(word, list(WORDS))
-        raise UserError("okr.ui.usage_suggest" if suggestion else "okr.ui.usage", word=word, suggestion=suggestion or "")
-    return HANDLERS[action](request, rest.strip())
+    return dispatch_subword(request, WORDS, HANDLERS, usage_id="okr.ui.usage", default="list")
 
 
 def _today(team: AlignmentTeam, ctx: Context) -> date:

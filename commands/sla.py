@@ -51,12 +51,11 @@ from bot.blocks.sla import (
     templates_reply,
 )
 from bot.notifier import Message, Notifier
-from commands.context import CommandRequest, team_of
+from commands.context import CommandRequest, team_of, dispatch_subword
 from commands.glossary import team_info
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from db.models import AlignmentTeam, SlaStatus
 from db.session import read_only
-from domain.commands import closest, fold
 from domain.errors import UserError
 from domain.glossary import MAX_TERM_LENGTH, Side
 from domain.kpis import Unit
@@ -95,14 +94,7 @@ class NewCommitment:
 
 
 def handle(request: CommandRequest) -> Reply | None:
-    word, _, rest = request.args.strip().partition(" ")
-    if not word:
-        return listing(request, "")
-    action = WORDS.get(fold(word))
-    if action is None:
-        suggestion = closest(word, list(WORDS))
-        raise UserError("sla.ui.usage_suggest" if suggestion else "sla.ui.usage", word=word, suggestion=suggestion or "")
-    return HANDLERS[action](request, rest.strip())
+    return dispatch_subword(request, WORDS, HANDLERS, usage_id="sla.ui.usage", default="list")
 
 
 # Posting and updating ------------------------------------------------------------------------------
