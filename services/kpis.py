@@ -9,7 +9,7 @@ for the whole week or month, which then takes precedence for that period).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Sequence
 
@@ -32,7 +32,7 @@ from domain.kpis import (
     validate_spec,
     validate_value,
 )
-from domain.periods import Period
+from domain.periods import MONTH, WEEK, Period
 from services import alerts, audit, glossary
 from services.teams import roles_of
 
@@ -351,7 +351,9 @@ def series(session: Session, *, team: AlignmentTeam, key: str, periods: Sequence
         ]
     if not periods:
         return []
-    rows = values_between(session, kpi_id=kpi.id, start=min(p.start for p in periods), end=max(p.end for p in periods))
+    # A month may count a week logged whole that began in the month before (see _point).
+    start = min(p.start for p in periods) - timedelta(days=6)
+    rows = values_between(session, kpi_id=kpi.id, start=start, end=max(p.end for p in periods))
     numbers = _version_numbers(session, {row.definition_version_id for row in rows} - {None})
     return [_point(spec, period, rows, numbers) for period in periods]
 
@@ -377,5 +379,19 @@ def _point(spec: KpiSpec, period: Period, rows: Sequence[KpiValue], numbers: dic
             if current is None or row.recorded_at > current.recorded_at:
                 latest_per_day[row.period_start] = row
     days = [latest_per_day[day] for day in sorted(latest_per_day)]
+    if not days and period.kind == MONTH:  # a team that logs whole weeks still has months
+        days = _weeks_of_month(period, rows)
     value = aggregate(spec, [row.value for row in days]) if days else None
     return Point(period, value, numbers.get(days[-1].definition_version_id) if days else None)
+
+
+def _weeks_of_month(month: Period, rows: Sequence[KpiValue]) -> list[KpiValue]:
+    """The whole-week values whose Thursday falls in `month` (the ISO rule that gives a week to
+    the month holding most of its days), the latest per week, oldest first."""
+    latest: dict[date, KpiValue] = {}
+    for row in rows:
+        if row.period_kind == WEEK and month.contains(row.period_start + timedelta(days=3)):
+            current = latest.get(row.period_start)
+            if current is None or row.recorded_at > current.recorded_at:
+                latest[row.period_start] = row
+    return [latest[week] for week in sorted(latest)]

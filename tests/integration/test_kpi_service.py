@@ -112,6 +112,23 @@ def test_a_week_sums_its_days_and_a_logged_week_wins(session_factory, team):
     assert point.value == Decimal("75")
 
 
+def test_a_month_counts_the_whole_weeks_whose_thursday_falls_in_it(session_factory, team):
+    enable(session_factory, team)
+    # ISO weeks of March 2026 by their Thursday: the week of Mon 23 Feb (Thu 26 Feb) is February's,
+    # the week of Mon 30 Mar (Thu 2 Apr) is April's; 2, 9, 16 and 23 March are March's.
+    for monday, leads, hours in ((date(2026, 2, 23), "100", "10"), (date(2026, 3, 2), "120", "20"), (date(2026, 3, 9), "130", "22"),
+                                 (date(2026, 3, 16), "140", "24"), (date(2026, 3, 23), "150", "26"), (date(2026, 3, 30), "160", "30")):
+        log(session_factory, team, "leads_mql", leads, monday, kind="week")
+        log(session_factory, team, "followup_hours", hours, monday, kind="week")
+    march, february = Period.month_of(date(2026, 3, 1)), Period.month_of(date(2026, 2, 1))
+    assert [p.value for p in act(session_factory, team, kpis.series, key="leads_mql", periods=[february, march])] == [Decimal(100), Decimal(540)]
+    (hours,) = act(session_factory, team, kpis.series, key="followup_hours", periods=[march])
+    assert hours.value == Decimal(23)  # the average of the four weeks
+    log(session_factory, team, "leads_mql", "7", date(2026, 3, 5))  # a day logged in the month: days win, as before
+    (days,) = act(session_factory, team, kpis.series, key="leads_mql", periods=[march])
+    assert days.value == Decimal(7)
+
+
 def test_a_rate_divides_its_parts_per_period(session_factory, team):
     enable(session_factory, team)
     log(session_factory, team, "orders", "16")
