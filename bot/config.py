@@ -40,6 +40,7 @@ class Settings:
     openai_api_key: str | None = field(default=None, repr=False)
     openai_base_url: str | None = None
     llm_model: str | None = None
+    llm_monthly_tokens: int = 200_000  # per workspace and calendar month (issue 8)
     default_locale: str = "es"
     default_timezone: str = "America/Bogota"
     # Bolt's listener threads only ack and hand work over, so a modest pool is enough.
@@ -109,6 +110,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         openai_api_key=get("OPENAI_API_KEY"),
         openai_base_url=parse_http_url("OPENAI_BASE_URL", get("OPENAI_BASE_URL")),
         llm_model=get("ALINEA_LLM_MODEL"),
+        llm_monthly_tokens=parse_positive_int("ALINEA_LLM_MONTHLY_TOKENS", get("ALINEA_LLM_MONTHLY_TOKENS"), 200_000),
         default_locale=parse_locale(get("ALINEA_DEFAULT_LOCALE")),
         default_timezone=parse_timezone(get("ALINEA_DEFAULT_TIMEZONE")),
     )
@@ -132,6 +134,14 @@ def parse_http_url(variable: str, value: str | None) -> str | None:
     if not value.startswith(("http://", "https://")):
         raise ConfigError(variable, "an http:// or https:// URL", value)
     return value
+
+
+def parse_positive_int(variable: str, value: str | None, default: int) -> int:
+    if value is None:
+        return default
+    if not (value.isascii() and value.isdigit()) or int(value) <= 0:
+        raise ConfigError(variable, "a positive whole number", value)
+    return int(value)
 
 
 def parse_slack_api_url(value: str | None) -> str:

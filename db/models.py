@@ -744,3 +744,20 @@ class Experiment(Base):
     result_note: Mapped[str] = mapped_column(Text, default="")
     result_by: Mapped[str | None] = mapped_column(String(32))
     result_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LlmUsage(Base):
+    """The tokens a workspace's LLM narrator used in one calendar month (UTC), against its monthly
+    budget (issue 8). One row per (workspace, month), claimed with an insert that ignores a
+    conflict and then incremented in place (`tokens = tokens + n`), so concurrent narrators add
+    up without a read-modify-write."""
+
+    __tablename__ = "llm_usage"
+    __table_args__ = (UniqueConstraint("workspace_id", "month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    month: Mapped[str] = mapped_column(String(7))  # "2026-03"
+    tokens: Mapped[int] = mapped_column(Integer, default=0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
