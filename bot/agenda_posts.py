@@ -35,7 +35,7 @@ import logging
 import time
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable, Iterator
 
@@ -45,7 +45,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks import Reply
-from bot.blocks.agenda import AgendaMessages, ReviewState, monthly_agenda, weekly_agenda
+from bot.blocks.agenda import AgendaMessages, Part, ReviewState, monthly_agenda, weekly_agenda
+from bot.blocks.narrative import narrative_reply
 from bot.blocks.kpi import TeamLocale
 from bot.team_locks import TeamLocks
 from bot.notifier import Message, Notifier
@@ -53,7 +54,9 @@ from bot.sla_posts import team_locale
 from db.session import read_only
 from db.models import Agenda, AgendaStatus, AlignmentTeam, WorkspaceState
 from domain.meetings import AgendaKind, Occurrence
-from services import agenda_charts, agenda_facts, agendas, okr_rhythm
+from domain.narrative import Fact, Narrative, Narrator
+from services import agenda_charts, agenda_facts, agendas, narrative_facts, okr_rhythm
+from services.offline_narrator import OfflineNarrator
 from services.agenda_charts import Chart
 from services.agendas import AgendaRun
 
@@ -92,6 +95,21 @@ class Built:
     charts: tuple[Chart, ...]
     where: TeamLocale
     channel_id: str
+    facts: tuple[Fact, ...] = ()  # what a narrator may put into words (weekly agendas)
+
+    def with_narrative(self, narrative: Narrative) -> Built:
+        """The agenda with its narrative as the thread part after the KPIs."""
+        part = Part("summary", narrative_reply(narrative, self.where))
+        first, *rest = self.agenda.parts
+        return replace(self, agenda=replace(self.agenda, parts=(first, part, *rest)))
+
+
+def narrator_for(settings, session_factory: sessionmaker[Session], *, workspace_id: int) -> Narrator:
+    """The LLM narrator when `ALINEA_LLM_MODEL` is set (it falls back to the offline one on any
+    failure), else the offline narrator."""
+    from services.llm_narrator import make_llm_narrator
+
+    return make_llm_narrator(settings, workspace_id=workspace_id, session_factory=session_factory, fallback=OfflineNarrator())
 
 
 def _message(reply: Reply) -> Message:
@@ -107,7 +125,8 @@ def build(factory: sessionmaker[Session], notifier: Notifier, *, team_id: int, m
         where, channel = team_locale(team), team.channel_id
         if meeting.kind is AgendaKind.WEEKLY:
             facts = agenda_facts.weekly(session, team=team, occurrence=meeting, now=now)
-            return Built(weekly_agenda(facts, where), tuple(agenda_charts.weekly_charts(facts)), where, channel)
+            said = tuple(narrative_facts.weekly_facts(facts, language=team.locale)) if facts.has_data else ()
+            return Built(weekly_agenda(facts, where), tuple(agenda_charts.weekly_charts(facts)), where, channel, said)
         facts = agenda_facts.monthly(session, team=team, occurrence=meeting, now=now)
     reviews = review_states(factory, notifier, team_id=team_id, objective_ids=[o.id for o in facts.reviews], now=now, claim=claim_reviews)
     return Built(monthly_agenda(facts, where, reviews=reviews), tuple(agenda_charts.monthly_charts(facts)), where, channel)
@@ -147,8 +166,11 @@ def _team(session: Session, team_id: int) -> AlignmentTeam:
 
 
 class AgendaPoster:
-    def __init__(self, factory: sessionmaker[Session], client: WebClient, *, team_id: int, sleep: Callable[[float], None] = time.sleep):
+    def __init__(self, factory: sessionmaker[Session], client: WebClient, *, team_id: int, sleep: Callable[[float], None] = time.sleep,
+                 narrator: Narrator | None = None):
         self._factory, self._client, self._team_id = factory, client, team_id
+        # The offline narrator unless the LLM is configured (bot/scheduler.py); either never raises.
+        self._narrator = narrator or OfflineNarrator()
         self._notifier = Notifier(client, sleep=sleep)
         # Uploads retry 429s only: a retried files.completeUploadExternal after a 500 can share a
         # file twice, so other failures are reconciled by file name on the next attempt.
@@ -257,6 +279,9 @@ class AgendaPoster:
         with self._timed("facts"):  # facts from the database, rendered as Block Kit
             built = build(self._factory, self._notifier, team_id=self._team_id, meeting=run.occurrence, now=now,
                           claim_reviews=run.kind is AgendaKind.MONTHLY)  # fmt: skip
+        if built.facts:
+            with self._timed("narrative"):  # after the read, outside any transaction; bounded by the narrator's timeout
+                built = built.with_narrative(self._narrator.narrate(built.facts, language=built.where.language, country=built.where.country))
         with self._timed("posting"):
             return self._post_built(run, built, now)
 

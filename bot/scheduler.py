@@ -108,9 +108,12 @@ def utc_minute(at: datetime) -> str:
 
 
 def _agenda_poster(context: JobContext):
-    from bot.agenda_posts import AgendaPoster
+    from bot.agenda_posts import AgendaPoster, narrator_for
 
-    return _poster(AgendaPoster, context)
+    assert context.team_id is not None
+    runtime = context.runtime
+    narrator = narrator_for(runtime.settings, runtime.session_factory, workspace_id=context.workspace_id)
+    return AgendaPoster(runtime.session_factory, _slack(context), team_id=context.team_id, narrator=narrator)
 
 
 def _post_agenda(kind: AgendaKind):

@@ -12,7 +12,8 @@
 
 from __future__ import annotations
 
-from bot.agenda_posts import AgendaNotPosted, AgendaPoster, build
+from services.offline_narrator import OfflineNarrator
+from bot.agenda_posts import AgendaNotPosted, AgendaPoster, build, narrator_for
 from bot.blocks import Reply
 from bot.blocks.agenda import already_posted_reply, notice, post_time_text, posted_reply, preview_reply
 from bot.notifier import Notifier
@@ -53,6 +54,8 @@ def preview(request: CommandRequest, kind_word: str | None) -> Reply:
         meeting = agendas.next_meeting(team, kind, request.now)
         team_id = team.id
     built = build(factory, request.notifier, team_id=team_id, meeting=meeting, now=request.now, claim_reviews=False)
+    if built.facts:  # the automatic summary: a preview spends no model tokens
+        built = built.with_narrative(OfflineNarrator().narrate(built.facts, language=built.where.language, country=built.where.country))
     return preview_reply(built.agenda, built.where, post_at=max(meeting.post_at, request.now), channel_id=built.channel_id)
 
 
@@ -71,7 +74,8 @@ def post_now(request: CommandRequest, kind_word: str | None) -> Reply:
     if request.now >= meeting.meeting_at:
         return notice(t(language, f"agenda.ui.post.meeting_started.{kind.value}", when=post_time_text(meeting.meeting_at, where),
                         next=post_time_text(upcoming.post_at, where)))  # fmt: skip
-    poster = AgendaPoster(factory, request.client, team_id=team_id)
+    narrator = narrator_for(request.runtime.settings, factory, workspace_id=request.scope.workspace_id)
+    poster = AgendaPoster(factory, request.client, team_id=team_id, narrator=narrator)
     try:
         outcome = poster.post(kind, request.now, meeting=meeting, claimed_by=request.user_id)
     except AgendaNotPosted as error:

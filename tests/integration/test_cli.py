@@ -110,7 +110,7 @@ def test_demo_runs_a_week_on_a_fresh_directory(tmp_path):
     out = result.stdout
     assert "¿Quisiste decir `/alinea ayuda`?" in out
     assert "*Versión 1, en vigor*" in out and "Acordada el 19 de diciembre de 2025 por @ana." in out  # glosario MQL
-    assert "weekly-agenda alineacion-tienda 2026-03-16T12:00: done (posted the weekly agenda 2026-W12: parent, 7 parts, 3 charts)" in out
+    assert "weekly-agenda alineacion-tienda 2026-03-16T12:00: done (posted the weekly agenda 2026-W12: parent, 8 parts, 3 charts)" in out
     assert "✅ Reconocido por @luis el 16 mar, 08:15. Razón: falta de personal" in out  # the thread reply acknowledged B1
     assert "Experimento de la semana 2026-W12 decidido por @ana" in out
     assert "Registré el check-in de *KR2*" in out and "OKR del equipo (activos: 2)" in out

@@ -45,7 +45,7 @@ ANA, LUIS, MARTA, ROSA, PEDRO = "U0ANA", "U0LUIS", "U0MARTA", "U0ROSA", "U0PEDRO
 CREATED = datetime(2026, 3, 9, 10, 0, tzinfo=BOGOTA)  # after the 9 March meeting: nothing missed before
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 W10, W11, W12 = (Period.week_of(date(2026, 3, day)) for day in (2, 9, 16))
-PARTS = ("kpis", "sla", "okr", "changes", "experiment", "topics", "plan")
+PARTS = ("kpis", "summary", "sla", "okr", "changes", "experiment", "topics", "plan")
 
 
 def local(month, day, hour=9, minute=0):
@@ -196,7 +196,7 @@ def test_the_weekly_agenda_is_posted_at_seven_with_sla_okr_topics_changes_and_ch
     assert scheduler_fire(bot, clock, "weekly-agenda", local(3, 16, 6, 55)) == {"alineacion": "weekly: nothing due"}
     assert parents(bot) == []
     detail = scheduler_fire(bot, clock, "weekly-agenda", local(3, 16, 7, 0))["alineacion"]
-    assert detail == "posted the weekly agenda 2026-W12: parent, 7 parts, 3 charts"
+    assert detail == "posted the weekly agenda 2026-W12: parent, 8 parts, 3 charts"
     (parent,) = parents(bot)
     assert claim_of(parent) == f"agenda-{agenda_row(bot).id}"
     assert tuple(part_claims(bot, parent)) == PARTS
@@ -212,6 +212,9 @@ def test_the_weekly_agenda_is_posted_at_seven_with_sla_okr_topics_changes_and_ch
     assert "*KR1* · avg_deal" in shown(parts["okr"]) and "esperado" in shown(parts["okr"])
     assert "Subir el ticket &lt;!channel&gt;" in shown(parts["okr"])
     assert "1. 🔴 *Tiempo de seguimiento a leads* (`followup_hours`): *30 h* · semana anterior 20 h (+10 h, +50 %, peor) · ❌ meta ≤ 24 h (SLA)" in shown(parts["changes"])
+    summary = shown(parts["summary"])  # no LLM configured: the offline narrator, labelled as such
+    assert summary.startswith("*📝 Resumen de la semana (automático, sin IA)*") and "el equipo decide el experimento" in summary
+    assert "45.000.000" in summary and "Hipótesis 1:" in summary
     assert "Envío gratis sube la conversión" in shown(parts["experiment"]) and "✅ Confirmado. +0,3 puntos" in shown(parts["experiment"])
     assert "*T1* Precios de envío &lt;!channel&gt; &lt;@U0ANA&gt; — <@U0PEDRO>" in shown(parts["topics"])
     assert "Cuello de botella" in shown(parts["plan"])
@@ -362,7 +365,7 @@ def test_slack_failing_mid_post_resumes_with_only_the_missing_parts(bot, clock, 
     row = agenda_row(bot)
     assert row.status is AgendaStatus.FAILED and row.message_ts == parent["ts"] and row.parts_posted == []
     assert poster(bot).run(AgendaKind.WEEKLY, local(3, 16, 7, 0)) == "weekly 2026-W12: failed before, retried after 2026-03-16T12:01:00+00:00"
-    assert poster(bot).run(AgendaKind.WEEKLY, local(3, 16, 7, 1)) == "posted the weekly agenda 2026-W12: 7 parts, 3 charts"
+    assert poster(bot).run(AgendaKind.WEEKLY, local(3, 16, 7, 1)) == "posted the weekly agenda 2026-W12: 8 parts, 3 charts"
     assert [m["ts"] for m in parents(bot)] == [parent["ts"]] and tuple(part_claims(bot, parent)) == PARTS
     assert agenda_row(bot).status is AgendaStatus.DONE and agenda_row(bot).attempts == 2
     assert_posted_once(bot)
@@ -373,9 +376,9 @@ def test_rate_limits_are_waited_out_and_nothing_is_posted_twice(bot, clock, doub
     seed(bot, clock)
     double.fail_next("chat.postMessage", 429, retry_after=0)
     double.fail_next("files.completeUploadExternal", 429, retry_after=0)
-    assert poster(bot).run(AgendaKind.WEEKLY, local(3, 16, 7, 0)) == "posted the weekly agenda 2026-W12: parent, 7 parts, 3 charts"
+    assert poster(bot).run(AgendaKind.WEEKLY, local(3, 16, 7, 0)) == "posted the weekly agenda 2026-W12: parent, 8 parts, 3 charts"
     statuses = [call.status for call in double.calls_to("chat.postMessage") if claim_of({"metadata": call.params.get("metadata")}).startswith("agenda-")]
-    assert statuses.count(429) == 1 and statuses.count(200) == 8
+    assert statuses.count(429) == 1 and statuses.count(200) == 9  # the parent and its 8 parts
     (parent,) = parents(bot)
     assert len(chart_files(bot, parent)) == 3
     assert_posted_once(bot)
@@ -461,7 +464,7 @@ def test_a_chart_that_fails_to_render_is_logged_and_skipped(bot, clock, double, 
         raise ValueError("no font for this")
 
     monkeypatch.setattr("services.agenda_charts.trend_png", broken)
-    assert poster(bot).run(AgendaKind.WEEKLY, local(3, 16, 7, 0)) == "posted the weekly agenda 2026-W12: parent, 7 parts, 2 charts"
+    assert poster(bot).run(AgendaKind.WEEKLY, local(3, 16, 7, 0)) == "posted the weekly agenda 2026-W12: parent, 8 parts, 2 charts"
     assert "the primary chart of agenda-" in caplog.text
     (parent,) = parents(bot)
     assert sorted(name.rsplit("-", 1)[1] for name in chart_files(bot, parent)) == ["okr.png", "sla.png"]
