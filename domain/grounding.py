@@ -50,7 +50,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOpe
 from typing import Iterable, Sequence
 
 from domain.narrative import Fact, Hypothesis
-from domain.numbers import number_symbols
+from domain.numbers import number_symbols, read_number
 
 __all__ = [
     "TIME_COUNT_LIMIT",
@@ -111,27 +111,13 @@ def _typed_symbols(language: str, country: str | None) -> tuple[str, str]:
     return (",", ".") if decimal == "," else (".", ",")
 
 
-def _read(typed: str, decimal: str, group: str) -> Decimal | None:
-    """`typed` read with these separators (groups of exactly three after the first), or None."""
-    integer, has_decimal, fraction = typed.partition(decimal)
-    if decimal in fraction or group in fraction or (has_decimal and not fraction):
-        return None
-    groups = integer.split(group)
-    if any(not part for part in groups):
-        return None
-    if len(groups) > 1 and (len(groups[0]) > 3 or groups[0].startswith("0") or any(len(part) != 3 for part in groups[1:])):
-        return None
-    digits = "".join(groups)
-    return Decimal(f"{digits}.{fraction}" if fraction else digits)
-
-
 def _values(typed: str, language: str, country: str | None) -> list[Decimal]:
     decimal, group = _typed_symbols(language, country)
     normal = typed
     for mark in _GROUP_MARKS:
         normal = normal.replace(mark, group)
     for separators in ((decimal, group), (group, decimal)):  # the team's way first
-        value = _read(normal, *separators)
+        value = read_number(normal, *separators)
         if value is not None:
             return [value]
     return [Decimal(run) for run in _DIGIT_RUN.findall(typed)]  # "2026.03.16": every run counts

@@ -292,8 +292,8 @@ class _Reader:
         normal = typed
         for mark in _GROUP_MARKS:
             normal = normal.replace(mark, group)
-        ours = _read_number(normal, decimal, group)
-        theirs = _read_number(normal, group, decimal)
+        ours = read_number(normal, decimal, group)
+        theirs = read_number(normal, group, decimal)
         if ours is not None:
             if theirs is not None and theirs != ours and _looks_like_thousands(normal, decimal):
                 raise UserError("numbers.ambiguous", text=typed, example=self.example)
@@ -386,7 +386,7 @@ class _Reader:
         return None
 
 
-def _read_number(typed: str, decimal: str, group: str) -> Decimal | None:
+def read_number(typed: str, decimal: str, group: str) -> Decimal | None:
     """The value of `typed` written with these separators, or None if it is not written so.
 
     Groups are exact: after the first group (1–3 digits, not starting with 0) come groups of
