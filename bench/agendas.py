@@ -11,7 +11,7 @@ What is measured, in one run:
   Per agenda, the poster's own phase timings:
   - facts: the facts from the database and the Block Kit rendering;
   - charts: rendering the PNGs (matplotlib, Agg);
-  - narrative: the AI or offline narrative — none yet (issue 8), reported as 0;
+  - narrative: the week in brief (the offline narrator here: no LLM is configured);
   - posting: parent, thread parts and uploads through the double, including the waits the rate
     limit imposes (charts subtracted).
 * Chart rendering against a bare matplotlib chart of the same data: the same primary-KPI
@@ -76,7 +76,7 @@ def post_all(factory, double: SlackDouble, team_ids: list[int], parallel: int) -
         total = time.perf_counter() - started
         timings = dict(poster.timings)
         charts = timings.get("charts", 0.0)
-        return {"facts": timings.get("facts", 0.0), "charts": charts, "narrative": 0.0,
+        return {"facts": timings.get("facts", 0.0), "charts": charts, "narrative": timings.get("narrative", 0.0),
                 "posting": timings.get("posting", 0.0) - charts, "total": total}, line  # fmt: skip
 
     started = time.perf_counter()
