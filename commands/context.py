@@ -18,7 +18,7 @@ from bot.runtime import Runtime
 from domain.locales import normalize_locale
 from db import repositories
 from db.models import AlignmentTeam
-from domain.commands import closest, fold
+from domain.commands import fold, unknown_word
 from domain.errors import UserError
 from db.session import read_only
 from services import workspaces
@@ -150,6 +150,5 @@ def dispatch_subword(
         return handlers[default](request, "")
     action = words.get(fold(word))
     if action is None:
-        suggestion = closest(word, list(words)) if word else None
-        raise UserError(f"{usage_id}_suggest" if suggestion else usage_id, word=word, suggestion=suggestion or "")
+        raise unknown_word(word, words if word else (), usage_id, suggestion_id=f"{usage_id}_suggest")
     return handlers[action](request, rest.strip())

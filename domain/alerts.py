@@ -26,7 +26,7 @@ from enum import Enum
 from fractions import Fraction
 from typing import Callable, Sequence, TypedDict
 
-from domain.commands import closest, fold
+from domain.commands import fold, unknown_word
 from domain.errors import UserError
 from domain.words import WordCursor
 from domain.kpis import round_derived, validate_key
@@ -129,10 +129,7 @@ def _read_movement(words: WordCursor, key: str) -> Movement:
         raise UserError("alert.movement_missing", key=key)
     movement = _MOVEMENT_WORDS.get(fold(words.take()))
     if movement is None:
-        suggestion = closest(typed, sorted(_MOVEMENT_WORDS))
-        if suggestion:
-            raise UserError("alert.unknown_movement_suggestion", key=key, word=typed, suggestion=suggestion)
-        raise UserError("alert.unknown_movement", key=key, word=typed)
+        raise unknown_word(typed, _MOVEMENT_WORDS, "alert.unknown_movement", key=key)
     return movement
 
 
@@ -234,10 +231,7 @@ def _read_window(words: WordCursor, key: str, *, after_mode: bool) -> int:
 
 
 def _unknown_word(key: str, word: str, choices: set[str]) -> None:
-    suggestion = closest(word, sorted(choices)) if choices else None
-    if suggestion:
-        raise UserError("alert.unknown_word_suggestion", key=key, word=word, suggestion=suggestion)
-    raise UserError("alert.unknown_word", key=key, word=word)
+    raise unknown_word(word, choices, "alert.unknown_word", key=key)
 
 
 # ---------------------------------------------------------------------------------------------

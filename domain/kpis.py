@@ -33,7 +33,7 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from enum import Enum
 from typing import Iterable, Sequence
 
-from domain.commands import closest, fold
+from domain.commands import closest, fold, unknown_word
 from domain.errors import UserError
 from domain.words import WordCursor
 from domain.glossary import MAX_TERM_LENGTH, Side
@@ -498,10 +498,7 @@ def _setting_of(word: str) -> str:
     setting = _KEYWORDS.get(fold(word))
     if setting is not None:
         return setting
-    suggestion = closest(word, sorted(_KEYWORDS))
-    if suggestion:
-        raise UserError("kpi.unknown_word_suggestion", word=word, suggestion=suggestion)
-    raise UserError("kpi.unknown_word", word=word)
+    raise unknown_word(word, _KEYWORDS, "kpi.unknown_word")
 
 
 def _read_word(tokens: _Tokens, keyword: str, setting: str, words: dict[str, object]) -> tuple[str, object]:
@@ -512,10 +509,7 @@ def _read_word(tokens: _Tokens, keyword: str, setting: str, words: dict[str, obj
     typed = tokens.take()
     found = words.get(fold(typed))
     if found is None:
-        suggestion = closest(typed, sorted(words))
-        if suggestion:
-            raise UserError(suggestion_id, word=typed, suggestion=suggestion)
-        raise UserError(unknown_id, word=typed)
+        raise unknown_word(typed, words, unknown_id, suggestion_id=suggestion_id)
     return typed, found
 
 

@@ -43,7 +43,7 @@ from typing import Iterable, Mapping, Sequence
 
 from babel.dates import format_date
 
-from domain.commands import closest, fold
+from domain.commands import fold, unknown_word
 from domain.errors import UserError
 from domain.glossary import Side
 from domain.kpis import KEY_PATTERN, Direction, KpiSpec, Unit, check_unit, closest_key, validate_value
@@ -254,10 +254,7 @@ def parse_objective_kind(word: str) -> ObjectiveKind:
     kind = _KIND_WORDS.get(fold(word.strip()))
     if kind is not None:
         return kind
-    suggestion = closest(word, sorted(_KIND_WORDS))
-    if suggestion:
-        raise UserError("okr.unknown_kind_suggestion", word=word.strip(), suggestion=suggestion)
-    raise UserError("okr.unknown_kind", word=word.strip())
+    raise unknown_word(word.strip(), _KIND_WORDS, "okr.unknown_kind", match=word)
 
 
 def parse_objective(text: str) -> Objective:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 from datetime import time
 from typing import Callable
 
-from domain.commands import closest, fold
+from domain.commands import fold, unknown_word
 from domain.errors import UserError
 from domain.locales import normalize_locale
 from domain.slack_text import user_id_of
@@ -236,10 +236,7 @@ def _setting_of(word: str) -> str:
     if user_id_of(word) or _looks_like_mention(word):
         # A mention where a keyword should be: the person forgot which role it is for.
         raise UserError("setup.mention_without_role", word=word)
-    suggestion = closest(word, sorted(_KEYWORDS))
-    if suggestion:
-        raise UserError("setup.unknown_word_suggestion", word=word, suggestion=suggestion)
-    raise UserError("setup.unknown_word", word=word)
+    raise unknown_word(word, _KEYWORDS, "setup.unknown_word")
 
 
 # Each reader takes the values after its keyword and returns the SetupChanges fields they set.

@@ -35,7 +35,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Mapping, Sequence
 
-from domain.commands import closest, fold
+from domain.commands import closest, fold, unknown_word
 from domain.errors import UserError
 from domain.glossary import MAX_TERM_LENGTH, Side
 from domain.kpis import Aggregation, Direction, KpiSpec, check_unit, closest_key, validate_key, validate_value
@@ -456,10 +456,7 @@ def parse_reason(word: str) -> Reason:
     found = _REASON_WORDS.get(phrase)
     if found is not None:
         return found
-    suggestion = closest(phrase, sorted(_REASON_WORDS))
-    if suggestion:
-        raise UserError("sla.unknown_reason_suggestion", word=word.strip(), suggestion=suggestion)
-    raise UserError("sla.unknown_reason", word=word.strip())
+    raise unknown_word(word.strip(), _REASON_WORDS, "sla.unknown_reason", match=phrase)
 
 
 def parse_ack(text: str) -> tuple[Reason, str] | None:
