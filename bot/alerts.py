@@ -7,14 +7,12 @@ from __future__ import annotations
 import logging
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.alerts import alert_message
 from bot.blocks.kpi import TeamLocale
-from bot.notifier import Message, Notifier
+from bot.notifier import POST_FAILURES, Message, Notifier
 from db.models import AlignmentTeam
-from domain.errors import UserError
 from services import alerts, kpis
 
 logger = logging.getLogger(__name__)
@@ -34,7 +32,7 @@ def post_pending(factory: sessionmaker[Session], client: WebClient, *, team_id: 
         reply = alert_message(episode, spec, where)
         try:
             ts = notifier.post(channel=channel, message=Message(reply.text, reply.blocks), claim=f"alert-{episode.rule.id}-{episode.number}")
-        except (UserError, SlackApiError, SlackClientError, OSError):
+        except POST_FAILURES:
             logger.warning("alert %s-%s not posted yet; the alerts-post job will try again", episode.rule.id, episode.number, exc_info=True)
             continue
         with factory.begin() as session:

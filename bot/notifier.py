@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 METADATA_EVENT = "alinea_post"
 POST_ATTEMPTS = 3
 CANNOT_POST = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
+# What a post can end in when Slack will not take it now (the caller keeps its claim for later).
+POST_FAILURES = (UserError, SlackApiError, SlackClientError, OSError)
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,8 @@ from bot.blocks import Reply
 from bot.blocks.kpi import TeamLocale
 from bot.blocks.okr_rhythm import reminder_message, review_message
 from bot.team_locks import TeamLocks
-from bot.notifier import Message, Notifier
-from bot.sla_posts import SLACK_FAILURES, team_locale
+from bot.notifier import POST_FAILURES, Message, Notifier
+from bot.sla_posts import team_locale
 from db.session import read_only
 from db.models import AlignmentTeam
 from services import okr_rhythm
@@ -103,7 +103,7 @@ class OkrPoster:
         try:
             post()
             summary.posted += 1
-        except SLACK_FAILURES:
+        except POST_FAILURES:
             summary.waiting += 1
             logger.warning("OKR post %s not made yet; the next job run tries again", claim, exc_info=True)
 
@@ -164,5 +164,5 @@ class OkrPoster:
                 return
             try:
                 self._notifier.update(channel=view.channel_id, ts=view.message_ts, message=_message(review_message(view, answers, where)))
-            except SLACK_FAILURES:
+            except POST_FAILURES:
                 logger.warning("could not redraw the review post of objective %s", objective_id, exc_info=True)

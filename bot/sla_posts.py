@@ -22,16 +22,14 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks import Reply
 from bot.blocks.kpi import TeamLocale
 from bot.blocks.sla_breach import breach_message, no_data_message, risk_message, step_reply
 from bot.team_locks import TeamLocks
-from bot.notifier import Message, Notifier
+from bot.notifier import POST_FAILURES, Message, Notifier
 from db.models import AlignmentTeam
-from domain.errors import UserError
 from services import sla_breaches
 from services.sla_breaches import StepView
 
@@ -39,7 +37,6 @@ logger = logging.getLogger(__name__)
 
 STEP_GRACE = timedelta(minutes=2)
 JOB_STEPS = frozenset({"reminded", "escalated", "resolved"})  # what jobs take; interactions take the rest
-SLACK_FAILURES = (UserError, SlackApiError, SlackClientError, OSError)
 _team_lock = TeamLocks()
 
 
@@ -79,7 +76,7 @@ class SlaPoster:
             post()
             summary.posted += 1
             return True
-        except SLACK_FAILURES:
+        except POST_FAILURES:
             summary.waiting += 1
             logger.warning("SLA post %s not made yet; the next job run tries again", what, exc_info=True)
             return False
@@ -146,5 +143,5 @@ class SlaPoster:
             return
         try:
             self._notifier.update(channel=view.channel_id, ts=view.message_ts, message=_message(breach_message(view, where)))
-        except SLACK_FAILURES:
+        except POST_FAILURES:
             logger.warning("could not redraw the post of breach %s", breach_id, exc_info=True)

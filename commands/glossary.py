@@ -47,7 +47,7 @@ from bot.blocks.glossary import (
     term_detail,
     term_history,
 )
-from bot.notifier import Message, Notifier
+from bot.notifier import POST_FAILURES, Message, Notifier
 from commands.context import CommandRequest, team_of
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from db.models import AlignmentTeam, TeamRole, VersionStatus
@@ -239,7 +239,7 @@ def approve(interaction: Interaction) -> Reply:
                     channel=version.channel_id, message=_as_message(agreed_thread_reply(version, info)),
                     claim=f"glossary-agreed-{version.id}", thread_ts=version.message_ts,
                 )
-            except (UserError, SlackApiError, SlackClientError, OSError):
+            except POST_FAILURES:
                 logger.warning("could not announce the agreement of glossary version %s", version.id, exc_info=True)
         if outcome.superseded is not None:
             _update_quietly(notifier, outcome.superseded, proposal_message(outcome.superseded, info, replaced_by=version.number))

@@ -33,7 +33,6 @@ from decimal import Decimal
 from typing import Any, Callable, Union
 
 from babel.dates import format_date
-from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot.blocks import Reply
@@ -85,7 +84,7 @@ from bot.blocks.okr import (
     retarget_post,
     retargeted_reply,
 )
-from bot.notifier import Message
+from bot.notifier import POST_FAILURES, Message
 from commands.context import CommandRequest, team_of, dispatch_subword
 from commands.kpi import locale_of
 from commands.runner import FieldErrors, Interaction, modal_metadata
@@ -152,7 +151,7 @@ def _post(ctx: Context, channel: str, reply: Reply, *, claim: str) -> bool:
     try:
         ctx.notifier.post(channel=channel, message=Message(reply.text, reply.blocks), claim=claim)
         return True
-    except (UserError, SlackApiError, SlackClientError, OSError):
+    except POST_FAILURES:
         logger.warning("could not post %s in %s", claim, channel, exc_info=True)
         return False
 

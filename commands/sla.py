@@ -50,7 +50,7 @@ from bot.blocks.sla import (
     template_prefill,
     templates_reply,
 )
-from bot.notifier import Message, Notifier
+from bot.notifier import POST_FAILURES, Message, Notifier
 from commands.context import CommandRequest, team_of, dispatch_subword
 from commands.glossary import team_info
 from commands.runner import FieldErrors, Interaction, modal_metadata
@@ -364,7 +364,7 @@ def _announce_active(notifier: Notifier, version: SlaVersionView, info: TeamInfo
             channel=version.channel_id, message=_as_message(active_thread_reply(version, info)),
             claim=f"sla-active-{version.id}", thread_ts=version.message_ts,
         )
-    except (UserError, SlackApiError, SlackClientError, OSError):
+    except POST_FAILURES:
         logger.warning("could not announce that SLA version %s is in force", version.id, exc_info=True)
 
 
