@@ -50,7 +50,7 @@ from bot.blocks.narrative import narrative_reply
 from bot.blocks.kpi import TeamLocale
 from bot.team_locks import TeamLocks
 from bot.notifier import Message, Notifier
-from bot.sla_posts import team_locale
+from bot.blocks.kpi import team_locale
 from db.session import read_only
 from db.models import Agenda, AgendaStatus, AlignmentTeam, WorkspaceState
 from domain.meetings import AgendaKind, Occurrence

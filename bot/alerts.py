@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.alerts import alert_message
-from bot.blocks.kpi import TeamLocale
+from bot.blocks.kpi import team_locale
 from bot.notifier import POST_FAILURES, Message, Notifier
 from db.models import AlignmentTeam
 from services import alerts, kpis
@@ -24,7 +24,7 @@ def post_pending(factory: sessionmaker[Session], client: WebClient, *, team_id: 
         team = session.get(AlignmentTeam, team_id)
         if team is None:
             return 0
-        where = TeamLocale(team.locale, team.country, team.timezone)
+        where = team_locale(team)
         channel = team.channel_id
         pending = [(episode, kpis.find(session, team=team, key=episode.rule.kpi_key).spec) for episode in alerts.unposted(session, team=team)]
     notifier, posted = Notifier(client), 0

@@ -38,7 +38,7 @@ from bot.blocks.kpi import TeamLocale
 from bot.blocks.okr_rhythm import reminder_message, review_message
 from bot.team_locks import TeamLocks
 from bot.notifier import POST_FAILURES, Message, Notifier
-from bot.sla_posts import team_locale
+from bot.blocks.kpi import team_locale
 from db.session import read_only
 from db.models import AlignmentTeam
 from services import okr_rhythm

@@ -25,7 +25,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks import Reply
-from bot.blocks.kpi import TeamLocale
+from bot.blocks.kpi import TeamLocale, team_locale
 from bot.blocks.sla_breach import breach_message, no_data_message, risk_message, step_reply
 from bot.team_locks import TeamLocks
 from bot.notifier import POST_FAILURES, Message, Notifier
@@ -48,9 +48,6 @@ class PostSummary:
     def line(self) -> str:
         return f"posted {self.posted}, {self.waiting} waiting for Slack"
 
-
-def team_locale(team: AlignmentTeam) -> TeamLocale:
-    return TeamLocale(team.locale, team.country, team.timezone)
 
 
 def _message(reply: Reply) -> Message:

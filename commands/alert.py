@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.blocks import Reply
 from bot.blocks.alerts import created_reply, deleted_reply, listing_reply
 from commands.context import CommandRequest, team_of, dispatch_subword
-from commands.kpi import locale_of
+from bot.blocks.kpi import team_locale
 from db.session import read_only
 from domain.alerts import parse_alert
 from domain.errors import UserError
@@ -23,13 +23,13 @@ def new(request: CommandRequest, rest: str) -> Reply:
     spec = parse_alert(rest)
     with request.unit_of_work() as session:
         team = team_of(session, request.scope)
-        return created_reply(alerts.create(session, team=team, spec=spec, actor=request.user_id, now=request.now), locale_of(team))
+        return created_reply(alerts.create(session, team=team, spec=spec, actor=request.user_id, now=request.now), team_locale(team))
 
 
 def listing(request: CommandRequest, _rest: str) -> Reply:
     with read_only(request.runtime.session_factory) as session:
         team = team_of(session, request.scope)
-        return listing_reply(alerts.listing(session, team=team), locale_of(team))
+        return listing_reply(alerts.listing(session, team=team), team_locale(team))
 
 
 def delete(request: CommandRequest, rest: str) -> Reply:
@@ -40,4 +40,4 @@ def delete(request: CommandRequest, rest: str) -> Reply:
     with request.unit_of_work() as session:
         team = team_of(session, request.scope)
         view = alerts.delete(session, team=team, rule_id=rule_id, actor=request.user_id, now=request.now)
-        return deleted_reply(view, locale_of(team))
+        return deleted_reply(view, team_locale(team))

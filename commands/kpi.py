@@ -30,6 +30,7 @@ from bot.blocks.kpi import (
     templates_reply,
     new_kpi_modal,
     undone_reply,
+    team_locale,
 )
 from commands.context import CommandRequest, team_of, dispatch_subword
 from commands.runner import FieldErrors, Interaction, modal_metadata
@@ -56,15 +57,12 @@ def handle(request: CommandRequest) -> Reply | None:
     return dispatch_subword(request, ACTIONS, HANDLERS, usage_id="kpi.ui.usage")
 
 
-def locale_of(team) -> TeamLocale:
-    return TeamLocale(language=team.locale, country=team.country, timezone=team.timezone)
-
 
 def templates(request: CommandRequest, _rest: str) -> Reply:
     with request.unit_of_work() as session:
         team = team_of(session, request.scope)
         added = kpis.enable_starter_set(session, team=team, actor=request.user_id, now=request.now, language=team.locale)
-        return templates_reply(added, locale_of(team))
+        return templates_reply(added, team_locale(team))
 
 
 def new(request: CommandRequest, rest: str) -> Reply | None:
@@ -74,7 +72,7 @@ def new(request: CommandRequest, rest: str) -> Reply | None:
     with request.unit_of_work() as session:
         team = team_of(session, request.scope)
         view = kpis.create(session, team=team, spec=spec, actor=request.user_id, now=request.now, language=team.locale)
-        return created_reply(view, locale_of(team))
+        return created_reply(view, team_locale(team))
 
 
 def open_new_form(request: CommandRequest) -> None:
@@ -121,13 +119,13 @@ def submit_new(interaction: Interaction) -> Reply:
     with interaction.unit_of_work() as session:
         team = team_of(session, interaction.scope)
         view = kpis.create(session, team=team, spec=interaction.value, actor=interaction.user_id, now=interaction.now, language=team.locale)
-        return created_reply(view, locale_of(team))
+        return created_reply(view, team_locale(team))
 
 
 def catalog(request: CommandRequest, _rest: str) -> Reply:
     with read_only(request.runtime.session_factory) as session:
         team = team_of(session, request.scope)
-        return catalog_reply(kpis.catalog(session, team=team), locale_of(team))
+        return catalog_reply(kpis.catalog(session, team=team), team_locale(team))
 
 
 def log(request: CommandRequest, rest: str) -> Reply:
@@ -138,7 +136,7 @@ def log(request: CommandRequest, rest: str) -> Reply:
     with read_only(request.runtime.session_factory) as session:
         team = team_of(session, request.scope)
         spec = kpis.find(session, team=team, key=key).spec
-        where = locale_of(team)
+        where = team_locale(team)
     quantity, remainder = parse_quantity(after_key, language=where.language, country=where.country, currency=spec.currency)
     check_unit(spec, quantity.unit, language=where.language)
     note, period_text = split_for_period(remainder)
@@ -164,7 +162,7 @@ def undo(request: CommandRequest, _rest: str) -> Reply:
     with request.unit_of_work() as session:
         team = team_of(session, request.scope)
         view, period, restored = kpis.undo_last(session, team=team, actor=request.user_id, now=request.now)
-        return undone_reply(view, period, restored, locale_of(team))
+        return undone_reply(view, period, restored, team_locale(team))
 
 
 def set_role(role: str):
@@ -173,7 +171,7 @@ def set_role(role: str):
         with request.unit_of_work() as session:
             team = team_of(session, request.scope)
             views = kpis.set_roles(session, team=team, role=role, keys=keys, actor=request.user_id, now=request.now)
-            return roles_reply(views, role, locale_of(team))
+            return roles_reply(views, role, team_locale(team))
 
     return handler
 
@@ -184,7 +182,7 @@ def show(request: CommandRequest, rest: str) -> Reply:
         raise UserError("kpi.ui.show_usage")
     with read_only(request.runtime.session_factory) as session:
         team = team_of(session, request.scope)
-        where = locale_of(team)
+        where = team_locale(team)
         view = kpis.find(session, team=team, key=key)
         this_week = Period.week_of(local_date(request.now, where.timezone))
         periods = [this_week]

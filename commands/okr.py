@@ -86,7 +86,7 @@ from bot.blocks.okr import (
 )
 from bot.notifier import POST_FAILURES, Message
 from commands.context import CommandRequest, team_of, dispatch_subword
-from commands.kpi import locale_of
+from bot.blocks.kpi import team_locale
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from db import repositories
 from db.models import AlignmentTeam, ObjectiveStatus, OkrKeyResult
@@ -163,7 +163,7 @@ def board(request: CommandRequest, _rest: str, *, include_closed: bool = False) 
     with read_only(request.runtime.session_factory) as session:
         team = team_of(session, request.scope)
         shown = okr.board(session, team=team, today=_today(team, request), include_closed=include_closed)
-        where = locale_of(team)
+        where = team_locale(team)
     return board_reply(shown, where, include_closed=include_closed)
 
 
@@ -178,7 +178,7 @@ def show(request: CommandRequest, rest: str) -> Reply:
         raise UserError("okr.ui.show.usage")
     with read_only(request.runtime.session_factory) as session:
         team = team_of(session, request.scope)
-        today, where = _today(team, request), locale_of(team)
+        today, where = _today(team, request), team_locale(team)
         if fold(reference).startswith("o"):
             return objective_detail(okr.objective(session, team=team, reference=reference, today=today), where)
         kr = okr.key_result(session, team=team, reference=reference, today=today)
@@ -203,7 +203,7 @@ def new(request: CommandRequest, rest: str) -> Reply | None:
         row = okr.create_objective(session, team=team, actor=request.user_id, draft=draft, now=request.now)
         today = _today(team, request)
         view = okr.objective_view(session, team, row, today=today)
-        where, channel = locale_of(team), team.channel_id
+        where, channel = team_locale(team), team.channel_id
     posted = _post(request, channel, objective_post(view, where, actor=request.user_id), claim=f"okr-objective-{view.id}")
     return created_reply(view, where, channel_id=channel, posted=posted, example=kr_example(view.label, where, today))
 
@@ -237,7 +237,7 @@ def open_new_form(ctx: Context) -> None:
         if not roles_of(team, ctx.user_id):
             raise UserError("okr.not_a_lead")
         catalog = kpis.catalog(session, team=team)
-        where, today, channel = locale_of(team), _today(team, ctx), team.channel_id
+        where, today, channel = team_locale(team), _today(team, ctx), team.channel_id
     specs = [view.spec for view in catalog]
     metadata = _form_metadata(channel, where, today, specs)
     view = new_objective_modal(where, kpis=[(v.key, v.name) for v in catalog], today=today, metadata=metadata, owner=ctx.user_id)
@@ -470,7 +470,7 @@ def submit_new(interaction: Interaction) -> Reply:
             session, team=team, actor=interaction.user_id, objective_id=row.id,
             draft=_draft(session, team, form.key_result), now=interaction.now,
         )
-        where, channel = locale_of(team), team.channel_id
+        where, channel = team_locale(team), team.channel_id
     post = objective_post(added.objective, where, actor=interaction.user_id)
     posted = _post(interaction, channel, post, claim=f"okr-objective-{added.objective.id}")
     return created_with_kr_reply(added, where, channel_id=channel, posted=posted)
@@ -495,7 +495,7 @@ def key_result(request: CommandRequest, rest: str) -> Reply:
             raise UserError("okr.objective_closed", objective=f"O{parent.number}")
         draft = okr.parse_key_result_line(session, team=team, text=remainder.strip(), today=_today(team, request))
         added = okr.add_key_result(session, team=team, actor=request.user_id, objective_id=parent.id, draft=draft, now=request.now)
-        where, channel = locale_of(team), team.channel_id
+        where, channel = team_locale(team), team.channel_id
     return _announce_kr(request, added, where, channel)
 
 
@@ -517,7 +517,7 @@ def open_kr_button(interaction: Interaction) -> None:
         if not objective.active:
             raise UserError("okr.objective_closed", objective=objective.label)
         catalog = kpis.catalog(session, team=team)
-        where, channel = locale_of(team), team.channel_id
+        where, channel = team_locale(team), team.channel_id
     metadata = _form_metadata(channel, where, today, [view.spec for view in catalog], objective=objective.number)
     view = key_result_modal(where, objective, kpis=[(v.key, v.name) for v in catalog], today=today, metadata=metadata,
                             owner=interaction.user_id)
@@ -533,7 +533,7 @@ def submit_kr(interaction: Interaction) -> Reply:
         added = okr.add_key_result(
             session, team=team, actor=interaction.user_id, objective_id=parent.id, draft=_draft(session, team, form), now=interaction.now,
         )
-        where, channel = locale_of(team), team.channel_id
+        where, channel = team_locale(team), team.channel_id
     return _announce_kr(interaction, added, where, channel)
 
 
@@ -557,7 +557,7 @@ def checkin(request: CommandRequest, rest: str) -> Reply | None:
         if currency != DEFAULT_CURRENCY:
             parsed = parse_checkin(rest, currency=currency, **reading)
         result = okr.check_in(session, team=team, actor=request.user_id, checkin=parsed, now=request.now)
-        where = locale_of(team)
+        where = team_locale(team)
     return checked_in_reply(result, where)
 
 
@@ -578,7 +578,7 @@ def open_checkin_form(ctx: Context, *, selected: int | None) -> Reply | None:
             channels = ", ".join(f"<#{team.channel_id}>" for team in teams)
             return notice(t(language, "okr.ui.checkin.several_teams", kr=format_kr_id(selected or 0), channels=channels))
         team = teams[0]
-        today, where = _today(team, ctx), locale_of(team)
+        today, where = _today(team, ctx), team_locale(team)
         mine = okr.key_results_of(session, team=team, owner=ctx.user_id, today=today)
         if selected is not None and selected not in {kr.result.number for kr in mine}:
             other = okr.key_result(session, team=team, reference=selected, today=today)
@@ -650,7 +650,7 @@ def submit_checkin(interaction: Interaction) -> Reply:
     with interaction.unit_of_work() as session:
         team = team_of(session, interaction.scope)
         result = okr.check_in(session, team=team, actor=interaction.user_id, checkin=interaction.value, now=interaction.now)
-        where = locale_of(team)
+        where = team_locale(team)
     return checked_in_reply(result, where)
 
 
@@ -678,7 +678,7 @@ def retarget(request: CommandRequest, rest: str) -> Reply:
             session, team=team, actor=request.user_id, reference=parsed.kr, target=target.value if target else None,
             deadline=parsed.deadline, reason=parsed.reason, now=request.now,
         )
-        where, channel = locale_of(team), team.channel_id
+        where, channel = team_locale(team), team.channel_id
     kr = result.key_result
     posted = _post(request, channel, retarget_post(result, where, actor=request.user_id), claim=f"okr-retarget-{kr.id}-{kr.retargets}")
     return retargeted_reply(result, where, channel_id=channel, posted=posted)
@@ -691,7 +691,7 @@ def close(request: CommandRequest, rest: str) -> Reply:
     with request.unit_of_work() as session:
         team = team_of(session, request.scope)
         view = okr.close_objective(session, team=team, actor=request.user_id, reference=reference, now=request.now)
-        where, channel = locale_of(team), team.channel_id
+        where, channel = team_locale(team), team.channel_id
     posted = _post(request, channel, closed_post(view, where, actor=request.user_id), claim=f"okr-close-{view.id}")
     return closed_reply(view, where, channel_id=channel, posted=posted)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.blocks import Reply
 from bot.blocks.smart import checklist_reply
 from commands.context import CommandRequest, team_of
-from commands.kpi import locale_of
+from bot.blocks.kpi import team_locale
 from db.session import read_only
 from domain.errors import UserError
 from domain.periods import local_date
@@ -19,6 +19,6 @@ def handle(request: CommandRequest) -> Reply:
         raise UserError("smart.ui.usage")
     with read_only(request.runtime.session_factory) as session:
         team = team_of(session, request.scope)
-        where = locale_of(team)
+        where = team_locale(team)
         result = smart.check(session, team=team, text=text, today=local_date(request.now, team.timezone))
     return checklist_reply(result, where)

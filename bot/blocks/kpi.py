@@ -23,6 +23,11 @@ class TeamLocale:
     timezone: str
 
 
+def team_locale(team) -> TeamLocale:
+    """How a team (an AlignmentTeam or a view of one) writes numbers, dates and times."""
+    return TeamLocale(language=team.locale, country=team.country, timezone=team.timezone)
+
+
 def quantity_unit(spec: KpiSpec) -> str | None:
     """The unit a value of this KPI is written with (what parse/format_quantity call a unit)."""
     return {Unit.PERCENT: PERCENT, Unit.HOURS: HOURS, Unit.CURRENCY: spec.currency}.get(spec.unit)

@@ -30,7 +30,7 @@ from bot.blocks import (
     truncate,
 )
 from bot.blocks.glossary import TeamInfo, babel_locale, local_date, people, side_label
-from bot.blocks.kpi import TeamLocale, shown
+from bot.blocks.kpi import shown, team_locale
 from db.models import SlaStatus
 from domain.glossary import MAX_TERM_LENGTH, Side
 from domain.sla import DEFAULT_ACK_WINDOW_HOURS, MAX_ACK_WINDOW_HOURS, Comparator, Outcome, State
@@ -75,9 +75,6 @@ class Prefill:
 
 # Small pieces ------------------------------------------------------------------------------------
 
-
-def team_locale(team: TeamInfo) -> TeamLocale:
-    return TeamLocale(language=team.locale, country=team.country, timezone=team.timezone)
 
 
 def period_word(locale: str, kind: str) -> str:
