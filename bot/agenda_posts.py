@@ -49,6 +49,7 @@ from bot.blocks.agenda import AgendaMessages, Part, ReviewState, monthly_agenda,
 from bot.blocks.narrative import narrative_reply
 from bot.blocks.kpi import TeamLocale
 from bot.team_locks import TeamLocks
+from bot.team_sessions import TeamSessions
 from bot.notifier import Message, Notifier
 from bot.blocks.kpi import team_locale
 from db.session import read_only
@@ -165,10 +166,11 @@ def _team(session: Session, team_id: int) -> AlignmentTeam:
     return team
 
 
-class AgendaPoster:
+class AgendaPoster(TeamSessions):
     def __init__(self, factory: sessionmaker[Session], client: WebClient, *, team_id: int, sleep: Callable[[float], None] = time.sleep,
                  narrator: Narrator | None = None):
-        self._factory, self._client, self._team_id = factory, client, team_id
+        super().__init__(factory, team_id)
+        self._client = client
         # The offline narrator unless the LLM is configured (bot/scheduler.py); either never raises.
         self._narrator = narrator or OfflineNarrator()
         self._notifier = Notifier(client, sleep=sleep)
@@ -270,10 +272,6 @@ class AgendaPoster:
             retry = found.retry_at.isoformat() if found.retry_at else "?"
             return Outcome("waiting", f"{kind.value} {key}: failed before, retried after {retry}", ts=found.message_ts, retry_at=found.retry_at, **common)
         return Outcome("in_progress", f"{kind.value} {key}: being posted by another run", ts=found.message_ts if found else None, **common)
-
-    def _write(self, write: Callable[[Session, AlignmentTeam], object]):
-        with self._factory.begin() as session:
-            return write(session, _team(session, self._team_id))
 
     def _post_run(self, run: AgendaRun, now: datetime) -> Outcome:
         with self._timed("facts"):  # facts from the database, rendered as Block Kit

@@ -37,10 +37,8 @@ from bot.blocks import Reply
 from bot.blocks.kpi import TeamLocale
 from bot.blocks.okr_rhythm import reminder_message, review_message
 from bot.team_locks import TeamLocks
+from bot.team_sessions import TeamSessions
 from bot.notifier import POST_FAILURES, Message, Notifier
-from bot.blocks.kpi import team_locale
-from db.session import read_only
-from db.models import AlignmentTeam
 from services import okr_rhythm
 from services.okr_rhythm import ReminderView
 
@@ -73,21 +71,10 @@ def still_waiting(view: ReminderView) -> ReminderView:
     return ReminderView(view.id, view.user_id, view.meeting_at, waiting)
 
 
-class OkrPoster:
+class OkrPoster(TeamSessions):
     def __init__(self, factory: sessionmaker[Session], client: WebClient, *, team_id: int):
-        self._factory, self._client, self._notifier, self._team_id = factory, client, Notifier(client), team_id
-
-    def _read(self, read: Callable[[Session, AlignmentTeam], object]):
-        with read_only(self._factory) as session:  # no write lock while views are computed
-            team = session.get(AlignmentTeam, self._team_id)
-            assert team is not None
-            return read(session, team), team_locale(team), team.channel_id
-
-    def _write(self, write: Callable[[Session, AlignmentTeam], object]):
-        with self._factory.begin() as session:
-            team = session.get(AlignmentTeam, self._team_id)
-            assert team is not None
-            return write(session, team)
+        super().__init__(factory, team_id)
+        self._client, self._notifier = client, Notifier(client)
 
     def _post_once(self, *, channel: str, reply: Reply, claim: str) -> str:
         """Look first, then post: a row still unposted may have gone out in a run that died (or

@@ -25,11 +25,11 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks import Reply
-from bot.blocks.kpi import TeamLocale, team_locale
+from bot.blocks.kpi import TeamLocale
 from bot.blocks.sla_breach import breach_message, no_data_message, risk_message, step_reply
 from bot.team_locks import TeamLocks
+from bot.team_sessions import TeamSessions
 from bot.notifier import POST_FAILURES, Message, Notifier
-from db.models import AlignmentTeam
 from services import sla_breaches
 from services.sla_breaches import StepView
 
@@ -54,19 +54,10 @@ def _message(reply: Reply) -> Message:
     return Message(reply.text, reply.blocks)
 
 
-class SlaPoster:
+class SlaPoster(TeamSessions):
     def __init__(self, factory: sessionmaker[Session], client: WebClient, *, team_id: int):
-        self._factory, self._notifier, self._team_id = factory, Notifier(client), team_id
-
-    def _read(self, read: Callable[[Session, AlignmentTeam], object]):
-        with self._factory() as session:
-            team = session.get(AlignmentTeam, self._team_id)
-            assert team is not None
-            return read(session, team), team_locale(team), team.channel_id
-
-    def _record(self, write: Callable[[Session, AlignmentTeam], None]) -> None:
-        with self._factory.begin() as session:
-            write(session, session.get(AlignmentTeam, self._team_id))
+        super().__init__(factory, team_id)
+        self._notifier = Notifier(client)
 
     def _try(self, summary: PostSummary, what: str, post: Callable[[], None]) -> bool:
         try:
@@ -111,7 +102,7 @@ class SlaPoster:
 
             def post(view=view, claim=claim) -> None:
                 ts = self._notifier.post(channel=channel, message=_message(render(view, where)), claim=claim)
-                self._record(lambda s, team: record(s, team, view, ts))
+                self._write(lambda s, team: record(s, team, view, ts))
 
             self._try(summary, claim, post)
 
@@ -129,7 +120,7 @@ class SlaPoster:
         breach = step.breach
         assert breach.message_ts is not None
         ts = self._notifier.post(channel=breach.channel_id, message=_message(step_reply(step, where)), claim=step.claim, thread_ts=breach.message_ts)
-        self._record(lambda s, team: sla_breaches.record_step_post(s, team=team, step_id=step.id, ts=ts))
+        self._write(lambda s, team: sla_breaches.record_step_post(s, team=team, step_id=step.id, ts=ts))
         self.redraw(breach.id)
 
     def redraw(self, breach_id: int) -> None:
