@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.alerts import alert_message
 from bot.blocks.kpi import team_locale
+from db.session import read_only
 from bot.notifier import POST_FAILURES, Message, Notifier
 from db.models import AlignmentTeam
 from services import alerts, kpis
@@ -20,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 def post_pending(factory: sessionmaker[Session], client: WebClient, *, team_id: int) -> int:
     """Post every episode of the team not known to be posted; returns how many went out."""
-    with factory() as session:
+    with read_only(factory) as session:
         team = session.get(AlignmentTeam, team_id)
         if team is None:
             return 0

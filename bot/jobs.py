@@ -15,6 +15,7 @@ from typing import Callable, Literal
 
 from db import repositories
 from db.models import WorkspaceState
+from db.session import read_only
 from bot.runtime import Runtime
 from services import job_runs
 
@@ -74,7 +75,7 @@ class JobResult:
 
 
 def subjects(runtime: Runtime, spec: JobSpec, team_ref: str | None) -> list[Subject]:
-    with runtime.session_factory() as session:
+    with read_only(runtime.session_factory) as session:
         if team_ref is not None:
             teams = repositories.teams_matching(session, reference=team_ref)
             if not teams:
