@@ -7,7 +7,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy.sql.expression import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base
@@ -76,6 +77,9 @@ class AlignmentTeam(Base):
     work_start: Mapped[time] = mapped_column(Time(), default=time(8, 0), server_default="08:00:00")
     work_end: Mapped[time] = mapped_column(Time(), default=time(17, 0), server_default="17:00:00")
     agenda_lead_minutes: Mapped[int] = mapped_column(Integer, default=120, server_default="120")  # agenda posted this long before
+    # The team's own switch for the LLM narrator (issue 8): off means the offline narrator even
+    # when the operator configured a model, so no fact of this team leaves the server.
+    llm_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -761,3 +765,66 @@ class LlmUsage(Base):
     tokens: Mapped[int] = mapped_column(Integer, default=0)
     requests: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class StoredNarrative(Base):
+    """A week's narrative (summary and hypotheses) as narrated from one set of facts: the agenda
+    and `/alinea insights` reuse it instead of asking the model again, and its hypotheses carry
+    the ids the Adopt and Not useful buttons point at. Unique per (team, meeting week, facts
+    digest, language): new figures for the week make a new narrative; the old one's buttons
+    keep working."""
+
+    __tablename__ = "narratives"
+    __table_args__ = (UniqueConstraint("team_id", "week_key", "facts_digest", "language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("alignment_teams.id", ondelete="CASCADE"))
+    week_key: Mapped[str] = mapped_column(String(10))  # the meeting's ISO week: the experiment's week
+    facts_digest: Mapped[str] = mapped_column(String(64))  # sha256 of the facts narrated
+    language: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(8))  # "llm" or "offline"
+    model: Mapped[str | None] = mapped_column(String(200))
+    summary: Mapped[list[str]] = mapped_column(JSON)  # sentences, checked and escaped for Slack
+    dropped: Mapped[int] = mapped_column(Integer, default=0)
+    fallback_reason: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    hypotheses: Mapped[list[NarrativeHypothesis]] = relationship(
+        back_populates="narrative", cascade="all, delete-orphan", order_by="NarrativeHypothesis.number"
+    )
+
+
+class NarrativeHypothesis(Base):
+    """One proposed hypothesis; adopting it records the week's experiment (source "ai")."""
+
+    __tablename__ = "narrative_hypotheses"
+    __table_args__ = (UniqueConstraint("narrative_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    narrative_id: Mapped[int] = mapped_column(ForeignKey("narratives.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # 1.. as shown
+    text: Mapped[str] = mapped_column(Text)
+    experiment: Mapped[str] = mapped_column(Text)
+    metric: Mapped[str] = mapped_column(String(200))
+    fact_ids: Mapped[list[str]] = mapped_column(JSON)
+    adopted_experiment_id: Mapped[int | None] = mapped_column(ForeignKey("experiments.id", ondelete="SET NULL"))
+    adopted_by: Mapped[str | None] = mapped_column(String(32))
+    adopted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    narrative: Mapped[StoredNarrative] = relationship(back_populates="hypotheses")
+
+
+class NarrativeFeedback(Base):
+    """"Not useful" on a hypothesis, once per person (a second press changes nothing)."""
+
+    __tablename__ = "narrative_feedback"
+    __table_args__ = (UniqueConstraint("hypothesis_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    hypothesis_id: Mapped[int] = mapped_column(ForeignKey("narrative_hypotheses.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    verdict: Mapped[str] = mapped_column(String(16), default="not_useful")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
