@@ -7,6 +7,7 @@ import os
 from alembic import context
 
 import db.models  # noqa: F401  (registers every table on the metadata)
+from bot.installations import OAUTH_METADATA  # slack_sdk's OAuth tables (installations, bots, states)
 from db.base import Base
 from db.session import is_sqlite, make_engine
 
@@ -37,7 +38,7 @@ def run_migrations_online() -> None:
 def _run(connection, url: str) -> None:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=[Base.metadata, OAUTH_METADATA],
         render_as_batch=is_sqlite(url),
         compare_type=True,
     )

@@ -40,13 +40,14 @@ from datetime import datetime
 from typing import Callable, Iterator
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import metrics
 from bot.blocks import Reply
+from bot.slack_client import rate_limit_only_retry_handlers
 from bot.blocks.agenda import AgendaMessages, Part, ReviewState, monthly_agenda, weekly_agenda
-from bot.blocks.narrative import narrative_reply
+from bot.blocks.narrative import insight_reply, narrative_reply
 from bot.blocks.kpi import TeamLocale
 from bot.team_locks import TeamLocks
 from bot.team_sessions import TeamSessions
@@ -56,7 +57,8 @@ from db.session import read_only
 from db.models import Agenda, AgendaStatus, AlignmentTeam, WorkspaceState
 from domain.meetings import AgendaKind, Occurrence
 from domain.narrative import Fact, Narrative, Narrator
-from services import agenda_charts, agenda_facts, agendas, narrative_facts, okr_rhythm
+from services import agenda_charts, agenda_facts, agendas, insights, narrative_facts, okr_rhythm
+from services.insights import Insight
 from services.offline_narrator import OfflineNarrator
 from services.agenda_charts import Chart
 from services.agendas import AgendaRun
@@ -97,20 +99,43 @@ class Built:
     where: TeamLocale
     channel_id: str
     facts: tuple[Fact, ...] = ()  # what a narrator may put into words (weekly agendas)
+    llm_allowed: bool = True  # the team's own switch (`configurar ia no`)
 
-    def with_narrative(self, narrative: Narrative) -> Built:
-        """The agenda with its narrative as the thread part after the KPIs."""
-        part = Part("summary", narrative_reply(narrative, self.where))
+    def with_narrative(self, narrative: Narrative | Insight) -> Built:
+        """The agenda with its narrative as the thread part after the KPIs: a stored one with its
+        Adopt and Not useful buttons, or (a preview) the text alone."""
+        if isinstance(narrative, Insight):
+            reply = insight_reply(narrative, self.where, actionable=True)
+        else:
+            reply = narrative_reply(narrative, self.where)
+        part = Part("summary", reply)
         first, *rest = self.agenda.parts
         return replace(self, agenda=replace(self.agenda, parts=(first, part, *rest)))
 
 
-def narrator_for(settings, session_factory: sessionmaker[Session], *, workspace_id: int) -> Narrator:
-    """The LLM narrator when `ALINEA_LLM_MODEL` is set (it falls back to the offline one on any
-    failure), else the offline narrator."""
+def narrator_for(settings, session_factory: sessionmaker[Session], *, workspace_id: int, team_allows: bool = True) -> Narrator:
+    """The LLM narrator when `ALINEA_LLM_MODEL` is set and the team has not switched it off (it
+    falls back to the offline one on any failure), else the offline narrator; measured."""
     from services.llm_narrator import make_llm_narrator
 
-    return make_llm_narrator(settings, workspace_id=workspace_id, session_factory=session_factory, fallback=OfflineNarrator())
+    if not team_allows:
+        return Measured(OfflineNarrator())
+    return Measured(make_llm_narrator(settings, workspace_id=workspace_id, session_factory=session_factory, fallback=OfflineNarrator()))
+
+
+class Measured:
+    """A narrator whose every narration is timed and counted (`alinea_llm_seconds`,
+    `alinea_llm_fallbacks_total`): a stored narrative reused is not a narration."""
+
+    def __init__(self, narrator: Narrator):
+        self._narrator = narrator
+        self.source = narrator.source
+
+    def narrate(self, facts, *, language: str, country: str | None) -> Narrative:
+        started = time.perf_counter()
+        narrative = self._narrator.narrate(facts, language=language, country=country)
+        metrics.llm_call(time.perf_counter() - started, narrative.source.value, narrative.fallback_reason)
+        return narrative
 
 
 def _message(reply: Reply) -> Message:
@@ -127,7 +152,8 @@ def build(factory: sessionmaker[Session], notifier: Notifier, *, team_id: int, m
         if meeting.kind is AgendaKind.WEEKLY:
             facts = agenda_facts.weekly(session, team=team, occurrence=meeting, now=now)
             said = tuple(narrative_facts.weekly_facts(facts, language=team.locale)) if facts.has_data else ()
-            return Built(weekly_agenda(facts, where), tuple(agenda_charts.weekly_charts(facts)), where, channel, said)
+            charts = tuple(agenda_charts.weekly_charts(facts))
+            return Built(weekly_agenda(facts, where), charts, where, channel, said, llm_allowed=team.llm_enabled)
         facts = agenda_facts.monthly(session, team=team, occurrence=meeting, now=now)
     reviews = review_states(factory, notifier, team_id=team_id, objective_ids=[o.id for o in facts.reviews], now=now, claim=claim_reviews)
     return Built(monthly_agenda(facts, where, reviews=reviews), tuple(agenda_charts.monthly_charts(facts)), where, channel)
@@ -172,13 +198,13 @@ class AgendaPoster(TeamSessions):
         super().__init__(factory, team_id)
         self._client = client
         # The offline narrator unless the LLM is configured (bot/scheduler.py); either never raises.
-        self._narrator = narrator or OfflineNarrator()
+        self._narrator = narrator or Measured(OfflineNarrator())
         self._notifier = Notifier(client, sleep=sleep)
         # Uploads retry 429s only: a retried files.completeUploadExternal after a 500 can share a
         # file twice, so other failures are reconciled by file name on the next attempt.
         self._uploader = WebClient(
             token=client.token, base_url=client.base_url, timeout=max(client.timeout, UPLOAD_TIMEOUT_S),
-            retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+            retry_handlers=rate_limit_only_retry_handlers(),
         )
         # Seconds spent per phase across this poster's runs (facts, charts, posting): what
         # bench/agendas.py reports; cheap enough to keep on always.
@@ -249,14 +275,17 @@ class AgendaPoster(TeamSessions):
                 if run is None:
                     return self._not_claimed(session, team, meeting, now)
             try:
-                return self._post_run(run, now)
+                outcome = self._post_run(run, now)
             except Exception as error:
+                metrics.agenda_outcome(kind.value, "failed")
                 reason = f"{type(error).__name__}: {error}"
                 retry_at = self._write(lambda s, team: agendas.record_failure(s, team=team, agenda_id=run.id, error=reason, now=now))
                 logger.warning("the %s agenda %s (%s) stopped mid-post; retried after %s", kind.value, meeting.key, run.claim,
                                retry_at.isoformat(), exc_info=True)  # fmt: skip
                 raise AgendaNotPosted(f"{kind.value} {meeting.key}: {type(error).__name__}; retried after {retry_at.isoformat()}",
                                       retry_at=retry_at, channel_id=run.channel_id) from error  # fmt: skip
+            metrics.agenda_outcome(kind.value, outcome.status)
+            return outcome
 
     def _not_claimed(self, session: Session, team: AlignmentTeam, meeting: Occurrence, now: datetime) -> Outcome:
         kind, key = meeting.kind, meeting.key
@@ -279,9 +308,18 @@ class AgendaPoster(TeamSessions):
                           claim_reviews=run.kind is AgendaKind.MONTHLY)  # fmt: skip
         if built.facts:
             with self._timed("narrative"):  # after the read, outside any transaction; bounded by the narrator's timeout
-                built = built.with_narrative(self._narrator.narrate(built.facts, language=built.where.language, country=built.where.country))
+                built = built.with_narrative(self._narrate(run, built, now))
         with self._timed("posting"):
             return self._post_built(run, built, now)
+
+    def _narrate(self, run: AgendaRun, built: Built, now: datetime) -> Insight:
+        """The week's stored narrative of these facts (a retried run, or `/alinea insights` asked
+        before, already paid for it), else narrated now; the team's switch picks the narrator."""
+        narrator = self._narrator if built.llm_allowed else Measured(OfflineNarrator())
+        return insights.narrate_once(
+            self._factory, narrator, team_id=self._team_id, week=run.occurrence.period, facts=built.facts,
+            language=built.where.language, country=built.where.country, now=now,
+        )  # fmt: skip
 
     def _post_built(self, run: AgendaRun, built: Built, now: datetime) -> Outcome:
         channel, agenda = run.channel_id, built.agenda

@@ -47,9 +47,17 @@ def poster_on_queue(runtime, client: WebClient):
     alerts on the work queue, off the request; if the queue is full, the alerts-post job will."""
     from bot.workqueue import WorkQueueFull
 
+    def work(team_id: int) -> None:
+        team_client = client
+        if runtime.tokens is not None:  # OAuth mode: the team's workspace's own token
+            from bot.oauth import client_for_team
+
+            team_client = client_for_team(runtime, team_id)
+        post_pending(runtime.session_factory, team_client, team_id=team_id)
+
     def post(team_id: int) -> None:
         try:
-            runtime.work.submit("alerts", lambda: post_pending(runtime.session_factory, client, team_id=team_id))
+            runtime.work.submit("alerts", lambda: work(team_id))
         except WorkQueueFull:
             logger.warning("work queue full: alerts of team %s wait for the alerts-post job", team_id)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from bot.config import ConfigError, Settings, load_settings, read_environment, redact_url
+from bot.logs import configure_logging
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -69,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     kpi_values.add_argument("--team", required=True, help="channel id or name of the alignment team")
     kpi_values.add_argument("--dry-run", action="store_true", help="check every row and print the report; write nothing")
 
+    tokens = commands.add_parser("tokens", help="the workspaces' Slack tokens stored in OAuth mode").add_subparsers(
+        dest="tokens_command", required=True
+    )
+    tokens.add_parser("rekey", help="re-encrypt every stored token with the first key of ALINEA_TOKEN_KEYS")
+
     demo = commands.add_parser("demo", help="run Alinea against the built-in Slack double and print what users see")
     demo.add_argument("--database", default="sqlite:///alinea-demo.db", help="where the demo keeps its data")
     demo.add_argument("--output", default="demo-output", help="folder for the posted messages (Block Kit JSON) and chart PNGs")
@@ -77,14 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    configure_logging()  # text until the settings say otherwise
     try:
         if args.command == "demo":
             from bot.demo import run_demo  # the demo needs no Slack settings at all
 
             return run_demo(database_url=args.database, output=Path(args.output))
         settings = load_settings(read_environment())
+        configure_logging(settings.log_format, settings.secret_values())
         return dispatch(args, settings)
     except ConfigError as error:
         print(f"alinea: configuration error: {error}", file=sys.stderr)
@@ -103,7 +109,29 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return glossary(settings, args)
     if args.command == "import":
         return import_kpis(settings, path=Path(args.file), team_ref=args.team, dry_run=args.dry_run)
+    if args.command == "tokens":
+        return rekey_tokens(settings)
     return jobs(settings, args)
+
+
+def rekey_tokens(settings: Settings) -> int:
+    """`alinea tokens rekey`: every stored token (installations and bots) re-encrypted with the
+    first key of ALINEA_TOKEN_KEYS, so the keys after it can be dropped (README: key rotation)."""
+    from bot.installations import OAUTH_METADATA, BOTS_TABLE, INSTALLATIONS_TABLE, TokenCipher, TokenKeyError, rekey_tables
+    from db.session import make_engine
+
+    if not settings.token_keys:
+        raise ConfigError("ALINEA_TOKEN_KEYS", "the Fernet keys, the new one first, then the old ones")
+    engine = make_engine(settings.database_url)
+    try:
+        tables = (OAUTH_METADATA.tables[INSTALLATIONS_TABLE], OAUTH_METADATA.tables[BOTS_TABLE])
+        count = rekey_tables(engine, TokenCipher(settings.token_keys), tables)
+    except TokenKeyError as error:  # nothing was changed: the transaction rolled back
+        raise ConfigError("ALINEA_TOKEN_KEYS", f"every key still needed ({error})") from None
+    finally:
+        engine.dispose()
+    print(f"re-encrypted {count} tokens with the first key of ALINEA_TOKEN_KEYS; the other keys can go now")
+    return 0
 
 
 def database(settings: Settings, args: argparse.Namespace) -> int:
@@ -315,6 +343,8 @@ def serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
 
     if http:
         settings.require_http_credentials()
+    elif settings.oauth_enabled:
+        raise UsageError("OAuth mode (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set) serves Slack's HTTP mode: add --http")
     elif not settings.slack_app_token:
         raise UsageError("serve needs --http (Slack's HTTP mode) or SLACK_APP_TOKEN (Socket Mode)")
     else:

@@ -41,6 +41,7 @@ class Settings:
     openai_base_url: str | None = None
     llm_model: str | None = None
     llm_monthly_tokens: int = 200_000  # per workspace and calendar month (issue 8)
+    llm_timeout_s: float = 20.0  # the narrator's total time, both tries included (Decision 20)
     default_locale: str = "es"
     default_timezone: str = "America/Bogota"
     # Bolt's listener threads only ack and hand work over, so a modest pool is enough.
@@ -49,6 +50,19 @@ class Settings:
     # database, so threads are cheap; 32 keep commands flowing while 20 slow ones wait on Slack.
     work_threads: int = 32
     work_queue_limit: int = 400
+    log_format: str = "text"  # or "json": one JSON object per line (bot/logs.py)
+    # When set, `GET /metrics` wants `Authorization: Bearer <token>`.
+    metrics_token: str | None = field(default=None, repr=False)
+    # OAuth mode (many workspaces): on when both are set; each workspace's tokens then live in the
+    # database, encrypted with `token_keys` (Fernet keys: the first encrypts, all decrypt).
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = field(default=None, repr=False)
+    slack_redirect_uri: str | None = None
+    token_keys: tuple[str, ...] = field(default=(), repr=False)
+    # A bot token that expires within this many minutes is refreshed before use (Bolt's default).
+    token_refresh_minutes: int = 120
+    # An uninstalled workspace's data is kept this many days (a reinstall keeps it), then purged.
+    data_grace_days: int = 30
 
     def __repr__(self) -> str:  # secrets never reach logs through a repr
         return (
@@ -56,6 +70,17 @@ class Settings:
             f"slack_api_url={self.slack_api_url!r}, default_locale={self.default_locale!r}, "
             f"default_timezone={self.default_timezone!r}, llm_model={self.llm_model!r})"
         )
+
+    def secret_values(self) -> tuple[str, ...]:
+        """What the log filter hides wherever it appears (bot/logs.py)."""
+        values = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token, self.openai_api_key, self.metrics_token,
+                  self.slack_client_secret, *self.token_keys)
+        return tuple(value for value in values if value)
+
+    @property
+    def oauth_enabled(self) -> bool:
+        """Many workspaces install Alinea through Slack's OAuth flow (else: one workspace, one bot token)."""
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     @property
     def llm_enabled(self) -> bool:
@@ -65,7 +90,8 @@ class Settings:
         """`serve --http` needs a signing secret and a bot token."""
         if not self.slack_signing_secret:
             raise ConfigError("SLACK_SIGNING_SECRET", "the app's signing secret (Basic Information page)")
-        require_bot_token(self.slack_bot_token)
+        if not self.oauth_enabled:  # in OAuth mode each workspace's token comes from its installation
+            require_bot_token(self.slack_bot_token)
 
     def require_socket_mode_credentials(self) -> None:
         require_bot_token(self.slack_bot_token)
@@ -111,9 +137,77 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         openai_base_url=parse_http_url("OPENAI_BASE_URL", get("OPENAI_BASE_URL")),
         llm_model=get("ALINEA_LLM_MODEL"),
         llm_monthly_tokens=parse_positive_int("ALINEA_LLM_MONTHLY_TOKENS", get("ALINEA_LLM_MONTHLY_TOKENS"), 200_000),
+        llm_timeout_s=parse_seconds("ALINEA_LLM_TIMEOUT_S", get("ALINEA_LLM_TIMEOUT_S"), 20.0),
         default_locale=parse_locale(get("ALINEA_DEFAULT_LOCALE")),
         default_timezone=parse_timezone(get("ALINEA_DEFAULT_TIMEZONE")),
+        log_format=parse_log_format(get("ALINEA_LOG_FORMAT")),
+        metrics_token=get("ALINEA_METRICS_TOKEN"),
+        **parse_oauth(get),
+        data_grace_days=parse_days("ALINEA_DATA_GRACE_DAYS", get("ALINEA_DATA_GRACE_DAYS"), 30),
     )
+
+
+def parse_oauth(get) -> dict:
+    """SLACK_CLIENT_ID and SLACK_CLIENT_SECRET together select OAuth mode, which needs
+    ALINEA_TOKEN_KEYS and no SLACK_BOT_TOKEN (each workspace's token comes from its installation)."""
+    client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+    keys = parse_token_keys(get("ALINEA_TOKEN_KEYS"))
+    if client_id and not client_secret:
+        raise ConfigError("SLACK_CLIENT_SECRET", "the app's client secret (Basic Information page) beside SLACK_CLIENT_ID")
+    if client_secret and not client_id:
+        raise ConfigError("SLACK_CLIENT_ID", "the app's client id (Basic Information page) beside SLACK_CLIENT_SECRET")
+    if client_id:
+        if not keys:
+            raise ConfigError("ALINEA_TOKEN_KEYS", "in OAuth mode, one or more comma-separated Fernet keys that encrypt the "
+                              "workspaces' tokens (see the README: Install in many workspaces)")
+        if get("SLACK_BOT_TOKEN"):
+            raise ConfigError("SLACK_BOT_TOKEN", "no value in OAuth mode (SLACK_CLIENT_ID is set): each workspace's token "
+                              "comes from its installation", "…")
+    return {
+        "slack_client_id": client_id,
+        "slack_client_secret": client_secret,
+        "slack_redirect_uri": parse_http_url("SLACK_REDIRECT_URI", get("SLACK_REDIRECT_URI")),
+        "token_keys": keys,
+    }
+
+
+def parse_token_keys(value: str | None) -> tuple[str, ...]:
+    """Comma-separated Fernet keys (32 bytes in url-safe base64); never echoed in an error."""
+    if value is None:
+        return ()
+    from cryptography.fernet import Fernet
+
+    keys = tuple(key.strip() for key in value.split(",") if key.strip())
+    for number, key in enumerate(keys, 1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ConfigError(
+                "ALINEA_TOKEN_KEYS", f"comma-separated Fernet keys (44 characters of url-safe base64 each); key {number} is not one"
+            ) from None
+    return keys
+
+
+def parse_days(variable: str, value: str | None, default: int) -> int:
+    """A whole number of days, 0 to 3650."""
+    if value is None:
+        return default
+    if not (value.isascii() and value.isdigit()) or int(value) > 3650:
+        raise ConfigError(variable, "a whole number of days from 0 to 3650", value)
+    return int(value)
+
+
+def parse_seconds(variable: str, value: str | None, default: float) -> float:
+    """A positive number of seconds, at most ten minutes ("20", "2.5")."""
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ConfigError(variable, "a number of seconds such as 20", value) from None
+    if not 0 < seconds <= 600:
+        raise ConfigError(variable, "a number of seconds above 0 and at most 600", value)
+    return seconds
 
 
 def parse_database_url(value: str | None) -> str:
@@ -142,6 +236,14 @@ def parse_positive_int(variable: str, value: str | None, default: int) -> int:
     if not (value.isascii() and value.isdigit()) or int(value) <= 0:
         raise ConfigError(variable, "a positive whole number", value)
     return int(value)
+
+
+def parse_log_format(value: str | None) -> str:
+    if value is None:
+        return "text"
+    if value.lower() not in ("text", "json"):
+        raise ConfigError("ALINEA_LOG_FORMAT", "text or json", value)
+    return value.lower()
 
 
 def parse_slack_api_url(value: str | None) -> str:

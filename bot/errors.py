@@ -50,6 +50,16 @@ def describe(error: BaseException, locale: str | None) -> str:
     return t(locale, "error.unexpected", reference=reference)
 
 
+def outcome_of(error: BaseException) -> str:
+    """How a failed request is counted (bot/metrics.py): the person's mistake, a full queue, or
+    a failure of ours (a database outage included)."""
+    if isinstance(error, UserError):
+        return "user_error"
+    if isinstance(error, WorkQueueFull):
+        return "busy"
+    return "failed"
+
+
 def locale_for_error(context: BoltContext) -> str:
     locale = context.get(LOCALE_KEY)
     if locale:

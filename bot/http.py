@@ -1,5 +1,10 @@
-"""The HTTP surface: `POST /slack/events` (Bolt), `GET /healthz` and the ingest API under
-`/api/v1/` (bot/ingest_api.py), served by waitress.
+"""The HTTP surface: `POST /slack/events` (Bolt), `GET /healthz`, `GET /metrics` (Prometheus,
+bot/metrics.py) and the ingest API under `/api/v1/` (bot/ingest_api.py), served by waitress. In
+OAuth mode Bolt's handler also answers `GET /slack/install` and `GET /slack/oauth_redirect`
+(bot/oauth.py); in single-workspace mode those are 404.
+
+Every request runs in a context of its own with a request id (bot/logs.py), answered in the
+`X-Request-Id` header; a Slack request's ack is timed and logged here, where it is answered.
 
 waitress is a production WSGI server in pure Python: multi-threaded, no C build, runs the
 same on Linux, macOS and Windows, and embeds in-process, so one `alinea serve` holds the
@@ -9,9 +14,12 @@ scheduler per worker).
 
 from __future__ import annotations
 
+import contextvars
+import hmac
 import json
 import logging
 import threading
+import time
 from typing import Callable, Iterable
 
 from slack_bolt import App
@@ -19,18 +27,25 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress import wasyncore
 from waitress.server import create_server
 
+from bot import metrics
+from bot.logs import REQUEST_ID, REQUEST_KIND, new_request_id
+
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 API_PREFIX = "/api/v1/"  # the ingest API (bot/ingest_api.py)
 
 
-def build_wsgi_app(bolt_app: App, health_check: Callable[[], bool], *, api: Callable | None = None) -> Callable:
-    """`api`, when given, answers every path under `/api/v1/` (bot/ingest_api.py)."""
+def build_wsgi_app(
+    bolt_app: App, health_check: Callable[[], bool], *, api: Callable | None = None, metrics_token: str | None = None,
+) -> Callable:
+    """`api`, when given, answers every path under `/api/v1/` (bot/ingest_api.py);
+    `metrics_token`, when given, is the bearer token `GET /metrics` requires."""
     slack_handler = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
 
-    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def route(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
         if api is not None and path.startswith(API_PREFIX):
             return api(environ, start_response)
@@ -40,9 +55,64 @@ def build_wsgi_app(bolt_app: App, health_check: Callable[[], bool], *, api: Call
             body = json.dumps({"status": "ok" if healthy else "database unavailable"}).encode()
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
+        if path == METRICS_PATH and method in ("GET", "HEAD"):
+            return serve_metrics(environ, start_response, metrics_token)
+        if path == EVENTS_PATH:
+            return timed_ack(slack_handler, environ, start_response)
         return slack_handler(environ, start_response)
 
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        # A context of its own per request: waitress reuses threads, and what one request sets
+        # (request id, workspace) must not show up on the next request's log lines.
+        return contextvars.Context().run(with_request_id, route, environ, start_response)
+
     return application
+
+
+def with_request_id(route: Callable, environ: dict, start_response: Callable) -> Iterable[bytes]:
+    request_id = new_request_id(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"), environ.get("HTTP_X_REQUEST_ID"))
+    REQUEST_ID.set(request_id)
+
+    def start_with_id(status: str, headers: list, exc_info=None):  # noqa: ANN001 (WSGI's signature)
+        return start_response(status, [*headers, ("X-Request-Id", request_id)], exc_info)
+
+    return route(environ, start_with_id)
+
+
+def timed_ack(slack_handler: Callable, environ: dict, start_response: Callable) -> Iterable[bytes]:
+    """Bolt answers once the listener acked (the work goes on after): the ack latency, by kind."""
+    started = time.perf_counter()
+    answered: list[str] = []
+
+    def start(status: str, headers: list, exc_info=None):  # noqa: ANN001
+        answered.append(status)
+        return start_response(status, headers, exc_info)
+
+    body = slack_handler(environ, start)
+    elapsed = time.perf_counter() - started
+    status, kind = (answered[0] if answered else "?"), REQUEST_KIND.get()
+    if kind is not None and status.startswith("200"):
+        metrics.ack(kind, elapsed)
+        logger.info("slack %s acked in %.1f ms", kind, elapsed * 1000)
+    else:  # refused (bad signature, stale), nothing listening, or Slack's url_verification
+        logger.info("slack request answered %s in %.1f ms", status, elapsed * 1000)
+    return body
+
+
+def serve_metrics(environ: dict, start_response: Callable, token: str | None) -> Iterable[bytes]:
+    """Prometheus's text format; with a token configured, only for `Authorization: Bearer <token>`."""
+    if token is not None:
+        scheme, _, given = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+            body = b"unauthorized\n"
+            start_response("401 Unauthorized", [
+                ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
+                ("WWW-Authenticate", 'Bearer realm="metrics"'),
+            ])
+            return [body]
+    body = metrics.exposition()
+    start_response("200 OK", [("Content-Type", metrics.CONTENT_TYPE), ("Content-Length", str(len(body)))])
+    return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 
 class HttpServer:

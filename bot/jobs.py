@@ -39,7 +39,9 @@ class JobContext:
 class JobSpec:
     name: str
     description: str
-    scope: Literal["workspace", "team"]
+    # "team": each team of an installed workspace; "workspace": each installed workspace;
+    # "uninstalled": each workspace Slack told us is uninstalled (purge-uninstalled).
+    scope: Literal["workspace", "team", "uninstalled"]
     schedule: str  # human-readable, for `alinea jobs list`
     cron: dict[str, str]  # APScheduler CronTrigger fields, in UTC for workspace jobs
     period_of: Callable[[datetime], str]  # the period an instant falls in
@@ -82,14 +84,15 @@ def subjects(runtime: Runtime, spec: JobSpec, team_ref: str | None) -> list[Subj
                 raise JobError(f"no alignment team with channel id or name {team_ref!r}")
         else:
             teams = repositories.all_teams(session)
-        if spec.scope == "team":
-            return [Subject(team.workspace_id, team.id, team.name) for team in teams]
+        if spec.scope == "team":  # an uninstalled workspace has no token to post with
+            return [Subject(team.workspace_id, team.id, team.name) for team in teams if team.workspace.state is WorkspaceState.INSTALLED]
         if team_ref is not None:
             workspace_ids = sorted({team.workspace_id for team in teams})
             found = [w for w in repositories.all_workspaces(session) if w.id in workspace_ids]
         else:
             found = repositories.all_workspaces(session)
-        return [Subject(w.id, None, w.slack_team_id) for w in found if w.state is WorkspaceState.INSTALLED]
+        wanted = WorkspaceState.UNINSTALLED if spec.scope == "uninstalled" else WorkspaceState.INSTALLED
+        return [Subject(w.id, None, w.slack_team_id) for w in found if w.state is wanted]
 
 
 def run_job(runtime: Runtime, spec: JobSpec, *, at: datetime, team_ref: str | None = None) -> list[JobResult]:

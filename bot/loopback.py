@@ -14,6 +14,7 @@ from bot.alerts import poster_on_queue
 from bot.ingest_api import IngestApi
 from bot.runtime import Runtime
 from bot.slack_double import Call, DriverResult, SlackDouble, SlackDriver
+from bot.wiring import workspace_tokens
 from bot.workqueue import WorkQueue
 from db.session import make_engine, make_session_factory, ping
 
@@ -34,16 +35,18 @@ class LoopbackBot:
         self.settings = replace(
             self._base_settings,
             slack_api_url=self.double.base_url,
-            slack_bot_token=self._base_settings.slack_bot_token or "xoxb-loopback",
+            # OAuth mode has no bot token of its own: each workspace's comes from its installation.
+            slack_bot_token=None if self._base_settings.oauth_enabled else (self._base_settings.slack_bot_token or "xoxb-loopback"),
             slack_signing_secret=self._base_settings.slack_signing_secret or secrets.token_hex(16),
         )
         self.engine = make_engine(self.settings.database_url)
         work = WorkQueue(workers=self.settings.work_threads, limit=self.settings.work_queue_limit)
         extra = {"clock": self._clock} if self._clock else {}
-        self.runtime = Runtime(settings=self.settings, session_factory=make_session_factory(self.engine), work=work, **extra)
+        tokens = workspace_tokens(self.settings, self.engine, clock=self._clock)
+        self.runtime = Runtime(settings=self.settings, session_factory=make_session_factory(self.engine), work=work, tokens=tokens, **extra)
         self.app = create_app(self.runtime)
         api = IngestApi(self.runtime.session_factory, clock=self.runtime.clock, post_alerts=poster_on_queue(self.runtime, self.app.client))
-        wsgi = build_wsgi_app(self.app, lambda: ping(self.engine), api=api)
+        wsgi = build_wsgi_app(self.app, lambda: ping(self.engine), api=api, metrics_token=self.settings.metrics_token)
         self.server = HttpServer(wsgi, host="127.0.0.1", port=0).start()
         self.driver = SlackDriver(f"{self.server.url}/slack/events", self.settings.slack_signing_secret, self.double)
         return self

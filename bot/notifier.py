@@ -16,8 +16,9 @@ from typing import Any, Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from bot import metrics
+from bot.slack_client import rate_limit_only_retry_handlers
 from domain.errors import UserError
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ class Notifier:
         # Same token and URL; only 429s retried inside slack_sdk (see the module docstring).
         self._posting_client = WebClient(
             token=client.token, base_url=client.base_url, timeout=client.timeout,
-            retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+            retry_handlers=rate_limit_only_retry_handlers(),
         )
         self._sleep = sleep
 
@@ -65,6 +66,7 @@ class Notifier:
                 return found
             logger.warning("posting %s failed (attempt %d): %s", claim, attempt, type(failure).__name__)
             if attempt < POST_ATTEMPTS:
+                metrics.slack_api_retry("chat.postMessage", "reconciled_post")
                 self._sleep(2 ** (attempt - 1))
         raise failure
 

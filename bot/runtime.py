@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -12,6 +12,9 @@ from bot.cache import ExpiringCache
 from bot.config import Settings
 from bot.workqueue import WorkQueue
 from services.workspaces import WorkspaceDefaults
+
+if TYPE_CHECKING:
+    from bot.oauth import WorkspaceTokens
 
 
 def utc_now() -> datetime:
@@ -26,6 +29,8 @@ class Runtime:
     clock: Callable[[], datetime] = field(default=utc_now)
     # A person's Slack language, so a command costs no users.info call most of the time.
     user_locales: ExpiringCache[str] = field(default_factory=lambda: ExpiringCache(ttl_seconds=600))
+    # OAuth mode only (bot/oauth.py): each workspace's installation and tokens. None: one bot token.
+    tokens: WorkspaceTokens | None = None
 
     @property
     def workspace_defaults(self) -> WorkspaceDefaults:

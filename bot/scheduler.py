@@ -8,14 +8,15 @@ and allowed hours of grace: a run missed while the bot was down happens once whe
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import select
 
 from bot.jobs import JobContext, JobSpec, run_job
 from bot.runtime import Runtime
-from db.models import AlignmentTeam
+from db.models import AlignmentTeam, Workspace, WorkspaceState
 from domain.meetings import AgendaKind
 from services import housekeeping, sla_breaches
 
@@ -38,11 +39,39 @@ def purge_processed_events(context: JobContext) -> str:
 
 
 def _slack(context: JobContext):
-    """A Web API client for a job's posts (made per run: settings may name a loopback double)."""
+    """A Web API client for a job's posts (made per run: settings may name a loopback double).
+    In OAuth mode it carries the workspace's own bot token, refreshed first if it is expiring."""
     from bot.slack_client import make_web_client
 
+    if context.runtime.tokens is not None:
+        from bot.oauth import client_for_workspace
+
+        return client_for_workspace(context.runtime, context.workspace_id)
     settings = context.runtime.settings
     return make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+
+
+def purge_uninstalled(context: JobContext) -> str:
+    """A workspace uninstalled longer than the grace period ago loses every row (its tokens went
+    at the uninstall); one installed again before then keeps everything."""
+    from services.data_rights import delete_workspace_data
+
+    runtime = context.runtime
+    with runtime.session_factory.begin() as session:
+        # Locked (PostgreSQL) so a reinstall cannot mark it installed between the check and the delete.
+        workspace = session.scalars(select(Workspace).where(Workspace.id == context.workspace_id).with_for_update()).one_or_none()
+        if workspace is None:
+            return "already purged"
+        if workspace.state is not WorkspaceState.UNINSTALLED or workspace.uninstalled_at is None:
+            return "installed again; data kept"
+        keep_until = workspace.uninstalled_at + timedelta(days=runtime.settings.data_grace_days)
+        if context.now < keep_until:
+            return f"data kept until {keep_until.isoformat()}"
+        uninstalled_on = workspace.uninstalled_at.date().isoformat()
+        if runtime.tokens is not None:
+            runtime.tokens.store.delete_team_in(session, team_id=workspace.slack_team_id)
+        deleted = delete_workspace_data(session, workspace.id, context.now)
+    return f"uninstalled {uninstalled_on}: deleted {sum(deleted.values())} rows"
 
 
 def _poster(poster_class, context: JobContext):
@@ -139,6 +168,17 @@ JOBS: tuple[JobSpec, ...] = (
         cron={"hour": "3", "minute": "17"},
         period_of=utc_day,
         run=purge_processed_events,
+    ),
+    JobSpec(
+        name="purge-uninstalled",
+        description="Delete every row of each workspace uninstalled more than ALINEA_DATA_GRACE_DAYS (default 30) "
+        "ago; a workspace installed again before then keeps its data.",
+        scope="uninstalled",
+        schedule="daily at 03:47 UTC",
+        cron={"hour": "3", "minute": "47"},
+        period_of=utc_day,
+        run=purge_uninstalled,
+        claimed=False,  # its job_runs row would go with the workspace; a second purge finds nothing
     ),
     JobSpec(
         name="alerts-post",

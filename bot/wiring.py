@@ -26,10 +26,20 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
     engine = make_engine(settings.database_url)
     work = WorkQueue(workers=settings.work_threads, limit=settings.work_queue_limit)
     try:
-        yield Runtime(settings=settings, session_factory=make_session_factory(engine), work=work)
+        yield Runtime(settings=settings, session_factory=make_session_factory(engine), work=work, tokens=workspace_tokens(settings, engine))
     finally:
         work.shutdown(wait=True)
         engine.dispose()
+
+
+def workspace_tokens(settings: Settings, engine, clock=None):
+    """OAuth mode's installations and tokens (bot/oauth.py); None in single-workspace mode."""
+    if not settings.oauth_enabled:
+        return None
+    from bot.oauth import WorkspaceTokens
+    from bot.runtime import utc_now
+
+    return WorkspaceTokens(settings, engine, clock=clock or utc_now)
 
 
 def build_bolt_app(runtime: Runtime):
@@ -39,17 +49,40 @@ def build_bolt_app(runtime: Runtime):
         raise ConfigError("SLACK_BOT_TOKEN", f"a token Slack accepts ({error})") from None
 
 
+def note_installed(runtime: Runtime, app) -> None:
+    """Single-workspace mode: the bot token works, so its workspace is installed — after a
+    reinstall too, which would otherwise stay marked uninstalled until purge-uninstalled deleted
+    its data. (OAuth mode marks a workspace installed when its installation arrives.)"""
+    if runtime.tokens is not None:
+        return
+    from db import repositories
+    from services import workspaces
+
+    try:
+        team_id = app.client.auth_test()["team_id"]
+        with runtime.session_factory.begin() as session:
+            workspace = repositories.workspace_by_slack_id(session, slack_team_id=team_id)
+            if workspace is not None:
+                workspaces.mark_installed(session, workspace=workspace, now=runtime.clock())
+    except Exception:  # noqa: BLE001 - start-up goes on; the next start tries again
+        logger.warning("could not check which workspace the bot token belongs to", exc_info=True)
+
+
 def serve_http(runtime: Runtime, *, host: str, port: int) -> int:
     app = build_bolt_app(runtime)
+    note_installed(runtime, app)
     engine = runtime.session_factory.kw["bind"]
     api = IngestApi(runtime.session_factory, clock=runtime.clock, post_alerts=poster_on_queue(runtime, app.client))
-    server = HttpServer(build_wsgi_app(app, lambda: ping(engine), api=api), host=host, port=port)
+    wsgi = build_wsgi_app(app, lambda: ping(engine), api=api, metrics_token=runtime.settings.metrics_token)
+    server = HttpServer(wsgi, host=host, port=port)
     scheduler = build_scheduler(runtime)
     scheduler.start()
     logger.info(
         "serving Slack HTTP mode on http://%s:%s/slack/events (database %s)",
         host, server.port, redact_url(runtime.settings.database_url),
     )
+    if runtime.tokens is not None:
+        logger.info("OAuth mode: workspaces install Alinea from http://%s:%s/slack/install", host, server.port)
     try:
         server.serve_forever()
     finally:
@@ -61,6 +94,7 @@ def serve_socket_mode(runtime: Runtime) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     app = build_bolt_app(runtime)
+    note_installed(runtime, app)
     scheduler = build_scheduler(runtime)
     scheduler.start()
     logger.info("connecting to Slack in Socket Mode (database %s)", redact_url(runtime.settings.database_url))

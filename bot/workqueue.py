@@ -4,16 +4,28 @@ If a command's processing ran on Bolt's listener threads, a handful of requests 
 slow Slack or database would leave no thread to ack the next command within Slack's 3
 seconds. Listeners here only reserve a slot, ack, and hand the work to this pool; when the
 pool is full, the reservation fails at once and the person is told to try again in the ack.
+
+Work runs in a copy of the context variables of the thread that queued it (ContextExecutor),
+so the request id and workspace that bot/logs.py puts on log lines follow the work.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable
 
 logger = logging.getLogger(__name__)
+
+
+class ContextExecutor(ThreadPoolExecutor):
+    """A thread pool whose tasks run in a copy of the submitting thread's context variables
+    (threads do not inherit them); also Bolt's listener pool (bot/app.py)."""
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
 class WorkQueueFull(Exception):
@@ -48,7 +60,7 @@ class WorkQueue:
     def __init__(self, *, workers: int, limit: int):
         if workers < 1 or limit < workers:
             raise ValueError("need at least one worker and a limit of at least the worker count")
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="alinea-work")
+        self._executor = ContextExecutor(max_workers=workers, thread_name_prefix="alinea-work")
         self._slots = threading.BoundedSemaphore(limit)
         self._pending = 0
         self._lock = threading.Lock()

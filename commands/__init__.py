@@ -7,11 +7,13 @@ a request writes is committed, or rolled back, as one.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot import metrics
 from bot.blocks import Reply
 from bot.middleware import runtime_of
 from bot.blocks import kpi as kpi_blocks
@@ -26,12 +28,16 @@ from commands import sla_breach
 from commands import okr
 from commands import agenda
 from commands import okr_review, threads
+from commands import data
+from commands import insights
+from commands import home
 from commands.context import CommandRequest, Scope, Subcommand
 from commands.runner import ack_then, action_listener, answer, via_response_url, view_listener
 from domain.commands import split_command
 from domain.slack_text import decode_entities
 
 SLASH_COMMAND = "/alinea"
+logger = logging.getLogger(__name__)
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("help", ("ayuda",), lambda request: help.show(request, SUBCOMMANDS), "help.cmd.help", "help.cmd.help.example"),
@@ -47,6 +53,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("okr", (), okr.handle, "help.cmd.okr", "help.cmd.okr.example"),
     Subcommand("agenda", (), agenda.handle, "help.cmd.agenda", "help.cmd.agenda.example"),
     Subcommand("tema", ("topic",), agenda.topic_top_level, "help.cmd.tema", "help.cmd.tema.example"),
+    Subcommand("data", ("datos",), data.handle, "help.cmd.data", "help.cmd.data.example"),
+    Subcommand("insights", ("analisis", "resumen"), insights.show, "help.cmd.insights", "help.cmd.insights.example"),
 )
 
 ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
@@ -63,6 +71,10 @@ ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
     okr.CHECKIN_OPEN: okr.open_checkin_button,  # also the reminder DM's button
     okr_review.REVIEW_ANSWER: okr_review.ask_answers,
     agenda.DECIDE_EXPERIMENT: agenda.decide_experiment,  # the weekly agenda's button
+    data.DELETE_CONFIRM: data.confirm_delete,  # /alinea data delete's confirmation (10 minutes)
+    data.ERASE_ME: data.erase_me,  # /alinea data me: erases the presser, never an id from the value
+    insights.ADOPT: insights.adopt,  # under each hypothesis: in the agenda's thread and in /alinea insights
+    insights.NOT_USEFUL: insights.not_useful,
 }
 VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler(Interaction))
     setup_blocks.VIEW: (setup.read_modal, setup.on_submit),
@@ -85,10 +97,12 @@ EVENTS: dict[str, Any] = {  # event type -> Bolt listener (each claims its event
     "tokens_revoked": lifecycle.claimed(lifecycle.on_tokens_revoked),
     kpi_import_dm.EVENT: kpi_import_dm.on_file_shared,  # a CSV uploaded in a DM with the bot
     threads.EVENT: threads.on_message,  # thread replies: `ack <reason>` on a breach, `logrado: …` on an OKR review
+    home.EVENT: home.on_home_opened,  # the Home tab, rebuilt on every open (claims nothing: a rebuild is idempotent)
 }
 
 
 def register(app: App) -> None:
+    metrics.prepare_commands(entry.name for entry in SUBCOMMANDS)
     app.command(SLASH_COMMAND)(on_slash_command)
     for action_id, handler in ACTIONS.items():
         app.action(action_id)(action_listener(action_id, handler))
@@ -112,10 +126,28 @@ def on_slash_command(ack: Ack, body: dict[str, Any], context: BoltContext, clien
             word=parsed.word, args=parsed.rest, now=runtime.clock(), trigger_id=body.get("trigger_id"),
         ))
 
-    ack_then(runtime, ack, "slash-command", lambda: answer(
-        runtime, client, team_id=body["team_id"], user_id=body["user_id"], channel_id=body.get("channel_id"),
-        reply_to=via_response_url(respond), build=build,
-    ))
+    subcommand = subcommand_label(parsed.word)
+
+    def work() -> None:
+        outcome = answer(
+            runtime, client, team_id=body["team_id"], user_id=body["user_id"], channel_id=body.get("channel_id"),
+            reply_to=via_response_url(respond), build=build,
+        )
+        if subcommand == metrics.UNKNOWN_SUBCOMMAND and outcome == "ok":
+            outcome = "user_error"  # answered with "did you mean", but the person mistyped
+        metrics.command(subcommand, outcome)
+        logger.info("/alinea %s answered: %s", subcommand, outcome)
+
+    if not ack_then(runtime, ack, "slash-command", work):
+        metrics.command(subcommand, "busy")
+
+
+def subcommand_label(word: str) -> str:
+    """The canonical name the metrics count a command under (never what the person typed)."""
+    if not word:
+        return "help"  # an empty `/alinea` shows the help
+    entry = find_subcommand(word)
+    return entry.name if entry else metrics.UNKNOWN_SUBCOMMAND
 
 
 def route(request: CommandRequest) -> Reply | None:

@@ -1,6 +1,7 @@
 """How every listener runs: reserve room on the work queue, ack, then do the work there.
 
-Slash commands and buttons answer the person through the response_url. A modal submission
+Slash commands and buttons answer the person through the response_url (a button on the App
+Home has none: there, in the person's DM with the app). A modal submission
 is validated before the ack (pure checks only, so the modal can show errors beside the
 fields); what follows the ack answers with an ephemeral message in the modal's channel.
 """
@@ -17,7 +18,8 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import Reply
-from bot.errors import report_failure
+from bot.blocks import home as home_blocks
+from bot.errors import outcome_of, report_failure
 from bot.middleware import runtime_of
 from bot.runtime import Runtime
 from bot.workqueue import WorkQueueFull
@@ -40,6 +42,7 @@ class Interaction(Handled):
     message_ts: str | None
     trigger_id: str | None
     now: datetime
+    ephemeral: bool = False  # the button was on an ephemeral message (no chat.update for it)
 
 
 InteractionHandler = Callable[[Interaction], Reply | None]
@@ -65,9 +68,10 @@ class FieldErrors(Exception):
 
 def ack_then(
     runtime: Runtime, ack: Ack, name: str, work: Callable[[], None], *, on_busy: Callable[[str], None] | None = None
-) -> None:
+) -> bool:
     """Ack at once and run `work` on the bounded queue. When the queue is full the person is
-    told at once: in the ack itself, or through `on_busy` (modals cannot carry a message)."""
+    told at once: in the ack itself, or through `on_busy` (modals cannot carry a message).
+    False when the queue was full and `work` was not queued."""
     try:
         slot = runtime.work.reserve(name)
     except WorkQueueFull:
@@ -77,25 +81,29 @@ def ack_then(
         else:
             ack()
             on_busy(busy)
-        return
+        return False
     ack()
     slot.run(work)
+    return True
 
 
 def answer(
     runtime: Runtime, client: WebClient, *, team_id: str, user_id: str, channel_id: str | None,
     reply_to: Callable[[Reply, str], None], build: Callable[[Scope], Reply | None], fallback_locale: str | None = None,
-) -> None:
-    """Resolve the scope, run `build`, deliver its reply; the one error handler for all of it."""
+) -> str:
+    """Resolve the scope, run `build`, deliver its reply; the one error handler for all of it.
+    Returns the outcome the metrics count: ok, user_error, busy or failed (bot/errors.py)."""
     scope: Scope | None = None
     try:
         scope = resolve_scope(runtime, client, slack_team_id=team_id, user_id=user_id, channel_id=channel_id)
         reply = build(scope)
         if reply is not None:
             reply_to(reply, scope.locale)
+        return "ok"
     except Exception as error:
         locale = scope.locale if scope else (fallback_locale or cached_user_locale(runtime, client, team_id, user_id) or runtime.settings.default_locale)
         report_failure(error, locale=locale, respond=lambda **fields: reply_to(Reply(fields["text"]), locale))
+        return outcome_of(error)
 
 
 def via_response_url(respond: Respond) -> Callable[[Reply, str], None]:
@@ -115,24 +123,36 @@ def via_ephemeral(client: WebClient, channel_id: str | None, user_id: str) -> Ca
 def action_listener(name: str, handler: InteractionHandler) -> Callable[..., None]:
     def listener(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
         runtime = runtime_of(context)
-        channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-        user_id = body["user"]["id"]
         action = (body.get("actions") or [{}])[0]
+        channel_id = _channel_of(body, action)
+        user_id = body["user"]["id"]
 
         def build(scope: Scope) -> Reply | None:
             return handler(Interaction(
                 runtime, client, scope, user_id, channel_id, action.get("value"),
                 (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts"),
-                body.get("trigger_id"), runtime.clock(),
+                body.get("trigger_id"), runtime.clock(), bool((body.get("container") or {}).get("is_ephemeral")),
             ))
 
+        # A button on the App Home has no response_url: its answers go to the person's DM with the app.
+        has_response_url = bool(body.get("response_url") or body.get("response_urls"))
+        reply_to = via_response_url(respond) if has_response_url else via_ephemeral(client, None, user_id)
         ack_then(runtime, ack, name, lambda: answer(
             runtime, client, team_id=_team_id(body), user_id=user_id, channel_id=channel_id,
-            reply_to=via_response_url(respond), build=build,
+            reply_to=reply_to, build=build,
         ))
 
     listener.__name__ = f"action_{name}"
     return listener
+
+
+def _channel_of(body: dict[str, Any], action: dict[str, Any]) -> str | None:
+    """The channel a button was pressed in. The App Home has none: there the button's block id
+    names its team's channel (bot/blocks/home.py), so the handler acts in that team."""
+    found = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    if found is None and (body.get("view") or {}).get("type") == "home":
+        found = home_blocks.channel_of_block(action.get("block_id"))
+    return found
 
 
 def view_listener(name: str, validate: ViewValidator, handler: InteractionHandler) -> Callable[..., None]:

@@ -81,7 +81,8 @@ def show(request: CommandRequest) -> Reply:
         if team is None:
             raise UserError("team.not_set_up")
         config = teams.snapshot(team)
-    return Reply(t(request.locale, "setup.ui.summary_title", name=config["name"]), blocks.summary_blocks(config, request.locale))
+    summary = blocks.summary_blocks(config, request.locale, server_llm=server_llm(request))
+    return Reply(t(request.locale, "setup.ui.summary_title", name=config["name"]), summary)
 
 
 def open_modal(request: CommandRequest) -> Reply | None:
@@ -100,8 +101,13 @@ def new_team_config(request: CommandRequest, channel_id: str) -> dict[str, Any]:
         "name": channel_name(request.client, channel_id), "channel_id": channel_id, "marketing_leads": [],
         "sales_leads": [], "admins": [request.user_id], "timezone": defaults.timezone, "language": request.locale,
         "country": defaults.country, "weekly_weekday": 0, "weekly_time": "09:00", "monthly_nth": 1,
-        "monthly_weekday": 1, "monthly_time": "09:00",
+        "monthly_weekday": 1, "monthly_time": "09:00", "llm_enabled": True,
     }
+
+
+def server_llm(request: CommandRequest | Interaction) -> bool:
+    """Whether this server has a model at all; without one every team gets the automatic summary."""
+    return request.runtime.settings.llm_enabled
 
 
 def team_defaults(settings) -> TeamDefaults:
@@ -140,13 +146,13 @@ def apply(request: CommandRequest | Interaction, *, channel_id: str, changes: Se
     notice = t(locale, "setup.ui.created" if result.created else "setup.ui.updated" if result.changed else "setup.ui.unchanged")
     if result.created:
         notice += " " + announce(request, channel_id, team_id, config, locale)
-    return Reply(notice, blocks.summary_blocks(config, locale, notice=notice))
+    return Reply(notice, blocks.summary_blocks(config, locale, notice=notice, server_llm=server_llm(request)))
 
 
 def announce(request, channel_id: str, team_id: int, config: dict[str, Any], locale: str) -> str:
     """Tell the channel it now has a team; if Alinea is not in it, say how to invite it."""
     text = t(locale, "setup.ui.announcement", user=f"<@{request.user_id}>")
-    message = Message(text, blocks.summary_blocks(config, locale, notice=text))
+    message = Message(text, blocks.summary_blocks(config, locale, notice=text, server_llm=server_llm(request)))
     try:
         request.notifier.post(channel=channel_id, message=message, claim=f"team-created-{team_id}")
     except UserError:
@@ -185,6 +191,7 @@ def read_modal(values: dict[str, Any], metadata: dict[str, Any]) -> Submission:
         country=selected(blocks.COUNTRY) or None, weekly_weekday=int(selected(blocks.WEEKLY_DAY) or 0),
         weekly_time=picked_time(blocks.WEEKLY_TIME), monthly_nth=int(selected(blocks.MONTHLY_NTH) or 1),
         monthly_weekday=int(selected(blocks.MONTHLY_DAY) or 1), monthly_time=picked_time(blocks.MONTHLY_TIME),
+        llm_enabled={blocks.LLM_ON: True, blocks.LLM_OFF: False}.get(selected(blocks.LLM)),  # none chosen: keep it
     ))
 
 

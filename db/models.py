@@ -771,11 +771,11 @@ class StoredNarrative(Base):
     """A week's narrative (summary and hypotheses) as narrated from one set of facts: the agenda
     and `/alinea insights` reuse it instead of asking the model again, and its hypotheses carry
     the ids the Adopt and Not useful buttons point at. Unique per (team, meeting week, facts
-    digest, language): new figures for the week make a new narrative; the old one's buttons
-    keep working."""
+    digest, language, source): new figures for the week make a new narrative (the old one's
+    buttons keep working), and a model's narrative never hides behind an earlier fallback."""
 
     __tablename__ = "narratives"
-    __table_args__ = (UniqueConstraint("team_id", "week_key", "facts_digest", "language"),)
+    __table_args__ = (UniqueConstraint("team_id", "week_key", "facts_digest", "language", "source"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)

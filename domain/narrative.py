@@ -10,6 +10,8 @@ person: nothing here may carry a name, a Slack id or an email.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -58,4 +60,17 @@ class Narrative:
 
 
 class Narrator(Protocol):
+    source: Source  # what it speaks as when all goes well (the LLM one may still fall back)
+
     def narrate(self, facts: Sequence[Fact], *, language: str, country: str | None) -> Narrative: ...
+
+
+def facts_digest(facts: Sequence[Fact]) -> str:
+    """A stable fingerprint of what a narrator is given: the same facts give the same digest in
+    any process, so a narrative can be stored once and reused until a figure changes."""
+    canonical = [
+        [fact.id, fact.kind.value, fact.subject, sorted((k, str(v)) for k, v in fact.numbers.items()), fact.unit,
+         sorted(fact.detail.items())]
+        for fact in facts
+    ]  # fmt: skip
+    return hashlib.sha256(json.dumps(canonical, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()

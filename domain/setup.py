@@ -47,6 +47,7 @@ class SetupChanges:
     work_start: time | None = None
     work_end: time | None = None
     agenda_lead_minutes: int | None = None  # how long before a meeting its agenda is posted
+    llm_enabled: bool | None = None  # False: the team's agendas use the offline narrator, its facts stay on the server
 
     def is_empty(self) -> bool:
         return all(getattr(self, field.name) is None for field in fields(self))
@@ -88,6 +89,9 @@ _KEYWORDS = {
     "lead": "lead",
     "anticipacion": "lead",
     "antelacion": "lead",
+    "ai": "llm",
+    "ia": "llm",
+    "llm": "llm",
 }
 MIN_LEAD_MINUTES, MAX_LEAD_MINUTES = 15, 48 * 60
 
@@ -105,6 +109,12 @@ _NTH = {
     **dict.fromkeys(("third", "3rd", "3", "3o", "3a", "3er", "tercer", "tercero", "tercera"), 3),
     **dict.fromkeys(("fourth", "4th", "4", "4o", "4a", "cuarto", "cuarta"), 4),
     **dict.fromkeys(("last", "ultimo", "ultima"), LAST),
+}
+
+# The team's switch for the LLM narrator: `ia si`, `ai off`, `llm desactivada` (folded words).
+_SWITCH = {
+    **dict.fromkeys(("on", "si", "yes", "activar", "activada", "activado", "encendida", "encendido"), True),
+    **dict.fromkeys(("off", "no", "desactivar", "desactivada", "desactivado", "apagada", "apagado"), False),
 }
 
 _LANGUAGES = {
@@ -431,6 +441,17 @@ def _read_lead(tokens: _Tokens, keyword: str, checks: _Checks) -> dict[str, obje
     return {"agenda_lead_minutes": minutes}
 
 
+def _read_llm(tokens: _Tokens, keyword: str, checks: _Checks) -> dict[str, object]:
+    """`ia no`, `ai off`, `llm sí`, `IA Desactivada`: whether the team's summaries may use the model."""
+    if not tokens.next_is_value():
+        raise UserError("setup.llm_missing", word=keyword)
+    typed = tokens.take()
+    enabled = _SWITCH.get(fold(typed).strip(".,!"))
+    if enabled is None:
+        raise UserError("setup.llm_missing", word=keyword)
+    return {"llm_enabled": enabled}
+
+
 _READERS = {
     "name": _read_name,
     "marketing": _read_marketing,
@@ -443,4 +464,5 @@ _READERS = {
     "monthly": _read_monthly,
     "hours": _read_hours,
     "lead": _read_lead,
+    "llm": _read_llm,
 }

@@ -197,8 +197,10 @@ def _facts(session: Session, team: AlignmentTeam, last: Period, board: Board) ->
 # Weekly ---------------------------------------------------------------------------------------------
 
 
-def weekly(session: Session, *, team: AlignmentTeam, occurrence: Occurrence, now: datetime) -> WeeklyFacts:
-    reported = reported_period(occurrence, team.timezone)
+def weekly(session: Session, *, team: AlignmentTeam, occurrence: Occurrence, now: datetime, reported: Period | None = None) -> WeeklyFacts:
+    """The facts of `occurrence`'s agenda: `reported` (default: the last week complete when it is
+    posted) against the weeks before it, and the meeting week's state."""
+    reported = reported or reported_period(occurrence, team.timezone)
     board = okr.board(session, team=team, today=local_date(now, team.timezone))
     facts = _facts(session, team, reported, board)
     primary = next((fact for fact in facts if fact.role == "primary"), None)

@@ -331,6 +331,8 @@ def _utc_now() -> datetime:
 class LlmNarrator:
     """A `Narrator` backed by an OpenAI-compatible server; falls back to `fallback`."""
 
+    source = Source.LLM
+
     def __init__(
         self,
         client: openai.OpenAI,
@@ -589,12 +591,14 @@ def make_llm_narrator(
     session_factory: sessionmaker[Session],
     fallback: Narrator,
     client: openai.OpenAI | None = None,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float | None = None,
     clock: Callable[[], datetime] = _utc_now,
 ) -> Narrator:
-    """The workspace's narrator: the LLM one when `ALINEA_LLM_MODEL` is set, else `fallback`."""
+    """The workspace's narrator: the LLM one when `ALINEA_LLM_MODEL` is set, else `fallback`.
+    The timeout defaults to `ALINEA_LLM_TIMEOUT_S` (20 s)."""
     if not settings.llm_enabled or not settings.llm_model:
         return fallback
+    timeout_s = timeout_s or settings.llm_timeout_s
     return LlmNarrator(
         client or make_openai_client(settings, timeout_s=timeout_s),
         model=settings.llm_model,

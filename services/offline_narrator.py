@@ -51,6 +51,8 @@ _STATUSES = ("on_track", "at_risk", "off_track")
 class OfflineNarrator:
     """Templates and rules; implements `domain.narrative.Narrator`."""
 
+    source = Source.OFFLINE
+
     def narrate(self, facts: Sequence[Fact], *, language: str, country: str | None) -> Narrative:
         writer = _Writer(list(facts), language=language, country=country)
         sentences = writer.summary()

@@ -33,6 +33,7 @@ SCALAR_FIELDS = {
     "work_start": "work_start",
     "work_end": "work_end",
     "agenda_lead_minutes": "agenda_lead_minutes",
+    "llm_enabled": "llm_enabled",  # False: the team's summaries use the offline narrator
 }
 
 

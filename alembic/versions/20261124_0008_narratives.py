@@ -36,7 +36,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['team_id'], ['alignment_teams.id'], name=op.f('fk_narratives_team_id_alignment_teams'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_narratives_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_narratives')),
-    sa.UniqueConstraint('team_id', 'week_key', 'facts_digest', 'language', name=op.f('uq_narratives_team_id_week_key_facts_digest_language'))
+    sa.UniqueConstraint('team_id', 'week_key', 'facts_digest', 'language', 'source', name=op.f('uq_narratives_team_id_week_key_facts_digest_language_source'))
     )
     with op.batch_alter_table('narratives', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_narratives_workspace_id'), ['workspace_id'], unique=False)

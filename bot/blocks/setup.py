@@ -15,6 +15,8 @@ MARKETING, SALES, ADMINS = "setup-marketing", "setup-sales", "setup-admins"
 TIMEZONE, LANGUAGE, COUNTRY = "setup-timezone", "setup-language", "setup-country"
 WEEKLY_DAY, WEEKLY_TIME = "setup-weekly-day", "setup-weekly-time"
 MONTHLY_NTH, MONTHLY_DAY, MONTHLY_TIME = "setup-monthly-nth", "setup-monthly-day", "setup-monthly-time"
+LLM = "setup-llm"  # radio buttons: LLM_ON or LLM_OFF
+LLM_ON, LLM_OFF = "on", "off"
 VALUE = "value"  # the action id of every input element: the block id says which field it is
 
 # Where our users are first; any other IANA zone works through the one-line form.
@@ -46,8 +48,9 @@ def nth_label(nth: int, locale: str) -> str:
     return t(locale, "setup.ui.nth.last" if nth == -1 else f"setup.ui.nth.{nth}")
 
 
-def summary_blocks(config: dict[str, Any], locale: str, *, notice: str | None = None) -> list[Block]:
-    """`config` is services.teams.snapshot(); names and ids in it were stored by us."""
+def summary_blocks(config: dict[str, Any], locale: str, *, notice: str | None = None, server_llm: bool = True) -> list[Block]:
+    """`config` is services.teams.snapshot(); names and ids in it were stored by us.
+    `server_llm` says whether this server has a model configured at all (Settings.llm_enabled)."""
     language = config["language"]
     weekly = f"{day_name(config['weekly_weekday'], locale)} {config['weekly_time']}"
     monthly = f"{nth_label(config['monthly_nth'], locale)} {day_name(config['monthly_weekday'], locale)} {config['monthly_time']}"
@@ -70,12 +73,21 @@ def summary_blocks(config: dict[str, Any], locale: str, *, notice: str | None = 
         blocks.append(fields_section([
             (t(locale, "setup.ui.work_hours"), work_hours_text(config, locale)),
             (t(locale, "setup.ui.agenda_lead"), t(locale, "setup.ui.agenda_lead_value", hours=_hours(config["agenda_lead_minutes"]))),
+            (t(locale, "setup.ui.llm"), llm_text(config, locale, server_llm=server_llm)),
         ]))
     missing = [t(locale, f"setup.ui.missing.{role}") for role in ("marketing_leads", "sales_leads") if not config[role]]
     if missing:
         blocks.append(context(t(locale, "setup.ui.missing", roles=", ".join(missing))))
     blocks.append(context(t(locale, "setup.ui.change_hint")))
     return blocks
+
+
+def llm_text(config: dict[str, Any], locale: str, *, server_llm: bool) -> str:
+    """"activado", "desactivado", or "activado (…no model on this server…)": what the team chose
+    and, when it chose the model, whether there is one to use."""
+    if not config.get("llm_enabled", True):
+        return t(locale, "setup.ui.llm.off")
+    return t(locale, "setup.ui.llm.on" if server_llm else "setup.ui.llm.on_without_model")
 
 
 def work_hours_text(config: dict[str, Any], locale: str) -> str:
@@ -104,6 +116,10 @@ def _select(options: list[dict[str, Any]], initial: str | None) -> dict[str, Any
     if chosen:
         element["initial_option"] = chosen
     return element
+
+
+def _radio(options: list[dict[str, Any]], initial: str | None) -> dict[str, Any]:
+    return {**_select(options, initial), "type": "radio_buttons"}
 
 
 def _users(initial: list[str]) -> dict[str, Any]:
@@ -146,6 +162,10 @@ def modal(config: dict[str, Any], locale: str, metadata: str) -> dict[str, Any]:
         _input(MONTHLY_TIME, t(locale, "setup.ui.monthly_time"), {
             "type": "timepicker", "action_id": VALUE, "initial_time": config["monthly_time"],
         }),
+        _input(LLM, t(locale, "setup.ui.llm"), _radio(
+            [_option(t(locale, "setup.ui.llm.option_on"), LLM_ON), _option(t(locale, "setup.ui.llm.option_off"), LLM_OFF)],
+            LLM_ON if config.get("llm_enabled", True) else LLM_OFF,
+        ), optional=True),
     ]
     return {
         "type": "modal", "callback_id": VIEW, "private_metadata": metadata,

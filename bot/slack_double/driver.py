@@ -209,6 +209,32 @@ class SlackDriver:
         }
         return self.interaction(payload)
 
+    def home_action(
+        self,
+        action_id: str,
+        *,
+        value: str | None,
+        block_id: str,
+        user_id: str = DEFAULT_USER_ID,
+        view: dict[str, Any] | None = None,
+        trigger_id: str | None = None,
+        team_id: str | None = None,
+    ) -> DriverResult:
+        """A click on a button of the App Home tab (`block_actions` from a `home` view), shaped as
+        Slack sends it: a `view` container, no channel, no message and no response_url."""
+        team = team_id or self.team_id
+        view = view or {"id": "V0DBLHOME", "type": "home", "blocks": []}
+        action = {"type": "button", "action_id": action_id, "block_id": block_id, "action_ts": f"{time.time():.6f}",
+                  **({"value": value} if value is not None else {})}  # fmt: skip
+        payload = {
+            "type": "block_actions",
+            **self._interaction_base(user_id, team, trigger_id),
+            "container": {"type": "view", "view_id": view.get("id", "V0DBLHOME")},
+            "view": {**view, "type": "home", "team_id": team, "state": {"values": {}}, "app_id": self.double.app_id},
+            "actions": [action],
+        }
+        return self.interaction(payload)
+
     def view_submission(
         self,
         callback_id: str,

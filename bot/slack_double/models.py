@@ -34,6 +34,12 @@ class Call:
     def error(self) -> str | None:
         return self.response.get("error") if self.response else None
 
+    @property
+    def token(self) -> str | None:
+        """The bearer token the call was made with (which workspace's bot spoke), if any."""
+        scheme, _, token = self.headers.get("authorization", "").partition(" ")
+        return token.strip() or None if scheme.lower() == "bearer" else None
+
     def summary(self) -> str:
         """One line for timeout messages: method, a few params, outcome."""
         shown = {k: v for k, v in self.params.items() if k in _SUMMARY_KEYS}

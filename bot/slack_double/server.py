@@ -24,11 +24,15 @@ from typing import Any, Callable
 from bot.slack_double.decoding import decode_params
 from bot.slack_double.faults import ChannelRateLimiter, Fault, FaultPlan
 from bot.slack_double.models import Call, SlackDoubleChannel, SlackDoubleFile, SlackDoubleUser
+from bot.slack_double.oauth import DEFAULT_EXPIRES_IN, OAuthServer
 from bot.slack_double.workspace import API_METHODS, Workspace, file_from_url_path, message_content_error, store_upload
 
 RESPONSE_URL_METHOD = "response_url"
 UPLOAD_URL_METHOD = "upload_url"
 FILE_DOWNLOAD_METHOD = "file_download"  # a GET of a file's url_private
+OAUTH_AUTHORIZE_METHOD = "oauth.authorize"  # a browser's GET of the consent page
+OAUTH_ACCESS_METHOD = "oauth.v2.access"
+_AUTHORIZE_PATH = "/oauth/v2/authorize"
 _API_PREFIX = "/api/"
 _RESPONSE_PREFIX = "/response/"
 _UPLOAD_PREFIX = "/upload/"
@@ -97,7 +101,9 @@ class SlackDouble:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.revoked_tokens: set[str] = set()
-        self.accepted_token_prefixes: tuple[str, ...] = ("xoxb-", "xoxp-")
+        self.accepted_token_prefixes: tuple[str, ...] = ("xoxb-", "xoxp-", "xoxe.xoxb-", "xoxe.xoxp-")
+        # Slack's side of OAuth (oauth.py): off until configure_oauth() gives the app credentials.
+        self.oauth = OAuthServer(app_id=app_id, bot_user_id=bot_user_id, default_team_id=team_id, default_team_name=team_domain)
         # Tracebacks of bugs in the double itself (answered as HTTP 500, never printed): assert it stays empty.
         self.internal_errors: list[str] = []
 
@@ -213,6 +219,45 @@ class SlackDouble:
         with self._lock:
             user = self._workspace.users.get(user_id)
         return user.name if user else None
+
+    # --- OAuth (oauth.py) ----------------------------------------------------------------------------
+
+    def configure_oauth(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        redirect_uri: str | None = None,
+        token_rotation: bool = False,
+        expires_in: int = DEFAULT_EXPIRES_IN,
+        installer: str = "U0ANA",
+    ) -> None:
+        """The app's credentials and Redirect URL as configured at api.slack.com; with
+        `token_rotation`, tokens expire after `expires_in` seconds and come with refresh tokens."""
+        with self._lock:
+            oauth = self.oauth
+            oauth.client_id, oauth.client_secret, oauth.redirect_uri = client_id, client_secret, redirect_uri
+            oauth.token_rotation, oauth.expires_in, oauth.installer = token_rotation, expires_in, installer
+
+    def issue_oauth_code(self, team_id: str | None = None, *, team_name: str | None = None, user_id: str | None = None) -> str:
+        """The code Slack sends to the redirect URI once a person approved the install."""
+        with self._lock:
+            return self.oauth.issue_code(team_id, team_name=team_name, user_id=user_id)
+
+    def issued_bot_tokens(self, team_id: str | None = None) -> list[str]:
+        """Bot tokens oauth.v2.access issued for a workspace (default: the double's own), oldest first."""
+        with self._lock:
+            return self.oauth.bot_tokens(team_id or self.team_id)
+
+    def expire_token(self, token: str) -> None:
+        """An issued token expires now: calls with it get `token_expired`."""
+        with self._lock:
+            self.oauth.expire(token)
+
+    def revoke_workspace(self, team_id: str | None = None) -> list[str]:
+        """Slack's side of an uninstall: the workspace's issued tokens stop working."""
+        with self._lock:
+            return self.oauth.revoke_team(team_id or self.team_id)
 
     # --- what happened in the workspace ------------------------------------------------------------
 
@@ -358,6 +403,8 @@ class SlackDouble:
             return self._handle_upload(path[len(_UPLOAD_PREFIX) :], headers, body)
         if path.startswith(_FILES_PREFIX):
             return self._handle_file_download(path[len(_FILES_PREFIX) :], headers)
+        if path == _AUTHORIZE_PATH:
+            return self._handle_authorize(query, headers)
         return _Outcome.text("not found", {"ok": False, "error": "not_found"}, 404)
 
     def _handle_api(self, method: str, query: str, headers: dict[str, str], body: bytes) -> _Outcome:
@@ -367,7 +414,18 @@ class SlackDouble:
             return self._answer(method, {}, headers, lambda: _Outcome.json({"ok": False, "error": "invalid_json"}))
         token = _bearer_token(headers) or params.pop("token", None)
         params.pop("token", None)
+        if method == OAUTH_ACCESS_METHOD:  # the app's credentials in Basic auth, no token
+            return self._answer(method, params, headers, lambda: _Outcome.json(self.oauth.access(params, headers)))
         return self._answer(method, params, headers, lambda: self._api_outcome(method, params, token))
+
+    def _handle_authorize(self, query: str, headers: dict[str, str]) -> _Outcome:
+        def outcome() -> _Outcome:
+            status, extra, body = self.oauth.authorize_page(query)
+            if status != 302:
+                return _text_error(body, status)
+            return _Outcome(302, {"ok": True, "location": extra["Location"]}, b"", "text/plain; charset=utf-8", headers=extra)
+
+        return self._answer(OAUTH_AUTHORIZE_METHOD, {"query": query}, headers, outcome)
 
     def _api_outcome(self, method: str, params: dict[str, Any], token: str | None) -> _Outcome:
         handler = API_METHODS.get(method)
@@ -378,14 +436,18 @@ class SlackDouble:
             return _Outcome.json({"ok": False, "error": auth_error})
         if method == "chat.postMessage" and not self._rate_limiter.admit(str(params.get("channel", ""))):
             return _Outcome.from_fault(Fault(429, retry_after=1))
-        return _Outcome.json(handler(self._workspace, params))
+        response = handler(self._workspace, params)
+        team = self.oauth.team_of(token)
+        if method == "auth.test" and team is not None:  # a token issued for another workspace speaks for it
+            response = {**response, "team_id": team, "team": self.oauth.team_names.get(team, team)}
+        return _Outcome.json(response)
 
     def _auth_error(self, token: str | None) -> str | None:
         if not token:
             return "not_authed"
         if token in self.revoked_tokens or not token.startswith(self.accepted_token_prefixes):
             return "invalid_auth"
-        return None
+        return self.oauth.auth_error(token)
 
     def _handle_response_url(self, token: str, headers: dict[str, str], body: bytes) -> _Outcome:
         try:

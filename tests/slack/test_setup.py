@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from bot.blocks import setup as setup_blocks
+from bot.loopback import LoopbackBot
 from bot.transcript import render
 from db import repositories
 from db.models import TeamRole
@@ -79,6 +81,63 @@ def test_working_hours_and_the_agenda_lead_time_are_set_in_one_line_and_shown(bo
     with bot.runtime.session_factory() as session:
         entries = repositories.audit_entries(session, workspace_id=team.workspace_id, entity_type="alignment_team")
     assert entries[-1].after["work_days"] == [0, 1, 2, 3, 4, 5] and entries[-1].after["agenda_lead_minutes"] == 180
+
+
+def team_audit(bot, team):
+    with bot.runtime.session_factory() as session:
+        return repositories.audit_entries(session, workspace_id=team.workspace_id, entity_type="alignment_team")
+
+
+def test_a_team_turns_its_ai_summary_off_and_on_again(bot, people):
+    bot.command(ONE_LINE, user_id="U0ANA")
+    assert team_row(bot).llm_enabled is True  # the column's default
+    _, reply = bot.command("configurar ia no", user_id="U0ANA")
+    shown = render(reply.params)
+    assert "Configuración actualizada" in shown
+    assert "*Resumen con IA*\ndesactivado (resumen automático: los datos del equipo no salen del servidor)" in shown
+    team = team_row(bot)  # a fresh session: the change was committed
+    assert team.llm_enabled is False
+    last = team_audit(bot, team)[-1]
+    assert last.action == "alignment_team.updated" and last.actor == "U0ANA"
+    assert (last.before["llm_enabled"], last.after["llm_enabled"]) == (True, False)
+
+    _, reply = bot.command("setup ai on", user_id="U0ANA")
+    # This server has no model configured (the test settings name none), so the line says so.
+    assert "*Resumen con IA*\nactivado (este servidor no tiene un modelo configurado: se usa el resumen automático)" in render(reply.params)
+    assert team_row(bot).llm_enabled is True
+    last = team_audit(bot, team)[-1]
+    assert (last.before["llm_enabled"], last.after["llm_enabled"]) == (False, True)
+
+    _, reply = bot.command("configurar ia si", user_id="U0ANA")  # already on: nothing changes, nothing audited
+    assert "Configuración actualizada" not in render(reply.params)
+    assert len(team_audit(bot, team)) == 3
+
+
+def test_a_bad_ai_switch_says_what_to_type_and_changes_nothing(bot, people):
+    bot.command(ONE_LINE, user_id="U0ANA")
+    _, reply = bot.command("configurar ia quizás", user_id="U0ANA")
+    assert "Después de `ia` escribe `si` o `no`: `/alinea configurar ia si|no`" in reply.params["text"]
+    assert team_row(bot).llm_enabled is True
+
+
+def test_only_team_admins_switch_the_ai_summary(bot, people):
+    bot.command(ONE_LINE, user_id="U0ANA")
+    _, reply = bot.command("configurar ia no", user_id="U0PEDRO")
+    assert "Solo los administradores del equipo" in reply.params["text"]
+    team = team_row(bot)
+    assert team.llm_enabled is True
+    assert [entry.action for entry in team_audit(bot, team)] == ["alignment_team.created"]
+
+
+def test_with_a_model_on_the_server_the_summary_line_just_says_on_or_off(settings, double, people):
+    with LoopbackBot(replace(settings, llm_model="local-model", openai_api_key="placeholder"), double=double) as bot:
+        bot.command("setup marketing <@U0ANA> sales <@U0LUIS> lang en", user_id="U0TOM")
+        _, reply = bot.command("setup show", user_id="U0TOM")
+        shown = render(reply.params)
+        assert "*AI summary*\non" in shown and "no model" not in shown
+        _, reply = bot.command("setup llm off", user_id="U0TOM")
+        assert "*AI summary*\noff (automatic summary: the team's data never leaves the server)" in render(reply.params)
+        assert team_row(bot).llm_enabled is False
 
 
 def test_only_admins_or_slack_admins_change_setup(bot, people):
@@ -158,6 +217,28 @@ def test_the_modal_opens_prefilled_and_its_submission_sets_the_team_up(bot, peop
     team = team_row(bot)
     assert (team.name, team.timezone, team.country, team.weekly_meeting_weekday) == ("Tienda Norte", "America/Lima", "PE", 2)
     assert (team.monthly_meeting_nth, team.monthly_meeting_weekday, str(team.monthly_meeting_time)) == (-1, 4, "16:00:00")
+    assert team.llm_enabled is True  # the radio buttons left unanswered keep the default
+
+
+def test_the_modal_switches_the_ai_summary(bot, people):
+    bot.command(ONE_LINE, user_id="U0ANA")
+    bot.driver.slash_command("configurar", user_id="U0ANA")
+    (opened,) = bot.double.wait_for("views.open")
+    assert opened.ok, opened.response
+    view = opened.params["view"]
+    (radio,) = [block for block in view["blocks"] if block["block_id"] == setup_blocks.LLM]
+    assert radio["element"]["type"] == "radio_buttons"
+    assert radio["element"]["initial_option"]["value"] == setup_blocks.LLM_ON
+
+    off = {setup_blocks.VALUE: {"type": "radio_buttons", "selected_option": {"value": setup_blocks.LLM_OFF}}}
+    values = modal_values(**{setup_blocks.LLM: off})
+    submitted = bot.driver.view_submission(setup_blocks.VIEW, values, private_metadata=view["private_metadata"], user_id="U0ANA")
+    assert submitted.status == 200 and not submitted.body
+    (posted,) = bot.double.wait_for("chat.postEphemeral")
+    assert "*Resumen con IA*\ndesactivado" in render(posted.params)
+    team = team_row(bot)
+    assert team.llm_enabled is False
+    assert team_audit(bot, team)[-1].after["llm_enabled"] is False
 
 
 def test_an_incomplete_modal_shows_errors_beside_the_fields(bot, people):

@@ -301,6 +301,47 @@ def test_setup_errors(text, message_id, params):
     expect_error(message_id, params, parse, text)
 
 
+# --- the team's switch for the LLM narrator ----------------------------------------------------
+
+LLM_ON_WORDS = ["on", "si", "sí", "yes", "activar", "activada", "encendida"]
+LLM_OFF_WORDS = ["off", "no", "desactivar", "desactivada", "apagada"]
+
+
+@pytest.mark.parametrize("keyword", ["ia", "ai", "llm", "IA", "Ai", "LLM"])
+@pytest.mark.parametrize(
+    "word, enabled", [(word, True) for word in LLM_ON_WORDS] + [(word, False) for word in LLM_OFF_WORDS]
+)
+def test_the_llm_switch_reads_every_word_both_ways(keyword, word, enabled):
+    for spelling in (word, word.upper(), word.capitalize()):
+        assert parse(f"{keyword} {spelling}") == SetupChanges(llm_enabled=enabled), spelling
+
+
+def test_the_llm_switch_combines_with_other_settings_in_any_position():
+    assert parse("ia no idioma en") == SetupChanges(llm_enabled=False, language="en")
+    assert parse("lang es ai ON, lead 2h") == SetupChanges(language="es", llm_enabled=True, agenda_lead_minutes=120)
+    assert parse("IA Sí") == SetupChanges(llm_enabled=True) and not parse("ia no").is_empty()
+
+
+@pytest.mark.parametrize(
+    "text, params",
+    [
+        ("ia", {"word": "ia"}),
+        ("AI", {"word": "AI"}),
+        ("llm idioma es", {"word": "llm"}),
+        ("ia quizas", {"word": "ia"}),
+        ("ai maybe", {"word": "ai"}),
+        ("ia 1", {"word": "ia"}),
+        ("ia <@U1>", {"word": "ia"}),
+    ],
+)
+def test_the_llm_switch_without_a_yes_or_no_says_what_to_type(text, params):
+    expect_error("setup.llm_missing", params, parse, text)
+
+
+def test_the_llm_switch_is_one_setting_however_it_is_spelled():
+    expect_error("setup.repeated_keyword", {"word": "ai"}, parse, "ia si ai off")
+
+
 # Settings that can be written in any order: the result must not depend on it.
 SETTINGS = [
     ("marketing <@U1> <@U2>", {"marketing_leads": ("U1", "U2")}),
@@ -312,6 +353,7 @@ SETTINGS = [
     ("semanal martes 10:00", {"weekly_weekday": 1, "weekly_time": time(10, 0)}),
     ("mensual ultimo jueves 4pm", {"monthly_nth": -1, "monthly_weekday": 3, "monthly_time": time(16, 0)}),
     ('nombre "Ventas Norte"', {"name": "Ventas Norte"}),
+    ("ia no", {"llm_enabled": False}),
 ]
 
 

@@ -43,3 +43,9 @@ def test_people_can_send_the_bot_a_spreadsheet_in_its_messages_tab():
     assert app_home["messages_tab_enabled"] is True and app_home["messages_tab_read_only_enabled"] is False
     assert "file_shared" in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
     assert "files:read" in MANIFEST["oauth_config"]["scopes"]["bot"]  # what file_shared requires
+
+
+def test_the_home_tab_is_on_and_its_opening_is_heard():
+    assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
+    assert "app_home_opened" in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    assert "app_home_opened" in commands.EVENTS

@@ -1,0 +1,283 @@
+"""The App Home through Slack: `app_home_opened` (signed, into the real endpoint) publishes the
+person's Home with views.publish, in a view the double accepts (as strict as Slack); the
+Acknowledge and Check in buttons pressed on it open their modals and work end to end, in the
+team their block names; a refusal reaches the person in their DM (a Home has no response_url);
+and a workspace's Home never shows another workspace's data. SQLite throughout; the publish
+on PostgreSQL too."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Iterator
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.blocks.home import channel_of_block
+from bot.blocks.okr import CHECKIN_CONFIDENCE, CHECKIN_KR, CHECKIN_NOTE, CHECKIN_OPEN, CHECKIN_VALUE, CHECKIN_VIEW
+from bot.blocks.okr import VALUE as OKR_VALUE
+from bot.blocks.sla_breach import ACK_VIEW, ACKNOWLEDGE, NOTE, PLAN, PLAN_DUE, PLAN_OWNER, REASON, VALUE
+from bot.jobs import run_job
+from bot.loopback import LoopbackBot
+from bot.scheduler import job_named
+from bot.slack_double.validation import view_errors
+from bot.transcript import render
+from db import repositories
+from db.models import OkrCheckIn, SlaBreach
+from domain.glossary import TermDraft
+from domain.okr import Objective, ObjectiveKind
+from domain.periods import Period
+from domain.setup import SetupChanges
+from domain.sla import parse_commitment
+from services import glossary, kpis, okr, sla, sla_breaches, teams, workspaces
+from services.job_runs import Outcome
+from services.teams import TeamDefaults
+
+BOGOTA = ZoneInfo("America/Bogota")
+CHANNEL = "C0TEAM"
+OTHER_WORKSPACE = "T0OTRO"
+ANA, LUIS, MARTA, ROSA, PEDRO, TOM = "U0ANA", "U0LUIS", "U0MARTA", "U0ROSA", "U0PEDRO", "U0TOM"  # mkt lead, sales leads, admin, nobody, nobody (English)
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def local(month, day, hour=9, minute=0):
+    return datetime(2026, month, day, hour, minute, tzinfo=BOGOTA)
+
+
+class Clock:
+    def __init__(self):
+        self.now = local(3, 2, 8)
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def bot(settings, double, clock) -> Iterator[LoopbackBot]:
+    for user_id in (LUIS, MARTA, ROSA, PEDRO):
+        double.add_user(user_id, name=user_id[3:].lower(), locale="es-LA")
+    with LoopbackBot(settings, double=double, clock=clock) as bot:
+        yield bot
+
+
+def set_up(bot, clock, *, slack_team_id=None, channel_id=CHANNEL, name="alineacion", term=("MQL", "Lead que pidió <!channel> una cotización")):
+    """A team (Ana marketing; Luis and Marta sales; Rosa admin), its SLA on follow-up hours, a KR
+    owned by Luis and an agreed term, all through the services."""
+    with bot.runtime.session_factory.begin() as session:
+        workspace = workspaces.ensure_workspace(session, slack_team_id=slack_team_id or bot.double.team_id,
+                                                defaults=bot.runtime.workspace_defaults, now=clock.now)  # fmt: skip
+        teams.setup_team(
+            session, workspace_id=workspace.id, channel_id=channel_id, channel_name=name, actor=ROSA, is_workspace_admin=True,
+            changes=SetupChanges(marketing_leads=(ANA,), sales_leads=(LUIS, MARTA), admins=(ROSA,)),
+            defaults=TeamDefaults("America/Bogota", "es"), now=clock.now,
+        )
+        team = repositories.team_by_channel(session, workspace_id=workspace.id, channel_id=channel_id)
+        kpis.enable_starter_set(session, team=team, actor=ANA, now=clock.now, language="es")
+        kpis.set_roles(session, team=team, role="primary", keys=["sales_cop"], actor=ANA, now=clock.now)
+        proposal = sla.propose(session, team=team, actor=LUIS, terms=parse_commitment("ventas followup_hours <= 24 semanal"), now=clock.now)
+        assert sla.accept(session, team=team, version_id=proposal.version.id, actor=ANA, now=clock.now).active
+        objective = okr.create_objective(session, team=team, actor=ANA, draft=Objective("Que vuelvan a comprar", ObjectiveKind.COMMITTED), now=clock.now)
+        draft = okr.parse_key_result_line(session, team=team, text="clientes con recompra de 200 a 300 al 31/05/2026 dueño <@U0LUIS>",
+                                          today=clock.now.date())  # fmt: skip
+        okr.add_key_result(session, team=team, actor=ANA, objective_id=objective.id, draft=draft, now=clock.now)
+        proposal = glossary.propose(session, team=team, actor=ANA, draft=TermDraft(*term), now=clock.now)
+        assert glossary.approve(session, team=team, version_id=proposal.version.id, actor=LUIS, now=clock.now).agreed
+
+
+def breach_posted(bot, clock):
+    """Week 10's follow-up misses the SLA: B1 is posted in the channel (the sla-evaluate job)."""
+    clock.now = local(3, 3, 10)
+    _, reply = bot.command("registrar followup_hours 30 para 3/3/2026", user_id=LUIS, channel_id=CHANNEL)
+    assert reply.ok
+    clock.now = local(3, 9, 0, 15)
+    (result,) = run_job(bot.runtime, job_named("sla-evaluate"), at=clock.now, team_ref=CHANNEL)
+    assert result.outcome is Outcome.DONE, result.line()
+    clock.now = local(3, 10, 10)
+    (post,) = [m for m in bot.double.messages(CHANNEL) if "B1" in render(m) and m.get("thread_ts") in (None, m["ts"])]
+    return post
+
+
+def open_home(bot, user_id, *, tab="home", team_id=None, previous=0) -> dict[str, Any]:
+    """The person opens the Home tab; the view published for them (waits for a new publish)."""
+    event = {"type": "app_home_opened", "user": user_id, "channel": f"D0{user_id[3:]}", "tab": tab}
+    assert bot.driver.event(event, team_id=team_id).ok
+    call = bot.double.wait_for("views.publish", lambda c: c.params.get("user_id") == user_id, count=previous + 1)[-1]
+    view = call.params["view"]
+    return view if isinstance(view, dict) else json.loads(view)
+
+
+def shown(view) -> str:
+    return render(view).replace("\xa0", " ").replace("\u202f", " ")
+
+
+def button_on(view, action_id) -> tuple[str, dict[str, Any]]:
+    (found,) = [(block["block_id"], block["accessory"]) for block in view["blocks"] if block.get("accessory", {}).get("action_id") == action_id]
+    return found
+
+
+def opened_view(bot, count=1) -> dict[str, Any]:
+    view = bot.double.wait_for("views.open", count=count)[-1].params["view"]
+    return view if isinstance(view, dict) else json.loads(view)
+
+
+def breach_row(bot) -> SlaBreach:
+    with bot.runtime.session_factory() as session:
+        return session.query(SlaBreach).filter_by(number=1).one()
+
+
+# Publishing ---------------------------------------------------------------------------------------------
+
+
+def test_opening_the_home_tab_publishes_the_persons_home(bot, clock):
+    set_up(bot, clock)
+    breach_posted(bot, clock)
+    view = open_home(bot, LUIS)
+    assert view_errors(view) == [] and len(view["blocks"]) <= 100
+    assert bot.double.home_views[LUIS]["blocks"] == view["blocks"]  # the double accepted and stored it
+    text = shown(view)
+    assert "Tu alineación de mercadeo y ventas" in text and "*alineacion* · <#C0TEAM>" in text and "Tu rol: líder de ventas" in text
+    assert "*KPI de semana 10 de 2026 (2–8 mar)*" in text and "*Ventas* (`sales_cop`)" in text
+    assert "*SLA1* · Ventas" in text and "*Esperan tu reconocimiento (1)*" in text and "*B1* · SLA1" in text
+    assert "*KR1* · clientes con recompra" in text
+    assert "• *MQL* — Lead que pidió &lt;!channel&gt; una cotización" in text  # typed text never pings
+    (block, element) = button_on(view, ACKNOWLEDGE)
+    assert element["value"] == str(breach_row(bot).id) and channel_of_block(block) == CHANNEL
+    assert button_on(view, CHECKIN_OPEN)[1]["value"] == "1"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_a_person_without_a_team_is_welcomed_in_their_language_and_the_messages_tab_is_left_alone(bot, clock):
+    set_up(bot, clock)
+    assert bot.driver.event({"type": "app_home_opened", "user": TOM, "channel": "D0TOM", "tab": "messages"}).ok
+    view = open_home(bot, TOM)  # Tom's Slack is in English
+    assert len(bot.double.calls_to("views.publish")) == 1  # the Messages tab published nothing
+    text = shown(view)
+    assert "Welcome to Alinea" in text and "`/alinea setup` · `configurar`" in text and "`/alinea help` · `ayuda`" in text
+    assert "<#C0TEAM>" not in text
+    assert "Te damos la bienvenida a Alinea" in shown(open_home(bot, PEDRO))  # Pedro's is in Spanish
+
+
+def test_every_open_rebuilds_the_home(bot, clock):
+    set_up(bot, clock)
+    first = shown(open_home(bot, LUIS))
+    assert "✅ Ningún incumplimiento espera tu reconocimiento." in first
+    breach_posted(bot, clock)
+    again = shown(open_home(bot, LUIS, previous=1))
+    assert "*Esperan tu reconocimiento (1)*" in again
+    assert "*Esperan tu reconocimiento" not in shown(open_home(bot, ANA))  # Ana leads the other side
+
+
+# The buttons ---------------------------------------------------------------------------------------------
+
+
+@SQLITE_ONLY
+def test_acknowledge_on_the_home_opens_the_form_and_acknowledges_in_the_breachs_thread(bot, clock):
+    set_up(bot, clock)
+    post = breach_posted(bot, clock)
+    view = open_home(bot, LUIS)
+    block, element = button_on(view, ACKNOWLEDGE)
+    result = bot.driver.home_action(ACKNOWLEDGE, value=element["value"], block_id=block, user_id=LUIS, view=view, trigger_id="T0HOME")
+    assert result.ok
+    form = opened_view(bot)
+    assert form["callback_id"] == ACK_VIEW and json.loads(form["private_metadata"])["channel_id"] == CHANNEL
+    values = {
+        REASON: {VALUE: {"type": "static_select", "selected_option": {"value": "staffing"}}},
+        NOTE: {VALUE: {"type": "plain_text_input", "value": "Dos asesores de vacaciones"}},
+        PLAN: {VALUE: {"type": "plain_text_input", "value": "Reasignar leads a Marta"}},
+        PLAN_OWNER: {VALUE: {"type": "users_select", "selected_user": MARTA}},
+        PLAN_DUE: {VALUE: {"type": "datepicker", "selected_date": "2026-03-13"}},
+    }
+    assert bot.driver.view_submission(ACK_VIEW, values, private_metadata=form["private_metadata"], user_id=LUIS).ok
+    bot.double.wait_for("chat.update", lambda c: c.params.get("ts") == post["ts"])
+    thread = [m for m in bot.double.messages(CHANNEL) if m.get("thread_ts") == post["ts"] and m["ts"] != post["ts"]]
+    assert any("<@U0LUIS> reconoció B1" in render(m) for m in thread)
+    assert breach_row(bot).status.value == "acknowledged" and breach_row(bot).acknowledged_by == LUIS
+    assert "*Esperan tu reconocimiento" not in shown(open_home(bot, LUIS, previous=1))  # the next open shows it done
+
+
+@SQLITE_ONLY
+def test_a_refusal_from_the_home_reaches_the_person_in_their_dm(bot, clock):
+    set_up(bot, clock)
+    breach_posted(bot, clock)
+    view = open_home(bot, LUIS)
+    block, element = button_on(view, ACKNOWLEDGE)
+    post = breach_row(bot)  # meanwhile Marta acknowledges in the breach's thread
+    event = {"type": "message", "channel": CHANNEL, "channel_type": "channel", "user": MARTA, "text": "recibido personal",
+             "ts": "1773200000.000100", "thread_ts": post.message_ts}
+    assert bot.driver.event(event).ok
+    bot.double.wait_for("chat.update", lambda c: c.params.get("ts") == post.message_ts)
+    assert bot.driver.home_action(ACKNOWLEDGE, value=element["value"], block_id=block, user_id=LUIS, view=view).ok
+    (dm,) = bot.double.wait_for("chat.postMessage", lambda c: c.params.get("channel") == LUIS)
+    assert "<@U0MARTA> ya reconoció B1" in dm.params["text"]
+    assert bot.double.calls_to("views.open") == []
+
+
+@SQLITE_ONLY
+def test_check_in_on_the_home_opens_the_form_for_that_team_and_records_it(bot, clock):
+    set_up(bot, clock)
+    view = open_home(bot, LUIS)
+    block, element = button_on(view, CHECKIN_OPEN)
+    assert bot.driver.home_action(CHECKIN_OPEN, value=element["value"], block_id=block, user_id=LUIS, view=view, trigger_id="T0KR").ok
+    form = opened_view(bot)
+    assert form["callback_id"] == CHECKIN_VIEW
+    assert [b for b in form["blocks"] if b.get("block_id") == CHECKIN_KR][0]["element"]["initial_option"]["value"] == "1"
+    metadata = json.loads(form["private_metadata"])
+    assert (metadata["channel_id"], metadata["locale"]) == (CHANNEL, "es")
+    values = {CHECKIN_KR: {OKR_VALUE: {"type": "static_select", "selected_option": {"value": "1"}}},
+              CHECKIN_VALUE: {OKR_VALUE: {"type": "plain_text_input", "value": "230"}},
+              CHECKIN_CONFIDENCE: {OKR_VALUE: {"type": "plain_text_input", "value": "7"}},
+              CHECKIN_NOTE: {OKR_VALUE: {"type": "plain_text_input", "value": ""}}}  # fmt: skip
+    assert not bot.driver.view_submission(CHECKIN_VIEW, values, private_metadata=form["private_metadata"], user_id=LUIS).body
+    ephemeral = bot.double.wait_for("chat.postEphemeral")[-1]
+    assert ephemeral.params["channel"] == CHANNEL and "Registré el check-in de *KR1*" in render(ephemeral.params)
+    with bot.runtime.session_factory() as session:
+        assert [(c.user_id, c.confidence) for c in session.query(OkrCheckIn)] == [(LUIS, 7)]
+    assert "Ahora: 230" in shown(open_home(bot, LUIS, previous=1))
+
+
+# Workspaces ------------------------------------------------------------------------------------------------
+
+
+@SQLITE_ONLY
+def test_a_workspaces_home_never_shows_another_workspaces_data(bot, clock):
+    set_up(bot, clock)
+    set_up(bot, clock, slack_team_id=OTHER_WORKSPACE, channel_id="C0OTRO", name="secreto", term=("Secreto", "Solo del otro espacio"))
+    mine = shown(open_home(bot, LUIS))
+    assert "<#C0TEAM>" in mine and "<#C0OTRO>" not in mine and "Secreto" not in mine
+    theirs = shown(open_home(bot, LUIS, team_id=OTHER_WORKSPACE, previous=1))
+    assert "<#C0OTRO>" in theirs and "<#C0TEAM>" not in theirs and "MQL" not in theirs
+
+
+@SQLITE_ONLY
+def test_a_busy_persons_home_stays_within_slacks_100_blocks_and_the_double_accepts_it(bot, clock):
+    """Seven teams, each with four breaches waiting for Luis and five KRs he owns."""
+    clock.now = local(2, 2, 8)
+    for number in range(1, 8):
+        channel = f"C0TEAM{number}"
+        bot.double.add_channel(channel, f"equipo-{number}")
+        set_up(bot, clock, channel_id=channel, name=f"equipo-{number}")
+        with bot.runtime.session_factory.begin() as session:
+            workspace = repositories.workspace_by_slack_id(session, slack_team_id=bot.double.team_id)
+            team = repositories.team_by_channel(session, workspace_id=workspace.id, channel_id=channel)
+            objective = okr.create_objective(session, team=team, actor=ANA, draft=Objective("Más ventas", ObjectiveKind.COMMITTED), now=clock.now)
+            for _ in range(4):
+                draft = okr.parse_key_result_line(session, team=team, text="pedidos de 10 a 20 al 31/05/2026 dueño <@U0LUIS>", today=clock.now.date())
+                okr.add_key_result(session, team=team, actor=ANA, objective_id=objective.id, draft=draft, now=clock.now)
+            for day in (3, 10, 17, 24):
+                kpis.record(session, team=team, key="followup_hours", value=Decimal(30), shown="30", period=Period.day(date(2026, 2, day)),
+                            source="slack", actor=LUIS, note="", now=local(2, 27))  # fmt: skip
+            assert sla_breaches.evaluate(session, team=team, now=local(3, 2, 0, 5)).breaches == 4
+    clock.now = local(3, 3, 10)
+    view = open_home(bot, LUIS)
+    assert view_errors(view) == [] and len(view["blocks"]) <= 100
+    assert bot.double.home_views[LUIS]["blocks"] == view["blocks"]
+    text = shown(view)
+    assert "*Esperan tu reconocimiento (4)*" in text and "*Tus resultados clave (5)*" in text
+    assert "También estás en 2 equipo(s) más: *equipo-6* <#C0TEAM6>, *equipo-7* <#C0TEAM7>" in text
