@@ -199,6 +199,21 @@ class EncryptedInstallationStore(InstallationStore):
         where = and_(table.c.client_id == self.client_id, table.c.team_id == team_id, table.c.user_id.in_(ids))
         return session.execute(delete(table).where(where)).rowcount or 0
 
+    def erase_user_in(self, session: Session, *, team_id: str, user_id: str, pseudonym: str) -> int:
+        """A person's erasure (`/alinea datos yo`): the installation rows they made keep the bot's
+        token (the workspace still uses it) but lose their user id (the pseudonym instead) and
+        their own user token; returns the rows changed."""
+        table = self.installations
+        where = and_(table.c.client_id == self.client_id, table.c.team_id == team_id, table.c.user_id == user_id)
+        cleared = {"user_id": pseudonym, "user_token": None, "user_refresh_token": None, "user_scopes": None}
+        return session.execute(update(table).where(where).values(**cleared)).rowcount or 0
+
+    def installed_by(self, session: Session, *, team_id: str, user_id: str) -> int:
+        """How many installations of the workspace this person made (what `datos yo` reports)."""
+        table = self.installations
+        where = and_(table.c.client_id == self.client_id, table.c.team_id == team_id, table.c.user_id == user_id)
+        return len(session.execute(select(table.c.id).where(where)).all())
+
     # --- key rotation -----------------------------------------------------------------------------
 
     def rekey(self) -> int:

@@ -14,6 +14,7 @@ carries.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -148,14 +149,28 @@ def confirm_delete(interaction: Interaction) -> Reply:
 def me(request: CommandRequest, _rest: str) -> Reply:
     with read_only(request.runtime.session_factory) as session:
         report = data_rights.person_report(session, request.scope.workspace_id, request.user_id)
+        tokens = request.runtime.tokens
+        installed = tokens.store.installed_by(session, team_id=request.scope.slack_team_id, user_id=request.user_id) if tokens else 0
+    if installed:  # OAuth mode keeps who installed Alinea beside the workspace's tokens
+        report = replace(report, kinds=(*report.kinds, data_rights.KindReport(INSTALLATIONS, installed, ())))
     return blocks.person_report(request.locale, report)
 
 
 def erase_me(interaction: Interaction) -> Reply:
-    """Erases the person who pressed (never an id from the button's value)."""
+    """Erases the person who pressed (never an id from the button's value), in our tables and,
+    in OAuth mode, in the installations they made (the bot's token stays: the workspace uses it)."""
+    workspace_id, user_id = interaction.scope.workspace_id, interaction.user_id
     with interaction.unit_of_work() as session:
-        erasure = data_rights.erase_person(session, interaction.scope.workspace_id, interaction.user_id, interaction.now)
+        erasure = data_rights.erase_person(session, workspace_id, user_id, interaction.now)
+        if interaction.runtime.tokens is not None:
+            changed = interaction.runtime.tokens.store.erase_user_in(
+                session, team_id=interaction.scope.slack_team_id, user_id=user_id, pseudonym=data_rights.pseudonym(workspace_id, user_id)
+            )  # fmt: skip
+            if changed:
+                erasure.pseudonymised[INSTALLATIONS] = changed
     return blocks.erased(interaction.locale, erasure)
 
+
+INSTALLATIONS = "installations"  # a kind of data_rights' report, kept by OAuth mode (bot/installations.py)
 
 HANDLERS = {"overview": overview, "export": export, "delete": delete, "me": me}

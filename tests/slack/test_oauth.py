@@ -537,3 +537,22 @@ def test_alinea_serve_in_oauth_mode_installs_and_answers(tmp_path):
         assert "/slack/install" in stderr  # the log says where workspaces install from
         for secret in (CLIENT_SECRET, KEY, token, "serve-secret"):
             assert secret not in stderr
+
+
+# The installer's rights (Ley 1581) -----------------------------------------------------------------------
+
+
+def test_the_installer_sees_and_erases_their_part_of_the_installation_while_the_bot_keeps_working(bot, double):
+    token = install(bot)  # the double's consent page is approved by U0ANA
+    _, reply = bot.command("datos yo", user_id="U0ANA")
+    assert "Instalaciones de Alinea que hiciste*: 1" in render(reply.params)
+    erase = next(e for b in reply.params["blocks"] if b["type"] == "actions" for e in b["elements"])
+    result = bot.driver.block_action(erase["action_id"], value=erase["value"], user_id="U0ANA", channel_id="C0TEAM")
+    (answer,) = double.wait_for_response(result.response_url)
+    assert "Instalaciones de Alinea que hiciste (1)" in render(answer.params)
+    with bot.engine.connect() as connection:
+        installers = [row.user_id for row in connection.execute(select(OAUTH_METADATA.tables[INSTALLATIONS_TABLE]))]
+    assert installers and all(user.startswith("UERASED") for user in installers)
+    assert stored(bot).bot_token == token  # the workspace's bot token is not the person's
+    _, reply = bot.command("help", user_id="U0TOM")
+    assert "Alinea" in render(reply.params)
