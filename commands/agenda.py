@@ -194,7 +194,13 @@ def submit_experiment(interaction: Interaction) -> Reply:
         team = team_of(session, interaction.scope)
         decided = experiments.decide(session, team=team, actor=interaction.user_id, now=interaction.now, **form)
         channel_id, locale = team.channel_id, team.locale
+    announce_experiment(interaction, decided, channel_id=channel_id, locale=locale)
+    return result_reply(decided, locale)
+
+
+def announce_experiment(interaction: Interaction, decided: experiments.ExperimentView, *, channel_id: str, locale: str) -> None:
+    """The decision, posted in the team's channel once (claimed by the experiment and the time
+    it was decided, so a decision replaced later is announced again)."""
     post = experiment_post(decided, decided_by=interaction.user_id, locale=locale)
     claim = f"experiment-{decided.id}-{int(decided.decided_at.timestamp())}"
     interaction.notifier.post(channel=channel_id, message=Message(post.text, post.blocks), claim=claim)
-    return result_reply(decided, locale)

@@ -17,10 +17,10 @@ import logging
 
 from bot.agenda_posts import narrator_for
 from bot.blocks import Reply, context
-from bot.blocks.agenda_topics import experiment_post
 from bot.blocks.kpi import team_locale
 from bot.blocks.narrative import ADOPT, NOT_USEFUL, insight_reply
-from bot.notifier import POST_FAILURES, Message
+from bot.notifier import POST_FAILURES
+from commands.agenda import announce_experiment
 from commands.context import CommandRequest, team_of
 from commands.runner import Interaction
 from db.session import read_only
@@ -78,8 +78,7 @@ def adopt(interaction: Interaction) -> Reply:
         done = insights.adopt(session, team=team, actor=interaction.user_id, hypothesis_id=_hypothesis_id(interaction), now=interaction.now)
         channel_id, where = team.channel_id, team_locale(team)
     decided = done.experiment
-    post = experiment_post(decided, decided_by=interaction.user_id, locale=where.language)
-    interaction.notifier.post(channel=channel_id, message=Message(post.text, post.blocks), claim=f"experiment-{decided.id}-{int(decided.decided_at.timestamp())}")
+    announce_experiment(interaction, decided, channel_id=channel_id, locale=where.language)
     _redraw(interaction, insight_reply(done.insight, where, actionable=True))
     text = t(where.language, "insights.adopted", week=decided.week.key, due=decided.due.isoformat(), metric=decided.metric)
     if done.replaced:
