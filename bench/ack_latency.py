@@ -37,6 +37,7 @@ Run: `python bench/ack_latency.py [--requests N] [--max-seconds S] [--warmup N] 
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.metadata
 import logging
 import os
@@ -61,6 +62,7 @@ from slack_sdk import WebClient  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.http import EVENTS_PATH, HttpServer  # noqa: E402
+from bot.wiring import settle_heap  # noqa: E402
 from bot.loopback import LoopbackBot  # noqa: E402
 from bot.slack_double import SlackDouble, SlackDriver, WaitTimeout  # noqa: E402
 from db import migrations  # noqa: E402
@@ -117,6 +119,17 @@ class Row:
         return sum(1 for sample in self.samples if sample.busy)
 
 
+@contextmanager
+def settled() -> Iterator[None]:
+    """What `alinea serve` does once started (bot.wiring.settle_heap), done for both apps alike;
+    undone after, so the next app's start-up objects are its own."""
+    settle_heap()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 # --- the two apps --------------------------------------------------------------------------------
 
 
@@ -132,7 +145,7 @@ def running_alinea(double: SlackDouble, database_url: str) -> Iterator[str]:
     settings = Settings(database_url=database_url, slack_bot_token="xoxb-alinea", slack_signing_secret=SIGNING_SECRET)
     bot = LoopbackBot(settings, double=double)
     try:
-        with bot:
+        with bot, settled():
             yield f"{bot.url}{EVENTS_PATH}"
     finally:
         if hasattr(bot, "app"):  # LoopbackBot leaves Bolt's listener pool running; its threads are idle now
@@ -165,7 +178,8 @@ def running_bare_bolt(double: SlackDouble, database_url: str) -> Iterator[str]:
     handler = SlackRequestHandler(build_bare_app(double, executor), path=EVENTS_PATH)
     server = HttpServer(handler, host="127.0.0.1", port=0).start()
     try:
-        yield f"{server.url}{EVENTS_PATH}"
+        with settled():
+            yield f"{server.url}{EVENTS_PATH}"
     finally:
         server.stop()
         executor.shutdown(wait=True)
