@@ -21,6 +21,7 @@ from domain.periods import Period
 from domain.setup import SetupChanges
 from services import experiments, kpis, teams, workspaces
 from services.teams import TeamDefaults
+from tests.support.clock import Clock
 
 BOGOTA = ZoneInfo("America/Bogota")
 ANA, LUIS, CARO, PEDRO = "U0ANA", "U0LUIS", "U0CARO", "U0PEDRO"  # mkt lead, sales lead, admin, a member
@@ -29,17 +30,9 @@ NOW = datetime(2026, 3, 11, 10, 0, tzinfo=BOGOTA)  # Wednesday of 2026-W11; next
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ from services import agenda_topics, agendas, experiments, kpis, okr, sla, teams,
 from services.experiments import Result
 from services.job_runs import Outcome
 from services.teams import TeamDefaults
+from tests.support.clock import Clock
 
 BOGOTA = ZoneInfo("America/Bogota")
 CHANNEL, MADRID_CHANNEL = "C0TEAM", "C0MADRID"
@@ -56,17 +57,9 @@ def utc(month, day, hour, minute=0):
     return datetime(2026, month, day, hour, minute, tzinfo=timezone.utc)
 
 
-class Clock:
-    def __init__(self):
-        self.now = CREATED
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(CREATED)
 
 
 @pytest.fixture

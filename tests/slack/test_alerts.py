@@ -3,7 +3,7 @@ episode in the team's channel, and caught up by the alerts-post job after a Slac
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -14,24 +14,15 @@ from bot.transcript import render
 from domain.setup import SetupChanges
 from services import teams, workspaces
 from services.teams import TeamDefaults
+from tests.support.clock import Clock
 
 START = datetime(2026, 3, 2, 14, 0, tzinfo=timezone.utc)
 
 
-class Clock:
-    def __init__(self):
-        self.now = START
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
-
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from db.models import TeamMember
 from domain.setup import SetupChanges
 from services import agenda_topics, data_rights, kpis, teams, workspaces
 from services.teams import TeamDefaults
+from tests.support.clock import Clock
 
 BOGOTA = ZoneInfo("America/Bogota")
 ANA, LUIS, BOSS, OWNER = "U0ANA", "U0LUIS", "U0BOSS", "U0DUENA"  # mkt lead, sales lead, Slack admin, Slack owner
@@ -34,17 +35,9 @@ BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirec
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

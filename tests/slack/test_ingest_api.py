@@ -26,6 +26,7 @@ from db.models import AuditEntry, IngestToken, KpiValue
 from db.session import make_engine, make_session_factory
 from domain.periods import Period
 from services import ingest, kpis
+from tests.support.clock import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 1, 14, 15, 0, tzinfo=timezone.utc)  # Wednesday of 2026-W03 in Bogotá
@@ -39,14 +40,6 @@ class Answer:
     status: int
     headers: dict[str, str]
     body: Any
-
-
-class Clock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

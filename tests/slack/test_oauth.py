@@ -32,19 +32,12 @@ from domain.setup import SetupChanges
 from services import teams
 from services.job_runs import Outcome
 from services.teams import TeamDefaults
+from tests.support.clock import Clock
 
 CLIENT_ID, CLIENT_SECRET = "111.222", "oauth-client-secret"
 KEY = Fernet.generate_key().decode()
 OTHER = "T0OTHER"
 START = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
-
-
-class Clock:
-    def __init__(self):
-        self.now = START
-
-    def __call__(self):
-        return self.now
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -66,7 +59,7 @@ def browse(url: str, cookie: str | None = None) -> tuple[int, dict[str, str], st
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture

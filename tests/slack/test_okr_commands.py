@@ -50,6 +50,7 @@ from domain.okr import Objective, ObjectiveKind
 from domain.setup import SetupChanges
 from services import kpis, okr, teams, workspaces
 from services.teams import TeamDefaults
+from tests.support.clock import Clock
 
 BOGOTA = ZoneInfo("America/Bogota")
 ANA, LUIS, CARO, PEDRO = "U0ANA", "U0LUIS", "U0CARO", "U0PEDRO"  # marketing lead, sales lead, admin, nobody
@@ -58,17 +59,9 @@ SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=BOGOTA)  # Tuesday of ISO week 11 of 2026
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from domain.sla import parse_commitment
 from services import kpis, okr, okr_rhythm, sla, teams, workspaces
 from services.job_runs import Outcome
 from services.teams import TeamDefaults
+from tests.support.clock import Clock
 
 BOGOTA = ZoneInfo("America/Bogota")
 CHANNEL = "C0TEAM"
@@ -45,17 +46,9 @@ def local(month, day, hour=9, minute=0):
     return datetime(2026, month, day, hour, minute, tzinfo=BOGOTA)
 
 
-class Clock:
-    def __init__(self):
-        self.now = local(3, 2, 8)
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(local(3, 2, 8))
 
 
 @pytest.fixture

@@ -41,6 +41,7 @@ from domain.sla import parse_commitment
 from domain.sla_templates import SLA_TEMPLATES
 from services import kpis, sla, sla_breaches, teams, workspaces
 from services.teams import TeamDefaults
+from tests.support.clock import Clock
 
 BOGOTA = ZoneInfo("America/Bogota")
 ANA, LUIS, MARTA, CARO, PEDRO = "U0ANA", "U0LUIS", "U0MARTA", "U0CARO", "U0PEDRO"  # mkt lead, sales leads, admin, nobody
@@ -56,19 +57,9 @@ def local(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
 NOW = local(3, 10)  # Tuesday of ISO week 11 of 2026
 
 
-class Clock:
-    """The app's clock; a test moves it to look at the list later (time is a parameter)."""
-
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture
