@@ -165,8 +165,9 @@ def jobs(settings: Settings, args: argparse.Namespace) -> int:
     from bot.wiring import open_runtime
 
     if args.jobs_command == "list":
-        for spec in JOBS:
-            print(f"{spec.name:<28} {spec.scope:<10} {spec.schedule:<28} {spec.description}")
+        name, scope, schedule = (max(len(getattr(spec, field)) for spec in JOBS) for field in ("name", "scope", "schedule"))
+        for spec in JOBS:  # columns as wide as their longest entry
+            print(f"{spec.name:<{name}}  {spec.scope:<{scope}}  {spec.schedule:<{schedule}}  {spec.description}")
         return 0
     spec = job_named(args.job)
     if spec is None:

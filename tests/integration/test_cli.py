@@ -82,10 +82,16 @@ def test_db_upgrade_and_downgrade(empty_database_url):
     assert up.returncode == 0 and "upgrade done" in up.stdout
 
 
-def test_jobs_list_names_every_job():
+def test_jobs_list_names_every_job_in_aligned_columns():
+    from bot.scheduler import JOBS
+
     result = alinea("jobs", "list")
     assert result.returncode == 0
-    assert "purge-processed-events" in result.stdout
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == [spec.name for spec in JOBS]
+    for column in ("scope", "schedule"):  # each starts in one column, the longest entries' rows included
+        starts = {line.index(getattr(spec, column), len(spec.name)) for line, spec in zip(lines, JOBS)}
+        assert len(starts) == 1, (column, starts)
 
 
 def test_jobs_run_once_per_period_and_by_team(database_url):
