@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_demo(database_url=args.database, output=Path(args.output))
         settings = load_settings(read_environment())
-        configure_logging(settings.log_format, settings.secret_values())
+        configure_logging(settings.log_format, settings.secret_values(), level=logging.getLevelName(settings.log_level))
         return dispatch(args, settings)
     except ConfigError as error:
         print(f"alinea: configuration error: {error}", file=sys.stderr)

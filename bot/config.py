@@ -51,6 +51,7 @@ class Settings:
     work_threads: int = 32
     work_queue_limit: int = 400
     log_format: str = "text"  # or "json": one JSON object per line (bot/logs.py)
+    log_level: str = "INFO"  # DEBUG shows Bolt's and slack_sdk's request lines too (redacted)
     # When set, `GET /metrics` wants `Authorization: Bearer <token>`.
     metrics_token: str | None = field(default=None, repr=False)
     # OAuth mode (many workspaces): on when both are set; each workspace's tokens then live in the
@@ -141,6 +142,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         default_locale=parse_locale(get("ALINEA_DEFAULT_LOCALE")),
         default_timezone=parse_timezone(get("ALINEA_DEFAULT_TIMEZONE")),
         log_format=parse_log_format(get("ALINEA_LOG_FORMAT")),
+        log_level=parse_log_level(get("ALINEA_LOG_LEVEL")),
         metrics_token=get("ALINEA_METRICS_TOKEN"),
         **parse_oauth(get),
         data_grace_days=parse_days("ALINEA_DATA_GRACE_DAYS", get("ALINEA_DATA_GRACE_DAYS"), 30),
@@ -244,6 +246,17 @@ def parse_log_format(value: str | None) -> str:
     if value.lower() not in ("text", "json"):
         raise ConfigError("ALINEA_LOG_FORMAT", "text or json", value)
     return value.lower()
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def parse_log_level(value: str | None) -> str:
+    if value is None:
+        return "INFO"
+    if value.upper() not in LOG_LEVELS:
+        raise ConfigError("ALINEA_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR", value)
+    return value.upper()
 
 
 def parse_slack_api_url(value: str | None) -> str:

@@ -1,16 +1,20 @@
 """Logging: text or JSON lines, a request id and the workspace on every line, secrets hidden.
 
-`configure_logging(settings)` is called once by the CLI. Every line goes through one handler
-on the root logger, whose filters
+`configure_logging(settings)` is called once by the CLI. Every record, of any logger (ours,
+Bolt's, slack_sdk's, openai's…) at any level, is redacted when it is made: the redaction sits in
+logging's record factory, so no handler sees a secret, whoever installed it (a program embedding
+Alinea, pytest, a library's own handler on a logger that does not propagate). Our handler on
+the root logger has filters that
 
 - add `request_id` and `workspace` (the Slack team id) from context variables: bot/http.py
   sets the request id when a Slack request arrives, bot/middleware.py the workspace once Bolt
   has read the body; they follow the work onto Bolt's listener threads and our work queue
   because both executors copy the context at submit (bot/workqueue.py);
-- redact secrets in the message and in the exception text: Slack tokens (`xoxb-`, `xoxp-`,
-  `xapp-`, `xoxe-`…), `Bearer …`, our ingest tokens (`aln_…`), OpenAI-style keys (`sk-…`),
-  Slack's response_url and webhook URLs, and the configured signing secret, tokens and keys
-  wherever they appear.
+- redact again (a record made through `logging.makeLogRecord` skips the factory): secrets in
+  the message and in the exception text are Slack tokens (`xoxb-`, `xoxp-`, `xapp-`, `xoxe-`…),
+  `Bearer …`, our ingest tokens (`aln_…`), OpenAI-style keys (`sk-…`), Slack's response_url
+  and webhook URLs (by their path, on any host: a proxy, GovSlack or a loopback double), and the
+  configured signing secret, tokens and keys wherever they appear.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ WORKSPACE: contextvars.ContextVar[str | None] = contextvars.ContextVar("alinea_w
 REQUEST_KIND: contextvars.ContextVar[str | None] = contextvars.ContextVar("alinea_request_kind", default=None)
 
 REDACTED = "[REDACTED]"
+# A "/" or "." as it reaches a log line: plain, JSON-escaped (`\/`), form-encoded (`%2F`) or both.
+_SLASH = r"\\?/|(?:%5C)?%2F"
+_DOT = r"(?:\.|%2E)"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s:%(context)s %(message)s"
 # Patterns of secrets whatever their value: Slack tokens (bot, user, app, refresh and config
 # tokens), bearer credentials, our ingest API tokens, OpenAI-style keys, Slack hook URLs.
@@ -41,8 +48,11 @@ SECRET_PATTERNS = (
     re.compile(r"\baln_[A-Za-z0-9_-]{16,}"),
     re.compile(r"\bsk-[A-Za-z0-9_-]{16,}"),
     # response_url and incoming-webhook URLs post to a channel to whoever holds them (Bolt logs
-    # the body of a request whose signature failed, response_url included, form-encoded).
-    re.compile(r"(?i)https?(?::|%3A)(?:/|%2F){2}hooks\.slack(?:-gov)?\.com[^\s&\"'<>]*"),
+    # the body of a request whose signature failed, response_url included, form-encoded;
+    # slack_sdk's webhook client logs the URL it posts to at DEBUG).
+    re.compile(rf"(?i)https?(?::|%3A)(?:{_SLASH}){{2}}hooks{_DOT}slack(?:-gov)?{_DOT}com[^\s&\"'<>]*"),
+    # The same URLs by their path on any host: /commands/T…/…, /actions/T…/…, /services/T…/….
+    re.compile(rf"(?i)https?(?::|%3A)(?:{_SLASH}){{2}}[^\s&\"'<>]*?(?:{_SLASH})(?:commands|actions|services)(?:{_SLASH})T[A-Z0-9]+(?:{_SLASH})[^\s&\"'<>]*"),
 )
 # A configured secret shorter than this is not searched for: a local model server's
 # placeholder key ("x", "none") would otherwise blank out ordinary words.
@@ -92,27 +102,58 @@ class ContextFilter(logging.Filter):
         return True
 
 
-class RedactingFilter(logging.Filter):
+_TRACEBACKS = logging.Formatter()
+
+
+def redact_record(record: logging.LogRecord, redact: Redactor) -> None:
     """Hides secrets in the final message and the exception text before any formatter sees them."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a bad format string: left for the handler to report as logging does
+        return
+    record.msg, record.args = redact(message), None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts each record a handler is given (see redact_record)."""
 
     def __init__(self, redact: Redactor):
         super().__init__()
         self._redact = redact
-        self._formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a bad format string: left for the handler to report as logging does
-            return True
-        record.msg, record.args = self._redact(message), None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = self._formatter.formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self._redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self._redact(record.stack_info)
+        redact_record(record, self._redact)
         return True
+
+
+class RedactingRecordFactory:
+    """logging's record factory, wrapped: every record is redacted as it is made, so every
+    handler (ours or not) and every logger (propagating or not) only ever sees the redacted
+    text. Records are only made for enabled levels, so a DEBUG call is not paid for at INFO."""
+
+    def __init__(self, wrapped, redact: Redactor):
+        self.wrapped, self.redact = wrapped, redact
+
+    def __call__(self, *args, **kwargs) -> logging.LogRecord:
+        record = self.wrapped(*args, **kwargs)
+        redact_record(record, self.redact)
+        return record
+
+
+def install_redaction(secrets: Iterable[str] = ()) -> None:
+    """Redact every record from now on, with the patterns and these configured values (a second
+    call replaces the values, it does not stack a second factory)."""
+    current = logging.getLogRecordFactory()
+    if isinstance(current, RedactingRecordFactory):
+        current.redact = Redactor(secrets)
+    else:
+        logging.setLogRecordFactory(RedactingRecordFactory(current, Redactor(secrets)))
 
 
 class JsonFormatter(logging.Formatter):
@@ -149,11 +190,14 @@ def make_handler(log_format: str, secrets: Iterable[str] = (), stream: IO[str] |
 
 
 def configure_logging(log_format: str = "text", secrets: Iterable[str] = (), *, level: int = logging.INFO) -> None:
-    """Install our handler on the root logger, replacing the one an earlier call installed.
+    """Redact every record (install_redaction), and install our handler on the root logger,
+    replacing the one an earlier call installed.
 
     Like logging.basicConfig, a root logger that already has someone else's handlers (pytest's,
-    a program embedding Alinea) is left alone: its owner decides where lines go.
+    a program embedding Alinea) is left alone: its owner decides where lines go. Redaction
+    applies all the same: their handlers get the redacted records.
     """
+    install_redaction(secrets)
     root = logging.getLogger()
     ours = [handler for handler in root.handlers if getattr(handler, "alinea", False)]
     if len(ours) < len(root.handlers):

@@ -34,7 +34,9 @@ OAUTH_AUTHORIZE_METHOD = "oauth.authorize"  # a browser's GET of the consent pag
 OAUTH_ACCESS_METHOD = "oauth.v2.access"
 _AUTHORIZE_PATH = "/oauth/v2/authorize"
 _API_PREFIX = "/api/"
-_RESPONSE_PREFIX = "/response/"
+# Shaped like Slack's own (https://hooks.slack.com/commands/T…/…/…), so what treats those as
+# secrets (the log redaction) treats the double's the same way.
+_RESPONSE_PREFIX = "/commands/"
 _UPLOAD_PREFIX = "/upload/"
 _FILES_PREFIX = "/files-pri/"
 # Slack answers a file URL fetched without a valid token with its sign-in page, not an API error.
@@ -291,7 +293,7 @@ class SlackDouble:
 
     def new_response_url(self) -> str:
         """A fresh response_url, as Slack puts in slash commands and interactions."""
-        token = secrets.token_hex(8)
+        token = f"{self.team_id}/{secrets.randbelow(10**13):013d}/{secrets.token_hex(12)}"
         with self._lock:
             self._response_tokens.add(token)
         return f"{self.url}{_RESPONSE_PREFIX}{token}"

@@ -415,7 +415,7 @@ def test_faults_apply_to_response_urls_and_unknown_urls_are_404(double: SlackDou
     double.fail_next("response_url", status=503)
 
     assert WebhookClient(double.new_response_url()).send(text="x").status_code == 503
-    assert WebhookClient(double.url + "/response/never-issued").send(text="x").status_code == 404
+    assert WebhookClient(double.url + f"/commands/{double.team_id}/1/never-issued").send(text="x").status_code == 404
 
 
 # --- wait_for ---------------------------------------------------------------------------------------------

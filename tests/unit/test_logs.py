@@ -6,7 +6,10 @@ import logging
 
 import pytest
 
-from bot.logs import REDACTED, REQUEST_ID, WORKSPACE, Redactor, configure_logging, make_handler, new_request_id
+from bot.logs import (
+    REDACTED, REQUEST_ID, WORKSPACE, RedactingRecordFactory, Redactor, configure_logging, install_redaction, make_handler,
+    new_request_id,
+)
 from bot.workqueue import WorkQueue
 
 SIGNING_SECRET = "8f14e45fceea167a5a36dedd4bea2543"
@@ -70,6 +73,9 @@ def test_a_token_in_an_exception_message_is_redacted(logged):
         "sk-proj-AbCdEfGhIjKlMnOpQrStUvWx",
         "https://hooks.slack.com/commands/T0ACME/1234/AbCdEf",
         "https%3A%2F%2Fhooks.slack.com%2Factions%2FT0ACME%2F99%2Fxyz",
+        "https:\\/\\/hooks.slack.com\\/actions\\/T0ACME\\/99\\/xyz",  # inside a JSON string, as Slack sends it
+        "http://127.0.0.1:48211/commands/T0DOUBLE/0000123456789/9f2c4e1a",  # a proxy's or the double's host
+        "https://slack-proxy.example.com/actions/T0ACME/42/AbC",
         SIGNING_SECRET,
     ],
 )
@@ -116,3 +122,39 @@ def test_configure_logging_leaves_someone_elses_handlers_alone():
     assert before
     configure_logging("json", ())
     assert root.handlers == before
+
+
+@pytest.fixture
+def record_factory():
+    """Puts logging's record factory back as it was after the test."""
+    before = logging.getLogRecordFactory()
+    yield
+    logging.setLogRecordFactory(before)
+
+
+def test_a_third_party_logger_with_a_handler_of_its_own_writes_no_secret(record_factory):
+    """A library's logger that does not propagate, with a plain handler nobody filtered: the
+    records reach it already redacted, at DEBUG as at any level."""
+    buffer = io.StringIO()
+    library = logging.getLogger("some_library.webhook")
+    library.addHandler(logging.StreamHandler(buffer))
+    library.setLevel(logging.DEBUG)
+    library.propagate = False
+    try:
+        configure_logging("text", (SIGNING_SECRET,))  # pytest's handlers stay on the root; redaction applies anyway
+        library.debug("Sending a request - url: %s, body: %s", "https://hooks.slack.com/commands/T0/1/abc",
+                      '{"text": "aln_Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eA"}')
+        library.info("signed with %s", SIGNING_SECRET)
+    finally:
+        library.handlers.clear()
+    text = buffer.getvalue()
+    assert text.count(REDACTED) == 3 and "hooks.slack" not in text and "aln_Zm9v" not in text and SIGNING_SECRET not in text
+
+
+def test_configuring_twice_replaces_the_secrets_instead_of_stacking_factories(record_factory):
+    install_redaction(("first-secret-value",))
+    install_redaction(("second-secret-value",))
+    factory = logging.getLogRecordFactory()
+    assert isinstance(factory, RedactingRecordFactory) and not isinstance(factory.wrapped, RedactingRecordFactory)
+    record = logging.getLogger("x").makeRecord("x", logging.INFO, __file__, 1, "%s and %s", ("first-secret-value", "second-secret-value"), None)
+    assert record.getMessage() == f"first-secret-value and {REDACTED}"
