@@ -350,6 +350,8 @@ def serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
         raise UsageError("serve needs --http (Slack's HTTP mode) or SLACK_APP_TOKEN (Socket Mode)")
     else:
         settings.require_socket_mode_credentials()
+    if not settings.pseudonym_keys:  # said at start, not only to the first person who asks to be erased
+        logger.warning("ALINEA_PSEUDONYM_KEYS is not set: `/alinea data me` cannot erase anyone until it is (README: Your data)")
     migrations.upgrade(settings.database_url)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # waitress and Bolt stop cleanly on SystemExit
     with open_runtime(settings) as runtime:

@@ -62,6 +62,9 @@ class Settings:
     token_keys: tuple[str, ...] = field(default=(), repr=False)
     # A bot token that expires within this many minutes is refreshed before use (Bolt's default).
     token_refresh_minutes: int = 120
+    # Keys of the keyed hash that turns an erased person's Slack id into a stand-in (services/
+    # data_rights.py): the first makes new stand-ins, the others are older keys still recognised.
+    pseudonym_keys: tuple[str, ...] = field(default=(), repr=False)
     # An uninstalled workspace's data is kept this many days (a reinstall keeps it), then purged.
     data_grace_days: int = 30
 
@@ -75,7 +78,7 @@ class Settings:
     def secret_values(self) -> tuple[str, ...]:
         """What the log filter hides wherever it appears (bot/logs.py)."""
         values = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token, self.openai_api_key, self.metrics_token,
-                  self.slack_client_secret, *self.token_keys)
+                  self.slack_client_secret, *self.token_keys, *self.pseudonym_keys)
         return tuple(value for value in values if value)
 
     @property
@@ -146,6 +149,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         metrics_token=get("ALINEA_METRICS_TOKEN"),
         **parse_oauth(get),
         data_grace_days=parse_days("ALINEA_DATA_GRACE_DAYS", get("ALINEA_DATA_GRACE_DAYS"), 30),
+        pseudonym_keys=parse_pseudonym_keys(get("ALINEA_PSEUDONYM_KEYS")),
     )
 
 
@@ -187,6 +191,21 @@ def parse_token_keys(value: str | None) -> tuple[str, ...]:
             raise ConfigError(
                 "ALINEA_TOKEN_KEYS", f"comma-separated Fernet keys (44 characters of url-safe base64 each); key {number} is not one"
             ) from None
+    return keys
+
+
+MIN_PSEUDONYM_KEY = 32
+
+
+def parse_pseudonym_keys(value: str | None) -> tuple[str, ...]:
+    """Comma-separated secrets of at least 32 characters, newest first; never echoed in an error."""
+    keys = tuple(key.strip() for key in (value or "").split(",") if key.strip())
+    for number, key in enumerate(keys, 1):
+        if len(key) < MIN_PSEUDONYM_KEY:
+            raise ConfigError(
+                "ALINEA_PSEUDONYM_KEYS", f"comma-separated random secrets of at least {MIN_PSEUDONYM_KEY} characters each, "
+                f"e.g. from `python -c \"import secrets; print(secrets.token_urlsafe(32))\"`; key {number} is shorter"
+            )
     return keys
 
 

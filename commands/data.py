@@ -160,14 +160,18 @@ def erase_me(interaction: Interaction) -> Reply:
     """Erases the person who pressed (never an id from the button's value), in our tables and,
     in OAuth mode, in the installations they made (the bot's token stays: the workspace uses it)."""
     workspace_id, user_id = interaction.scope.workspace_id, interaction.user_id
-    with interaction.unit_of_work() as session:
-        erasure = data_rights.erase_person(session, workspace_id, user_id, interaction.now)
-        if interaction.runtime.tokens is not None:
-            changed = interaction.runtime.tokens.store.erase_user_in(
-                session, team_id=interaction.scope.slack_team_id, user_id=user_id, pseudonym=data_rights.pseudonym(workspace_id, user_id)
-            )  # fmt: skip
-            if changed:
-                erasure.pseudonymised[INSTALLATIONS] = changed
+    try:
+        with interaction.unit_of_work() as session:
+            erasure = data_rights.erase_person(session, workspace_id, user_id, interaction.now, interaction.runtime.settings.pseudonym_keys)
+            if interaction.runtime.tokens is not None:
+                changed = interaction.runtime.tokens.store.erase_user_in(
+                    session, team_id=interaction.scope.slack_team_id, user_id=user_id, pseudonym=erasure.pseudonym
+                )
+                if changed:
+                    erasure.pseudonymised[INSTALLATIONS] = changed
+    except data_rights.PseudonymKeyMissing:  # never an unkeyed hash: refuse, change nothing, tell whoever runs Alinea
+        logger.error("a person asked to be erased and ALINEA_PSEUDONYM_KEYS is not set; nothing was erased")
+        raise UserError("data_rights.erase.no_key") from None
     return blocks.erased(interaction.locale, erasure)
 
 

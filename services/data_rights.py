@@ -6,6 +6,12 @@ calls). Each person can see what Alinea holds about them (`person_report`) and h
 (`erase_person`): what is only about them goes, and everywhere else their Slack id becomes a
 stable pseudonym, so the team's history keeps its numbers.
 
+The pseudonym is a keyed hash (HMAC-SHA256) of the workspace and the Slack id, with a secret
+the operator keeps outside the database (ALINEA_PSEUDONYM_KEYS). An unkeyed hash could be
+reversed by anyone holding the database and the workspace's member list (hash every member,
+compare); with the key, only who holds the key can. There is no fallback to an unkeyed hash:
+without a key `erase_person` refuses (PseudonymKeyMissing) and changes nothing.
+
 Everything here walks `Base.metadata.sorted_tables`, so a new table is exported, deleted and
 scanned without a change here. The one list kept by hand is `USER_ID_COLUMNS` (what the
 person report counts); a test fails when a model gains a column that looks like a user id
@@ -17,6 +23,7 @@ from __future__ import annotations
 import csv
 import enum
 import hashlib
+import hmac
 import io
 import json
 import logging
@@ -26,7 +33,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from sqlalchemy import JSON, Enum, String, Table, delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -352,9 +359,14 @@ class Erasure:
         return sum(self.removed.values()) + sum(self.pseudonymised.values()) + self.mentions
 
 
-def pseudonym(workspace_id: int, user_id: str) -> str:
-    """The same stand-in for the same person of the same workspace, every time."""
-    digest = hashlib.sha256(f"{workspace_id}:{user_id}".encode()).hexdigest()[:10].upper()
+class PseudonymKeyMissing(Exception):
+    """No pseudonym key is configured: nobody can be erased until the operator sets one."""
+
+
+def pseudonym(workspace_id: int, user_id: str, key: str) -> str:
+    """The same stand-in for the same person of the same workspace under the same key, every
+    time; without the key it cannot be recomputed from a member list."""
+    digest = hmac.new(key.encode(), f"{workspace_id}:{user_id}".encode(), hashlib.sha256).hexdigest()[:10].upper()
     return f"{ERASED_PREFIX}{digest}"
 
 
@@ -363,8 +375,9 @@ def _check_user_id(user_id: str) -> None:
         raise ValueError(f"not a Slack user id: {user_id!r}")
 
 
-def _mention_pattern(user_id: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(user_id)}(?![A-Za-z0-9])")
+def _mention_pattern(*ids: str) -> re.Pattern[str]:
+    either = "|".join(re.escape(found) for found in ids)
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{either})(?![A-Za-z0-9])")
 
 
 def _columns_by_table(kinds: frozenset[str] | None = None) -> dict[tuple[str, str], list[str]]:
@@ -376,10 +389,10 @@ def _columns_by_table(kinds: frozenset[str] | None = None) -> dict[tuple[str, st
     return grouped
 
 
-def _matching(table: Table, workspace_id: int, columns: list[str], user_id: str) -> ColumnElement[bool]:
+def _matching(table: Table, workspace_id: int, columns: list[str], *ids: str) -> ColumnElement[bool]:
     owned = _owned(table, workspace_id)
     assert owned is not None
-    return owned & or_(*(table.c[name] == user_id for name in columns))
+    return owned & or_(*(table.c[name].in_(ids) for name in columns))
 
 
 def person_report(session: Session, workspace_id: int, user_id: str) -> PersonReport:
@@ -436,9 +449,9 @@ def _scanned_columns(table: Table) -> list:
     return [column for column in table.c if _is_text(column) or isinstance(column.type, JSON)]
 
 
-def _cells_mentioning(session: Session, workspace_id: int, user_id: str) -> Iterator[_Cell]:
-    """Every text or JSON cell of the workspace's rows that contains the id (whole ids only)."""
-    pattern = _mention_pattern(user_id)
+def _cells_mentioning(session: Session, workspace_id: int, *ids: str) -> Iterator[_Cell]:
+    """Every text or JSON cell of the workspace's rows that contains one of the ids (whole ids only)."""
+    pattern = _mention_pattern(*ids)
     id_columns = {(entry.table, entry.column) for entry in USER_ID_COLUMNS}
     for table in tables():
         owned = _owned(table, workspace_id)
@@ -449,7 +462,7 @@ def _cells_mentioning(session: Session, workspace_id: int, user_id: str) -> Iter
         for row in session.execute(select(*key, *scanned).where(owned).order_by(*key)):
             for column, value in zip(scanned, row[len(key):]):
                 if value is not None and _mentions(value, pattern):
-                    exact = (table.name, column.name) in id_columns and value == user_id
+                    exact = (table.name, column.name) in id_columns and value in ids
                     yield _Cell(table, tuple(row[: len(key)]), column.name, value, exact)
 
 
@@ -473,15 +486,22 @@ def _replaced(value: Any, pattern: re.Pattern[str], stand_in: str) -> Any:
     return value
 
 
-def erase_person(session: Session, workspace_id: int, user_id: str, now: datetime) -> Erasure:
+def erase_person(session: Session, workspace_id: int, user_id: str, now: datetime, keys: Sequence[str]) -> Erasure:
     """Erases one person from one workspace: their team roles and their feedback are deleted;
     everywhere else (values they logged, approvals, check-ins, notes and audit details that
-    mention them…) their id becomes `pseudonym(workspace_id, user_id)`, so counts and history
-    stay. Free text they wrote stays (it is the team's record), with their id replaced where it
-    appears. The erasure is audited without the id. Afterwards no text or JSON cell of the
-    workspace contains the id."""
+    mention them…) their id becomes `pseudonym(workspace_id, user_id, keys[0])`, so counts and
+    history stay. Free text they wrote stays (it is the team's record), with their id replaced
+    where it appears. The erasure is audited without the id. Afterwards no text or JSON cell of
+    the workspace contains the id.
+
+    `keys` are the pseudonym keys, newest first. The stand-ins an older key made for the same
+    person (erased before a rotation, back and erased again after it) become the new one too, so
+    a person keeps one stand-in. No key: PseudonymKeyMissing, before anything is changed."""
     _check_user_id(user_id)
-    stand_in = pseudonym(workspace_id, user_id)
+    if not keys:
+        raise PseudonymKeyMissing()
+    stand_in = pseudonym(workspace_id, user_id, keys[0])
+    older = tuple(found for found in dict.fromkeys(pseudonym(workspace_id, user_id, key) for key in keys[1:]) if found != stand_in)
     removed: dict[str, int] = {}
     for (table_name, kind), columns in _columns_by_table(REMOVED_KINDS).items():
         table = Base.metadata.tables[table_name]
@@ -495,12 +515,12 @@ def erase_person(session: Session, workspace_id: int, user_id: str, now: datetim
         pseudonymised[kind] += session.execute(
             select(func.count()).select_from(table).where(_matching(table, workspace_id, columns, user_id))
         ).scalar_one()
-    pattern = _mention_pattern(user_id)
-    mentions = 0
+    pattern, own = _mention_pattern(user_id, *older), _mention_pattern(user_id)
+    mentions = 0  # of the id itself, as the person report counts them (older stand-ins are only restamped)
     changes: dict[tuple[str, tuple[Any, ...]], dict[str, Any]] = {}
     tables_by_name: dict[str, Table] = {}
-    for cell in list(_cells_mentioning(session, workspace_id, user_id)):
-        mentions += 0 if cell.is_id_column else 1
+    for cell in list(_cells_mentioning(session, workspace_id, user_id, *older)):
+        mentions += 0 if cell.is_id_column or not _mentions(cell.value, own) else 1
         new = _fit(cell.table.c[cell.column], _replaced(cell.value, pattern, stand_in))
         changes.setdefault((cell.table.name, cell.key), {})[cell.column] = new
         tables_by_name[cell.table.name] = cell.table

@@ -79,6 +79,7 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         slack_bot_token="xoxb-test-token",
         slack_signing_secret="test-signing-secret",
+        pseudonym_keys=("test-pseudonym-key-0123456789abcdefghij",),
         default_locale="es",
         default_timezone="America/Bogota",
     )

@@ -6,6 +6,7 @@ JSON cell and keeps the team's numbers; and the list of user-id columns keeps up
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -26,7 +27,7 @@ from domain.alerts import AlertSpec
 from domain.glossary import Side, TermDraft
 from domain.sla import Reason
 from services import alerts, data_rights, glossary, ingest, insights, okr, sla_breaches, workspaces
-from services.data_rights import USER_ID_COLUMNS, pseudonym
+from services.data_rights import USER_ID_COLUMNS, PseudonymKeyMissing, pseudonym
 from services.offline_narrator import OfflineNarrator
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -36,6 +37,8 @@ ANA, LUIS, CARO = demo_data.ANA, demo_data.LUIS, demo_data.CARO
 HERE = demo_data.DemoTeam("T0DEMO", "C0DEMO", "alineacion-tienda")
 OTHER = demo_data.DemoTeam("T0OTRA", "C0OTRA", "otra-tienda")
 BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+KEY = "pseudonym-key-one-0123456789abcdefghijklmnop"  # what ALINEA_PSEUDONYM_KEYS holds
+NEW_KEY = "pseudonym-key-two-0123456789abcdefghijklmnop"
 
 
 @dataclass(frozen=True)
@@ -215,8 +218,8 @@ def test_erasing_a_person_leaves_no_trace_of_their_id_and_keeps_the_numbers(sess
         rows_before = rows_per_table(session, seeded.here)
         report = data_rights.person_report(session, seeded.here, ANA)
     with session_factory.begin() as session:
-        erasure = data_rights.erase_person(session, seeded.here, ANA, NOW)
-    stand_in = pseudonym(seeded.here, ANA)
+        erasure = data_rights.erase_person(session, seeded.here, ANA, NOW, (KEY,))
+    stand_in = pseudonym(seeded.here, ANA, KEY)
     assert erasure.pseudonym == stand_in and ANA not in stand_in
     assert erasure.removed == {"team_roles": 1, "feedback": 1}
     assert erasure.pseudonymised["values"] == report.count("values") and erasure.mentions == report.mentions
@@ -241,13 +244,53 @@ def test_erasing_a_person_leaves_no_trace_of_their_id_and_keeps_the_numbers(sess
         assert list(text_cells(session, seeded.other)) == before_other  # another workspace keeps Ana as she was
         assert data_rights.person_report(session, seeded.here, ANA).total == 0
     with session_factory.begin() as session:  # erasing again finds nothing, changes nothing but the audit
-        again = data_rights.erase_person(session, seeded.here, ANA, NOW)
+        again = data_rights.erase_person(session, seeded.here, ANA, NOW, (KEY,))
     assert again.total == 0
 
 
 def test_erasing_refuses_something_that_is_not_a_user_id(session_factory):
     with session_factory.begin() as session, pytest.raises(ValueError):
-        data_rights.erase_person(session, 1, "", NOW)
+        data_rights.erase_person(session, 1, "", NOW, (KEY,))
+
+
+def test_the_stand_in_cannot_be_found_again_from_a_member_list_without_the_key():
+    """Whoever holds the database and the member list can hash every member; with a keyed hash
+    that finds nobody, and another key (another installation) gives other stand-ins."""
+    members = [ANA, LUIS, CARO, *(f"U{number:08d}" for number in range(2000))]
+    stand_in = pseudonym(7, ANA, KEY)
+    digest = stand_in.removeprefix(data_rights.ERASED_PREFIX)
+    unkeyed = {hashlib.sha256(f"{7}:{member}".encode()).hexdigest()[:10].upper() for member in members}
+    assert digest not in unkeyed and stand_in == pseudonym(7, ANA, KEY)  # stable under one key
+    assert pseudonym(7, ANA, NEW_KEY) != stand_in and pseudonym(8, ANA, KEY) != stand_in
+
+
+@BOTH
+def test_without_a_key_nobody_is_erased_and_nothing_changes(session_factory, seeded):
+    with session_factory() as session:
+        before = list(text_cells(session, seeded.here))
+    with session_factory.begin() as session, pytest.raises(PseudonymKeyMissing):
+        data_rights.erase_person(session, seeded.here, ANA, NOW, ())
+    with session_factory() as session:
+        assert list(text_cells(session, seeded.here)) == before
+
+
+@BOTH
+def test_after_a_key_rotation_a_person_erased_twice_keeps_one_stand_in(session_factory, seeded):
+    """Ana is erased under the old key, comes back, and is erased again once the new key is first:
+    her older stand-in becomes the new one, so the history shows one person, not two."""
+    with session_factory.begin() as session:
+        data_rights.erase_person(session, seeded.here, ANA, NOW, (KEY,))
+    old, new = pseudonym(seeded.here, ANA, KEY), pseudonym(seeded.here, ANA, NEW_KEY)
+    with session_factory.begin() as session:  # back in the team, she proposes a term
+        team = load(session, HERE)
+        glossary.propose(session, team=team, actor=ANA, now=NOW, draft=TermDraft("Carrito", "Pedido sin pagar.", Side.MARKETING))
+    with session_factory.begin() as session:
+        erasure = data_rights.erase_person(session, seeded.here, ANA, NOW, (NEW_KEY, KEY))
+    assert erasure.pseudonym == new and erasure.mentions == 0  # nothing else of hers was written meanwhile
+    with session_factory() as session:
+        cells = [value for _, _, value in text_cells(session, seeded.here)]
+        assert not [value for value in cells if ANA in value or old in value]
+        assert sum(new in value for value in cells) > 10  # her values, approvals, audit entries… under one stand-in
 
 
 # The list of user-id columns ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import zipfile
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Iterator
 from zoneinfo import ZoneInfo
@@ -181,7 +182,7 @@ def test_a_person_sees_what_alinea_holds_about_them_and_erases_it(bot, team, clo
 
     clock.now = NOW + timedelta(minutes=1)
     done = press(bot, ERASE_ME, LUIS, user_id=ANA)  # a forged value: only the presser is ever erased
-    stand_in = data_rights.pseudonym(team, ANA)
+    stand_in = data_rights.pseudonym(team, ANA, bot.runtime.settings.pseudonym_keys[0])
     assert f"tu id ya no aparece en Alinea en este espacio de trabajo. En su lugar queda el seudónimo `{stand_in}`" in done
     assert "Eliminado: Roles en equipos (1)." in done and "Con seudónimo: KPI, alertas y tokens creados (20); Temas y agendas (1)" in done
     with bot.runtime.session_factory() as session:
@@ -195,6 +196,34 @@ def test_a_person_sees_what_alinea_holds_about_them_and_erases_it(bot, team, clo
     assert entry.actor == stand_in and ANA not in json.dumps([entry.before, entry.after, entry.entity_id])
     assert "Alinea no guarda nada con tu id de Slack" in render(command(bot, "datos yo", user_id=ANA).params)
     assert "*Roles en equipos*: 1" in render(command(bot, "datos yo", user_id=LUIS).params)  # Luis is untouched
+
+
+@pytest.fixture
+def keyless_bot(settings, double, clock) -> Iterator[LoopbackBot]:
+    with LoopbackBot(replace(settings, pseudonym_keys=()), double=double, clock=clock) as bot:
+        yield bot
+
+
+@BOTH
+def test_without_a_pseudonym_key_erasing_is_refused_saying_what_the_operator_must_set(keyless_bot, caplog):
+    bot = keyless_bot
+    with bot.runtime.session_factory.begin() as session:
+        workspace = workspaces.ensure_workspace(session, slack_team_id=bot.double.team_id, defaults=bot.runtime.workspace_defaults, now=NOW)
+        teams.setup_team(
+            session, workspace_id=workspace.id, channel_id=CHANNEL, channel_name="alineacion", actor=ANA,
+            is_workspace_admin=True, defaults=TeamDefaults("America/Bogota", "es"), now=NOW,
+            changes=SetupChanges(marketing_leads=(ANA,), sales_leads=(LUIS,), admins=(ANA,), language="es"),
+        )
+        workspace_id = workspace.id
+    with bot.runtime.session_factory() as session:
+        before = data_rights.person_report(session, workspace_id, ANA)
+    refused = press(bot, ERASE_ME, "me", user_id=ANA)
+    assert "Todavía no puedo borrar tus datos" in refused and "`ALINEA_PSEUDONYM_KEYS`" in refused and "No cambié nada" in refused
+    assert "`/alinea datos yo`" in refused
+    with bot.runtime.session_factory() as session:
+        assert data_rights.person_report(session, workspace_id, ANA) == before and before.total > 0
+        assert not [e for e in repositories.audit_entries(session, workspace_id=workspace_id) if e.action == "person.erased"]
+    assert any("ALINEA_PSEUDONYM_KEYS is not set" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
 
 
 @SQLITE_ONLY
