@@ -4,10 +4,17 @@
                                  team the person belongs to, and the report is posted in the DM
                                  with **Save all** / **Cancel** (commands/kpi_import.py handles them)
     no team / several teams   -> a short DM: how to set one up, or which team channels to use
+    work queue full           -> (on Bolt's listener thread) files.info; a .csv gets a DM saying
+                                 Alinea is busy and to send it again in a minute
 
 Only CSV files (Slack's filetype `csv`, or a name ending in `.csv`) are answered: people share
 other files with bots too (images, PDFs, workbooks), and those are ignored without a word.
 Files the bot itself uploads (charts) are ignored as well.
+
+A full work queue never swallows a spreadsheet: the person is told at once, in their language,
+to send it again (the event is not claimed, so that new upload is checked as usual). Telling
+them beats keeping the file for later: a file kept in memory would vanish with a restart
+without a word, and Slack does not deliver an acked event again.
 
 The event is claimed by its `event_id` before anything else, so Slack's retries
 (X-Slack-Retry-Num) and a second replica do nothing. The claim cannot share a transaction with
@@ -64,7 +71,8 @@ def on_file_shared(body: dict[str, Any], event: dict[str, Any], context: BoltCon
     try:
         slot = runtime.work.reserve(EVENT)
     except WorkQueueFull:
-        logger.warning("work queue full; not answering the file %s shared in a DM", file_id)
+        logger.warning("work queue full; asking for the file %s shared in a DM to be sent again", file_id)
+        tell_busy(runtime, client, slack_team_id=body["team_id"], user_id=user_id, channel_id=channel_id, file_id=file_id)
         return
     slot.run(lambda: handle_dm_upload(
         runtime, client, slack_team_id=body["team_id"], event_id=event_id, user_id=user_id, channel_id=channel_id,
@@ -104,6 +112,19 @@ def handle_dm_upload(
         text = describe(error, locale)
         reply = Reply(text, [section(text)])
     Notifier(client).post(channel=channel_id, message=Message(reply.text, reply.blocks), claim=claim_id(file_id))
+
+
+def tell_busy(runtime: Runtime, client: WebClient, *, slack_team_id: str, user_id: str, channel_id: str, file_id: str) -> None:
+    """The DM that replaces the check when there is no room to make it: only for a CSV (other
+    files are ignored as always). Runs on the listener thread, touching Slack only."""
+    try:
+        if not is_csv(file_info(client, file_id)):
+            return
+        locale = cached_user_locale(runtime, client, slack_team_id, user_id) or runtime.settings.default_locale
+        text = t(locale, "kpi_import.dm.busy")
+        Notifier(client).post(channel=channel_id, message=Message(text, [section(text)]), claim=f"{claim_id(file_id)}-busy")
+    except Exception:  # Slack refused too: the warning above and this one are all that is left
+        logger.warning("could not tell the person the file %s was not checked", file_id, exc_info=True)
 
 
 def is_csv(info: dict[str, Any]) -> bool:

@@ -5,6 +5,7 @@ endpoint; Slack (file_shared, files.info, url_private, chat.postMessage) played 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from bot.blocks.kpi_import import CANCEL, COMMIT, read_decision
 from bot.loopback import LoopbackBot
 from bot.slack_double import Call, SlackDouble
 from bot.slack_double.server import FILE_DOWNLOAD_METHOD
+from bot.workqueue import WorkQueueFull
 from commands import kpi_import_dm
 from domain.setup import SetupChanges
 from services import teams, workspaces
@@ -200,3 +202,36 @@ def test_a_download_failure_is_told_in_the_dm(bot, team):
 ])
 def test_the_button_value_stays_backward_compatible(value, expected):
     assert read_decision(value) == (tuple(expected) if expected else None)
+
+
+# A full work queue ------------------------------------------------------------------------------------
+
+
+def fill_the_queue(bot: LoopbackBot) -> threading.Event:
+    """Real work that waits until the returned event is set, queued until the queue refuses more."""
+    release = threading.Event()
+    with pytest.raises(WorkQueueFull):
+        for _ in range(bot.runtime.settings.work_queue_limit + 1):
+            bot.runtime.work.submit("hold", lambda: release.wait(30))
+    return release
+
+
+def test_a_csv_sent_while_the_queue_is_full_gets_a_busy_reply_and_is_checked_when_sent_again(bot, team):
+    bot.double.add_user("U0TOM", name="tom", locale="en-US")
+    release = fill_the_queue(bot)
+    try:
+        file_shared(bot, share_in_dm(bot.double, LATIN1), event_id="Ev0BUSY01")
+        busy = posted_in(bot)
+        assert busy.params["text"] == "Ahora mismo tengo demasiado trabajo y no alcancé a revisar el archivo que me enviaste. Envíamelo otra vez en un minuto."
+        assert buttons(busy) == {} and bot.double.calls_to(FILE_DOWNLOAD_METHOD) == []
+        file_shared(bot, share_in_dm(bot.double, LATIN1, user_token="xoxp-tom", dm="D0TOM"), user_id="U0TOM", channel_id="D0TOM")
+        assert posted_in(bot, "D0TOM").params["text"].startswith("I have too much work right now")  # in Tom's language
+        file_shared(bot, share_in_dm(bot.double, b"\x89PNG\r\n", name="grafico.png"))  # not a spreadsheet: no word, as always
+        bot.double.wait_for("files.info", count=3)  # the PNG's type was looked up
+    finally:
+        release.set()
+    settle(bot)
+    assert len(dm_posts(bot)) == 1
+    file_shared(bot, share_in_dm(bot.double, LATIN1), event_id="Ev0BUSY02")  # sent again a minute later
+    check = posted_in(bot, count=2)
+    assert "Las 3 filas de `kpis.csv` están bien para *alineacion*" in all_text(check.params) and set(buttons(check)) == {COMMIT, CANCEL}
