@@ -1,4 +1,5 @@
-"""The one place that posts to Slack on Alinea's own initiative (proposals, agendas, alerts).
+"""The one place that posts to Slack on Alinea's own initiative (proposals, agendas, alerts, the
+App Home).
 
 Posting is claimed, not blind: every message carries its claim id in `metadata`, and when
 Slack fails or the connection drops after the request went out, we look the message up
@@ -89,6 +90,10 @@ class Notifier:
     def update(self, *, channel: str, ts: str, message: Message) -> None:
         """Replace a message's content; an update is idempotent, so slack_sdk's retries are safe."""
         self._client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+
+    def publish_home(self, *, user_id: str, view: dict[str, Any]) -> None:
+        """Replace a person's App Home; publishing is idempotent, so slack_sdk's retries are safe."""
+        self._client.views_publish(user_id=user_id, view=view)
 
     def permalink(self, *, channel: str, ts: str) -> str | None:
         try:

@@ -43,6 +43,9 @@ class Handled:
     runtime: Runtime
     client: WebClient
     scope: Scope
+    # Pressed on the App Home, or submitted in a modal a Home button opened: the Home is
+    # published again afterwards (commands/runner.py). Only interactions can be.
+    from_home = False
 
     @property
     def locale(self) -> str:

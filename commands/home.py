@@ -1,4 +1,5 @@
-"""The App Home tab: rebuilt and published (views.publish) every time a person opens it.
+"""The App Home tab: rebuilt and published (views.publish, through the Notifier) every time a
+person opens it, and again right after they press one of its buttons (commands/runner.py).
 
     app_home_opened, tab "home"  -> (on the work queue) read the person's teams in one read-only
                                     transaction (services/home.py), pick the language (their
@@ -27,6 +28,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.blocks import home as home_blocks
 from bot.errors import describe
 from bot.middleware import runtime_of
+from bot.notifier import Notifier
 from bot.runtime import Runtime
 from bot.workqueue import WorkQueueFull
 from commands.context import cached_user_locale
@@ -72,6 +74,6 @@ def publish_home(runtime: Runtime, client: WebClient, *, slack_team_id: str, use
     except Exception as error:  # logged with a reference by describe(); the person sees its short text
         view = home_blocks.error_view(describe(error, default_locale))
     try:
-        client.views_publish(user_id=user_id, view=view)
+        Notifier(client).publish_home(user_id=user_id, view=view)
     except (SlackApiError, SlackClientError, OSError):
         logger.warning("could not publish the Home of %s", user_id, exc_info=True)

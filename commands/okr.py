@@ -593,7 +593,9 @@ def open_checkin_form(ctx: Context, *, selected: int | None) -> Reply | None:
         return notice(t(where.language, "okr.ui.checkin.none_mine"))
     kpi_backed = [kr.result.number for kr in mine if kr.spec is not None]
     units = {str(kr.result.number): kr.result.unit for kr in mine if kr.result.unit and kr.result.unit not in (PERCENT, HOURS)}
-    metadata = modal_metadata(channel_id=channel, locale=where.language, country=where.country, kpi_backed=kpi_backed, currencies=units)
+    metadata = modal_metadata(
+        channel_id=channel, locale=where.language, from_home=ctx.from_home, country=where.country, kpi_backed=kpi_backed, currencies=units,
+    )
     ctx.client.views_open(trigger_id=ctx.trigger_id, view=checkin_modal(where, mine, selected=selected, metadata=metadata))
     return None
 

@@ -23,6 +23,7 @@ from bot.errors import outcome_of, report_failure
 from bot.middleware import runtime_of
 from bot.runtime import Runtime
 from bot.workqueue import WorkQueueFull
+from commands import home
 from commands.context import Handled, Scope, cached_user_locale, resolve_scope
 from services.i18n import t
 
@@ -43,6 +44,7 @@ class Interaction(Handled):
     trigger_id: str | None
     now: datetime
     ephemeral: bool = False  # the button was on an ephemeral message (no chat.update for it)
+    from_home: bool = False  # see Handled
 
 
 InteractionHandler = Callable[[Interaction], Reply | None]
@@ -126,21 +128,22 @@ def action_listener(name: str, handler: InteractionHandler) -> Callable[..., Non
         action = (body.get("actions") or [{}])[0]
         channel_id = _channel_of(body, action)
         user_id = body["user"]["id"]
+        from_home = (body.get("view") or {}).get("type") == "home"
 
         def build(scope: Scope) -> Reply | None:
             return handler(Interaction(
                 runtime, client, scope, user_id, channel_id, action.get("value"),
                 (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts"),
-                body.get("trigger_id"), runtime.clock(), bool((body.get("container") or {}).get("is_ephemeral")),
+                body.get("trigger_id"), runtime.clock(), bool((body.get("container") or {}).get("is_ephemeral")), from_home,
             ))
 
         # A button on the App Home has no response_url: its answers go to the person's DM with the app.
         has_response_url = bool(body.get("response_url") or body.get("response_urls"))
         reply_to = via_response_url(respond) if has_response_url else via_ephemeral(client, None, user_id)
-        ack_then(runtime, ack, name, lambda: answer(
+        ack_then(runtime, ack, name, then_home(runtime, client, from_home, team_id=_team_id(body), user_id=user_id, work=lambda: answer(
             runtime, client, team_id=_team_id(body), user_id=user_id, channel_id=channel_id,
             reply_to=reply_to, build=build,
-        ))
+        )))
 
     listener.__name__ = f"action_{name}"
     return listener
@@ -167,17 +170,18 @@ def view_listener(name: str, validate: ViewValidator, handler: InteractionHandle
             ack(response_action="errors", errors=invalid.texts(locale))
             return
         user_id, channel_id = body["user"]["id"], metadata.get("channel_id")
+        from_home = bool(metadata.get("home"))
 
         def build(scope: Scope) -> Reply | None:
-            return handler(Interaction(runtime, client, scope, user_id, channel_id, submission, None, None, runtime.clock()))
+            return handler(Interaction(runtime, client, scope, user_id, channel_id, submission, None, None, runtime.clock(), from_home=from_home))
 
         reply_to = via_ephemeral(client, channel_id, user_id)
         ack_then(
             runtime, ack, name,
-            lambda: answer(
+            then_home(runtime, client, from_home, team_id=_team_id(body), user_id=user_id, work=lambda: answer(
                 runtime, client, team_id=_team_id(body), user_id=user_id, channel_id=channel_id,
                 reply_to=reply_to, build=build, fallback_locale=locale,
-            ),
+            )),
             on_busy=lambda text: reply_to(Reply(text), locale),
         )
 
@@ -185,9 +189,27 @@ def view_listener(name: str, validate: ViewValidator, handler: InteractionHandle
     return listener
 
 
+def then_home(runtime: Runtime, client: WebClient, from_home: bool, *, team_id: str, user_id: str, work: Callable[[], Any]) -> Callable[[], None]:
+    """`work`, then, for what was pressed on the App Home (or submitted in a modal opened there),
+    the person's Home published again in the same queued task: Slack shows a Home as last
+    published, so it would otherwise keep an acknowledged breach's button until the next open."""
+    if not from_home:
+        return work
+
+    def work_then_home() -> None:
+        try:
+            work()
+        finally:
+            home.publish_home(runtime, client, slack_team_id=team_id, user_id=user_id)
+
+    return work_then_home
+
+
 def _team_id(body: dict[str, Any]) -> str:
     return (body.get("team") or {}).get("id") or body["user"].get("team_id")
 
 
-def modal_metadata(*, channel_id: str | None, locale: str, **extra: Any) -> str:
-    return json.dumps({"channel_id": channel_id, "locale": locale, **extra})
+def modal_metadata(*, channel_id: str | None, locale: str, from_home: bool = False, **extra: Any) -> str:
+    """What a modal carries to its submission; `from_home` when a Home button opened it (the
+    submission then publishes the Home again)."""
+    return json.dumps({"channel_id": channel_id, "locale": locale, **({"home": True} if from_home else {}), **extra})

@@ -77,7 +77,7 @@ def _open_form(interaction: Interaction, *, acknowledging: bool) -> None:
         team = team_of(session, interaction.scope)
         view = sla_breaches.open_for(session, team=team, breach_id=breach_id, actor=interaction.user_id, acknowledging=acknowledging)
         where, today = team_locale(team), local_date(interaction.now, team.timezone)
-    metadata = modal_metadata(channel_id=interaction.channel_id, locale=interaction.locale, breach_id=breach_id)
+    metadata = modal_metadata(channel_id=interaction.channel_id, locale=interaction.locale, from_home=interaction.from_home, breach_id=breach_id)
     build = ack_modal if acknowledging else plan_modal
     interaction.client.views_open(
         trigger_id=interaction.trigger_id, view=build(view, where, user_id=interaction.user_id, today=today, metadata=metadata)

@@ -2,12 +2,14 @@
 person's Home with views.publish, in a view the double accepts (as strict as Slack); the
 Acknowledge and Check in buttons pressed on it open their modals and work end to end, in the
 team their block names; a refusal reaches the person in their DM (a Home has no response_url);
-and a workspace's Home never shows another workspace's data. SQLite throughout; the publish
+after each press, and after the form it opened is sent, the Home is published again showing what
+changed; and a workspace's Home never shows another workspace's data. SQLite throughout; the publish
 on PostgreSQL too."""
 
 from __future__ import annotations
 
 import json
+import time
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterator
@@ -106,6 +108,15 @@ def open_home(bot, user_id, *, tab="home", team_id=None, previous=0) -> dict[str
     return view if isinstance(view, dict) else json.loads(view)
 
 
+def published(bot, user_id, count) -> dict[str, Any]:
+    """The `count`-th Home published for the person, waited for (at most 5 s): no open needed."""
+    started = time.monotonic()
+    call = bot.double.wait_for("views.publish", lambda c: c.params.get("user_id") == user_id, count=count, timeout=5)[count - 1]
+    assert time.monotonic() - started < 5
+    view = call.params["view"]
+    return view if isinstance(view, dict) else json.loads(view)
+
+
 def shown(view) -> str:
     return render(view).replace("\xa0", " ").replace("\u202f", " ")
 
@@ -171,7 +182,7 @@ def test_every_open_rebuilds_the_home(bot, clock):
 
 
 @SQLITE_ONLY
-def test_acknowledge_on_the_home_opens_the_form_and_acknowledges_in_the_breachs_thread(bot, clock):
+def test_acknowledge_on_the_home_opens_the_form_acknowledges_in_the_breachs_thread_and_refreshes_the_home(bot, clock):
     set_up(bot, clock)
     post = breach_posted(bot, clock)
     view = open_home(bot, LUIS)
@@ -179,7 +190,9 @@ def test_acknowledge_on_the_home_opens_the_form_and_acknowledges_in_the_breachs_
     result = bot.driver.home_action(ACKNOWLEDGE, value=element["value"], block_id=block, user_id=LUIS, view=view, trigger_id="T0HOME")
     assert result.ok
     form = opened_view(bot)
-    assert form["callback_id"] == ACK_VIEW and json.loads(form["private_metadata"])["channel_id"] == CHANNEL
+    metadata = json.loads(form["private_metadata"])
+    assert form["callback_id"] == ACK_VIEW and metadata["channel_id"] == CHANNEL and metadata["home"] is True
+    assert "*Esperan tu reconocimiento" in shown(published(bot, LUIS, 2))  # published again; the form changed nothing yet
     values = {
         REASON: {VALUE: {"type": "static_select", "selected_option": {"value": "staffing"}}},
         NOTE: {VALUE: {"type": "plain_text_input", "value": "Dos asesores de vacaciones"}},
@@ -192,11 +205,14 @@ def test_acknowledge_on_the_home_opens_the_form_and_acknowledges_in_the_breachs_
     thread = [m for m in bot.double.messages(CHANNEL) if m.get("thread_ts") == post["ts"] and m["ts"] != post["ts"]]
     assert any("<@U0LUIS> reconoció B1" in render(m) for m in thread)
     assert breach_row(bot).status.value == "acknowledged" and breach_row(bot).acknowledged_by == LUIS
-    assert "*Esperan tu reconocimiento" not in shown(open_home(bot, LUIS, previous=1))  # the next open shows it done
+    after = published(bot, LUIS, 3)  # the submission published the Home again, without another open
+    assert "*Esperan tu reconocimiento" not in shown(after)
+    assert [b for b in after["blocks"] if b.get("accessory", {}).get("action_id") == ACKNOWLEDGE] == []
+    assert len([c for c in bot.double.calls_to("views.publish") if c.params.get("user_id") == LUIS]) == 3
 
 
 @SQLITE_ONLY
-def test_a_refusal_from_the_home_reaches_the_person_in_their_dm(bot, clock):
+def test_a_refusal_from_the_home_reaches_the_person_in_their_dm_and_the_home_drops_the_button(bot, clock):
     set_up(bot, clock)
     breach_posted(bot, clock)
     view = open_home(bot, LUIS)
@@ -210,10 +226,13 @@ def test_a_refusal_from_the_home_reaches_the_person_in_their_dm(bot, clock):
     (dm,) = bot.double.wait_for("chat.postMessage", lambda c: c.params.get("channel") == LUIS)
     assert "<@U0MARTA> ya reconoció B1" in dm.params["text"]
     assert bot.double.calls_to("views.open") == []
+    refreshed = published(bot, LUIS, 2)  # the Home no longer offers what was refused
+    assert "*Esperan tu reconocimiento" not in shown(refreshed)
+    assert [b for b in refreshed["blocks"] if b.get("accessory", {}).get("action_id") == ACKNOWLEDGE] == []
 
 
 @SQLITE_ONLY
-def test_check_in_on_the_home_opens_the_form_for_that_team_and_records_it(bot, clock):
+def test_check_in_on_the_home_opens_the_form_for_that_team_records_it_and_refreshes_the_home(bot, clock):
     set_up(bot, clock)
     view = open_home(bot, LUIS)
     block, element = button_on(view, CHECKIN_OPEN)
@@ -232,7 +251,8 @@ def test_check_in_on_the_home_opens_the_form_for_that_team_and_records_it(bot, c
     assert ephemeral.params["channel"] == CHANNEL and "Registré el check-in de *KR1*" in render(ephemeral.params)
     with bot.runtime.session_factory() as session:
         assert [(c.user_id, c.confidence) for c in session.query(OkrCheckIn)] == [(LUIS, 7)]
-    assert "Ahora: 230" in shown(open_home(bot, LUIS, previous=1))
+    assert "Ahora: 230" not in shown(published(bot, LUIS, 2))  # after the press, before the form was sent
+    assert "Ahora: 230" in shown(published(bot, LUIS, 3))  # the submission published it again
 
 
 # Workspaces ------------------------------------------------------------------------------------------------
