@@ -10,12 +10,12 @@ import os
 import re
 import signal
 import subprocess
-import urllib.error
-import urllib.request
+from types import SimpleNamespace
 
 from bot.slack_double import SlackDouble, SlackDriver
 from bot.transcript import render
 from tests.integration.test_cli import ALINEA, ROOT, free_port, wait_healthy
+from tests.slack.test_token_command import api_status
 
 SIGNING_SECRET = "debug-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-debug-redaction-4242"
@@ -23,19 +23,6 @@ OPENAI_KEY = "sk-proj-DebugRedactionKey0123456789abcdef"
 TYPED_KEY = "sk-proj-SomeoneTypedThisKey0123456789"
 ONE_LINE = "configurar mercadeo <@U0ANA|ana> ventas <@U0LUIS|luis> zona America/Bogota idioma es"
 TOKEN = re.compile(r"aln_[A-Za-z0-9_-]{40,}")
-
-
-def post_values(port: int, token: str) -> int:
-    body = json.dumps({"values": [{"kpi": "orders", "value": 1, "period": "2026-01", "source": "test"}]}).encode()
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/api/v1/teams/C0TEAM/metrics", data=body, method="POST",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as refused:
-        return refused.code
 
 
 def test_serve_at_debug_writes_no_secret_in_any_line(tmp_path):
@@ -72,7 +59,7 @@ def test_serve_at_debug_writes_no_secret_in_any_line(tmp_path):
             command(ONE_LINE)
             issued = command("token crear")
             (token,) = set(TOKEN.findall(json.dumps(issued.params)))  # shown once, to Ana, through the response_url
-            assert post_values(port, token) in (200, 207, 422)  # the API read the token (the KPI may not exist)
+            assert api_status(SimpleNamespace(url=f"http://127.0.0.1:{port}"), token) in (200, 207, 422)  # the API read the token (the KPI may not exist)
             refused = command(f"registrar {TYPED_KEY} 12")  # someone pastes a key; the refusal quotes what they typed
             assert TYPED_KEY in render(refused.params)
         finally:

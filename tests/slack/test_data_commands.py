@@ -52,6 +52,10 @@ def bot(settings, double, clock) -> Iterator[LoopbackBot]:
 
 @pytest.fixture
 def team(bot) -> int:
+    return seed_team(bot)
+
+
+def seed_team(bot: LoopbackBot) -> int:
     """A team with its starter KPIs and a topic by Luis that mentions Ana; returns the workspace id."""
     with bot.runtime.session_factory.begin() as session:
         workspace = workspaces.ensure_workspace(session, slack_team_id=bot.double.team_id, defaults=bot.runtime.workspace_defaults, now=NOW)
@@ -207,14 +211,7 @@ def keyless_bot(settings, double, clock) -> Iterator[LoopbackBot]:
 @BOTH
 def test_without_a_pseudonym_key_erasing_is_refused_saying_what_the_operator_must_set(keyless_bot, caplog):
     bot = keyless_bot
-    with bot.runtime.session_factory.begin() as session:
-        workspace = workspaces.ensure_workspace(session, slack_team_id=bot.double.team_id, defaults=bot.runtime.workspace_defaults, now=NOW)
-        teams.setup_team(
-            session, workspace_id=workspace.id, channel_id=CHANNEL, channel_name="alineacion", actor=ANA,
-            is_workspace_admin=True, defaults=TeamDefaults("America/Bogota", "es"), now=NOW,
-            changes=SetupChanges(marketing_leads=(ANA,), sales_leads=(LUIS,), admins=(ANA,), language="es"),
-        )
-        workspace_id = workspace.id
+    workspace_id = seed_team(bot)
     with bot.runtime.session_factory() as session:
         before = data_rights.person_report(session, workspace_id, ANA)
     refused = press(bot, ERASE_ME, "me", user_id=ANA)
