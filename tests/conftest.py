@@ -3,6 +3,7 @@ per session and copied per test; a runtime built the way `alinea serve` builds i
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import uuid
 from pathlib import Path
@@ -19,6 +20,15 @@ from db.session import make_engine, make_session_factory
 pytest_plugins = ["tests.support.postgres"]
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(autouse=True)
+def _own_record_factory() -> Iterator[None]:
+    """`alinea` run in-process (cli.main) installs its redacting record factory for good, as a
+    process should; each test gets logging's factory back as it found it."""
+    before = logging.getLogRecordFactory()
+    yield
+    logging.setLogRecordFactory(before)
 
 
 @pytest.fixture(scope="session")

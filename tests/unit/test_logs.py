@@ -124,15 +124,7 @@ def test_configure_logging_leaves_someone_elses_handlers_alone():
     assert root.handlers == before
 
 
-@pytest.fixture
-def record_factory():
-    """Puts logging's record factory back as it was after the test."""
-    before = logging.getLogRecordFactory()
-    yield
-    logging.setLogRecordFactory(before)
-
-
-def test_a_third_party_logger_with_a_handler_of_its_own_writes_no_secret(record_factory):
+def test_a_third_party_logger_with_a_handler_of_its_own_writes_no_secret():
     """A library's logger that does not propagate, with a plain handler nobody filtered: the
     records reach it already redacted, at DEBUG as at any level."""
     buffer = io.StringIO()
@@ -151,7 +143,7 @@ def test_a_third_party_logger_with_a_handler_of_its_own_writes_no_secret(record_
     assert text.count(REDACTED) == 3 and "hooks.slack" not in text and "aln_Zm9v" not in text and SIGNING_SECRET not in text
 
 
-def test_configuring_twice_replaces_the_secrets_instead_of_stacking_factories(record_factory):
+def test_configuring_twice_replaces_the_secrets_instead_of_stacking_factories():
     install_redaction(("first-secret-value",))
     install_redaction(("second-secret-value",))
     factory = logging.getLogRecordFactory()
