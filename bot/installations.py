@@ -199,14 +199,17 @@ class EncryptedInstallationStore(InstallationStore):
         where = and_(table.c.client_id == self.client_id, table.c.team_id == team_id, table.c.user_id.in_(ids))
         return session.execute(delete(table).where(where)).rowcount or 0
 
-    def erase_user_in(self, session: Session, *, team_id: str, user_id: str, pseudonym: str) -> int:
+    def erase_user_in(self, session: Session, *, team_id: str, user_id: str, pseudonym: str, older: tuple[str, ...] = ()) -> int:
         """A person's erasure (`/alinea datos yo`): the installation rows they made keep the bot's
         token (the workspace still uses it) but lose their user id (the pseudonym instead) and
-        their own user token; returns the rows changed."""
+        their own user token; returns the rows changed. Rows an earlier erasure gave an `older`
+        stand-in (made with a pseudonym key since rotated) take the new one too."""
         table = self.installations
-        where = and_(table.c.client_id == self.client_id, table.c.team_id == team_id, table.c.user_id == user_id)
+        mine = and_(table.c.client_id == self.client_id, table.c.team_id == team_id)
         cleared = {"user_id": pseudonym, "user_token": None, "user_refresh_token": None, "user_scopes": None}
-        return session.execute(update(table).where(where).values(**cleared)).rowcount or 0
+        if older:
+            session.execute(update(table).where(mine, table.c.user_id.in_(older)).values(user_id=pseudonym))
+        return session.execute(update(table).where(mine, table.c.user_id == user_id).values(**cleared)).rowcount or 0
 
     def installed_by(self, session: Session, *, team_id: str, user_id: str) -> int:
         """How many installations of the workspace this person made (what `datos yo` reports)."""

@@ -165,7 +165,7 @@ def erase_me(interaction: Interaction) -> Reply:
             erasure = data_rights.erase_person(session, workspace_id, user_id, interaction.now, interaction.runtime.settings.pseudonym_keys)
             if interaction.runtime.tokens is not None:
                 changed = interaction.runtime.tokens.store.erase_user_in(
-                    session, team_id=interaction.scope.slack_team_id, user_id=user_id, pseudonym=erasure.pseudonym
+                    session, team_id=interaction.scope.slack_team_id, user_id=user_id, pseudonym=erasure.pseudonym, older=erasure.older,
                 )
                 if changed:
                     erasure.pseudonymised[INSTALLATIONS] = changed

@@ -353,6 +353,7 @@ class Erasure:
     removed: dict[str, int]  # kind -> rows deleted (only about the person)
     pseudonymised: dict[str, int]  # kind -> rows kept with the pseudonym
     mentions: int  # other cells rewritten
+    older: tuple[str, ...] = ()  # the stand-ins older keys made for the same person, rewritten to `pseudonym`
 
     @property
     def total(self) -> int:
@@ -528,7 +529,7 @@ def erase_person(session: Session, workspace_id: int, user_id: str, now: datetim
         table = tables_by_name[table_name]
         session.execute(update(table).where(*(column == part for column, part in zip(_primary_key(table), key))).values(**values))
     session.expire_all()
-    erasure = Erasure(stand_in, removed, {kind: n for kind, n in pseudonymised.items() if n}, mentions)
+    erasure = Erasure(stand_in, removed, {kind: n for kind, n in pseudonymised.items() if n}, mentions, older)
     audit.record(
         session, workspace_id=workspace_id, actor=stand_in, action="person.erased", entity_type="person",
         entity_id=stand_in, before=None, now=now,

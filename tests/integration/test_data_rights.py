@@ -286,7 +286,7 @@ def test_after_a_key_rotation_a_person_erased_twice_keeps_one_stand_in(session_f
         glossary.propose(session, team=team, actor=ANA, now=NOW, draft=TermDraft("Carrito", "Pedido sin pagar.", Side.MARKETING))
     with session_factory.begin() as session:
         erasure = data_rights.erase_person(session, seeded.here, ANA, NOW, (NEW_KEY, KEY))
-    assert erasure.pseudonym == new and erasure.mentions == 0  # nothing else of hers was written meanwhile
+    assert erasure.pseudonym == new and erasure.older == (old,) and erasure.mentions == 0  # nothing else of hers was written meanwhile
     with session_factory() as session:
         cells = [value for _, _, value in text_cells(session, seeded.here)]
         assert not [value for value in cells if ANA in value or old in value]

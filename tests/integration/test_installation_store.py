@@ -187,3 +187,20 @@ def test_alinea_tokens_rekey(engine, store, database_url, monkeypatch, tmp_path,
     assert cli.main(["tokens", "rekey"]) == 2
     assert "ALINEA_TOKEN_KEYS" in capsys.readouterr().err
     assert plaintext_tokens(only_new.find_for_team("T0ACME")) == plaintext_tokens(saved)
+
+
+def test_an_erasure_after_a_pseudonym_key_rotation_leaves_one_stand_in_per_person(engine, session_factory, store):
+    """Ana installed, was erased (old key), installed again and is erased again (new key first):
+    both installations end under the new stand-in, and only her current one counts as erased now."""
+    store.save(installation("T0ACME", serial=1))
+    with session_factory.begin() as session:
+        assert store.erase_user_in(session, team_id="T0ACME", user_id="U0ANA", pseudonym="UERASEDOLD0000000") == 1
+    store.save(installation("T0ACME", serial=2))
+    store.save(installation("T0OTHER", serial=3))  # another workspace: its stand-ins are its own
+    with session_factory.begin() as session:
+        changed = store.erase_user_in(session, team_id="T0ACME", user_id="U0ANA", pseudonym="UERASEDNEW0000000", older=("UERASEDOLD0000000",))
+    assert changed == 1
+    table = OAUTH_METADATA.tables[INSTALLATIONS_TABLE]
+    with engine.connect() as connection:
+        users = sorted(connection.execute(select(table.c.team_id, table.c.user_id)).tuples())
+    assert users == [("T0ACME", "UERASEDNEW0000000"), ("T0ACME", "UERASEDNEW0000000"), ("T0OTHER", "U0ANA")]
