@@ -153,7 +153,7 @@ def me(request: CommandRequest, _rest: str) -> Reply:
         installed = tokens.store.installed_by(session, team_id=request.scope.slack_team_id, user_id=request.user_id) if tokens else 0
     if installed:  # OAuth mode keeps who installed Alinea beside the workspace's tokens
         report = replace(report, kinds=(*report.kinds, data_rights.KindReport(INSTALLATIONS, installed, ())))
-    return blocks.person_report(request.locale, report)
+    return blocks.person_report(request.locale, report, can_erase=bool(request.runtime.settings.pseudonym_keys))
 
 
 def erase_me(interaction: Interaction) -> Reply:

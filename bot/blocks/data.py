@@ -71,7 +71,9 @@ def _kind(kind: str, locale: str) -> str:
     return t(locale, f"data_rights.kind.{kind}")
 
 
-def person_report(locale: str, report: PersonReport) -> Reply:
+def person_report(locale: str, report: PersonReport, *, can_erase: bool = True) -> Reply:
+    """What Alinea holds about the person, with the erase button; without a pseudonym key
+    (`can_erase` false) the button is replaced by what the operator must set first."""
     title = t(locale, "data_rights.me.title")
     blocks: list[Block] = [header(title)]
     if not report.total:
@@ -85,6 +87,8 @@ def person_report(locale: str, report: PersonReport) -> Reply:
         blocks.append(section(line))
     if report.mentions:
         blocks.append(section(t(locale, "data_rights.me.mentions", count=number(report.mentions, locale))))
+    if not can_erase:
+        return Reply(title, [*blocks, section(t(locale, "data_rights.me.no_key")), context(t(locale, "data_rights.rights"))])
     blocks.append(context(t(locale, "data_rights.me.what_erasure_does")))
     erase = button(t(locale, "data_rights.me.button"), ERASE_ME, "me", style="danger")
     erase["confirm"] = _confirm(

@@ -214,7 +214,10 @@ def test_without_a_pseudonym_key_erasing_is_refused_saying_what_the_operator_mus
     workspace_id = seed_team(bot)
     with bot.runtime.session_factory() as session:
         before = data_rights.person_report(session, workspace_id, ANA)
-    refused = press(bot, ERASE_ME, "me", user_id=ANA)
+    report = command(bot, "datos yo", user_id=ANA)  # said before anyone presses: no button, what to ask for
+    assert "*Roles en equipos*: 1" in render(report.params) and "Borrar tus datos aún no está disponible aquí" in render(report.params)
+    assert not [b for b in report.params["blocks"] if b["type"] == "actions"]
+    refused = press(bot, ERASE_ME, "me", user_id=ANA)  # a button from before, or forged: refused all the same
     assert "Todavía no puedo borrar tus datos" in refused and "`ALINEA_PSEUDONYM_KEYS`" in refused and "No cambié nada" in refused
     assert "`/alinea datos yo`" in refused
     with bot.runtime.session_factory() as session:
