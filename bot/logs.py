@@ -52,7 +52,7 @@ SECRET_PATTERNS = (
     # slack_sdk's webhook client logs the URL it posts to at DEBUG).
     re.compile(rf"(?i)https?(?::|%3A)(?:{_SLASH}){{2}}hooks{_DOT}slack(?:-gov)?{_DOT}com[^\s&\"'<>]*"),
     # The same URLs by their path on any host: /commands/T…/…, /actions/T…/…, /services/T…/….
-    re.compile(rf"(?i)https?(?::|%3A)(?:{_SLASH}){{2}}[^\s&\"'<>]*?(?:{_SLASH})(?:commands|actions|services)(?:{_SLASH})T[A-Z0-9]+(?:{_SLASH})[^\s&\"'<>]*"),
+    re.compile(rf"(?i)https?(?::|%3A)(?:{_SLASH}){{2}}[^\s&\"'<>]*?(?:{_SLASH})(?:commands|actions|services)(?:{_SLASH})(?-i:T[A-Z0-9]{{2,}})(?:{_SLASH})[^\s&\"'<>]*"),
 )
 # A configured secret shorter than this is not searched for: a local model server's
 # placeholder key ("x", "none") would otherwise blank out ordinary words.

@@ -90,6 +90,11 @@ def test_a_bearer_credential_keeps_its_scheme_and_loses_its_value():
     assert Redactor()("Authorization: Bearer abc.def-123") == f"Authorization: Bearer {REDACTED}"
 
 
+def test_urls_that_only_look_like_a_response_url_stay_readable():
+    text = "see https://github.com/acme/alinea/actions/runs/42 and https://example.com/commands/today/1"
+    assert Redactor()(text) == text
+
+
 def test_short_placeholder_keys_and_display_prefixes_stay_readable():
     redact = Redactor(["x", "none"])  # a local model server's placeholder key
     assert redact("next: none of the tokens; prefix aln_Ab3xYz") == "next: none of the tokens; prefix aln_Ab3xYz"
