@@ -106,11 +106,16 @@ _TRACEBACKS = logging.Formatter()
 
 
 def redact_record(record: logging.LogRecord, redact: Redactor) -> None:
-    """Hides secrets in the final message and the exception text before any formatter sees them."""
+    """Hides secrets in the final message and the exception text before any formatter sees them.
+    A record this same redactor already went through (the factory's, then our handler's filter
+    sharing it) is not searched twice."""
+    if getattr(record, "alinea_redactor", None) is redact:
+        return
     try:
         message = record.getMessage()
     except Exception:  # a bad format string: left for the handler to report as logging does
         return
+    record.alinea_redactor = redact
     record.msg, record.args = redact(message), None
     if record.exc_info and not record.exc_text:
         record.exc_text = _TRACEBACKS.formatException(record.exc_info)
@@ -146,14 +151,14 @@ class RedactingRecordFactory:
         return record
 
 
-def install_redaction(secrets: Iterable[str] = ()) -> None:
-    """Redact every record from now on, with the patterns and these configured values (a second
-    call replaces the values, it does not stack a second factory)."""
+def install_redaction(redact: Redactor) -> None:
+    """Redact every record from now on with `redact` (a second call replaces it, it does not
+    stack a second factory)."""
     current = logging.getLogRecordFactory()
     if isinstance(current, RedactingRecordFactory):
-        current.redact = Redactor(secrets)
+        current.redact = redact
     else:
-        logging.setLogRecordFactory(RedactingRecordFactory(current, Redactor(secrets)))
+        logging.setLogRecordFactory(RedactingRecordFactory(current, redact))
 
 
 class JsonFormatter(logging.Formatter):
@@ -180,11 +185,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def make_handler(log_format: str, secrets: Iterable[str] = (), stream: IO[str] | None = None) -> logging.Handler:
+def make_handler(
+    log_format: str, secrets: Iterable[str] = (), stream: IO[str] | None = None, *, redact: Redactor | None = None
+) -> logging.Handler:
     """The handler `configure_logging` installs (tests attach one to a buffer)."""
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.addFilter(ContextFilter())
-    handler.addFilter(RedactingFilter(Redactor(secrets)))
+    handler.addFilter(RedactingFilter(redact or Redactor(secrets)))
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
     return handler
 
@@ -197,14 +204,15 @@ def configure_logging(log_format: str = "text", secrets: Iterable[str] = (), *, 
     a program embedding Alinea) is left alone: its owner decides where lines go. Redaction
     applies all the same: their handlers get the redacted records.
     """
-    install_redaction(secrets)
+    redact = Redactor(secrets)
+    install_redaction(redact)
     root = logging.getLogger()
     ours = [handler for handler in root.handlers if getattr(handler, "alinea", False)]
     if len(ours) < len(root.handlers):
         return
     for old in ours:
         root.removeHandler(old)
-    handler = make_handler(log_format, secrets)
+    handler = make_handler(log_format, stream=None, redact=redact)
     handler.alinea = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)

@@ -149,8 +149,8 @@ def test_a_third_party_logger_with_a_handler_of_its_own_writes_no_secret():
 
 
 def test_configuring_twice_replaces_the_secrets_instead_of_stacking_factories():
-    install_redaction(("first-secret-value",))
-    install_redaction(("second-secret-value",))
+    install_redaction(Redactor(("first-secret-value",)))
+    install_redaction(Redactor(("second-secret-value",)))
     factory = logging.getLogRecordFactory()
     assert isinstance(factory, RedactingRecordFactory) and not isinstance(factory.wrapped, RedactingRecordFactory)
     record = logging.getLogger("x").makeRecord("x", logging.INFO, __file__, 1, "%s and %s", ("first-secret-value", "second-secret-value"), None)
