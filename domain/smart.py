@@ -79,11 +79,13 @@ __all__ = [
     "GoalDirection",
     "History",
     "Milestone",
+    "Pace",
     "SmartCheck",
     "Verdict",
     "check_goal",
     "check_key_result",
     "check_text",
+    "judge_pace",
     "parse_deadline",
     "parse_goal",
 ]
@@ -242,6 +244,43 @@ class History:
             if per_month is not None:
                 moves.append(abs(_decimal(per_month)) * 7 / DAYS_PER_MONTH)
         return cls(max(moves) if moves else None)
+
+
+@dataclass(frozen=True)
+class Pace:
+    """The pace a change needs (per week, in the KPI's unit) against the fastest the KPI has
+    moved, and the verdict of the "achievable" rule: up to `STRETCH_FACTOR` times that pace
+    passes; a KPI that never moved cannot be asked to; without history it is unknown."""
+
+    required: Decimal
+    fastest: Decimal | None
+    verdict: Verdict
+
+    @property
+    def times_fastest(self) -> Decimal | None:
+        """How many times its fastest move the change needs (None: no history, or never moved)."""
+        if not self.fastest:
+            return None
+        with localcontext(_WIDE):
+            return self.required / self.fastest
+
+
+def judge_pace(change: Decimal, days: Decimal | int, history: History) -> Pace:
+    """The "achievable" rule for a change of `change` (either sign) spread over `days` days. The
+    SMART check grades goals with it, and any other plan that asks a KPI to move uses it too, so
+    the two never disagree about what is realistic."""
+    with localcontext(_WIDE):
+        required = abs(_decimal(change)) * 7 / _decimal(days)
+    fastest = history.fastest_weekly_move
+    if fastest is None:
+        verdict = Verdict.UNKNOWN
+    elif required == 0:
+        verdict = Verdict.PASSED
+    elif fastest == 0:
+        verdict = Verdict.FAILED
+    else:
+        verdict = Verdict.PASSED if required <= STRETCH_FACTOR * fastest else Verdict.FAILED
+    return Pace(required, fastest, verdict)
 
 
 HistoryInput = History | Sequence[tuple[date, Decimal | int | float | str]] | None
@@ -853,13 +892,12 @@ class _Checker:
         if fastest is None:
             return self._finding(Criterion.ACHIEVABLE, Verdict.UNKNOWN, "smart.achievable.no_history", metric=goal.metric or goal.kpi_key or "")
         days = (goal.deadline - goal.start).days
-        with localcontext(_WIDE):
-            change = abs(goal.target - goal.baseline)
-            required = change * 7 / days
-        params = {"required": self._shown(required), "fastest": self._shown(fastest)}
+        change = abs(goal.target - goal.baseline)
+        pace = judge_pace(change, days, self.history)
+        params = {"required": self._shown(pace.required), "fastest": self._shown(fastest)}
         if fastest == 0:
             return self._finding(Criterion.ACHIEVABLE, Verdict.FAILED, "smart.achievable.never_moved", required=params["required"])
-        if required <= STRETCH_FACTOR * fastest:
+        if pace.verdict is Verdict.PASSED:
             return self._finding(Criterion.ACHIEVABLE, Verdict.PASSED, "smart.achievable.ok", **params)
         return self._too_fast(change, days, fastest, params)
 
