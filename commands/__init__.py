@@ -23,6 +23,7 @@ from commands import glossary
 from commands import kpi_import, kpi_import_dm
 from commands import token
 from commands import smart
+from commands import whatif
 from commands import sla
 from commands import sla_breach
 from commands import okr
@@ -50,6 +51,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("sla", (), sla.handle, "help.cmd.sla", "help.cmd.sla.example"),
     Subcommand("token", (), token.handle, "help.cmd.token", "help.cmd.token.example"),
     Subcommand("smart", (), smart.handle, "help.cmd.smart", "help.cmd.smart.example"),
+    Subcommand("simular", whatif.WORDS, whatif.handle, "help.cmd.simular", "help.cmd.simular.example"),
     Subcommand("okr", (), okr.handle, "help.cmd.okr", "help.cmd.okr.example"),
     Subcommand("agenda", (), agenda.handle, "help.cmd.agenda", "help.cmd.agenda.example"),
     Subcommand("tema", ("topic",), agenda.topic_top_level, "help.cmd.tema", "help.cmd.tema.example"),

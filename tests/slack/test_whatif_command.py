@@ -1,0 +1,146 @@
+"""`/alinea simular …` (whatif) through the signed endpoint, on the demo shop's own weeks: the
+formula, the weeks used, each path with its realism and the glossary in force; privately, in the
+team's language and number format."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from bot import demo_data
+from bot.loopback import LoopbackBot
+from bot.slack_double import slack_escape
+from bot.transcript import render
+from db import repositories
+from domain.periods import Period
+from domain.setup import SetupChanges
+from services import kpis, teams, workspaces
+from services.teams import TeamDefaults
+
+# Wednesday 11 March 2026, 10:00 in Bogotá: the demo's history ends the week of 2 March.
+NOW = datetime(2026, 3, 11, 15, 0, tzinfo=timezone.utc)
+LAST_WEEKS = [Period.week_of(date(2026, 3, 2) - timedelta(weeks=back)) for back in (3, 2, 1, 0)]
+DAYS_PER_MONTH = Decimal("30.4375")
+
+
+@pytest.fixture
+def bot(settings, double):
+    double.add_user("U0LUIS", name="luis", locale="es-LA")
+    double.add_user("U0CARO", name="caro", locale="es-LA")
+    double.add_channel("C0GROWTH", "growth")
+    with LoopbackBot(settings, double=double, clock=lambda: NOW) as bot:
+        for channel_id, name in (("C0TEAM", "alineacion"), ("C0GROWTH", "growth")):
+            demo = demo_data.DemoTeam(slack_team_id=double.team_id, channel_id=channel_id, name=name)
+            demo_data.seed(bot.runtime.session_factory, demo, today=NOW.date(), daily=False)
+        with bot.runtime.session_factory.begin() as session:  # the second shop speaks English
+            workspace = workspaces.ensure_workspace(session, slack_team_id=double.team_id, defaults=bot.runtime.workspace_defaults, now=NOW)
+            teams.setup_team(
+                session, workspace_id=workspace.id, channel_id="C0GROWTH", channel_name="growth", actor=demo_data.CARO,
+                is_workspace_admin=True, changes=SetupChanges(language="en", country="US"),
+                defaults=TeamDefaults("America/Bogota", "en"), now=NOW,
+            )  # fmt: skip
+        yield bot
+
+
+def ask(bot, text, *, channel_id="C0TEAM", user_id=demo_data.ANA):
+    _, reply = bot.command(slack_escape(text), user_id=user_id, channel_id=channel_id)
+    assert reply.ok, reply.response
+    assert reply.params.get("response_type") == "ephemeral"  # only the person who asked sees it
+    return render(reply.params), reply.params
+
+
+def demo_funnel(bot, channel_id="C0TEAM"):
+    """Sessions, orders and ticket of the demo's last four weeks, as its KPIs report them."""
+    with bot.runtime.session_factory() as session:
+        workspace = repositories.workspace_by_slack_id(session, slack_team_id=bot.double.team_id)
+        team = repositories.team_by_channel(session, workspace_id=workspace.id, channel_id=channel_id)
+        read = {key: [point.value for point in kpis.series(session, team=team, key=key, periods=LAST_WEEKS)] for key in ("sessions", "orders", "avg_deal")}
+    return read
+
+
+def test_fifteen_million_more_a_month_by_conversion_in_spanish(bot):
+    shown, message = ask(bot, "simular ventas +15 millones por mes con conversión")
+    read = demo_funnel(bot)
+    sessions, orders = sum(read["sessions"]), sum(read["orders"])
+    ticket = sum(o * t for o, t in zip(read["orders"], read["avg_deal"])) / orders
+    monthly = sessions / 4 * DAYS_PER_MONTH / 7
+    needed = (monthly * orders / sessions * ticket + 15000000) * 100 / (monthly * ticket)
+
+    assert "Simulación: ventas +$15.000.000 por mes" in shown
+    assert "*Fórmula:* ventas = sesiones × conversión × ticket promedio; pedidos = sesiones × conversión." in shown
+    assert "promedio de 4 semanas completas, del 9 feb 2026 al 8 mar 2026" in shown
+    today = f"{orders * 100 / sessions:.2f}".replace(".", ",").rstrip("0").rstrip(",")
+    wanted = f"{needed:.2f}".replace(".", ",").rstrip("0").rstrip(",")
+    assert f"*Conversión* (`conversion_web`): de {today}\u00a0% a *{wanted}\u00a0%*" in shown
+    assert shown.index("*Conversión*") < shown.index("*Tráfico*") < shown.index("*Ticket promedio*") < shown.index("*Pedidos*")
+    assert "las 26 semanas del 8 sept 2025 al 8 mar 2026" in shown or "las 26 semanas del 8 sep 2025 al 8 mar 2026" in shown
+    assert "*Qué significa cada término* (glosario en vigor):" in shown
+    assert "(se calcula: `orders` ÷ `sessions`)" in shown
+    assert "sin definición acordada. Propónla con `/alinea definir Sesiones: …`" in shown
+    assert len(message["blocks"]) <= 50
+
+
+def test_realism_from_the_shops_history(bot):
+    fantasy, _ = ask(bot, "simular ventas +200 millones por mes con conversión")
+    conversion_line = next(line for line in fantasy.splitlines() if "Poco realista" in line)
+    assert re.search(r"tendría que moverse [\d,]+ veces más rápido de lo que nunca se ha movido en las 26 semanas", conversion_line)
+    modest, _ = ask(bot, "simular ventas +1 millón por mes con conversión")
+    first_path = modest.split("*Conversión*")[1].split("*Tráfico*")[0]
+    assert "✅ Realista" in first_path
+
+
+def test_how_many_orders_for_sixty_million(bot):
+    shown, _ = ask(bot, "¿cuántos pedidos necesito para 60 millones?")
+    assert "Simulación: ventas de $60.000.000 por mes" in shown
+    assert shown.index("*Pedidos*") < shown.index("*Conversión*")  # what was asked comes first
+    read = demo_funnel(bot)
+    orders = sum(read["orders"])
+    ticket = sum(o * t for o, t in zip(read["orders"], read["avg_deal"])) / orders
+    needed = round(Decimal(60000000) / ticket)
+    assert f"a *{needed:,}*".replace(",", ".") + " por mes" in shown
+
+
+def test_meta_ventas_and_a_weekly_goal(bot):
+    shown, _ = ask(bot, "meta ventas 60 millones por semana")
+    assert "Simulación: ventas de $60.000.000 por semana" in shown
+    assert "sesiones por semana" in shown
+
+
+def test_in_english_with_english_numbers(bot):
+    shown, _ = ask(bot, "whatif sales +15M per month by conversion", channel_id="C0GROWTH")
+    assert "What if: sales +COP15,000,000 per month" in shown  # a US team shows the peso's code
+    assert "*Formula:* sales = sessions × conversion × average ticket; orders = sessions × conversion." in shown
+    assert "mean of 4 complete weeks, Feb 9, 2026 to Mar 8, 2026" in shown
+    assert re.search(r"\*Conversion\* \(`conversion_web`\): from \d\.\d+% to \*\d\.\d+%\* \(\+\d\.\d+ points, ×\d\.\d+\)", shown)
+    assert "*What each term means* (glossary in force):" in shown
+
+
+def test_mistakes_say_what_to_type(bot):
+    shown, _ = ask(bot, "simular")
+    assert "Escribe la meta de ventas, por ejemplo: `/alinea simular ventas +15 millones por mes con conversión`" in shown
+    shown, _ = ask(bot, "simular ventas +15 millones USD")
+    assert "no es una cantidad de dinero" in shown
+    shown, _ = ask(bot, "whatif sales lots", channel_id="C0GROWTH")
+    assert "Type the sales goal" in shown
+
+
+def test_a_team_without_a_funnel_is_told_which_kpi_to_define(bot):
+    bot.double.add_channel("C0EMPTY", "vacio")
+    with bot.runtime.session_factory.begin() as session:
+        workspace = workspaces.ensure_workspace(session, slack_team_id=bot.double.team_id, defaults=bot.runtime.workspace_defaults, now=NOW)
+        teams.setup_team(
+            session, workspace_id=workspace.id, channel_id="C0EMPTY", channel_name="vacio", actor=demo_data.ANA, is_workspace_admin=False,
+            changes=SetupChanges(marketing_leads=(demo_data.ANA,), sales_leads=(demo_data.LUIS,)), defaults=TeamDefaults("America/Bogota", "es"), now=NOW,
+        )  # fmt: skip
+    shown, _ = ask(bot, "simular ventas +15 millones", channel_id="C0EMPTY")
+    assert "no hay un KPI de sesiones" in shown and "`/alinea kpi plantillas`" in shown
+
+
+@pytest.mark.parametrize("channel_id, words", [("C0TEAM", "/alinea simular | whatif | meta"), ("C0GROWTH", "/alinea simular | whatif | meta")])
+def test_help_lists_it_in_both_languages(bot, channel_id, words):
+    shown, _ = ask(bot, "help", channel_id=channel_id)
+    assert words in shown
+    assert "/alinea simular ventas +15 millones por mes con conversión" in shown or "/alinea whatif sales +15M per month by conversion" in shown
