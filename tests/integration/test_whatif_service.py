@@ -8,17 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from db import repositories
 from domain.errors import UserError
 from domain.funnel import Lever
 from domain.glossary import Side, TermDraft
 from domain.kpis import Aggregation, KpiSpec, Unit
 from domain.periods import Period
-from domain.setup import SetupChanges
 from domain.smart import Verdict
-from services import glossary, kpis, teams, whatif, workspaces
-from services.teams import TeamDefaults
-from services.workspaces import WorkspaceDefaults
+from services import glossary, kpis, whatif
+from tests.support.teams import set_up_team
 
 NOW = datetime(2026, 1, 28, 15, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 1, 28)  # a Wednesday
@@ -28,18 +25,7 @@ ANA, LUIS = "U0ANA", "U0LUIS"
 
 @pytest.fixture
 def team(session_factory):
-    with session_factory.begin() as session:
-        workspace = workspaces.ensure_workspace(session, slack_team_id="T1", defaults=WorkspaceDefaults("es", "America/Bogota"), now=NOW)
-        teams.setup_team(
-            session, workspace_id=workspace.id, channel_id="C0TEAM", channel_name="t", actor=ANA, is_workspace_admin=False,
-            changes=SetupChanges(marketing_leads=(ANA,), sales_leads=(LUIS,)), defaults=TeamDefaults("America/Bogota", "es"), now=NOW,
-        )
-
-    def load(session):
-        workspace = repositories.workspace_by_slack_id(session, slack_team_id="T1")
-        return repositories.team_by_channel(session, workspace_id=workspace.id, channel_id="C0TEAM")
-
-    return load
+    return set_up_team(session_factory, now=NOW, marketing=ANA, sales=LUIS)
 
 
 def act(session_factory, team, action, **kwargs):
