@@ -77,6 +77,7 @@ ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
     data.ERASE_ME: data.erase_me,  # /alinea data me: erases the presser, never an id from the value
     insights.ADOPT: insights.adopt,  # under each hypothesis: in the agenda's thread and in /alinea insights
     insights.NOT_USEFUL: insights.not_useful,
+    whatif.CHECK_SMART: whatif.check_smart,  # under each path of /alinea simular: the path through /alinea smart
 }
 VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler(Interaction))
     setup_blocks.VIEW: (setup.read_modal, setup.on_submit),

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from bot.blocks import Reply
 from bot.blocks.kpi import team_locale
-from bot.blocks.whatif import whatif_reply
+from bot.blocks.smart import checklist_reply
+from bot.blocks.whatif import CHECK_SMART, whatif_reply
 from commands.context import CommandRequest, team_of
+from commands.runner import Interaction
 from db.session import read_only
 from domain.errors import UserError
 from domain.periods import local_date
-from services import whatif
+from services import smart, whatif
+
+__all__ = ["CHECK_SMART", "check_smart", "handle"]
 
 # "¿cuántos pedidos necesito para 60 millones?" arrives as the word "¿cuantos" and the rest:
 # the words of the question say what is asked (orders), so the rest is read like any other ask.
@@ -26,3 +30,16 @@ def handle(request: CommandRequest) -> Reply:
         result = whatif.simulate(session, team=team, text=text, today=local_date(request.now, team.timezone))
         where = team_locale(team)
     return whatif_reply(result, where)
+
+
+def check_smart(interaction: Interaction) -> Reply:
+    """A path's "Check as SMART goal" button: its goal through `/alinea smart`, privately.
+    Nothing is saved: the person decides what to do with the checklist."""
+    text = str(interaction.value or "").strip()
+    if not text:
+        raise UserError("smart.ui.usage")
+    with read_only(interaction.runtime.session_factory) as session:
+        team = team_of(session, interaction.scope)
+        result = smart.check(session, team=team, text=text, today=local_date(interaction.now, team.timezone))
+        where = team_locale(team)
+    return checklist_reply(result, where)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from babel.dates import format_date
 
-from bot.blocks import Block, Reply, context, escape_mrkdwn, header, section, truncate
+from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, section, truncate
 from bot.blocks.kpi import TeamLocale
 from domain.funnel import Lever, Path, Per
 from domain.kpis import Aggregation
@@ -17,6 +17,7 @@ from domain.smart import Verdict
 from services.i18n import language_of, t
 from services.whatif import Definition, WhatIf
 
+CHECK_SMART = "whatif-check-smart"  # under a path: its goal through the SMART check
 DEFINITION_LIMIT = 300  # a long definition is clipped so four fit in one section
 PER_IDS = {Per.WEEK: "whatif.ui.per.week", Per.MONTH: "whatif.ui.per.month"}
 
@@ -36,8 +37,9 @@ class _Writer:
     def count(self, value: Decimal) -> str:
         return format_quantity(rounded_for_display(value, Decimal(1)), None, language=self.language, country=self.country)
 
-    def percent(self, value: Decimal) -> str:
-        return self._quantity(value, PERCENT)
+    def percent(self, value: Decimal, places: str = "0.01") -> str:
+        rounded = rounded_for_display(value, Decimal(places))
+        return format_quantity(rounded, PERCENT, language=self.language, country=self.country)
 
     def number(self, value: Decimal, places: str = "0.01") -> str:
         return format_quantity(rounded_for_display(value, Decimal(places)), None, language=self.language, country=self.country)
@@ -64,6 +66,9 @@ def whatif_reply(result: WhatIf, team: TeamLocale) -> Reply:
     asked = result.ask.lever
     for path in sorted(plan.paths, key=lambda path: path.lever is not asked):
         blocks.append(section(_path(path, result, write, per) + "\n" + _realism(path, write, history)))
+        goal = smart_goal(path, result, write)
+        if goal is not None:
+            blocks.append(actions(f"whatif-{path.lever.value}", button(t(language, "whatif.ui.check_smart"), CHECK_SMART, goal)))
     blocks.append(section("\n".join([t(language, "whatif.ui.definitions"), *(_definition(item, result, language) for item in result.definitions)])))
     notes = [t(language, "whatif.ui.footnote")]
     if plan.baseline.skipped:
@@ -138,3 +143,29 @@ def _definition(item: Definition, result: WhatIf, language: str) -> str:
     if item.role == "sales" and result.kpis.ticket is None:
         line = t(language, "whatif.ui.definition.derived", sales=result.kpis.sales.key, orders=result.kpis.orders.key) + "\n" + line
     return line
+
+
+def smart_goal(path: Path, result: WhatIf, write: _Writer) -> str | None:
+    """The path as a goal `/alinea smart` reads ("Aumentar conversion_web de 1,28 % a 1,38 % en 1
+    mes"), on the KPI it moves and in that KPI's own terms: sessions and orders per week, since
+    their history is weekly; None when the lever is no KPI of the team (a ticket of sales ÷
+    orders) or no value of it reaches the goal."""
+    funnel, language = result.kpis, write.language
+    view = {Lever.CONVERSION: funnel.conversion, Lever.TRAFFIC: funnel.sessions, Lever.TICKET: funnel.ticket, Lever.ORDERS: funnel.orders}[path.lever]
+    if view is None or path.needed is None or path.change == 0:
+        return None
+    weeks = result.plan.goal.per.weeks
+    if path.lever in (Lever.TRAFFIC, Lever.ORDERS):
+        values, metric = (path.today / weeks, path.needed / weeks), t(language, "whatif.ui.smart.per_week", key=view.key)
+    else:
+        values, metric = (path.today, path.needed), view.key
+    if path.lever is Lever.CONVERSION:  # as many decimals as it takes for the two to differ (up to 4)
+        places = next((places for places in ("0.01", "0.001") if write.percent(values[0], places) != write.percent(values[1], places)), "0.0001")
+        shown = [write.percent(value, places) for value in values]
+    elif path.lever is Lever.TICKET:
+        shown = [f"{write.number(value, '1')} {result.currency}" for value in values]
+    else:
+        shown = [write.count(value) for value in values]
+    verb = "whatif.ui.smart.increase" if path.change > 0 else "whatif.ui.smart.decrease"
+    within = t(language, "whatif.ui.smart.within_week" if result.plan.goal.per is Per.WEEK else "whatif.ui.smart.within_month")
+    return t(language, verb, metric=metric, today=shown[0], needed=shown[1], within=within)

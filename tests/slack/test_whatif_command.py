@@ -9,12 +9,14 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from bot import demo_data
 from bot.loopback import LoopbackBot
 from bot.slack_double import slack_escape
 from bot.transcript import render
 from db import repositories
+from db.models import AuditEntry, OkrKeyResult
 from domain.periods import Period
 from domain.setup import SetupChanges
 from services import kpis, teams, workspaces
@@ -144,3 +146,47 @@ def test_help_lists_it_in_both_languages(bot, channel_id, words):
     shown, _ = ask(bot, "help", channel_id=channel_id)
     assert words in shown
     assert "/alinea simular ventas +15 millones por mes con conversión" in shown or "/alinea whatif sales +15M per month by conversion" in shown
+
+
+def smart_buttons(message):
+    return [element for block in message["blocks"] if block["type"] == "actions" for element in block["elements"]]
+
+
+def press(bot, button, *, channel_id="C0TEAM", user_id=demo_data.ANA):
+    result = bot.driver.block_action(button["action_id"], value=button["value"], user_id=user_id, channel_id=channel_id)
+    assert result.status == 200
+    (answer,) = bot.double.wait_for_response(result.response_url)
+    assert answer.params.get("response_type") == "ephemeral"
+    return render(answer.params)
+
+
+@pytest.mark.parametrize("channel_id, text, achievable", [
+    ("C0TEAM", "simular ventas +400 millones por mes con conversión", "❌ *Alcanzable*"),
+    ("C0TEAM", "simular ventas +200 millones por mes con conversión", "✅ *Alcanzable*"),  # a stretch: up to twice its fastest
+    ("C0TEAM", "simular ventas +1 millón por mes con conversión", "✅ *Alcanzable*"),
+    ("C0GROWTH", "whatif sales +400M per month by conversion", "❌ *Achievable*"),
+])  # fmt: skip
+def test_check_as_smart_goal_gives_the_same_verdict(bot, channel_id, text, achievable):
+    shown, message = ask(bot, text, channel_id=channel_id)
+    buttons = smart_buttons(message)
+    assert [button["action_id"] for button in buttons] == ["whatif-check-smart"] * 4  # sessions, conversion, ticket, orders
+    conversion = buttons[0]
+    assert conversion["value"].startswith(("Aumentar conversion_web de ", "Increase conversion_web from "))
+    verdict_of_path = shown.split("*Conver")[1].split("\n")[1][:1]
+    before = saved(bot)
+    checklist = press(bot, conversion, channel_id=channel_id)
+    assert achievable in checklist
+    assert achievable[0] == {"🟡": "✅"}.get(verdict_of_path, verdict_of_path)  # the path and the checklist agree
+    assert saved(bot) == before  # nothing is saved without a person
+
+
+def saved(bot):
+    with bot.runtime.session_factory() as session:
+        return len(session.scalars(select(OkrKeyResult)).all()), len(session.scalars(select(AuditEntry)).all())
+
+
+def test_traffic_goes_to_the_smart_check_per_week(bot):
+    _, message = ask(bot, "simular ventas +15 millones por mes")
+    values = [button["value"] for button in smart_buttons(message)]
+    assert any(re.fullmatch(r"Aumentar sessions por semana de [\d.]+ a [\d.]+ en 1 mes", value) for value in values), values
+    assert any(re.fullmatch(r"Aumentar avg_deal de [\d.]+ COP a [\d.]+ COP en 1 mes", value) for value in values), values
