@@ -326,7 +326,7 @@ def _lever_after_by(folded: str, found: list[Lever]) -> Lever:
 def parse_ask(text: str, *, language: str, country: str | None, currency: str = "COP") -> Ask:
     """`ventas +15 millones por mes con conversión` → +15 000 000 per month, by conversion.
 
-    A sign or "más/more" makes the amount an increase; a bare amount is the target ("meta
+    A sign, or "más/more" right after the amount, makes it an increase; a bare amount is the target ("meta
     ventas 60 millones"); "+10 %" is ten percent more than today. Per month unless a week is
     said. Raises `whatif.usage` (no amount), `whatif.not_money` (a unit other than money or
     percent) or the number reader's own errors."""
@@ -334,13 +334,15 @@ def parse_ask(text: str, *, language: str, country: str | None, currency: str = 
     start = _NUMBER_START.search(text)
     if start is None:
         raise UserError("whatif.usage")
-    quantity, _rest = parse_quantity(text[start.start() :], language=language, country=country, currency=currency)
+    quantity, rest = parse_quantity(text[start.start() :], language=language, country=country, currency=currency)
     signed = text[start.start() :].lstrip()[:1] in "+-−"
     if quantity.unit not in (None, PERCENT, currency):
         raise UserError("whatif.not_money", value=quantity.text, currency=currency)
     if quantity.value < 0:
         raise UserError("whatif.negative_goal")
     relative = quantity.unit == PERCENT
-    increase = signed or relative or _has(folded, _MORE_WORDS)
+    # "15 millones más" is an increase; "¿cuántos pedidos más necesito para 60 millones?" is not.
+    next_word = (fold(rest).split() or [""])[0]
+    increase = signed or relative or next_word in _MORE_WORDS
     per = Per.WEEK if _has(folded, _WEEK_WORDS) and not _has(folded, _MONTH_WORDS) else Per.MONTH
     return Ask(SalesGoal(quantity.value, increase, per, relative), _lever_of(folded))

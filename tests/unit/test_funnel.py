@@ -206,6 +206,8 @@ def test_without_history_realism_is_unknown_and_a_lever_that_never_moved_fails()
         ("ventas 45.000.000 COP", "es", 45000000, False, Per.MONTH, False, None),
         ("ventas +10 % semanal", "es", 10, True, Per.WEEK, True, None),
         ("pedidos con tráfico para 60 millones", "es", 60000000, False, Per.MONTH, False, Lever.TRAFFIC),
+        ("pedidos más necesito para 60 millones?", "es", 60000000, False, Per.MONTH, False, Lever.ORDERS),
+        ("sales 15M more a week", "en", 15000000, True, Per.WEEK, False, None),
     ],
 )
 def test_reading_the_ask(text, language, amount, increase, per, relative, lever):
