@@ -57,6 +57,7 @@ __all__ = [
     "histories",
     "parse_ask",
     "plan",
+    "worth_of_points",
 ]
 
 DEFAULT_WEEKS = 4
@@ -282,6 +283,14 @@ def plan(base: Baseline, goal: SalesGoal, history: Mapping[Lever, History] | Non
         pace = judge_pace(_decimal(change), _decimal(days), history.get(lever, History(None)))
         paths.append(Path(lever, _decimal(today), _decimal(value), pace))
     return Plan(goal, base, _decimal(current), _decimal(target), tuple(paths))
+
+
+def worth_of_points(base: Baseline, points: Decimal, per: Per = Per.WEEK) -> Decimal:
+    """What `points` more of conversion sell per week (or month) at the baseline's traffic and
+    ticket: "at this week's traffic and ticket, +0,2 points of conversion is worth $X"."""
+    weeks, days = len(base.weeks), Fraction(per.days)
+    sessions, orders, sales = (Fraction(total) for total in (base.total_sessions, base.total_orders, base.total_sales))
+    return _decimal(sessions * days / (7 * weeks) * Fraction(points) / 100 * sales / orders)
 
 
 # ---------------------------------------------------------------------------------------------

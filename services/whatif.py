@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from db.models import AlignmentTeam
 from domain.commands import fold
-from domain.funnel import DEFAULT_WEEKS, HISTORY_WEEKS, Ask, Lever, Plan, WeekFigures, baseline, histories, parse_ask, plan
+from domain.funnel import DEFAULT_WEEKS, HISTORY_WEEKS, Ask, Plan, WeekFigures, baseline, histories, parse_ask, plan, worth_of_points
 from domain.errors import UserError
 from domain.kpis import DEFAULT_CURRENCY, Aggregation, Unit, rate
 from domain.periods import Period
@@ -96,6 +96,17 @@ def simulate(session: Session, *, team: AlignmentTeam, text: str, today: date, w
     result = plan(baseline(recent), ask.goal, histories(figures))
     definitions = tuple(_definitions(session, team, found))
     return WhatIf(ask, result, found, definitions, (window[0].start, window[-1].start), found.currency)
+
+
+def conversion_worth(session: Session, *, team: AlignmentTeam, week: Period, points: Decimal) -> Decimal | None:
+    """What `points` more of conversion would have sold in `week`, at its own traffic and
+    ticket (the week in brief's "+0,2 points of conversion is worth $X"); None when the team
+    has no funnel or the week lacks a figure, so a summary simply leaves the fact out."""
+    try:
+        found = funnel_kpis(session, team=team)
+        return worth_of_points(baseline(weekly_figures(session, team=team, funnel=found, periods=[week])), points)
+    except UserError:
+        return None
 
 
 def _weeks(today: date, count: int) -> list[Period]:

@@ -166,3 +166,13 @@ def test_a_window_longer_than_a_quarter_is_refused(session_factory, team):
     with pytest.raises(UserError) as raised:
         simulate(session_factory, team, "ventas +15 millones", weeks=14)
     assert raised.value.message_id == "whatif.weeks_out_of_range"
+
+
+def test_what_points_of_conversion_were_worth_last_week(session_factory, team):
+    starter_funnel(session_factory, team)
+    last_week = Period.week_of(THIS_MONDAY - timedelta(weeks=1))
+    with session_factory() as session:
+        worth = whatif.conversion_worth(session, team=team(session), week=last_week, points=Decimal("0.2"))
+        unlogged = whatif.conversion_worth(session, team=team(session), week=Period.week_of(THIS_MONDAY), points=Decimal("0.2"))
+    assert worth == Decimal(5000000)  # 25 000 sessions × 0,2 % × $100 000
+    assert unlogged is None

@@ -9,7 +9,7 @@ from decimal import Context, Decimal as D, localcontext
 import pytest
 
 from domain.errors import UserError
-from domain.funnel import Lever, Per, SalesGoal, WeekFigures, baseline, histories, parse_ask, plan
+from domain.funnel import Lever, Per, SalesGoal, WeekFigures, baseline, histories, parse_ask, plan, worth_of_points
 from domain.kpis import Unit, rate
 from domain.smart import Criterion, History, Verdict, check_text, judge_pace
 
@@ -125,6 +125,12 @@ def test_a_month_holds_thirty_days_and_a_quarter_of_weeks():
 def test_the_change_is_stated_in_points_and_times():
     path = plan(baseline(STEADY), SalesGoal(D(15000000), increase=True, per=Per.WEEK)).path(Lever.CONVERSION)
     assert (path.today, path.needed, path.change, path.ratio) == (D("1.2"), D("1.8"), D("0.6"), D("1.5"))
+
+
+@pytest.mark.parametrize("points, per, worth", [("0.2", Per.WEEK, "5000000"), ("-0.1", Per.WEEK, "-2500000"), ("0.2", Per.MONTH, "21741071.43")])
+def test_what_points_of_conversion_are_worth(points, per, worth):
+    """25 000 sessions × 0,2 points × $100 000 = $5 000 000 a week; a month holds 30,4375 ÷ 7 weeks."""
+    assert worth_of_points(baseline(STEADY), D(points), per).quantize(D("0.01")) == D(worth)
 
 
 def test_a_negative_goal_is_refused():
