@@ -3,22 +3,30 @@ with a checklist, each failure with its fix. Read-only: nothing is saved."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.blocks import Reply
 from bot.blocks.smart import checklist_reply
-from commands.context import CommandRequest, team_of
+from commands.context import CommandRequest, Scope, team_of
 from bot.blocks.kpi import team_locale
 from db.session import read_only
 from domain.errors import UserError
 from domain.periods import local_date
 from services import smart
+from bot.runtime import Runtime
 
 
 def handle(request: CommandRequest) -> Reply:
-    text = request.args.strip()
+    return checklist(request.runtime, request.scope, request.args, now=request.now)
+
+
+def checklist(runtime: Runtime, scope: Scope, text: str, *, now: datetime) -> Reply:
+    """The SMART checklist of `text` for the scope's team (also behind the what-if's button)."""
+    text = text.strip()
     if not text:
         raise UserError("smart.ui.usage")
-    with read_only(request.runtime.session_factory) as session:
-        team = team_of(session, request.scope)
+    with read_only(runtime.session_factory) as session:
+        team = team_of(session, scope)
         where = team_locale(team)
-        result = smart.check(session, team=team, text=text, today=local_date(request.now, team.timezone))
+        result = smart.check(session, team=team, text=text, today=local_date(now, team.timezone))
     return checklist_reply(result, where)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from bot.blocks import Reply
 from bot.blocks.kpi import team_locale
-from bot.blocks.smart import checklist_reply
 from bot.blocks.whatif import CHECK_SMART, whatif_reply
+from commands import smart
 from commands.context import CommandRequest, team_of
 from commands.runner import Interaction
 from db.session import read_only
 from domain.errors import UserError
 from domain.periods import local_date
-from services import smart, whatif
+from services import whatif
 
 __all__ = ["CHECK_SMART", "check_smart", "handle"]
 
@@ -35,11 +35,4 @@ def handle(request: CommandRequest) -> Reply:
 def check_smart(interaction: Interaction) -> Reply:
     """A path's "Check as SMART goal" button: its goal through `/alinea smart`, privately.
     Nothing is saved: the person decides what to do with the checklist."""
-    text = str(interaction.value or "").strip()
-    if not text:
-        raise UserError("smart.ui.usage")
-    with read_only(interaction.runtime.session_factory) as session:
-        team = team_of(session, interaction.scope)
-        result = smart.check(session, team=team, text=text, today=local_date(interaction.now, team.timezone))
-        where = team_locale(team)
-    return checklist_reply(result, where)
+    return smart.checklist(interaction.runtime, interaction.scope, str(interaction.value or ""), now=interaction.now)
