@@ -78,6 +78,7 @@ ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
     insights.ADOPT: insights.adopt,  # under each hypothesis: in the agenda's thread and in /alinea insights
     insights.NOT_USEFUL: insights.not_useful,
     whatif.CHECK_SMART: whatif.check_smart,  # under each path of /alinea simular: the path through /alinea smart
+    whatif.USE_AS_KR: whatif.use_as_key_result,  # … and the new objective form, that path as its first KR
 }
 VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler(Interaction))
     setup_blocks.VIEW: (setup.read_modal, setup.on_submit),

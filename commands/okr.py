@@ -39,6 +39,7 @@ from bot.blocks import Reply
 from bot.blocks.kpi import TeamLocale, quantity_unit
 from bot.blocks.okr import (
     ADD_KR_OPEN,
+    KeyResultPrefill,
     CHECKIN_CONFIDENCE,
     CHECKIN_KR,
     CHECKIN_NOTE,
@@ -230,8 +231,9 @@ def _quarter_end(day: date) -> date:
     return date(day.year, month, calendar.monthrange(day.year, month)[1])
 
 
-def open_new_form(ctx: Context) -> None:
-    """The form with the objective and its first KR; refused (nothing opened) to non-leads."""
+def open_new_form(ctx: Context, prefill: KeyResultPrefill | None = None) -> None:
+    """The form with the objective and its first KR (filled with `prefill` when given);
+    refused (nothing opened) to non-leads."""
     with read_only(ctx.runtime.session_factory) as session:
         team = team_of(session, ctx.scope)
         if not roles_of(team, ctx.user_id):
@@ -240,7 +242,8 @@ def open_new_form(ctx: Context) -> None:
         where, today, channel = team_locale(team), _today(team, ctx), team.channel_id
     specs = [view.spec for view in catalog]
     metadata = _form_metadata(channel, where, today, specs)
-    view = new_objective_modal(where, kpis=[(v.key, v.name) for v in catalog], today=today, metadata=metadata, owner=ctx.user_id)
+    view = new_objective_modal(where, kpis=[(v.key, v.name) for v in catalog], today=today, metadata=metadata, owner=ctx.user_id,
+                               prefill=prefill)
     ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
     return None
 

@@ -3,10 +3,14 @@ funnel arithmetic behind a sales goal, answered privately. Read-only: nothing is
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 from bot.blocks import Reply
 from bot.blocks.kpi import team_locale
-from bot.blocks.whatif import CHECK_SMART, whatif_reply
-from commands import smart
+from bot.blocks.okr import KeyResultPrefill
+from bot.blocks.whatif import CHECK_SMART, USE_AS_KR, whatif_reply
+from commands import okr, smart
 from commands.context import CommandRequest, team_of
 from commands.runner import Interaction
 from db.session import read_only
@@ -14,7 +18,7 @@ from domain.errors import UserError
 from domain.periods import local_date
 from services import whatif
 
-__all__ = ["CHECK_SMART", "check_smart", "handle"]
+__all__ = ["CHECK_SMART", "USE_AS_KR", "check_smart", "handle", "use_as_key_result"]
 
 # "¿cuántos pedidos necesito para 60 millones?" arrives as the word "¿cuantos" and the rest:
 # the words of the question say what is asked (orders), so the rest is read like any other ask.
@@ -36,3 +40,18 @@ def check_smart(interaction: Interaction) -> Reply:
     """A path's "Check as SMART goal" button: its goal through `/alinea smart`, privately.
     Nothing is saved: the person decides what to do with the checklist."""
     return smart.checklist(interaction.runtime, interaction.scope, str(interaction.value or ""), now=interaction.now)
+
+
+def use_as_key_result(interaction: Interaction) -> None:
+    """A path's "Use as key result" button: the new objective form with the path as its first
+    key result (KPI, from, to, deadline), for the person to title, review and submit; nothing
+    is saved before that. Like the form itself, only for the team's leads."""
+    try:
+        chosen = json.loads(str(interaction.value or ""))
+        days = int(chosen["days"])
+        prefill = (str(chosen["kpi"]), str(chosen["baseline"]), str(chosen["target"]))
+    except (ValueError, KeyError, TypeError):
+        raise UserError("whatif.usage") from None
+    with read_only(interaction.runtime.session_factory) as session:
+        today = local_date(interaction.now, team_of(session, interaction.scope).timezone)
+    return okr.open_new_form(interaction, KeyResultPrefill(*prefill, deadline=today + timedelta(days=days)))

@@ -579,7 +579,20 @@ def _modal(callback_id: str, title: str, submit: str, close: str, metadata: str,
     }
 
 
-def _key_result_fields(where: TeamLocale, *, kpis: Sequence[tuple[str, str]], today: date, owner: str | None) -> list[Block]:
+@dataclass(frozen=True)
+class KeyResultPrefill:
+    """A key result proposed elsewhere (a what-if path), filled in for a person to review:
+    nothing is saved until they submit the form."""
+
+    kpi_key: str
+    baseline: str  # as the team writes it ("1,28 %")
+    target: str
+    deadline: date
+
+
+def _key_result_fields(
+    where: TeamLocale, *, kpis: Sequence[tuple[str, str]], today: date, owner: str | None, prefill: KeyResultPrefill | None = None
+) -> list[Block]:
     """The KR's fields, shared by the two forms."""
     language = where.language
 
@@ -590,13 +603,16 @@ def _key_result_fields(where: TeamLocale, *, kpis: Sequence[tuple[str, str]], to
     if kpis:
         select = {"type": "static_select", "action_id": VALUE, "placeholder": plain(label("kpi_placeholder")),
                   "options": [_option(f"{name} ({key})", key) for key, name in kpis][:MAX_SELECT_OPTIONS]}
+        chosen = [option for option in select["options"] if prefill is not None and option["value"] == prefill.kpi_key]
+        if chosen:
+            select["initial_option"] = chosen[0]
         blocks.append(_input(KR_KPI, label("kpi"), select, optional=True, hint=label("kpi_hint")))
     blocks.append(_input(KR_METRIC, label("metric"), _text(MAX_METRIC_LENGTH, placeholder=label("metric_placeholder")),
                          optional=True, hint=label("metric_hint")))
-    blocks.append(_input(KR_BASELINE, label("baseline"), _text(40, placeholder=label("baseline_placeholder"))))
-    blocks.append(_input(KR_TARGET, label("target"), _text(40, placeholder=label("target_placeholder"))))
+    blocks.append(_input(KR_BASELINE, label("baseline"), _text(40, placeholder=label("baseline_placeholder"), initial=prefill.baseline if prefill else "")))
+    blocks.append(_input(KR_TARGET, label("target"), _text(40, placeholder=label("target_placeholder"), initial=prefill.target if prefill else "")))
     blocks.append(_input(KR_START, label("start"), _date(today)))
-    blocks.append(_input(KR_DEADLINE, label("deadline"), _date(None)))
+    blocks.append(_input(KR_DEADLINE, label("deadline"), _date(prefill.deadline if prefill else None)))
     owner_element: dict[str, Any] = {"type": "users_select", "action_id": VALUE, "placeholder": plain(label("owner_placeholder"))}
     if owner:
         owner_element["initial_user"] = owner
@@ -612,7 +628,9 @@ def _key_result_fields(where: TeamLocale, *, kpis: Sequence[tuple[str, str]], to
     return blocks
 
 
-def new_objective_modal(where: TeamLocale, *, kpis: Sequence[tuple[str, str]], today: date, metadata: str, owner: str | None) -> dict[str, Any]:
+def new_objective_modal(
+    where: TeamLocale, *, kpis: Sequence[tuple[str, str]], today: date, metadata: str, owner: str | None, prefill: KeyResultPrefill | None = None
+) -> dict[str, Any]:
     """The objective (title, kind) and its first key result, every field of it."""
     language = where.language
 
@@ -626,7 +644,7 @@ def new_objective_modal(where: TeamLocale, *, kpis: Sequence[tuple[str, str]], t
         _input(KIND, label("kind"), {"type": "radio_buttons", "action_id": VALUE, "options": kinds, "initial_option": kinds[0]},
                hint=label("kind_hint")),
         section(f"*{label('first_kr')}*"),
-        *_key_result_fields(where, kpis=kpis, today=today, owner=owner),
+        *_key_result_fields(where, kpis=kpis, today=today, owner=owner, prefill=prefill),
     ]
     return _modal(NEW_VIEW, label("modal_title"), label("create"), label("cancel"), metadata, blocks)
 

@@ -3,6 +3,7 @@ with how realistic it is, and what each term means in the team's glossary."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from services.i18n import language_of, t
 from services.whatif import Definition, WhatIf
 
 CHECK_SMART = "whatif-check-smart"  # under a path: its goal through the SMART check
+USE_AS_KR = "whatif-use-as-kr"  # under a path: the new objective form, its first key result filled in
 DEFINITION_LIMIT = 300  # a long definition is clipped so four fit in one section
 PER_IDS = {Per.WEEK: "whatif.ui.per.week", Per.MONTH: "whatif.ui.per.month"}
 
@@ -66,9 +68,12 @@ def whatif_reply(result: WhatIf, team: TeamLocale) -> Reply:
     asked = result.ask.lever
     for path in sorted(plan.paths, key=lambda path: path.lever is not asked):
         blocks.append(section(_path(path, result, write, per) + "\n" + _realism(path, write, history)))
-        goal = smart_goal(path, result, write)
-        if goal is not None:
-            blocks.append(actions(f"whatif-{path.lever.value}", button(t(language, "whatif.ui.check_smart"), CHECK_SMART, goal)))
+        goal, key_result = smart_goal(path, result, write), key_result_value(path, result, write)
+        if goal is not None and key_result is not None:
+            blocks.append(actions(
+                f"whatif-{path.lever.value}", button(t(language, "whatif.ui.use_as_kr"), USE_AS_KR, key_result),
+                button(t(language, "whatif.ui.check_smart"), CHECK_SMART, goal),
+            ))
     blocks.append(section("\n".join([t(language, "whatif.ui.definitions"), *(_definition(item, result, language) for item in result.definitions)])))
     notes = [t(language, "whatif.ui.footnote")]
     if plan.baseline.skipped:
@@ -145,27 +150,42 @@ def _definition(item: Definition, result: WhatIf, language: str) -> str:
     return line
 
 
-def smart_goal(path: Path, result: WhatIf, write: _Writer) -> str | None:
-    """The path as a goal `/alinea smart` reads ("Aumentar conversion_web de 1,28 % a 1,38 % en 1
-    mes"), on the KPI it moves and in that KPI's own terms: sessions and orders per week, since
-    their history is weekly; None when the lever is no KPI of the team (a ticket of sales ÷
-    orders) or no value of it reaches the goal."""
-    funnel, language = result.kpis, write.language
+def _path_goal(path: Path, result: WhatIf, write: _Writer) -> tuple[str, str, str] | None:
+    """(KPI key, today, needed) of a path, on the KPI it moves and in that KPI's own terms:
+    sessions and orders per week, since their history is weekly; None when the lever is no KPI
+    of the team (a ticket of sales ÷ orders), or nothing is to move."""
+    funnel = result.kpis
     view = {Lever.CONVERSION: funnel.conversion, Lever.TRAFFIC: funnel.sessions, Lever.TICKET: funnel.ticket, Lever.ORDERS: funnel.orders}[path.lever]
     if view is None or path.needed is None or path.change == 0:
         return None
     weeks = result.plan.goal.per.weeks
     if path.lever in (Lever.TRAFFIC, Lever.ORDERS):
-        values, metric = (path.today / weeks, path.needed / weeks), t(language, "whatif.ui.smart.per_week", key=view.key)
-    else:
-        values, metric = (path.today, path.needed), view.key
+        values = (path.today / weeks, path.needed / weeks)
+        return view.key, write.count(values[0]), write.count(values[1])
     if path.lever is Lever.CONVERSION:  # as many decimals as it takes for the two to differ (up to 4)
-        places = next((places for places in ("0.01", "0.001") if write.percent(values[0], places) != write.percent(values[1], places)), "0.0001")
-        shown = [write.percent(value, places) for value in values]
-    elif path.lever is Lever.TICKET:
-        shown = [f"{write.number(value, '1')} {result.currency}" for value in values]
-    else:
-        shown = [write.count(value) for value in values]
+        places = next((places for places in ("0.01", "0.001") if write.percent(path.today, places) != write.percent(path.needed, places)), "0.0001")
+        return view.key, write.percent(path.today, places), write.percent(path.needed, places)
+    return view.key, f"{write.number(path.today, '1')} {result.currency}", f"{write.number(path.needed, '1')} {result.currency}"
+
+
+def smart_goal(path: Path, result: WhatIf, write: _Writer) -> str | None:
+    """The path as a goal `/alinea smart` reads ("Aumentar conversion_web de 1,28 % a 1,38 % en 1 mes")."""
+    found = _path_goal(path, result, write)
+    if found is None:
+        return None
+    key, today, needed = found
+    language = write.language
+    metric = t(language, "whatif.ui.smart.per_week", key=key) if path.lever in (Lever.TRAFFIC, Lever.ORDERS) else key
     verb = "whatif.ui.smart.increase" if path.change > 0 else "whatif.ui.smart.decrease"
     within = t(language, "whatif.ui.smart.within_week" if result.plan.goal.per is Per.WEEK else "whatif.ui.smart.within_month")
-    return t(language, verb, metric=metric, today=shown[0], needed=shown[1], within=within)
+    return t(language, verb, metric=metric, today=today, needed=needed, within=within)
+
+
+def key_result_value(path: Path, result: WhatIf, write: _Writer) -> str | None:
+    """What "Use as key result" carries to the objective form: the KPI, from, to, and the days
+    the goal's period gives (a week or a month)."""
+    found = _path_goal(path, result, write)
+    if found is None:
+        return None
+    key, today, needed = found
+    return json.dumps({"kpi": key, "baseline": today, "target": needed, "days": round(result.plan.goal.per.days)}, ensure_ascii=False)

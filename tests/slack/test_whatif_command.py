@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from bot import demo_data
+from bot.blocks.okr import KR_BASELINE, KR_DEADLINE, KR_KPI, KR_TARGET, NEW_VIEW
+from bot.blocks.whatif import USE_AS_KR
 from bot.loopback import LoopbackBot
 from bot.slack_double import slack_escape
 from bot.transcript import render
@@ -168,8 +170,8 @@ def press(bot, button, *, channel_id="C0TEAM", user_id=demo_data.ANA):
 ])  # fmt: skip
 def test_check_as_smart_goal_gives_the_same_verdict(bot, channel_id, text, achievable):
     shown, message = ask(bot, text, channel_id=channel_id)
-    buttons = smart_buttons(message)
-    assert [button["action_id"] for button in buttons] == ["whatif-check-smart"] * 4  # sessions, conversion, ticket, orders
+    buttons = [button for button in smart_buttons(message) if button["action_id"] == "whatif-check-smart"]
+    assert len(buttons) == 4  # conversion, sessions, ticket, orders
     conversion = buttons[0]
     assert conversion["value"].startswith(("Aumentar conversion_web de ", "Increase conversion_web from "))
     verdict_of_path = shown.split("*Conver")[1].split("\n")[1][:1]
@@ -187,6 +189,35 @@ def saved(bot):
 
 def test_traffic_goes_to_the_smart_check_per_week(bot):
     _, message = ask(bot, "simular ventas +15 millones por mes")
-    values = [button["value"] for button in smart_buttons(message)]
+    values = [button["value"] for button in smart_buttons(message) if button["action_id"] == "whatif-check-smart"]
     assert any(re.fullmatch(r"Aumentar sessions por semana de [\d.]+ a [\d.]+ en 1 mes", value) for value in values), values
     assert any(re.fullmatch(r"Aumentar avg_deal de [\d.]+ COP a [\d.]+ COP en 1 mes", value) for value in values), values
+
+
+def test_use_as_key_result_opens_the_objective_form_filled_in_and_saves_nothing(bot):
+    _, message = ask(bot, "simular ventas +15 millones por mes con conversión")
+    use = next(button for button in smart_buttons(message) if button["action_id"] == USE_AS_KR)
+    before = saved(bot)
+    result = bot.driver.block_action(USE_AS_KR, value=use["value"], user_id=demo_data.ANA, channel_id="C0TEAM", trigger_id="T.use-as-kr")
+    assert result.status == 200
+    opened = bot.double.wait_for("views.open", lambda call: call.params["trigger_id"] == "T.use-as-kr")[-1]
+    assert opened.ok, opened.response
+    view = opened.params["view"]
+    fields = {block["block_id"]: block["element"] for block in view["blocks"] if block["type"] == "input"}
+    assert view["callback_id"] == NEW_VIEW
+    assert fields[KR_KPI]["initial_option"]["value"] == "conversion_web"
+    assert re.fullmatch(r"1,\d+\u00a0%", fields[KR_BASELINE]["initial_value"])
+    assert re.fullmatch(r"1,\d+\u00a0%", fields[KR_TARGET]["initial_value"])
+    assert fields[KR_BASELINE]["initial_value"] != fields[KR_TARGET]["initial_value"]
+    assert fields[KR_DEADLINE]["initial_date"] == "2026-04-10"  # a month: 30 days from 11 March
+    assert saved(bot) == before  # nothing is saved until a person submits the form
+
+
+def test_use_as_key_result_is_for_the_teams_leads(bot):
+    bot.double.add_user("U0PEDRO", name="pedro", locale="es-LA")
+    _, message = ask(bot, "simular ventas +15 millones por mes", user_id="U0PEDRO")
+    use = next(button for button in smart_buttons(message) if button["action_id"] == USE_AS_KR)
+    result = bot.driver.block_action(USE_AS_KR, value=use["value"], user_id="U0PEDRO", channel_id="C0TEAM", trigger_id="T.not-a-lead")
+    (answer,) = bot.double.wait_for_response(result.response_url)
+    assert "líder" in render(answer.params).lower()
+    assert bot.double.calls_to("views.open") == []

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
 
 from bot.blocks.kpi import TeamLocale
-from bot.blocks.whatif import CHECK_SMART, whatif_reply
+from bot.blocks.whatif import CHECK_SMART, USE_AS_KR, whatif_reply
 from bot.transcript import render
 from domain.funnel import Ask, Lever, Per, SalesGoal, WeekFigures, baseline, histories, plan
 from domain.kpis import Aggregation, KpiSpec, Unit
@@ -68,9 +70,9 @@ def test_people_text_is_escaped_and_definitions_name_their_version():
 @pytest.mark.parametrize("team, language", [(ES, "es"), (EN, "en")])
 def test_check_as_smart_goal_carries_a_goal_the_smart_check_reads_back(team, language):
     result = what_if(SalesGoal(D(1000000), True, Per.MONTH))
-    values = [button["value"] for button in buttons(whatif_reply(result, team))]
-    assert {button["action_id"] for button in buttons(whatif_reply(result, team))} == {CHECK_SMART}
-    assert len(values) == 3  # no button for a ticket that is sales ÷ orders, not a KPI
+    pressed = buttons(whatif_reply(result, team))
+    assert [button["action_id"] for button in pressed] == [USE_AS_KR, CHECK_SMART] * 3  # none for a ticket of sales ÷ orders
+    values = [button["value"] for button in pressed if button["action_id"] == CHECK_SMART]
     for value in values:
         goal = parse_goal(value, today=date(2026, 3, 4), language=language, country=team.country)
         assert goal.baseline is not None and goal.target is not None and goal.baseline < goal.target
@@ -85,3 +87,10 @@ def test_a_goal_already_reached_has_no_button_and_says_so():
     reply = whatif_reply(what_if(SalesGoal(D(30000000), False, Per.WEEK)), ES)
     assert buttons(reply) == []
     assert render({"blocks": reply.blocks}).count("✅ Ya lo tienes hoy.") == 4
+
+
+def test_use_as_key_result_carries_the_kpi_and_the_values_the_team_writes():
+    pressed = buttons(whatif_reply(what_if(SalesGoal(D(15000000), True, Per.WEEK), Lever.CONVERSION), ES))
+    first = json.loads(pressed[0]["value"])
+    assert pressed[0]["action_id"] == USE_AS_KR
+    assert first == {"kpi": "conversion_web", "baseline": "1,2\u00a0%", "target": "1,8\u00a0%", "days": 7}
