@@ -25,7 +25,7 @@ from db.models import AlignmentTeam, GlossaryTerm, GlossaryVersion, SlaEvaluatio
 from domain import okr as okr_rules
 from domain.errors import UserError
 from domain.deltas import Change, bottleneck, change_of, largest_first
-from domain.kpis import KpiSpec
+from domain.kpis import Aggregation, KpiSpec
 from domain.meetings import Occurrence
 from domain.periods import MONTH, WEEK, Period, local_date
 from domain.sla import Outcome, State, attainment
@@ -51,6 +51,7 @@ class KpiFact:
     target_source: str | None  # "sla", "okr" or None
     history: tuple[tuple[Period, Decimal | None], ...]  # oldest first, for the chart
     definition_changes: tuple[int, ...]  # indexes in `history` where a new definition version starts
+    log_keys: tuple[str, ...] = ()  # what a person logs to give it a value: a rate's parts (empty: itself)
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,21 @@ def _okr_target(board: Board, key: str, period: Period) -> Decimal | None:
     return None
 
 
+def _logged_parts(spec: KpiSpec, specs: dict[str, KpiSpec]) -> tuple[str, ...]:
+    """The KPIs whose values make this one: a rate's numerator and denominator (themselves
+    resolved when they are rates too); empty for a KPI that is logged itself. Recording a rate
+    is refused, so an agenda that says how to fill a gap names these instead."""
+    if spec.aggregation is not Aggregation.RATE:
+        return ()
+    keys: list[str] = []
+    for part in (spec.numerator, spec.denominator):
+        part_spec = specs.get(part or "")
+        for key in (_logged_parts(part_spec, specs) or (part_spec.key,)) if part_spec is not None else ():
+            if key not in keys:
+                keys.append(key)
+    return tuple(keys)
+
+
 def kpi_fact(session: Session, team: AlignmentTeam, view: KpiView, last: Period, board: Board) -> KpiFact:
     periods = _periods_ending(last, HISTORY_PERIODS)
     points = kpis.series(session, team=team, key=view.key, periods=periods)
@@ -181,7 +197,9 @@ def kpi_fact(session: Session, team: AlignmentTeam, view: KpiView, last: Period,
     change = change_of(view.key, view.spec.unit, view.spec.direction, list(history), target=target)
     versions = [point.definition_version for point in points]
     changed = tuple(index for index in range(1, len(versions)) if versions[index] and versions[index - 1] and versions[index] != versions[index - 1])
-    return KpiFact(view.key, view.name, view.spec, view.role, change, source if target is not None else None, history, changed)
+    specs = {other.key: other.spec for other in kpis.catalog(session, team=team)} if view.spec.aggregation is Aggregation.RATE else {}
+    parts = _logged_parts(view.spec, specs)
+    return KpiFact(view.key, view.name, view.spec, view.role, change, source if target is not None else None, history, changed, parts)
 
 
 def _facts(session: Session, team: AlignmentTeam, last: Period, board: Board) -> list[KpiFact]:

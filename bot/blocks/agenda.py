@@ -182,6 +182,13 @@ def kpi_line(fact: KpiFact, where: TeamLocale, *, kind: str) -> str:
     return f"{_IMPROVED[change.improved]} {value} · {previous} · {target_text(fact, where)}"
 
 
+def primary_line(fact: KpiFact, where: TeamLocale, *, kind: str) -> str:
+    """The primary KPI's line; without a value for the period it also says how to log one."""
+    if fact.change.value is None:
+        return f"{_IMPROVED[None]} {missing_value_text(fact, where, name=_kpi_name(fact))}"
+    return kpi_line(fact, where, kind=kind)
+
+
 def trend_line(fact: KpiFact, where: TeamLocale, *, kind: str) -> str:
     """The numbers of the trend chart, as text: "Últimas 12 semanas: S48 —, … S11 $45.000.000"."""
     points = history_text(fact.history, fact.spec, language=where.language, country=where.country)
@@ -427,7 +434,7 @@ def _weekly_parent(facts: WeeklyFacts, where: TeamLocale) -> Reply:
     if facts.reported_early:
         blocks.append(context(t(language, "agenda.ui.weekly.early", week=format_period(facts.occurrence.period.previous(), language))))
     if facts.primary is not None:
-        kpis = [t(language, "agenda.ui.kpis.primary"), kpi_line(facts.primary, where, kind="week")]
+        kpis = [t(language, "agenda.ui.kpis.primary"), primary_line(facts.primary, where, kind="week")]
     else:
         kpis = [t(language, "agenda.ui.kpis.no_primary")]
     if facts.supporting:
@@ -444,9 +451,33 @@ def _weekly_parent(facts: WeeklyFacts, where: TeamLocale) -> Reply:
 
 
 def _text_kpi(fact: KpiFact | None, where: TeamLocale) -> str:
-    if fact is None or fact.change.value is None:
+    """The primary KPI in a sentence (the notification text, the plan): its value and target,
+    or, when the period has no value, that it has none and the command that logs it."""
+    if fact is None:
         return t(where.language, "agenda.ui.kpis.no_primary_short")
+    if fact.change.value is None:
+        return missing_value_text(fact, where)
     return f"{escape_mrkdwn(fact.name)} {_num(fact.change.value, fact.spec, where)} · {target_text(fact, where)}"
+
+
+def log_commands(fact: KpiFact, where: TeamLocale) -> str:
+    """The commands that give `fact` a value for its period, as the team types them: the KPI
+    itself, or a computed rate's parts (logging a rate is refused). The period is named by its
+    key ("2026-W11", "2026-03"), which reads the same whatever day it is typed."""
+    language = where.language
+    commands = [t(language, "agenda.truth.log_command", key=key, period=fact.change.period.key) for key in fact.log_keys or (fact.key,)]
+    return t(language, "agenda.truth.and").join(commands)
+
+
+def missing_value_text(fact: KpiFact, where: TeamLocale, *, name: str | None = None) -> str:
+    """"Ventas has no value for week 11 of 2026 (9–15 Mar); log it with `/alinea log …`".
+    `name` is how to show the KPI (default: its escaped name)."""
+    language = where.language
+    params = {"name": name or escape_mrkdwn(fact.name), "period": format_period(fact.change.period, language), "commands": log_commands(fact, where)}
+    if fact.log_keys:
+        parts = " ÷ ".join(f"`{key}`" for key in (fact.spec.numerator, fact.spec.denominator))
+        return t(language, "agenda.truth.no_value.rate", parts=parts, **params)
+    return t(language, "agenda.truth.no_value", **params)
 
 
 def _weekly_kpis(facts: WeeklyFacts, where: TeamLocale) -> Part:
@@ -454,7 +485,7 @@ def _weekly_kpis(facts: WeeklyFacts, where: TeamLocale) -> Part:
     title = t(language, "agenda.ui.kpis.title.week", period=format_period(facts.reported, language))
     lines = []
     if facts.primary is not None:
-        lines += [t(language, "agenda.ui.kpis.primary"), kpi_line(facts.primary, where, kind="week"), trend_line(facts.primary, where, kind="week")]
+        lines += [t(language, "agenda.ui.kpis.primary"), primary_line(facts.primary, where, kind="week"), trend_line(facts.primary, where, kind="week")]
     else:
         lines.append(t(language, "agenda.ui.kpis.no_primary"))
     if facts.supporting:
@@ -618,7 +649,7 @@ def _monthly_parent(facts: MonthlyFacts, where: TeamLocale) -> Reply:
         met = sum(bool(fact.change.meets_target) for fact in with_target)
         lines = [t(language, "agenda.ui.monthly.targets", met=met, total=len(with_target))]
         if primary is not None:
-            lines += [t(language, "agenda.ui.kpis.primary"), kpi_line(primary, where, kind="month")]
+            lines += [t(language, "agenda.ui.kpis.primary"), primary_line(primary, where, kind="month")]
         blocks += _sections(lines)
     met, total = (sum(values) for values in zip(*(month.attainment for month in facts.sla))) if facts.sla else (0, 0)
     state = [

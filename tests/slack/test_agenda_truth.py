@@ -1,0 +1,148 @@
+"""An agenda for a week nobody logged yet: the notification, the parent and the plan say that the
+primary KPI has no value for that week and name the command that logs it; typed as shown (with a
+number for the placeholder) through the signed endpoint, that command fills exactly that week,
+in Spanish and in English, for a KPI logged itself and for a computed rate (its parts)."""
+
+from __future__ import annotations
+
+import re
+from contextlib import ExitStack
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.jobs import run_job
+from bot.loopback import LoopbackBot
+from bot.scheduler import job_named
+from bot.transcript import render
+from db import repositories
+from domain.periods import Period
+from domain.setup import SetupChanges
+from services import kpis, teams, workspaces
+from services.job_runs import Outcome
+from services.teams import TeamDefaults
+from tests.support.clock import Clock
+
+BOGOTA = ZoneInfo("America/Bogota")
+CHANNEL = "C0TEAM"
+ANA, LUIS, ROSA, TOM = "U0ANA", "U0LUIS", "U0ROSA", "U0TOM"
+CREATED = datetime(2026, 3, 2, 10, 0, tzinfo=BOGOTA)
+W10, W11 = Period.week_of(date(2026, 3, 2)), Period.week_of(date(2026, 3, 9))
+POSTED = datetime(2026, 3, 16, 7, 0, tzinfo=BOGOTA)  # Monday 16 March: the agenda of W12 reports W11
+COMMAND = re.compile(r"`/alinea ([^`]+)`")
+PLACEHOLDER = {"es": ("VALOR", "4700"), "en": ("VALUE", "4700")}
+
+
+@pytest.fixture
+def clock():
+    return Clock(CREATED)
+
+
+@pytest.fixture
+def start(settings, double, clock):
+    """Starts the app with a team speaking `language`, its starter KPIs enabled."""
+    with ExitStack() as stack:
+        yield lambda language: _started(stack.enter_context(LoopbackBot(settings, double=double, clock=clock)), language)
+
+
+def _started(bot: LoopbackBot, language: str) -> LoopbackBot:
+    double = bot.double
+    for user_id in (LUIS, ROSA):
+        double.add_user(user_id, name=user_id.lower(), locale="es-LA")
+    with bot.runtime.session_factory.begin() as session:
+        workspace = workspaces.ensure_workspace(session, slack_team_id=double.team_id, defaults=bot.runtime.workspace_defaults, now=CREATED)
+        teams.setup_team(
+            session, workspace_id=workspace.id, channel_id=CHANNEL, channel_name="alineacion", actor=ROSA, is_workspace_admin=True,
+            changes=SetupChanges(marketing_leads=(ANA,), sales_leads=(LUIS,), admins=(ROSA,)),
+            defaults=TeamDefaults("America/Bogota", language), now=CREATED,
+        )  # fmt: skip
+        team = repositories.team_by_channel(session, workspace_id=workspace.id, channel_id=CHANNEL)
+        kpis.enable_starter_set(session, team=team, actor=ANA, now=CREATED, language=language)
+    return bot
+
+
+def with_team(bot, action, **kwargs):
+    with bot.runtime.session_factory.begin() as session:
+        workspace = repositories.workspace_by_slack_id(session, slack_team_id=bot.double.team_id)
+        team = repositories.team_by_channel(session, workspace_id=workspace.id, channel_id=CHANNEL)
+        return action(session, team=team, **kwargs)
+
+
+def log(bot, key: str, value: str, week: Period) -> None:
+    with_team(bot, kpis.record, key=key, value=Decimal(value), shown=value, period=week, source="slack", actor=LUIS, note="", now=CREATED)
+
+
+def post_agenda(bot, clock, job: str = "weekly-agenda", at: datetime = POSTED) -> tuple[dict, list[dict]]:
+    """The agenda's parent message and its thread, posted as the scheduler posts them."""
+    clock.now = at
+    (result,) = run_job(bot.runtime, job_named(job), at=at, team_ref=CHANNEL)
+    assert result.outcome is Outcome.DONE, result.line()
+    (parent,) = [m for m in bot.double.messages(CHANNEL) if "thread_ts" not in m or m["thread_ts"] == m["ts"]]
+    return parent, [m for m in bot.double.messages(CHANNEL) if m.get("thread_ts") == parent["ts"] and m["ts"] != parent["ts"]]
+
+
+def plain(text: str) -> str:
+    """Babel's narrow and thin spaces (in "9–15 mar", "Mar 9 – 15") as plain ones."""
+    return re.sub("[\u2009\u202f\xa0]", " ", text)
+
+
+def value_of(bot, key: str, week: Period) -> Decimal | None:
+    return with_team(bot, lambda session, team: kpis.series(session, team=team, key=key, periods=[week])[0].value)
+
+
+def type_each_command(bot, text: str, language: str) -> list[str]:
+    """Every command the text shows, typed as shown with a number for the placeholder."""
+    placeholder, number = PLACEHOLDER[language]
+    commands = COMMAND.findall(text)
+    for command in commands:
+        assert placeholder in command, command
+        _, reply = bot.command(command.replace(placeholder, number), user_id=LUIS, channel_id=CHANNEL, timeout=10)
+        assert "2026" in render(reply.params) and "⚠" not in render(reply.params), reply.params
+    return commands
+
+
+@pytest.mark.parametrize(
+    "language, said",
+    [("es", "Ventas no tiene dato en semana 11 de 2026 (9–15 mar); regístrenlo con `/alinea registrar sales_cop VALOR para 2026-W11`"),
+     ("en", "Sales has no value for week 11 of 2026 (Mar 9 – 15); log it with `/alinea log sales_cop VALUE for 2026-W11`")],
+)  # fmt: skip
+def test_a_week_nobody_logged_says_the_primary_has_no_value_and_the_command_that_logs_it(start, clock, language, said):
+    bot = start(language)
+    with_team(bot, kpis.set_roles, role="primary", keys=["sales_cop"], actor=ANA, now=CREATED)
+    log(bot, "sales_cop", "4000", W10)  # the team has a baseline; week 11 nobody logged
+    parent, thread = post_agenda(bot, clock)
+    plan = next(message for message in thread if "10 min" in render(message))
+    shown = plain(render(parent))
+    assert said in plain(parent["text"])  # the notification
+    assert "sin KPI principal" not in parent["text"] and "no primary KPI" not in parent["text"]
+    assert "`/alinea " in shown and said.split(";")[1].strip() in shown  # the parent's primary line
+    assert said in plain(render(plan))  # the plan's first step
+    assert value_of(bot, "sales_cop", W11) is None
+    assert type_each_command(bot, parent["text"], language) == [said.split("`/alinea ")[1].rstrip("`")]
+    assert value_of(bot, "sales_cop", W11) == Decimal(4700) and value_of(bot, "sales_cop", W10) == Decimal(4000)
+
+
+def test_a_computed_primary_names_the_commands_of_its_parts(start, clock):
+    bot = start("es")
+    with_team(bot, kpis.set_roles, role="primary", keys=["conversion_web"], actor=ANA, now=CREATED)
+    log(bot, "orders", "120", W10)
+    log(bot, "sessions", "10000", W10)
+    parent, _ = post_agenda(bot, clock)
+    assert "se calcula de `orders` ÷ `sessions`" in parent["text"]
+    assert "registrar conversion_web" not in parent["text"]  # a rate is refused when logged: never suggested
+    assert type_each_command(bot, parent["text"], "es") == ["registrar orders VALOR para 2026-W11", "registrar sessions VALOR para 2026-W11"]
+    assert value_of(bot, "conversion_web", W11) is not None
+
+
+def test_a_month_nobody_logged_names_the_command_for_that_month(start, clock):
+    bot = start("es")
+    with_team(bot, kpis.set_roles, role="primary", keys=["sales_cop"], actor=ANA, now=CREATED)
+    log(bot, "sales_cop", "4000", Period.week_of(date(2026, 2, 9)))  # February has a value; March nobody logged
+    parent, _ = post_agenda(bot, clock, "monthly-agenda", datetime(2026, 4, 7, 7, 0, tzinfo=BOGOTA))
+    said = "Ventas no tiene dato en marzo de 2026; regístrenlo con `/alinea registrar sales_cop VALOR para 2026-03`"
+    assert said in plain(parent["text"])
+    assert "*Ventas* (`sales_cop`) no tiene dato en marzo de 2026; regístrenlo con `/alinea registrar sales_cop VALOR para 2026-03`" in plain(render(parent))
+    assert type_each_command(bot, parent["text"], "es") == ["registrar sales_cop VALOR para 2026-03"]
+    assert value_of(bot, "sales_cop", Period.month(2026, 3)) == Decimal(4700)
