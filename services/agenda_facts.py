@@ -13,6 +13,7 @@ no target: the agenda never makes one up.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -96,6 +97,7 @@ class WeeklyFacts:
     experiment: ExperimentView | None  # this week's, once decided
     topics: tuple[TopicView, ...]
     logged: bool = False  # any KPI has a value in the last 12 weeks
+    unlogged: tuple[KpiFact, ...] = ()  # the KPIs without a value in the week reported
 
     @property
     def has_data(self) -> bool:
@@ -221,24 +223,33 @@ def weekly(session: Session, *, team: AlignmentTeam, occurrence: Occurrence, now
     reported = reported or reported_period(occurrence, team.timezone)
     board = okr.board(session, team=team, today=local_date(now, team.timezone))
     facts = _facts(session, team, reported, board)
-    primary = next((fact for fact in facts if fact.role == "primary"), None)
-    supporting = tuple(fact for fact in facts if fact.role == "support")[:2]
-    shown = {fact.key for fact in (primary, *supporting) if fact is not None}
-    changes = tuple(fact for change in largest_first(f.change for f in facts) for fact in facts if fact.change is change and fact.key not in shown)
-    worst = bottleneck(fact.change for fact in facts)
     meeting_week = occurrence.period
     last = experiments.latest_before(session, team=team, week=meeting_week)
     return WeeklyFacts(
         team_name=team.name, channel_id=team.channel_id, language=team.locale, country=team.country,
-        occurrence=occurrence, reported=reported, kpi_count=len(facts), primary=primary, supporting=supporting,
-        changes=changes, bottleneck=next((fact for fact in facts if worst is not None and fact.change is worst), None),
+        occurrence=occurrence, reported=reported, **weekly_kpis(facts),
         sla=tuple(sla.listing(session, team=team, now=now)),
         open_breaches=tuple(sla_breaches.open_breaches(session, team=team)), okr=board,
         last_experiment=last, last_experiment_change=_experiment_change(facts, last, session, team, board),
         experiment=experiments.of_week(session, team=team, week=meeting_week),
         topics=tuple(agenda_topics.open_topics(session, team=team)),
-        logged=any(value is not None for fact in facts for _, value in fact.history),
     )  # fmt: skip
+
+
+def weekly_kpis(facts: Sequence[KpiFact]) -> dict:
+    """What the weekly agenda says about KPIs, chosen from every KPI's fact: the primary and two
+    supporting ones, the changes that matter *among all of them* (the primary and supporting
+    ones included, so the changes part never says "nothing moved" while the parent shows a
+    move), the bottleneck, and the KPIs that have no value for the week (named apart)."""
+    primary = next((fact for fact in facts if fact.role == "primary"), None)
+    worst = bottleneck(fact.change for fact in facts)
+    return {
+        "kpi_count": len(facts), "primary": primary, "supporting": tuple(fact for fact in facts if fact.role == "support")[:2],
+        "changes": tuple(fact for change in largest_first(f.change for f in facts) for fact in facts if fact.change is change),
+        "bottleneck": next((fact for fact in facts if worst is not None and fact.change is worst), None),
+        "logged": any(value is not None for fact in facts for _, value in fact.history),
+        "unlogged": tuple(fact for fact in facts if fact.change.value is None),
+    }  # fmt: skip
 
 
 def _experiment_change(facts: list[KpiFact], last: ExperimentView | None, session: Session, team: AlignmentTeam, board: Board) -> KpiFact | None:
@@ -298,12 +309,17 @@ def monthly(session: Session, *, team: AlignmentTeam, occurrence: Occurrence, no
     reported = reported_period(occurrence, team.timezone)
     board = okr.board(session, team=team, today=local_date(now, team.timezone))
     facts = _facts(session, team, reported, board)
-    ordered = sorted(facts, key=lambda fact: ({"primary": 0, "support": 1}.get(fact.role or "", 2), fact.key))
-    shown = tuple(fact for fact in ordered if fact.role or fact.change.value is not None)
     return MonthlyFacts(
         team_name=team.name, channel_id=team.channel_id, language=team.locale, country=team.country,
-        occurrence=occurrence, reported=reported, kpis=shown, sla=tuple(_sla_month(session, team, reported)),
+        occurrence=occurrence, reported=reported, kpis=monthly_kpis(facts), sla=tuple(_sla_month(session, team, reported)),
         breaches=tuple(sla_breaches.breaches_for_month(session, team=team, month=reported)), okr=board,
         reviews=_to_review(board, reported), topics=tuple(agenda_topics.open_topics(session, team=team)),
         glossary_changes=tuple(_glossary_changes(session, team, reported)),
     )  # fmt: skip
+
+
+def monthly_kpis(facts: Sequence[KpiFact]) -> tuple[KpiFact, ...]:
+    """The KPIs the monthly agenda shows: primary and supporting first (with a value or not),
+    then every other one that has a value for the month."""
+    ordered = sorted(facts, key=lambda fact: ({"primary": 0, "support": 1}.get(fact.role or "", 2), fact.key))
+    return tuple(fact for fact in ordered if fact.role or fact.change.value is not None)

@@ -523,11 +523,16 @@ def _weekly_okr(facts: WeeklyFacts, where: TeamLocale) -> Part:
 def _weekly_changes(facts: WeeklyFacts, where: TeamLocale) -> Part:
     language = where.language
     title = t(language, "agenda.ui.changes.title", period=format_period(facts.reported, language))
-    if not facts.changes:
-        return _part("changes", title, [section(t(language, "agenda.ui.changes.none"))], language)
     lines = [f"{number}. {kpi_line(fact, where, kind='week')}" for number, fact in enumerate(facts.changes[:MAX_CHANGES], 1)]
     if len(facts.changes) > MAX_CHANGES:
         lines.append(_more(len(facts.changes) - MAX_CHANGES, language))
+    if not facts.changes:  # said only of the KPIs that have a value: the others are named below
+        lines.append(t(language, "agenda.ui.changes.none" if len(facts.unlogged) < facts.kpi_count else "agenda.truth.changes.nothing_logged"))
+    if facts.unlogged and len(facts.unlogged) < facts.kpi_count:
+        names = ", ".join(escape_mrkdwn(fact.name) for fact in facts.unlogged[:MAX_CHANGES])
+        if len(facts.unlogged) > MAX_CHANGES:
+            names += " " + _more(len(facts.unlogged) - MAX_CHANGES, language)
+        lines.append(t(language, "agenda.truth.changes.unlogged", count=len(facts.unlogged), names=names))
     return _part("changes", title, [*_sections(lines), context(t(language, "agenda.ui.changes.hint"))], language)
 
 
@@ -669,7 +674,7 @@ def _monthly_kpis(facts: MonthlyFacts, where: TeamLocale) -> Part:
     language = where.language
     month = format_period(facts.reported, language)
     title = t(language, "agenda.ui.kpis.title.month", period=month)
-    lines = [f"• {kpi_line(fact, where, kind='month')}" for fact in facts.kpis]
+    lines = [f"• {primary_line(fact, where, kind='month') if fact.role == 'primary' else kpi_line(fact, where, kind='month')}" for fact in facts.kpis]
     primary = next((fact for fact in facts.kpis if fact.role == "primary"), None)
     if primary is not None:
         lines.append(trend_line(primary, where, kind="month"))

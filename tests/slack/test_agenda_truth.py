@@ -23,6 +23,7 @@ from domain.setup import SetupChanges
 from services import kpis, teams, workspaces
 from services.job_runs import Outcome
 from services.teams import TeamDefaults
+from tests.support.agenda_consistency import contradictions
 from tests.support.clock import Clock
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -77,9 +78,10 @@ def log(bot, key: str, value: str, week: Period) -> None:
 def post_agenda(bot, clock, job: str = "weekly-agenda", at: datetime = POSTED) -> tuple[dict, list[dict]]:
     """The agenda's parent message and its thread, posted as the scheduler posts them."""
     clock.now = at
+    before = {m["ts"] for m in bot.double.messages(CHANNEL)}
     (result,) = run_job(bot.runtime, job_named(job), at=at, team_ref=CHANNEL)
     assert result.outcome is Outcome.DONE, result.line()
-    (parent,) = [m for m in bot.double.messages(CHANNEL) if "thread_ts" not in m or m["thread_ts"] == m["ts"]]
+    (parent,) = [m for m in bot.double.messages(CHANNEL) if m["ts"] not in before and m.get("thread_ts", m["ts"]) == m["ts"]]
     return parent, [m for m in bot.double.messages(CHANNEL) if m.get("thread_ts") == parent["ts"] and m["ts"] != parent["ts"]]
 
 
@@ -146,3 +148,36 @@ def test_a_month_nobody_logged_names_the_command_for_that_month(start, clock):
     assert "*Ventas* (`sales_cop`) no tiene dato en marzo de 2026; regístrenlo con `/alinea registrar sales_cop VALOR para 2026-03`" in plain(render(parent))
     assert type_each_command(bot, parent["text"], "es") == ["registrar sales_cop VALOR para 2026-03"]
     assert value_of(bot, "sales_cop", Period.month(2026, 3)) == Decimal(4700)
+
+
+def parts_by_name(parent: dict, thread: list[dict]) -> dict[str, dict]:
+    """The thread's parts by name, from the claim each carries ("agenda-7-changes" → "changes")."""
+    claim = parent["metadata"]["event_payload"]["claim"]
+    found = {}
+    for message in thread:
+        payload = (message.get("metadata") or {}).get("event_payload") or {}
+        if payload.get("claim", "").startswith(claim + "-"):
+            found[payload["claim"].removeprefix(claim + "-")] = message
+    return found
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_a_posted_agenda_never_contradicts_its_parent(start, clock, language):
+    """Sales +9,8 % in the parent; the changes part lists it (it used to say nothing moved)."""
+    bot = start(language)
+    with_team(bot, kpis.set_roles, role="primary", keys=["sales_cop"], actor=ANA, now=CREATED)
+    with_team(bot, kpis.set_roles, role="support", keys=["conversion_web", "avg_deal"], actor=ANA, now=CREATED)
+    for key, before, after in (("sales_cop", "40000000", "43920000"), ("orders", "120", "121"), ("sessions", "10000", "10050"),
+                               ("avg_deal", "130000", "131000")):  # fmt: skip
+        log(bot, key, before, W10)
+        log(bot, key, after, W11)
+    parent, thread = post_agenda(bot, clock)
+    parts = parts_by_name(parent, thread)
+    assert {"kpis", "changes", "plan", "summary"} <= set(parts)
+    period = "semana 11 de 2026" if language == "es" else "week 11 of 2026"
+    assert contradictions(parent, parts, language=language, period=period) == []
+    moved = "+9,8 %" if language == "es" else "+9,8%"  # an English team in Colombia writes numbers the Colombian way
+    assert moved in plain(render(parent)) and moved in plain(render(parts["changes"]))
+    assert "(`sales_cop`)" in plain(render(parts["changes"])).split("\n")[1]  # the largest move, first
+    month, thread = post_agenda(bot, clock, "monthly-agenda", datetime(2026, 4, 7, 7, 0, tzinfo=BOGOTA))
+    assert contradictions(month, parts_by_name(month, thread), language=language, period="marzo" if language == "es" else "March") == []
