@@ -28,7 +28,7 @@ from domain.errors import UserError
 from domain.deltas import Change, bottleneck, change_of, largest_first
 from domain.kpis import Aggregation, KpiSpec
 from domain.meetings import Occurrence
-from domain.periods import MONTH, WEEK, Period, local_date
+from domain.periods import MONTH, WEEK, Period, counts_in_month, local_date, month_close, weeks_of_month
 from domain.sla import Outcome, State, attainment
 from services import agenda_topics, experiments, kpis, okr, sla, sla_breaches
 from services.agenda_topics import TopicView
@@ -271,10 +271,12 @@ def _sla_month(session: Session, team: AlignmentTeam, month: Period) -> list[Sla
             continue
         evaluations = session.scalars(
             select(SlaEvaluation)
-            .where(SlaEvaluation.commitment_id == commitment.id, SlaEvaluation.period_start >= month.start, SlaEvaluation.period_start < month.end)
+            .where(SlaEvaluation.commitment_id == commitment.id, SlaEvaluation.period_start >= weeks_of_month(month)[0].start,
+                   SlaEvaluation.period_start < month.end)
             .order_by(SlaEvaluation.period_start)
-        )
-        outcomes = tuple(Outcome(State(e.state), e.value, e.target, e.gap) for e in evaluations)
+        )  # fmt: skip
+        counted = [e for e in evaluations if counts_in_month(Period(e.period_kind, e.period_start), month)]
+        outcomes = tuple(Outcome(State(e.state), e.value, e.target, e.gap) for e in counted)
         view = sla.view_of(team, version)
         rows.append(SlaMonth(view.label, view.kpi_name, commitment.side, outcomes))
     return rows
@@ -306,8 +308,11 @@ def _to_review(board: Board, month: Period) -> tuple[ObjectiveView, ...]:
 
 
 def monthly(session: Session, *, team: AlignmentTeam, occurrence: Occurrence, now: datetime) -> MonthlyFacts:
+    """The facts of the reported month, every figure by the one month rule (`domain.periods`):
+    KPI values, SLA attainment and breaches of the weeks that count in it, and the key results
+    as of its close (its last counted week), not as of the meeting."""
     reported = reported_period(occurrence, team.timezone)
-    board = okr.board(session, team=team, today=local_date(now, team.timezone))
+    board = okr.board(session, team=team, today=min(month_close(reported), local_date(now, team.timezone)))
     facts = _facts(session, team, reported, board)
     return MonthlyFacts(
         team_name=team.name, channel_id=team.channel_id, language=team.locale, country=team.country,
