@@ -63,6 +63,7 @@ class SlaMonth:
     kpi_name: str
     side: str
     outcomes: tuple[Outcome, ...]
+    period_kind: str = WEEK  # the commitment's: a weekly one counts the weeks of the month (domain.periods)
 
     @property
     def attainment(self) -> tuple[int, int]:
@@ -278,7 +279,7 @@ def _sla_month(session: Session, team: AlignmentTeam, month: Period) -> list[Sla
         counted = [e for e in evaluations if counts_in_month(Period(e.period_kind, e.period_start), month)]
         outcomes = tuple(Outcome(State(e.state), e.value, e.target, e.gap) for e in counted)
         view = sla.view_of(team, version)
-        rows.append(SlaMonth(view.label, view.kpi_name, commitment.side, outcomes))
+        rows.append(SlaMonth(view.label, view.kpi_name, commitment.side, outcomes, version.period_kind))
     return rows
 
 

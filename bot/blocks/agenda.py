@@ -23,12 +23,12 @@ and has a plain `text` fallback.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_interval
 
 from bot.blocks import Block, Reply, actions, button, context, divider, escape_mrkdwn, header, mention, section, truncate
 from bot.blocks.agenda_topics import DECIDE_EXPERIMENT, experiment_text, topic_line
@@ -42,7 +42,7 @@ from domain.kpis import Direction
 from domain.meetings import AgendaKind, Occurrence
 from domain.numbers import format_quantity
 from domain.okr import Status
-from domain.periods import Period, format_period
+from domain.periods import Period, format_period, weeks_of_month
 from domain.sla import Comparator, Outcome, State
 from services.agenda_charts import (
     attainment_text,
@@ -697,7 +697,20 @@ def _monthly_sla(facts: MonthlyFacts, where: TeamLocale) -> Part:
     title = t(language, "agenda.ui.sla.title.month", period=format_period(facts.reported, language))
     if not facts.sla:
         return _part("sla", title, [section(t(language, "agenda.ui.sla.none"))], language)
-    return _part("sla", title, _sections([sla_month_line(month, where) for month in facts.sla]), language)
+    blocks = _sections([sla_month_line(month, where) for month in facts.sla])
+    if any(month.period_kind == "week" for month in facts.sla):
+        blocks.append(context(month_weeks_text(facts.reported, where)))
+    return _part("sla", title, blocks, language)
+
+
+def month_weeks_text(month: Period, where: TeamLocale) -> str:
+    """Which weeks a month's weekly figures count: "weeks 45–48 (2–29 Nov)", by the month of
+    each week's Thursday (`domain.periods`), so nobody wonders where 30 Nov–6 Dec went."""
+    weeks = weeks_of_month(month)
+    last_day = weeks[-1].end - timedelta(days=1)
+    skeleton = "MMMd" if weeks[0].start.year == last_day.year else "yMMMd"
+    days = format_interval(weeks[0].start, last_day, skeleton, locale=babel_locale(where.language, where.country))
+    return t(where.language, "agenda.truth.month.weeks", first=weeks[0].start.isocalendar()[1], last=weeks[-1].start.isocalendar()[1], days=days)
 
 
 def _monthly_breaches(facts: MonthlyFacts, where: TeamLocale) -> Part:

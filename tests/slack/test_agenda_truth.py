@@ -5,6 +5,7 @@ in Spanish and in English, for a KPI logged itself and for a computed rate (its 
 
 from __future__ import annotations
 
+import json
 import re
 from contextlib import ExitStack
 from datetime import date, datetime
@@ -20,7 +21,8 @@ from bot.transcript import render
 from db import repositories
 from domain.periods import Period
 from domain.setup import SetupChanges
-from services import kpis, teams, workspaces
+from domain.sla import parse_commitment
+from services import kpis, sla, sla_breaches, teams, workspaces
 from services.job_runs import Outcome
 from services.teams import TeamDefaults
 from tests.support.agenda_consistency import contradictions
@@ -167,15 +169,21 @@ def test_a_posted_agenda_never_contradicts_its_parent(start, clock, language):
     bot = start(language)
     with_team(bot, kpis.set_roles, role="primary", keys=["sales_cop"], actor=ANA, now=CREATED)
     with_team(bot, kpis.set_roles, role="support", keys=["conversion_web", "avg_deal"], actor=ANA, now=CREATED)
+    proposal = with_team(bot, sla.propose, actor=LUIS, terms=parse_commitment("ventas sales_cop >= 45000000 semanal"), now=CREATED)
+    assert with_team(bot, sla.accept, version_id=proposal.version.id, actor=ANA, now=CREATED).active
     for key, before, after in (("sales_cop", "40000000", "43920000"), ("orders", "120", "121"), ("sessions", "10000", "10050"),
                                ("avg_deal", "130000", "131000")):  # fmt: skip
         log(bot, key, before, W10)
         log(bot, key, after, W11)
+    with_team(bot, sla_breaches.evaluate, now=datetime(2026, 3, 16, 0, 15, tzinfo=BOGOTA))  # week 11 closed: 43.920.000 < 45.000.000
     parent, thread = post_agenda(bot, clock)
     parts = parts_by_name(parent, thread)
-    assert {"kpis", "changes", "plan", "summary"} <= set(parts)
+    assert {"kpis", "sla", "changes", "plan", "summary"} <= set(parts)
+    assert "43.920.000" in plain(render(parts["sla"])) and "❌" in plain(render(parts["sla"]))
     period = "semana 11 de 2026" if language == "es" else "week 11 of 2026"
     assert contradictions(parent, parts, language=language, period=period) == []
+    stale = json.loads(json.dumps(parts["sla"]).replace("43.920.000", "43.000.000"))  # as if evaluated before a correction
+    assert [found.split(":")[0] for found in contradictions(parent, parts | {"sla": stale}, language=language, period=period)] == ["sla"]
     moved = "+9,8 %" if language == "es" else "+9,8%"  # an English team in Colombia writes numbers the Colombian way
     assert moved in plain(render(parent)) and moved in plain(render(parts["changes"]))
     assert "(`sales_cop`)" in plain(render(parts["changes"])).split("\n")[1]  # the largest move, first

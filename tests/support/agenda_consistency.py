@@ -8,6 +8,8 @@ target". A contradiction is:
 
 - another line about that KPI shaped the same way (the KPI part, the changes part, the
   experiment part when it reports the same period) that says anything else after "(`key`)";
+- the SLA part's last week for a commitment on that KPI showing another value, or another
+  verdict than the parent's target when that target is the SLA's;
 - the plan's first step or the notification text not showing the primary's value and target
   as the parent does (or, without a value, not saying so the same way);
 - the bottleneck step or the summary quoting a value or percent for that KPI other than the
@@ -111,6 +113,9 @@ def contradictions(parent: Mapping, parts: Mapping[str, Mapping], *, language: s
     found: list[str] = []
     texts = {name: text_of(message) for name, message in parts.items()}
     for name, text in texts.items():
+        if name == "sla":
+            found += _sla(text, said, language)
+            continue
         for line in text.splitlines():
             found += _line_contradictions(name, line, said, language, period)
     primary = _primary(parent_text, said)
@@ -157,6 +162,26 @@ def _line_contradictions(part: str, line: str, said: Mapping[str, Said], languag
     percent = _percent_of(tail, first=True) if "→" in tail else None  # a move "(before → now)"; else a gap to the target
     if percent is not None and parent.percent is not None and abs(percent) != abs(parent.percent):
         found.append(f"{part}: {parent.key} moved {percent} % here, {parent.percent} % in the parent")
+    return found
+
+
+def _sla(text: str, said: Mapping[str, Said], language: str) -> list[str]:
+    """A weekly commitment on a KPI of the parent: last week's state must show the parent's value
+    and, when the parent's target is that SLA's, the same verdict."""
+    found, lines = [], text.splitlines()
+    last_week = t(language, "agenda.ui.sla.last.week", state="")
+    for index, line in enumerate(lines):
+        match = _KEY.search(line)
+        if match is None or match.group("key") not in said or said[match.group("key")].value is None:
+            continue
+        parent = said[match.group("key")]
+        state = next((later.removeprefix(last_week) for later in lines[index + 1 : index + 3] if later.startswith(last_week)), None)
+        if state is None or state.startswith("⬜"):
+            continue
+        if f"({parent.value})" not in state:
+            found.append(f"sla: {parent.key} was {state!r} last week, the parent says {parent.value}")
+        if parent.target.endswith("(SLA)") and parent.target[:1] in "✅❌" and state[:1] != parent.target[:1]:
+            found.append(f"sla: {parent.key} is {state!r}, the parent's target says {parent.target!r}")
     return found
 
 

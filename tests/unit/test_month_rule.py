@@ -4,13 +4,16 @@ weeks back to back, and a month's figures counted in weeks close on its last wee
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.blocks.agenda import monthly_agenda
 from domain.periods import Period, counts_in_month, month_close, month_counted_in, weeks_of_month
+from tests.unit.test_agenda_blocks import EN, ES, monthly_facts, valid
 
 
 @pytest.mark.parametrize(
@@ -57,3 +60,11 @@ def test_every_week_counts_in_exactly_one_month_and_the_months_tile_the_weeks(da
     weeks = weeks_of_month(month)
     assert 4 <= len(weeks) <= 5 and all(later == earlier.next() for earlier, later in zip(weeks, weeks[1:]))
     assert weeks_of_month(month.next())[0] == weeks[-1].next()  # no week left between two months
+
+
+def test_the_monthly_agenda_says_which_weeks_its_weekly_commitments_count():
+    assert "semanas 10–13 (2 a 29 de mar)" in valid(monthly_agenda(monthly_facts("es"), ES).part("sla"))  # 30 Mar–5 Apr is April's
+    assert "weeks 10–13 (Mar 2 – 29)" in valid(monthly_agenda(monthly_facts("en"), EN).part("sla")).replace("\u2009", " ")
+    facts = monthly_facts("es")
+    monthly_only = replace(facts, sla=tuple(replace(row, period_kind="month") for row in facts.sla))
+    assert "semanas" not in valid(monthly_agenda(monthly_only, ES).part("sla"))
