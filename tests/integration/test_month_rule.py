@@ -12,18 +12,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from db import repositories
 from domain.meetings import AgendaKind
 from domain.okr import parse_checkin, parse_objective
 from domain.periods import Period, month_counted_in, weeks_of_month
-from domain.setup import SetupChanges
 from domain.sla import parse_commitment
-from services import agenda_facts, agendas, kpis, okr, sla, sla_breaches, teams, workspaces
-from services.teams import TeamDefaults
-from services.workspaces import WorkspaceDefaults
+from services import agenda_facts, agendas, kpis, okr, sla, sla_breaches
+from tests.integration.test_agenda_service import act, team  # noqa: F401 (team: the fixture, a Bogotá team with the starter KPIs)
 
 BOGOTA = ZoneInfo("America/Bogota")
-ANA, LUIS, ROSA = "U0ANA", "U0LUIS", "U0ROSA"
+ANA, LUIS = "U0ANA", "U0LUIS"
 CREATED = datetime(2026, 10, 1, 8, 0, tzinfo=BOGOTA)
 NOVEMBER, DECEMBER = Period.month(2026, 11), Period.month(2026, 12)
 W44, W45, W46, W47, W48, W49, W50 = (Period.iso_week(2026, week) for week in range(44, 51))
@@ -33,30 +30,6 @@ DEALS = {W48: 120000, W49: 150000}
 CHECKINS = {date(2026, 11, 27): 240, date(2026, 12, 1): 260}  # a manual key result's check-ins, Friday before and Tuesday after
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
-
-
-@pytest.fixture
-def team(session_factory):
-    with session_factory.begin() as session:
-        workspace = workspaces.ensure_workspace(session, slack_team_id="T1", defaults=WorkspaceDefaults("es", "America/Bogota"), now=CREATED)
-        teams.setup_team(
-            session, workspace_id=workspace.id, channel_id="C0TEAM", channel_name="t", actor=ROSA, is_workspace_admin=True,
-            changes=SetupChanges(marketing_leads=(ANA,), sales_leads=(LUIS,), admins=(ROSA,)),
-            defaults=TeamDefaults("America/Bogota", "es"), now=CREATED,
-        )  # fmt: skip
-        found = repositories.team_by_channel(session, workspace_id=workspace.id, channel_id="C0TEAM")
-        kpis.enable_starter_set(session, team=found, actor=ANA, now=CREATED, language="es")
-
-    def load(session):
-        workspace = repositories.workspace_by_slack_id(session, slack_team_id="T1")
-        return repositories.team_by_channel(session, workspace_id=workspace.id, channel_id="C0TEAM")
-
-    return load
-
-
-def act(factory, team, action, **kwargs):
-    with factory.begin() as session:
-        return action(session, team=team(session), **kwargs)
 
 
 def local(day: date, hour=0, minute=15) -> datetime:

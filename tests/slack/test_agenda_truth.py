@@ -25,6 +25,7 @@ from domain.sla import parse_commitment
 from services import kpis, sla, sla_breaches, teams, workspaces
 from services.job_runs import Outcome
 from services.teams import TeamDefaults
+from tests.slack.test_agenda_posting import with_team
 from tests.support.agenda_consistency import contradictions
 from tests.support.clock import Clock
 
@@ -64,13 +65,6 @@ def _started(bot: LoopbackBot, language: str) -> LoopbackBot:
         team = repositories.team_by_channel(session, workspace_id=workspace.id, channel_id=CHANNEL)
         kpis.enable_starter_set(session, team=team, actor=ANA, now=CREATED, language=language)
     return bot
-
-
-def with_team(bot, action, **kwargs):
-    with bot.runtime.session_factory.begin() as session:
-        workspace = repositories.workspace_by_slack_id(session, slack_team_id=bot.double.team_id)
-        team = repositories.team_by_channel(session, workspace_id=workspace.id, channel_id=CHANNEL)
-        return action(session, team=team, **kwargs)
 
 
 def log(bot, key: str, value: str, week: Period) -> None:
