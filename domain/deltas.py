@@ -9,13 +9,12 @@ Decisions worth knowing:
   For KPIs that are themselves percentages, the difference in points is also kept: "1,2 % →
   1,5 %" is +0,3 points and +25 %. Ranking uses the relative change either way.
 - **Better or worse** comes from the KPI's direction: a falling cart abandonment improves.
-- **What matters:** a change of at least 5 % either way (as shown, to one decimal: 4,95 % reads
-  "5 %" and matters), a move away from zero (no percent
-  exists, and "nothing moved 5 %" would be false), or a KPI with a value that misses its target,
-  with or without a period before to compare. Largest first (a move from zero before any
-  percent); ties by the KPI's key so the order is stable. A KPI without a value in the period
-  never matters here: the agenda names those apart, so that "no KPI moved" is never said of a
-  KPI nobody logged.
+- **What matters:** a change of at least 5 % either way, judged as shown (to one decimal:
+  4,95 % reads "5 %" and matters); a move away from zero (no percent exists, and "nothing moved
+  5 %" would be false); or a KPI with a value that misses its target, with or without a period
+  before to compare. Largest first (a move from zero before any percent); ties by the KPI's key
+  so the order is stable. A KPI without a value in the period never matters here: the agenda
+  names those apart, so that "no KPI moved" is never said of a KPI nobody logged.
 - **Trend:** the last four values, oldest first (None where nothing was recorded).
 - **Bottleneck** (the weekly 10/10/10 plan): among the funnel stages (traffic, conversion,
   ticket, retention), the stage whose KPI is furthest below its target; with no targets, the
@@ -146,9 +145,9 @@ def change_of(
 
 
 def largest_first(changes: Iterable[Change], *, only_mattering: bool = True) -> list[Change]:
-    """The changes worth a meeting's minutes (every compared change when not `only_mattering`),
-    the largest relative move first."""
-    chosen = [change for change in changes if change.matters] if only_mattering else [change for change in changes if change.difference is not None]
+    """The changes worth a meeting's minutes (and every other compared change too when not
+    `only_mattering`), the largest relative move first."""
+    chosen = [change for change in changes if change.matters or (not only_mattering and change.difference is not None)]
     return sorted(chosen, key=lambda change: (-_size(change), change.kpi_key))
 
 

@@ -175,16 +175,18 @@ def _okr_target(board: Board, key: str, period: Period) -> Decimal | None:
     return None
 
 
-def _logged_parts(spec: KpiSpec, specs: dict[str, KpiSpec]) -> tuple[str, ...]:
+def _logged_parts(spec: KpiSpec, specs: dict[str, KpiSpec], seen: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """The KPIs whose values make this one: a rate's numerator and denominator (themselves
     resolved when they are rates too); empty for a KPI that is logged itself. Recording a rate
     is refused, so an agenda that says how to fill a gap names these instead."""
-    if spec.aggregation is not Aggregation.RATE:
+    if spec.aggregation is not Aggregation.RATE or spec.key in seen:
         return ()
     keys: list[str] = []
     for part in (spec.numerator, spec.denominator):
         part_spec = specs.get(part or "")
-        for key in (_logged_parts(part_spec, specs) or (part_spec.key,)) if part_spec is not None else ():
+        if part_spec is None:
+            continue
+        for key in _logged_parts(part_spec, specs, seen | {spec.key}) or (part_spec.key,):
             if key not in keys:
                 keys.append(key)
     return tuple(keys)
