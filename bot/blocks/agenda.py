@@ -239,15 +239,16 @@ def _more(count: int, language: str) -> str:
 # The first agenda: how to start ----------------------------------------------------------------------------
 
 
-def start_lines(where: TeamLocale, *, has_kpis: bool, primary_key: str | None) -> list[str]:
+def start_lines(where: TeamLocale, *, has_kpis: bool, primary: KpiFact | None) -> list[str]:
     """The exact commands that set the baseline, skipping the steps the team already took."""
     language = where.language
     lines = [t(language, "agenda.ui.start.title"), t(language, "agenda.ui.start.intro")]
     if not has_kpis:
         lines.append(t(language, "agenda.ui.start.templates"))
-    if primary_key is None:
+    if primary is None:
         lines.append(t(language, "agenda.ui.start.primary"))
-    lines.append(t(language, "agenda.ui.start.log", key=primary_key or "sales_cop"))
+    # A computed primary (a rate) cannot be logged: the example names its first part instead.
+    lines.append(t(language, "agenda.ui.start.log", key=(primary.log_keys or (primary.key,))[0] if primary is not None else "sales_cop"))
     lines.append(t(language, "agenda.ui.start.sla"))
     lines.append(t(language, "agenda.ui.start.topic"))
     return lines
@@ -610,8 +611,7 @@ def _weekly_start(facts: WeeklyFacts, where: TeamLocale) -> AgendaMessages:
     """No KPIs or no data yet: the first meeting sets the baseline."""
     language = where.language
     title = _weekly_title(facts, where)
-    primary_key = facts.primary.key if facts.primary is not None else None
-    blocks = [header(title), section(_weekly_meeting(facts, where)), *_sections(start_lines(where, has_kpis=facts.kpi_count > 0, primary_key=primary_key))]
+    blocks = [header(title), section(_weekly_meeting(facts, where)), *_sections(start_lines(where, has_kpis=facts.kpi_count > 0, primary=facts.primary))]
     blocks.append(context(t(language, "agenda.ui.weekly.thread_hint_start")))
     text = t(language, "agenda.ui.weekly.text_start", team=escape_mrkdwn(facts.team_name), when=meeting_text(facts.occurrence, where))
     parts = []
@@ -648,7 +648,7 @@ def _monthly_parent(facts: MonthlyFacts, where: TeamLocale) -> Reply:
     blocks: list[Block] = [header(title), section(meeting)]
     primary = next((fact for fact in facts.kpis if fact.role == "primary"), None)
     if not facts.has_data:
-        blocks += _sections(start_lines(where, has_kpis=bool(facts.kpis), primary_key=primary.key if primary else None))
+        blocks += _sections(start_lines(where, has_kpis=bool(facts.kpis), primary=primary))
     else:
         with_target = [fact for fact in facts.kpis if fact.change.meets_target is not None]
         met = sum(bool(fact.change.meets_target) for fact in with_target)

@@ -183,3 +183,13 @@ def test_a_posted_agenda_never_contradicts_its_parent(start, clock, language):
     assert "(`sales_cop`)" in plain(render(parts["changes"])).split("\n")[1]  # the largest move, first
     month, thread = post_agenda(bot, clock, "monthly-agenda", datetime(2026, 4, 7, 7, 0, tzinfo=BOGOTA))
     assert contradictions(month, parts_by_name(month, thread), language=language, period="marzo" if language == "es" else "March") == []
+
+
+def test_a_first_agenda_with_a_computed_primary_suggests_logging_one_of_its_parts(start, clock):
+    bot = start("es")
+    with_team(bot, kpis.set_roles, role="primary", keys=["conversion_web"], actor=ANA, now=CREATED)
+    parent, _ = post_agenda(bot, clock)  # nothing logged yet: the agenda says how to start
+    shown = plain(render(parent))
+    assert "`/alinea registrar orders VALOR para semana pasada`" in shown and "registrar conversion_web" not in shown
+    _, reply = bot.command("registrar orders 120 para semana pasada", user_id=LUIS, channel_id=CHANNEL, timeout=10)
+    assert "⚠" not in render(reply.params) and value_of(bot, "orders", W11) == Decimal(120)  # typed on Monday 16 March: week 11
