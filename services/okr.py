@@ -252,7 +252,9 @@ def key_result_view(session: Session, team: AlignmentTeam, row: OkrKeyResult, *,
     catalog = catalog if catalog is not None else _catalog(session, team)
     kpi = session.get(Kpi, row.kpi_id) if row.kpi_id else None
     spec = kpis.spec_of(kpi) if kpi is not None else None
-    checkins = _checkins(session, row)
+    # What was known on `today`: a board read as of a past day (the monthly agenda's month) leaves
+    # out the check-ins made after it, as the KPI reading leaves out later weeks.
+    checkins = [c for c in _checkins(session, row) if local_date(c.at, team.timezone) <= today]
     confidence = next((c.confidence for c in reversed(checkins) if c.confidence is not None), None)
     result = _domain_key_result(row, spec.key if spec else None, confidence)
     if spec is not None:

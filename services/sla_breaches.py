@@ -41,7 +41,7 @@ from db.models import (
 from db.types import plain_decimal
 from domain.errors import UserError
 from domain.glossary import Side
-from domain.periods import Period, local_date, period_bounds_utc
+from domain.periods import Period, counts_in_month, local_date, period_bounds_utc
 from domain.sla import Outcome, Reason, State, Step, evaluate_closed, evaluate_open, next_step
 from domain.workclock import WorkingHours, holiday_checker, working_hours_between
 from services import audit, kpis
@@ -223,15 +223,16 @@ def open_breaches(session: Session, *, team: AlignmentTeam) -> list[BreachView]:
 
 
 def breaches_for_month(session: Session, *, team: AlignmentTeam, month: Period) -> list[BreachView]:
-    """For the monthly meeting: breaches of periods that ended in the month, and every breach
-    still open, with their acknowledgements and plans."""
+    """For the monthly meeting: breaches of the periods that count in the month (a week in the
+    month holding its Thursday, as for every monthly figure), and every breach still open, with
+    their acknowledgements and plans."""
     rows = session.scalars(
         select(SlaBreach).join(SlaEvaluation, SlaEvaluation.id == SlaBreach.evaluation_id)
         .where(SlaBreach.workspace_id == team.workspace_id, SlaBreach.team_id == team.id)
         .order_by(SlaBreach.number)
     )
     found = [breach_view(session, team, row) for row in rows]
-    return [b for b in found if b.status not in ENDED or month.start < b.period.end <= month.end]
+    return [b for b in found if b.status not in ENDED or counts_in_month(b.period, month)]
 
 
 # Evaluation ----------------------------------------------------------------------------------------

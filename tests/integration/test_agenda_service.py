@@ -235,7 +235,9 @@ def test_weekly_facts_report_last_week_against_agreed_targets(session_factory, t
     assert changes["followup_hours"].change.target == 24 and changes["followup_hours"].target_source == "sla"
     assert changes["followup_hours"].change.meets_target is False
     assert list(changes)[0] == "followup_hours"  # +50 %: the largest move first
-    assert "sales_cop" not in changes  # shown as the primary already
+    assert "sales_cop" in changes and "conversion_web" in changes  # +12,5 %, −8,3 %: the primary and supporting ones count too
+    assert all(f.change.value is None for f in facts.unlogged) and "followup_hours" not in {f.key for f in facts.unlogged}
+    assert "sales_cop" not in {f.key for f in facts.unlogged} and len(facts.unlogged) >= 10  # the starter KPIs nobody logged
     assert facts.bottleneck.key == "avg_deal"  # 21 % short of its target outranks conversion, which only slipped
     assert [t.label for t in facts.topics] == ["T1"] and facts.has_data
     assert [o.label for o in facts.okr.objectives] == ["O1"]
