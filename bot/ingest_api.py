@@ -72,8 +72,9 @@ def _no_constant(name: str) -> Any:
 
 
 def parse_json(body: bytes) -> Any:
-    """Numbers with a fraction become Decimals, exactly as written (never a float)."""
-    return json.loads(body.decode("utf-8"), parse_float=Decimal, parse_constant=_no_constant)
+    """Numbers become Decimals, exactly as written (never a float); whole ones too, since
+    int() refuses more than 4,300 digits and the value's own check says the limit better."""
+    return json.loads(body.decode("utf-8"), parse_float=Decimal, parse_int=Decimal, parse_constant=_no_constant)
 
 
 class IngestApi:

@@ -20,7 +20,7 @@ def handle(request: CommandRequest) -> Reply:
 
 
 def new(request: CommandRequest, rest: str) -> Reply:
-    spec = parse_alert(rest)
+    spec = parse_alert(rest, language=request.locale)
     with request.unit_of_work() as session:
         team = team_of(session, request.scope)
         return created_reply(alerts.create(session, team=team, spec=spec, actor=request.user_id, now=request.now), team_locale(team))

@@ -520,7 +520,9 @@ _CHANGE_WORDS = {"en", "by", "en un", "en una", "un", "una"}
 _ROLE_BEFORE = re.compile(rf"(?:^|(?<=\s))(?P<word>{_alternation(_BASELINE_WORDS | _TARGET_WORDS | _CHANGE_WORDS)})\s*$")
 _SCALE = re.compile(r"\s*(?:de|of|/|sobre|out\s+of)\s*(?P<scale>5|7|10)(?!\d|[.,]\d)")
 _POINTS = re.compile(r"\s*(?:puntos?|points?|pp|p\.p\.)(?!\w)")
-_PLAIN_NUMBER = re.compile(r"\d[\d.,'’\u00a0\u202f]*")
+_PLAIN_NUMBER = re.compile(r"\d[\d.,'’\u00a0\u202f]*(?:[eE][-+−]?\d+)?")  # "1,5E+6" is one number, not 1,5 times a word
+# Number errors a goal cannot be read past (any other one means the text is not a value of the goal).
+_SAY_AGAIN = frozenset({"numbers.ambiguous", "numbers.too_large", "numbers.too_precise"})
 
 
 @dataclass(frozen=True)
@@ -551,8 +553,8 @@ def _read_values(text: str, folded: str, reading: dict[str, str | None]) -> list
         try:
             quantity, rest = parse_quantity(text[candidate.start() :], **reading)  # type: ignore[arg-type]
         except UserError as error:
-            if error.message_id == "numbers.ambiguous":
-                raise  # the person must say which they meant; guessing would grade the wrong goal
+            if error.message_id in _SAY_AGAIN:
+                raise  # the person must say which they meant, or a number that can be kept: guessing would grade the wrong goal
             continue  # "2x", "12leads": not a value of the goal
         end = candidate.start() + len(quantity.text)
         if _DURATION_NOUN.match(fold(rest)) or _COMPOUND.match(text, end):
