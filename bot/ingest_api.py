@@ -149,7 +149,7 @@ class IngestApi:
             )
         try:
             document = parse_json(body)
-        except (ValueError, UnicodeDecodeError) as invalid:
+        except (ValueError, UnicodeDecodeError, RecursionError) as invalid:  # RecursionError: arrays nested thousands deep
             return error("400 Bad Request", "malformed_json", f"the body is not valid UTF-8 JSON: {_short(invalid)}")
         rows = document.get("values") if isinstance(document, dict) else None
         if not isinstance(rows, list) or not rows or set(document) - {"values"}:

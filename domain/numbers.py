@@ -90,6 +90,7 @@ NBSP = "\u00a0"
 MAX_WHOLE_DIGITS = 18
 MAX_DECIMALS = 6
 LARGEST_WHOLE = Decimal("9" * MAX_WHOLE_DIGITS)
+MAX_ID = 2**31 - 1  # ids and numbers of references live in INTEGER columns (PostgreSQL's int4)
 _ECHO_LENGTH = 40  # characters of a refused number echoed back (a pasted wall of digits is not)
 
 
@@ -239,6 +240,21 @@ def check_storable(value: Decimal, typed: str, *, language: str, country: str | 
             raise UserError("numbers.too_precise", text=shown, rounded=shown_rounded, decimals=MAX_DECIMALS, example=example)
     largest = format_quantity(LARGEST_WHOLE, None, language=language, country=country)
     raise UserError("numbers.too_large", text=shown, largest=largest, digits=MAX_WHOLE_DIGITS, example=example)
+
+
+def typed_whole(text: str, *, limit: int = MAX_ID) -> int | None:
+    """A whole number typed alone, as the number of a reference ("3" of `O3`, `KR3`, `T3`,
+    `SLA3`, alert `#3`) or a count of hours: "3", "٣", "0042". None when it is not digits
+    ("²" is a digit to `str.isdigit`, not to `int`) or above `limit`: an id beyond an
+    INTEGER column names nothing, and `int()` refuses 4,300 digits."""
+    digits = ascii_digits(text.strip())
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > len(str(limit)):
+        return None
+    number = int(digits)
+    return number if number <= limit else None
 
 
 def shortened(typed: str, limit: int = _ECHO_LENGTH) -> str:

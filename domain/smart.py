@@ -69,7 +69,7 @@ from babel.dates import format_date, get_month_names
 from domain.commands import closest, fold
 from domain.errors import UserError
 from domain.locales import normalize_locale
-from domain.numbers import Quantity, fold_keeping_positions, format_quantity, parse_quantity
+from domain.numbers import MAX_DECIMALS, Quantity, decimal_places, fold_keeping_positions, format_quantity, parse_quantity
 
 __all__ = [
     "ChangeBy",
@@ -115,9 +115,14 @@ class ChangeBy:
     proportional: bool
 
     def applied_to(self, baseline: Decimal, direction: GoalDirection) -> Decimal:
+        """The target; rounded to the six decimals a stored value keeps (25 % more than
+        0,123457 is 0,15432125), so a key result derived from it is kept as shown."""
         with localcontext(_WIDE):
             step = baseline * self.amount / 100 if self.proportional else self.amount
-            return baseline + step if direction is GoalDirection.INCREASE else baseline - step
+            target = baseline + step if direction is GoalDirection.INCREASE else baseline - step
+            if decimal_places(target) > MAX_DECIMALS:
+                target = target.quantize(Decimal(1).scaleb(-MAX_DECIMALS), rounding=ROUND_HALF_UP)
+            return target
 
 
 @dataclass(frozen=True)

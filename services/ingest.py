@@ -62,6 +62,7 @@ MAX_NOTE_LENGTH = 1000
 SOURCE_PATTERN = re.compile(r"[a-z0-9_.-]{1,40}")
 SOURCE_MARK = "api:"
 _DECIMAL_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # PostgreSQL refuses NUL in text; none is meant
 _ROW_FIELDS = {"kpi", "value", "period", "timestamp", "source", "note"}
 _UNIQUE = ["kpi_id", "source", "period_kind", "period_start"]
 # Rows per multi-row INSERT. psycopg parses every statement's placeholders on the client and only
@@ -414,6 +415,8 @@ def _check_row(
         note = ""
     if not isinstance(note, str):
         raise _Invalid("invalid_note", "note must be a string")
+    if _CONTROL.search(note):
+        raise _Invalid("invalid_note", "note must not contain control characters (tab and line breaks aside)")
     note = note.strip()
     if len(note) > MAX_NOTE_LENGTH:
         raise _Invalid("invalid_note", f"note is longer than {MAX_NOTE_LENGTH} characters")

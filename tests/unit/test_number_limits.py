@@ -4,6 +4,7 @@ way; exponents, digits of other scripts and a sign on zero are read on purpose."
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,8 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from db.types import PRECISION, SCALE, ExactDecimal, plain_decimal
+from domain.alerts import parse_alert
 from domain.errors import UserError
-from domain.numbers import MAX_DECIMALS, MAX_WHOLE_DIGITS, parse_quantity, storage_problem
+from domain.numbers import MAX_DECIMALS, MAX_WHOLE_DIGITS, parse_quantity, storage_problem, typed_whole
+from domain.okr import parse_key_result
 from services.i18n import t
 
 ES_CO = {"language": "es", "country": "CO"}
@@ -111,3 +114,32 @@ def test_the_column_refuses_what_it_cannot_keep_on_every_database(value):
     for dialect in ("sqlite", "postgresql"):
         with pytest.raises(ValueError, match="does not fit NUMERIC"):
             ExactDecimal().process_bind_param(value, type("Dialect", (), {"name": dialect})())
+
+
+@pytest.mark.parametrize("typed, number", [
+    ("3", 3), ("٣", 3), ("0042", 42), ("2147483647", 2**31 - 1), ("2147483648", None), ("9" * 5000, None),
+    ("²", None), ("-1", None), ("1.5", None), ("", None), (" 7 ", 7),
+])  # fmt: skip
+def test_a_reference_number_is_read_only_when_a_row_could_have_it(typed, number):
+    assert typed_whole(typed) == number
+
+
+def test_a_window_typed_with_thousands_of_digits_is_out_of_range_not_a_crash():
+    with pytest.raises(UserError) as refused:
+        parse_alert("orders sube 3 puntos en " + "9" * 5000 + " horas")
+    assert refused.value.message_id == "alert.window_out_of_range" and len(str(refused.value.params["hours"])) <= 40
+
+
+def test_an_alert_amount_is_bounded_like_any_value():
+    with pytest.raises(UserError) as refused:
+        parse_alert("orders sube " + "9" * 30 + " puntos en 48 horas", language="en", country="US")
+    assert refused.value.message_id == "numbers.too_large" and refused.value.params["largest"] == "999,999,999,999,999,999"
+
+
+def test_a_target_derived_from_a_huge_baseline_is_refused_and_a_fine_one_keeps_six_decimals():
+    line = "subir ventas de {} en 25 % antes del 30/06/2026 dueño <@U0ANA> lado ventas"
+    with pytest.raises(UserError) as refused:
+        parse_key_result(line.format("900000000000000000"), number=1, today=date(2026, 1, 1), catalog={})
+    assert refused.value.message_id == "numbers.too_large" and refused.value.params["text"] == "1125000000000000000"
+    kept = parse_key_result(line.format("0,123457"), number=1, today=date(2026, 1, 1), catalog={})
+    assert kept.target == Decimal("0.154321")  # 0,15432125 rounded half up to what the column keeps
