@@ -90,6 +90,7 @@ NBSP = "\u00a0"
 MAX_WHOLE_DIGITS = 18
 MAX_DECIMALS = 6
 LARGEST_WHOLE = Decimal("9" * MAX_WHOLE_DIGITS)
+NUMBER_LIMITS = frozenset({"numbers.too_large", "numbers.too_precise"})  # the errors `check_storable` raises
 MAX_ID = 2**31 - 1  # ids and numbers of references live in INTEGER columns (PostgreSQL's int4)
 _ECHO_LENGTH = 40  # characters of a refused number echoed back (a pasted wall of digits is not)
 

@@ -69,7 +69,7 @@ from babel.dates import format_date, get_month_names
 from domain.commands import closest, fold
 from domain.errors import UserError
 from domain.locales import normalize_locale
-from domain.numbers import MAX_DECIMALS, Quantity, decimal_places, fold_keeping_positions, format_quantity, parse_quantity
+from domain.numbers import MAX_DECIMALS, NUMBER_LIMITS, Quantity, decimal_places, fold_keeping_positions, format_quantity, parse_quantity
 
 __all__ = [
     "ChangeBy",
@@ -527,7 +527,7 @@ _SCALE = re.compile(r"\s*(?:de|of|/|sobre|out\s+of)\s*(?P<scale>5|7|10)(?!\d|[.,
 _POINTS = re.compile(r"\s*(?:puntos?|points?|pp|p\.p\.)(?!\w)")
 _PLAIN_NUMBER = re.compile(r"\d[\d.,'’\u00a0\u202f]*(?:[eE][-+−]?\d+)?")  # "1,5E+6" is one number, not 1,5 times a word
 # Number errors a goal cannot be read past (any other one means the text is not a value of the goal).
-_SAY_AGAIN = frozenset({"numbers.ambiguous", "numbers.too_large", "numbers.too_precise"})
+_SAY_AGAIN = NUMBER_LIMITS | {"numbers.ambiguous"}
 
 
 @dataclass(frozen=True)
