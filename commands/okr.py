@@ -95,7 +95,7 @@ from domain.commands import fold
 from domain.errors import UserError
 from domain.glossary import Side
 from domain.kpis import Direction, KpiSpec, Unit
-from domain.numbers import DEFAULT_CURRENCY, HOURS, PERCENT, Quantity, example_number, format_quantity, parse_quantity
+from domain.numbers import DEFAULT_CURRENCY, HOURS, NUMBER_LIMITS, PERCENT, Quantity, example_number, format_quantity, parse_quantity
 from domain.okr import (
     MAX_TITLE_LENGTH,
     CheckIn,
@@ -362,8 +362,11 @@ def _quantity(values: dict[str, Any], block: str, reading: dict[str, Any], error
         return None
     try:
         quantity, rest = parse_quantity(typed, **reading)
-    except UserError:
-        errors[block] = ("okr.ui.form.not_a_number", {"text": typed, "example": example_number(reading["language"], reading["country"])})
+    except UserError as error:
+        if error.message_id in NUMBER_LIMITS:  # a number, but not one a value keeps: say the limit
+            errors[block] = (error.message_id, dict(error.params))
+        else:
+            errors[block] = ("okr.ui.form.not_a_number", {"text": typed, "example": example_number(reading["language"], reading["country"])})
         return None
     if rest.strip():
         errors[block] = ("okr.ui.form.extra", {"extra": rest.strip()})

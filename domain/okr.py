@@ -48,7 +48,7 @@ from domain.errors import UserError
 from domain.glossary import Side
 from domain.kpis import KEY_PATTERN, Direction, KpiSpec, Unit, check_unit, closest_key, validate_value
 from domain.locales import normalize_locale
-from domain.numbers import fold_keeping_positions, format_quantity, parse_quantity
+from domain.numbers import check_storable, fold_keeping_positions, format_quantity, parse_quantity
 from domain.slack_text import user_id_of
 from domain.sla import Comparator, parse_comparator
 from domain.smart import ChangeBy, Goal, GoalDirection, Milestone, parse_deadline, parse_goal
@@ -322,6 +322,8 @@ def validate_key_result(kr: KeyResult, kpi: KpiSpec | None = None, *, language: 
     not after start, no side, a rating off its scale, a milestone outside the KR, a confidence
     outside 1–10, or (KPI-backed) a direction, unit or value the KPI refuses."""
     writer = _Writer(normalize_locale(language) or "es", country, currency)
+    for value in (kr.baseline, kr.target):  # a derived target ("en 25 %" of a huge baseline) is read nowhere else
+        check_storable(value, format(value, "f"), language=writer.language, country=country, unit=kr.unit, currency=currency)
     if kr.target == kr.baseline:
         raise UserError("okr.target_equals_baseline", kr=kr.short_id, value=writer.value(kr.target, kr.unit))
     if kr.deadline <= kr.start:

@@ -25,6 +25,7 @@ from db.models import AlignmentTeam, Kpi, ObjectiveStatus, OkrCheckIn, OkrKeyRes
 from db.types import plain_decimal
 from domain import okr
 from domain.errors import UserError
+from domain.numbers import typed_whole
 from domain.glossary import Side
 from domain.kpis import DEFAULT_CURRENCY, Aggregation, KpiSpec
 from domain.okr import CheckIn, Contributor, FocusWarning, Guardrail, KeyResult, Milestone, Objective, ObjectiveKind, Status
@@ -175,11 +176,11 @@ def _objectives(session: Session, team: AlignmentTeam) -> list[OkrObjective]:
 
 def find_objective(session: Session, *, team: AlignmentTeam, reference: str, lock: bool = False) -> OkrObjective:
     """`O2`, `o 2` or `2`."""
-    digits = "".join(reference.split()).upper().removeprefix("O").removeprefix("#")
+    number = typed_whole("".join(reference.split()).upper().removeprefix("O").removeprefix("#"))
     found = None
-    if digits.isdigit():
+    if number is not None:
         query = select(OkrObjective).where(
-            OkrObjective.workspace_id == team.workspace_id, OkrObjective.team_id == team.id, OkrObjective.number == int(digits)
+            OkrObjective.workspace_id == team.workspace_id, OkrObjective.team_id == team.id, OkrObjective.number == number
         )
         found = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if found is None:

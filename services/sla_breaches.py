@@ -40,6 +40,7 @@ from db.models import (
 )
 from db.types import plain_decimal
 from domain.errors import UserError
+from domain.numbers import typed_whole
 from domain.glossary import Side
 from domain.periods import Period, counts_in_month, local_date, period_bounds_utc
 from domain.sla import Outcome, Reason, State, Step, evaluate_closed, evaluate_open, next_step
@@ -186,12 +187,12 @@ def _scoped_breach(session: Session, team: AlignmentTeam, breach_id: int, *, loc
 
 def find_breach(session: Session, *, team: AlignmentTeam, reference: str) -> SlaBreach:
     """`B4`, `b 4` or `4`."""
-    digits = "".join(reference.split()).upper().removeprefix("B")
+    number = typed_whole("".join(reference.split()).upper().removeprefix("B"))
     found = None
-    if digits.isdigit():
+    if number is not None:
         found = session.scalars(
             select(SlaBreach).where(
-                SlaBreach.workspace_id == team.workspace_id, SlaBreach.team_id == team.id, SlaBreach.number == int(digits)
+                SlaBreach.workspace_id == team.workspace_id, SlaBreach.team_id == team.id, SlaBreach.number == number
             )
         ).one_or_none()
     if found is None:
