@@ -18,7 +18,7 @@ from bot.jobs import JobContext, JobSpec, run_job
 from bot.runtime import Runtime
 from db.models import AlignmentTeam, Workspace, WorkspaceState
 from domain.meetings import AgendaKind
-from services import housekeeping, sla_breaches
+from services import agendas, housekeeping, sla_breaches
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +145,14 @@ def _agenda_poster(context: JobContext):
     return AgendaPoster(runtime.session_factory, _slack(context), team_id=context.team_id, narrator=narrator)
 
 
+def resume_agendas(context: JobContext) -> str:
+    return _agenda_poster(context).resume(context.now)
+
+
+def _teams_with_expired_leases(session, at: datetime) -> set[int]:
+    return {team_id for team_id, _ in agendas.expired_leases(session, now=at)}
+
+
 def _post_agenda(kind: AgendaKind):
     """Each fire decides per team, in the team's timezone (domain.meetings.due), whether its
     agenda is due: a new team or a changed meeting time needs no restart. `--team` on the CLI
@@ -263,6 +271,21 @@ JOBS: tuple[JobSpec, ...] = (
         run=_post_agenda(AgendaKind.MONTHLY),
         claimed=False,
         parallel=AGENDA_PARALLEL,
+    ),
+    # A poster renews its claim's lease every 15 s; a dead one's lease runs out within 45 s, and
+    # this sweep (one query, then only the teams concerned) posts the rest within a minute.
+    JobSpec(
+        name="agenda-resume",
+        description="Take over an agenda whose poster stopped renewing its claim's lease (its process died or "
+        "froze mid-post) and post what is missing, once, before the meeting starts.",
+        scope="team",
+        schedule="every 15 s",
+        cron={"second": "*/15"},
+        period_of=lambda at: at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
+        run=resume_agendas,
+        claimed=False,
+        parallel=AGENDA_PARALLEL,
+        teams_with_work=_teams_with_expired_leases,
     ),
 )
 
