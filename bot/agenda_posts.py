@@ -374,16 +374,16 @@ class AgendaPoster(TeamSessions):
         )  # fmt: skip
 
     def _post_built(self, run: AgendaRun, built: Built, now: datetime, hold: Callable[[], None]) -> Outcome:
-        """`hold()` before each Slack call: raises LeaseLost once another run took over."""
+        """`hold()` before each Slack call that posts (each attempt of it): raises LeaseLost once
+        another run took over, so an attempt starts only under a lease renewed in the last 15 s."""
         channel, agenda, attempt = run.channel_id, built.agenda, run.attempts
         retaken = run.attempts > 1  # an earlier attempt may have posted more than it recorded
         ts = run.message_ts
-        hold()
         if ts is None and retaken:
             ts = self._notifier.find_posted(channel=channel, claim=run.claim)
         parent_posted = ts is None
         if ts is None:
-            ts = self._notifier.post(channel=channel, message=_message(agenda.parent), claim=run.claim)
+            ts = self._notifier.post(channel=channel, message=_message(agenda.parent), claim=run.claim, hold=hold)
         if run.message_ts is None:
             self._write(lambda s, team: agendas.record_parent(s, team=team, agenda_id=run.id, attempt=attempt, ts=ts, now=now))
         claims, files = self._thread(channel, ts) if retaken else ({}, set())
@@ -393,8 +393,7 @@ class AgendaPoster(TeamSessions):
                 continue
             claim = f"{run.claim}-{part.name}"
             if claim not in claims:
-                hold()
-                self._notifier.post(channel=channel, message=_message(part.reply), claim=claim, thread_ts=ts)
+                self._notifier.post(channel=channel, message=_message(part.reply), claim=claim, thread_ts=ts, hold=hold)
                 posted += 1
             self._write(lambda s, team, name=part.name: agendas.record_part(s, team=team, agenda_id=run.id, attempt=attempt, part=name))
         uploaded = self._upload_charts(run, ts, built.charts, files, hold)

@@ -77,6 +77,7 @@ def test_a_live_poster_renews_its_lease_while_a_slow_slack_call_is_in_flight(bot
     clock.now = START
     pacer = StepPacer()
     held = bot.double.hold_next("chat.postMessage", after=1)  # the first thread part: posted, its answer slow
+    next_part = bot.double.hold_next("chat.postMessage")  # then the part after it
     thread, result = post_in_background(in_process_poster(bot, clock, pacer))
     assert held.reached.wait(HELD_FOR_S)
     meeting = meeting_of(bot)
@@ -88,7 +89,12 @@ def test_a_live_poster_renews_its_lease_while_a_slow_slack_call_is_in_flight(bot
         assert with_team(bot, agendas.claim, meeting=meeting, claimed_by="replica-2", now=after(seconds + 44)) is None
         with read_only(bot.runtime.session_factory) as session:
             assert agendas.expired_leases(session, now=after(seconds + 44)) == []
+    # 20 s after the last beat (the heartbeat thread stalled): the poster renews before its next post.
+    clock.now = after(110)
     held.release()
+    assert next_part.reached.wait(HELD_FOR_S)
+    assert agenda_row(bot).lease_expires_at == after(110) + LEASE
+    next_part.release()
     thread.join(HELD_FOR_S)
     assert result["outcome"].line == "posted the weekly agenda 2026-W12: parent, 2 parts, 0 charts"
     row = agenda_row(bot)
