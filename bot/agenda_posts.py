@@ -52,7 +52,8 @@ from bot.blocks import Reply
 from bot.slack_client import rate_limit_only_retry_handlers
 from bot.blocks.agenda import AgendaMessages, Part, ReviewState, monthly_agenda, weekly_agenda
 from bot.blocks.narrative import insight_reply, narrative_reply
-from bot.leases import Clock, LeaseKeeper, Pacer, ticking_from
+from bot.leases import Clock, LeaseKeeper, Pacer
+from bot.runtime import utc_now
 from bot.blocks.kpi import TeamLocale
 from bot.team_locks import TeamLocks
 from bot.team_sessions import TeamSessions
@@ -86,8 +87,9 @@ class AgendaNotPosted(RuntimeError):
 @dataclass(frozen=True)
 class Outcome:
     """What one call did. `status`: posted, already (done before), in_progress (another poster
-    holds a fresh claim), waiting (a failed run whose retry time has not come), too_late (the
-    meeting started), skipped (marked skipped earlier), nothing_due."""
+    holds the claim's lease, or took this run over when its lease lapsed), waiting (a failed run
+    whose retry time has not come), too_late (the meeting started), skipped (marked skipped
+    earlier), nothing_due."""
 
     status: str
     line: str
@@ -200,11 +202,11 @@ def _team(session: Session, team_id: int) -> AlignmentTeam:
 
 class AgendaPoster(TeamSessions):
     def __init__(self, factory: sessionmaker[Session], client: WebClient, *, team_id: int, sleep: Callable[[float], None] = time.sleep,
-                 narrator: Narrator | None = None, clock: Clock | None = None, pacer: Callable[[], Pacer] = Pacer):
+                 narrator: Narrator | None = None, clock: Clock = utc_now, pacer: Callable[[], Pacer] = Pacer):
         super().__init__(factory, team_id)
         self._client = client
-        # The lease's time: by default the run's own instant moving on in real time; tests pass
-        # their clock and a pacer they step, to drive the heartbeat without sleeping.
+        # The clock leases are set and compared on (the runtime's: the wall clock every replica
+        # shares, a test's clock in tests) and the pacer of the heartbeat (a test steps its own).
         self._clock, self._pacer = clock, pacer
         # The offline narrator unless the LLM is configured (bot/scheduler.py); either never raises.
         self._narrator = narrator or Measured(OfflineNarrator())
@@ -261,7 +263,7 @@ class AgendaPoster(TeamSessions):
         """`agenda-resume`: each run of this team whose poster stopped renewing its lease (it died or
         froze mid-post) is taken over and finished, unless another run takes it first."""
         with read_only(self._factory) as session:
-            expired = agendas.expired_runs(session, team=_team(session, self._team_id), now=now)
+            expired = agendas.expired_runs(session, team=_team(session, self._team_id), now=now, clock_now=self._clock())
         lines, failure = [], None
         for run in expired:
             try:
@@ -296,38 +298,38 @@ class AgendaPoster(TeamSessions):
                 meeting = meeting or agendas.due_occurrence(team, kind, now)
                 if meeting is None:
                     return Outcome("nothing_due", f"{kind.value}: nothing due", kind)
-                run = agendas.claim(session, team=team, meeting=meeting, claimed_by=claimed_by, now=now)
+                run = agendas.claim(session, team=team, meeting=meeting, claimed_by=claimed_by, now=now, clock_now=self._clock())
                 if run is None:
                     return self._not_claimed(session, team, meeting, now)
-            with self._keeper(run, now) as keeper:
+            with self._keeper(run) as keeper:
                 try:
                     outcome = self._post_run(run, now, keeper)
                 except LeaseLost:
                     outcome = self._taken_over(run)
-                except Exception as error:
-                    if keeper.lost:  # the failure is no longer this run's to record
-                        outcome = self._taken_over(run)
-                    else:
-                        self._record_failure(run, error, now)
+                except Exception as error:  # the failure is this run's to record, unless it was taken over
+                    outcome = self._taken_over(run) if keeper.lost else self._failed(run, error, now)
             metrics.agenda_outcome(kind.value, outcome.status)
             return outcome
 
-    def _keeper(self, run: AgendaRun, now: datetime) -> LeaseKeeper:
+    def _keeper(self, run: AgendaRun) -> LeaseKeeper:
         def renew(at: datetime) -> bool:
             return self._write(lambda s, team: agendas.renew(s, team=team, agenda_id=run.id, attempt=run.attempts, now=at))
 
-        return LeaseKeeper(renew, clock=self._clock or ticking_from(now), name=run.claim, pacer=self._pacer())
+        return LeaseKeeper(renew, clock=self._clock, name=run.claim, pacer=self._pacer())
 
-    def _record_failure(self, run: AgendaRun, error: Exception, now: datetime):
+    def _failed(self, run: AgendaRun, error: Exception, now: datetime) -> Outcome:
+        """Records the failure (retried with backoff) and raises AgendaNotPosted; when another run
+        took this one over meanwhile, that run decides: the taken-over outcome instead."""
         kind, key = run.kind.value, run.occurrence.key
-        metrics.agenda_outcome(kind, "failed")
         reason = f"{type(error).__name__}: {error}"
         try:
-            retry_at = self._write(lambda s, team: agendas.record_failure(s, team=team, agenda_id=run.id, attempt=run.attempts, error=reason, now=now))
-        except LeaseLost:  # taken over meanwhile: the run that holds it now decides
-            logger.warning("the %s agenda %s (%s) stopped mid-post and was taken over", kind, key, run.claim, exc_info=error)
-            raise AgendaNotPosted(f"{kind} {key}: {type(error).__name__}; another run took it over", retry_at=now,
-                                  channel_id=run.channel_id) from error  # fmt: skip
+            retry_at = self._write(
+                lambda s, team: agendas.record_failure(s, team=team, agenda_id=run.id, attempt=run.attempts, error=reason, now=now)
+            )
+        except LeaseLost:
+            logger.warning("the %s agenda %s (%s) stopped mid-post: %s", kind, key, run.claim, reason)
+            return self._taken_over(run)
+        metrics.agenda_outcome(kind, "failed")
         logger.warning("the %s agenda %s (%s) stopped mid-post; retried after %s", kind, key, run.claim, retry_at.isoformat(), exc_info=error)
         raise AgendaNotPosted(f"{kind} {key}: {type(error).__name__}; retried after {retry_at.isoformat()}",
                               retry_at=retry_at, channel_id=run.channel_id) from error  # fmt: skip

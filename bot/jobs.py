@@ -53,8 +53,9 @@ class JobSpec:
     claimed: bool = True
     parallel: int = 1  # subjects run this many at a time (each on its own sessions)
     # For a team job that concerns few teams at a time (agenda-resume): the ids of the teams it
-    # has work for at an instant, in one query, so a frequent fire does not visit every team.
-    teams_with_work: Callable[[Session, datetime], Collection[int]] | None = None
+    # has work for at an instant (and the runtime clock's reading), in one query, so a frequent
+    # fire does not visit every team.
+    teams_with_work: Callable[[Session, datetime, datetime], Collection[int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def subjects(runtime: Runtime, spec: JobSpec, team_ref: str | None, at: datetime
         else:
             teams = repositories.all_teams(session)
             if spec.teams_with_work is not None:
-                wanted = set(spec.teams_with_work(session, at))
+                wanted = set(spec.teams_with_work(session, at, runtime.clock()))
                 teams = [team for team in teams if team.id in wanted]
         if spec.scope == "team":  # an uninstalled workspace has no token to post with
             return [Subject(team.workspace_id, team.id, team.name) for team in teams if team.workspace.state is WorkspaceState.INSTALLED]

@@ -6,15 +6,16 @@ before each post) renews at once when the last renewal is that old and raises `L
 a renewal found the claim taken over. Renewals are short transactions of their own.
 
 Time is a parameter: the keeper reads instants from `clock` and waits between beats through a
-`Pacer`. The running app uses the real ones (`ticking_from`, `Pacer`); a test passes its own
-clock and a pacer it steps by hand, so it can say "the heartbeat ran now" without sleeping.
+`Pacer`. The running app uses the runtime's clock (the wall clock every replica shares: a lease
+is about who is alive, so `jobs run --at` does not move it) and a `Pacer` in real time; a test
+passes its own clock and a pacer it steps by hand, so it can say "the heartbeat ran now" without
+sleeping.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -23,13 +24,6 @@ from services.leases import RENEW_EVERY, LeaseLost
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-
-
-def ticking_from(start: datetime) -> Clock:
-    """A clock that reads `start` now and moves on in real time: the run's own instant (a job run
-    `--at X` works in X's time, like its claim) plus the seconds spent since."""
-    began = time.monotonic()
-    return lambda: start + timedelta(seconds=time.monotonic() - began)
 
 
 class Pacer:
@@ -83,7 +77,8 @@ class LeaseKeeper:
                 self._renewed_at = now
             else:
                 self._lost = True
-                logger.warning("%s: the lease was taken over by another run; this one stops posting", self._name)
+                # Taken over (the poster says so when it stops), or the run just ended under a late beat.
+                logger.info("%s: this run no longer holds the claim's lease", self._name)
             return not self._lost
 
     def check(self) -> None:

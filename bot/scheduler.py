@@ -142,15 +142,15 @@ def _agenda_poster(context: JobContext):
     assert context.team_id is not None
     runtime = context.runtime
     narrator = narrator_for(runtime.settings, runtime.session_factory, workspace_id=context.workspace_id)
-    return AgendaPoster(runtime.session_factory, _slack(context), team_id=context.team_id, narrator=narrator)
+    return AgendaPoster(runtime.session_factory, _slack(context), team_id=context.team_id, narrator=narrator, clock=runtime.clock)
 
 
 def resume_agendas(context: JobContext) -> str:
     return _agenda_poster(context).resume(context.now)
 
 
-def _teams_with_expired_leases(session, at: datetime) -> set[int]:
-    return {team_id for team_id, _ in agendas.expired_leases(session, now=at)}
+def _teams_with_expired_leases(session, at: datetime, clock_now: datetime) -> set[int]:
+    return {team_id for team_id, _ in agendas.expired_leases(session, now=at, clock_now=clock_now)}
 
 
 def _post_agenda(kind: AgendaKind):

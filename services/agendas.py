@@ -90,41 +90,44 @@ def _row(session: Session, team: AlignmentTeam, kind: AgendaKind, meeting: Occur
     return session.scalars(query.with_for_update() if lock else query).one_or_none()
 
 
-def claim(session: Session, *, team: AlignmentTeam, meeting: Occurrence, claimed_by: str, now: datetime) -> AgendaRun | None:
+def claim(session: Session, *, team: AlignmentTeam, meeting: Occurrence, claimed_by: str, now: datetime,
+          clock_now: datetime | None = None) -> AgendaRun | None:
     """Takes the run of `meeting`: a new claim, a failed run whose retry time came, or a claim
     whose lease expired. None when someone else holds it, it is done or skipped, or its meeting
-    already began. The run's `attempts` is the fencing token its poster's writes carry."""
+    already began. The run's `attempts` is the fencing token its poster's writes carry.
+
+    `now` is the instant the run works for (`jobs run --at` may move it); leases are about who
+    is alive, so they are set and compared on the clock every replica shares, `clock_now`
+    (the same instant unless given)."""
+    clock_now = clock_now or now
     if now >= meeting.meeting_at:
         return None
     values = {
         "workspace_id": team.workspace_id, "team_id": team.id, "kind": meeting.kind.value, "period_key": meeting.key,
         "status": AgendaStatus.CLAIMED.value, "meeting_at": meeting.meeting_at, "claimed_at": now, "claimed_by": claimed_by,
-        "lease_expires_at": leases.expires(now), "attempts": 1, "last_error": "", "channel_id": team.channel_id,
+        "lease_expires_at": leases.expires(clock_now), "attempts": 1, "last_error": "", "channel_id": team.channel_id,
         "parts_posted": [],
     }  # fmt: skip
     if repositories.insert_ignoring_conflict(session, Agenda, values, unique=["team_id", "kind", "period_key"]):
         return _run(team, _row(session, team, meeting.kind, meeting))
     row = _row(session, team, meeting.kind, meeting, lock=True)
     assert row is not None
-    if not _may_retake(row, now):
+    if not _may_retake(row, now, clock_now):
         return None
     row.status, row.claimed_at, row.claimed_by, row.attempts = AgendaStatus.CLAIMED, now, claimed_by, row.attempts + 1
-    row.lease_expires_at = leases.expires(now)
+    row.lease_expires_at = leases.expires(clock_now)
     session.flush()
     return _run(team, row)
 
 
-def _may_retake(row: Agenda, now: datetime) -> bool:
+def _may_retake(row: Agenda, now: datetime, clock_now: datetime) -> bool:
     if row.status is AgendaStatus.FAILED:
         return row.retry_at is None or row.retry_at <= now
-    if row.status in HELD:  # its process may have died mid-way
-        return now >= lease_end(row)
-    return False
-
-
-def lease_end(row: Agenda) -> datetime:
-    """When the claim may be taken over, unless its poster renews it first."""
-    return row.lease_expires_at if row.lease_expires_at is not None else row.claimed_at + UNLEASED_CLAIM_STALE
+    if row.status not in HELD:
+        return False
+    if row.lease_expires_at is None:  # claimed by a version without leases
+        return now >= row.claimed_at + UNLEASED_CLAIM_STALE
+    return clock_now >= row.lease_expires_at  # its poster stopped renewing: it died or froze
 
 
 def renew(session: Session, *, team: AlignmentTeam, agenda_id: int, attempt: int, now: datetime) -> bool:
@@ -171,22 +174,24 @@ def record_failure(session: Session, *, team: AlignmentTeam, agenda_id: int, att
     return row.retry_at
 
 
-def expired_runs(session: Session, *, team: AlignmentTeam, now: datetime) -> list[AgendaRun]:
-    """The team's runs whose poster stopped renewing the lease before their meeting began."""
+def expired_runs(session: Session, *, team: AlignmentTeam, now: datetime, clock_now: datetime | None = None) -> list[AgendaRun]:
+    """The team's runs whose poster stopped renewing the lease (on `clock_now`, see `claim`)
+    before their meeting began (at `now`)."""
     rows = session.scalars(
         select(Agenda)
-        .where(Agenda.team_id == team.id, Agenda.status.in_(HELD), Agenda.lease_expires_at <= now, Agenda.meeting_at > now)
+        .where(Agenda.team_id == team.id, Agenda.status.in_(HELD), Agenda.lease_expires_at <= (clock_now or now),
+               Agenda.meeting_at > now)  # fmt: skip
         .order_by(Agenda.id)
     )
     return [_run(team, row) for row in rows]
 
 
-def expired_leases(session: Session, *, now: datetime) -> list[tuple[int, AgendaKind]]:
+def expired_leases(session: Session, *, now: datetime, clock_now: datetime | None = None) -> list[tuple[int, AgendaKind]]:
     """(team id, kind) of every run whose poster stopped renewing its lease before its meeting:
     what the scheduler's agenda-resume job takes over. Across workspaces, as the scheduler is."""
     rows = session.execute(
         select(Agenda.team_id, Agenda.kind)
-        .where(Agenda.status.in_(HELD), Agenda.lease_expires_at <= now, Agenda.meeting_at > now)
+        .where(Agenda.status.in_(HELD), Agenda.lease_expires_at <= (clock_now or now), Agenda.meeting_at > now)
         .order_by(Agenda.lease_expires_at)
     )
     return [(team_id, AgendaKind(kind)) for team_id, kind in rows]
