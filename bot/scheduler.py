@@ -294,18 +294,35 @@ JOBS: tuple[JobSpec, ...] = (
 AT_START = frozenset({"weekly-agenda", "monthly-agenda"})
 
 
+class _QuietRoutineFires(logging.Filter):
+    """Drops APScheduler's "Running job" / "executed successfully" lines for jobs that fire every
+    few seconds (agenda-resume: eight lines a minute per replica, nearly all with nothing to do).
+    Their warnings and errors, and every line of the other jobs, still go through."""
+
+    JOBS = frozenset({"agenda-resume"})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        job = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        return record.levelno > logging.INFO or getattr(job, "id", None) not in self.JOBS
+
+
+_quiet_routine_fires = _QuietRoutineFires()
+
+
 def job_named(name: str) -> JobSpec | None:
     return next((spec for spec in JOBS if spec.name == name), None)
 
 
 def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=timezone.utc)
+    logging.getLogger("apscheduler.executors.default").addFilter(_quiet_routine_fires)  # once: the same instance
     for spec in JOBS:
         scheduler.add_job(
             fire,
             CronTrigger(timezone=timezone.utc, **spec.cron),
             args=[runtime, spec],
             id=spec.name,
+            name=spec.name,  # APScheduler's log lines name the job, not the function behind every job ("fire")
             coalesce=True,
             max_instances=1,
             misfire_grace_time=MISFIRE_GRACE_SECONDS,

@@ -10,8 +10,11 @@ not dead, finds out at its next step and stops without posting again.
 
 Timing: a dead holder's lease runs out within `LEASE` of its last renewal, and the scheduler
 looks for expired leases every 15 seconds, so the rest is posted within a minute of the crash.
-`LEASE` is well above one Slack call's timeout (10 s; 30 s for an upload): a call started under
-a renewed lease has ended before anyone could take the claim over.
+Each attempt at a post starts under a lease renewed in the last `RENEW_EVERY`, so with at least
+30 s left: more than a post's 10 s timeout, so an attempt made by a holder that then froze has
+ended before anyone can take the claim over (and the taker finds its message by claim id).
+Leases are set and compared on the clock all replicas share (keep it in sync), never on the
+instant a run works for, which `jobs run --at` may move.
 """
 
 from __future__ import annotations
