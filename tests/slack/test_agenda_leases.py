@@ -36,7 +36,10 @@ from tests.support.clock import Clock
 from tests.support.pacer import StepPacer
 from tests.support.replicas import AlineaProcess, alinea_environment
 
-HELD_FOR_S = 60  # real seconds a test waits at most for a call to reach the double or a thread to end
+# Real seconds a test waits at most for a call to reach the double, a process or a thread to end:
+# an `alinea` process takes a minute to start on a loaded machine (2 cores, several test runs).
+HELD_FOR_S = 240
+SUBPROCESS_TEST = pytest.mark.timeout(2 * HELD_FOR_S)
 PARTS = ["topics", "plan"]  # a team without numbers yet: its agenda's thread
 
 
@@ -121,6 +124,7 @@ def test_a_live_poster_renews_its_lease_while_a_slow_slack_call_is_in_flight(bot
     posted_once_and_done(bot, attempts=1)
 
 
+@SUBPROCESS_TEST
 def test_a_lease_expiring_mid_post_is_taken_over_by_another_process_and_the_frozen_poster_stops(bot, clock, started, tmp_path):
     # The poster claimed 50 s ago and froze in its first thread part (a long pause, the database
     # out of reach): its heartbeat never beats, and its lease ran out 5 s ago.
@@ -141,21 +145,23 @@ def test_a_lease_expiring_mid_post_is_taken_over_by_another_process_and_the_froz
     posted_once_and_done(bot, attempts=2)
 
 
+@SUBPROCESS_TEST
 def test_a_poster_killed_mid_post_is_taken_over_when_its_lease_runs_out(bot, clock, tmp_path):
     held = bot.double.hold_next("chat.postMessage", after=1)
     victim = other_process(bot, tmp_path, "replica-1", ["jobs", "run", "weekly-agenda", "--team", CHANNEL])
     try:
         assert held.reached.wait(HELD_FOR_S), victim.stderr[-3000:]
         victim.process.send_signal(signal.SIGKILL)
+        killed_at = datetime.now(timezone.utc)
         assert victim.wait(HELD_FOR_S) == -signal.SIGKILL
     finally:
         held.release()
     row = run_row(bot)
     assert row.status is AgendaStatus.POSTED and row.attempts == 1
-    # Its lease ends 45 s after its last renewal (the claim, or a beat while it posted): well
-    # within a minute of the kill, where a claim used to wait ten minutes.
+    # Its lease ends 45 s after its last renewal (the claim, or a beat while it posted), so at
+    # most 45 s after the kill, where a claim used to wait ten minutes.
     expires = row.lease_expires_at
-    assert LEASE <= expires - row.claimed_at < timedelta(seconds=60)
+    assert row.claimed_at + LEASE <= expires <= killed_at + LEASE
     assert scheduler_fire(bot, clock, "agenda-resume", expires - timedelta(seconds=1)) == {}
     assert scheduler_fire(bot, clock, "weekly-agenda", expires - timedelta(seconds=1)) == {
         "alineacion": f"weekly {row.period_key}: being posted by another run"}
