@@ -162,6 +162,7 @@ def test_a_poster_killed_mid_post_is_taken_over_when_its_lease_runs_out(bot, clo
     # most 45 s after the kill, where a claim used to wait ten minutes.
     expires = row.lease_expires_at
     assert row.claimed_at + LEASE <= expires <= killed_at + LEASE
+    print(f"\nthe killed poster's lease ran out {(expires - killed_at).total_seconds():.1f} s after the kill")
     assert scheduler_fire(bot, clock, "agenda-resume", expires - timedelta(seconds=1)) == {}
     assert scheduler_fire(bot, clock, "weekly-agenda", expires - timedelta(seconds=1)) == {
         "alineacion": f"weekly {row.period_key}: being posted by another run"}
