@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import traceback
+from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
@@ -97,6 +98,8 @@ class SlackDouble:
         self._call_arrived = threading.Condition(self._lock)
         self._calls: list[Call] = []
         self._faults = FaultPlan()
+        self._holds: dict[str, deque[Hold]] = {}
+        self._all_holds: list[Hold] = []
         self._rate_limiter = ChannelRateLimiter()
         self._response_tokens: set[str] = set()
         self._stopping = threading.Event()
@@ -129,6 +132,8 @@ class SlackDouble:
         if self._server is None:
             return
         self._stopping.set()  # cuts short any injected delay, so shutdown is not held up by it
+        for hold in self._all_holds:  # and any held answer
+            hold.release()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -384,6 +389,16 @@ class SlackDouble:
         with self._lock:
             self._faults.add(method, Fault(0), times)
 
+    def hold_next(self, method: str, *, after: int = 0) -> Hold:
+        """Let `after` requests to `method` through, then carry out the next one (a message is
+        stored) and hold its answer until `release()`: a Slack call still in flight, for as long
+        as a test needs, without a delay measured in seconds. `reached` is set once it is held."""
+        hold = Hold(after)
+        with self._lock:
+            self._holds.setdefault(method, deque()).append(hold)
+            self._all_holds.append(hold)
+        return hold
+
     def set_delay(self, method: str | None, seconds: float) -> None:
         """Wait `seconds` before answering `method` (None = every method). 0 removes the delay."""
         with self._lock:
@@ -518,7 +533,20 @@ class SlackDouble:
                 compute()  # the effect happens (a message is stored) but the client sees the failure
             outcome = _Outcome.from_fault(fault) if fault else compute()
             self._record(method, params, headers, outcome, url)
+            hold = self._hold_for(method)
+        if hold is not None:  # outside the lock: everything else keeps answering meanwhile
+            hold.reached.set()
+            hold.released.wait()
         return outcome
+
+    def _hold_for(self, method: str) -> Hold | None:
+        queue = self._holds.get(method)
+        if not queue:
+            return None
+        if queue[0].after > 0:
+            queue[0].after -= 1
+            return None
+        return queue.popleft()
 
     def _record(
         self, method: str, params: dict[str, Any], headers: dict[str, str], outcome: _Outcome, url: str
@@ -526,6 +554,18 @@ class SlackDouble:
         call = Call(method, copy.deepcopy(params), dict(headers), outcome.response, time.time(), outcome.status, url)
         self._calls.append(call)
         self._call_arrived.notify_all()
+
+
+class Hold:
+    """One answer held back by `hold_next`."""
+
+    def __init__(self, after: int) -> None:
+        self.after = after
+        self.reached = threading.Event()
+        self.released = threading.Event()
+
+    def release(self) -> None:
+        self.released.set()
 
 
 def _text_error(code: str, status: int) -> _Outcome:
