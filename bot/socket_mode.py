@@ -26,6 +26,7 @@ import logging
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 from slack_bolt import App
@@ -66,6 +67,7 @@ class _PromptClient(SocketModeClient):
     def close(self) -> None:
         self.closed, self.auto_reconnect_enabled = True, False
         self._shut_current_socket()
+        self.message_queue.put(None)  # wakes the message processor now, not at its next 1 s poll
         super().close()
 
     def _monitor_current_session(self) -> None:
@@ -154,8 +156,10 @@ class SocketModeLink:
         self._watch = threading.Thread(target=self._watch_connections, name="alinea-socket-watch", daemon=True)
 
     def connect(self) -> SocketModeLink:
-        for handler in self._handlers:
-            handler.connect()
+        # Side by side: each handshake waits on the network, not on the other.
+        with ThreadPoolExecutor(max_workers=len(self._handlers)) as pool:
+            for connected in [pool.submit(handler.connect) for handler in self._handlers]:
+                connected.result()
         self._last_connected = self._clock()
         self._watch.start()
         return self
