@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run Alinea against the built-in Slack double and print what users see")
     demo.add_argument("--database", default="sqlite:///alinea-demo.db", help="where the demo keeps its data")
     demo.add_argument("--output", default="demo-output", help="folder for the posted messages (Block Kit JSON) and chart PNGs")
+    demo.add_argument("--transport", choices=("socket", "http"), default="socket",
+                      help="how the double's Slack reaches the app: Socket Mode (default, like `serve`) or signed HTTP (like `serve --http`)")
     return parser
 
 
@@ -91,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from bot.demo import run_demo  # the demo needs no Slack settings at all
 
-            return run_demo(database_url=args.database, output=Path(args.output))
+            return run_demo(database_url=args.database, output=Path(args.output), transport=args.transport)
         settings = load_settings(read_environment())
         configure_logging(settings.log_format, settings.secret_values())
         return dispatch(args, settings)
