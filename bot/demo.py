@@ -69,12 +69,7 @@ def run_demo(*, database_url: str, output: Path = DEFAULT_OUTPUT, transport: str
     settings = Settings(database_url=database_url, slack_signing_secret="demo-signing-secret", slack_bot_token="xoxb-demo")
     clock = Clock()
     with LoopbackBot(settings, clock=clock, transport=transport) as bot:
-        bot.double.add_channel(*CHANNEL)
-        for user_id, name, locale in demo_data.PEOPLE:
-            bot.double.add_user(user_id, name=name, locale=locale)
-        team = demo_data.DemoTeam(slack_team_id=bot.double.team_id, channel_id=CHANNEL[0], name=CHANNEL[1])
-        demo_data.seed(bot.runtime.session_factory, team, today=MONDAY)
-        print("Seeded #alineacion-tienda: 12 weeks of values, MQL/SQL/'venta atribuible' agreed, 2 SLAs, 2 objectives, 2 topics.")
+        seed_demo(bot)
         run_week(bot, clock)
         show_channel(bot)
         show_direct_messages(bot)
@@ -82,6 +77,16 @@ def run_demo(*, database_url: str, output: Path = DEFAULT_OUTPUT, transport: str
     print(f"\nDemo finished. Block Kit JSON and chart PNGs are in {output}/. Next: connect a real workspace "
           "(README, 'Run it against your Slack workspace').")
     return 0
+
+
+def seed_demo(bot: LoopbackBot) -> None:
+    """The shop's people and channel in the double, its team and history in the database."""
+    bot.double.add_channel(*CHANNEL)
+    for user_id, name, locale in demo_data.PEOPLE:
+        bot.double.add_user(user_id, name=name, locale=locale)
+    team = demo_data.DemoTeam(slack_team_id=bot.double.team_id, channel_id=CHANNEL[0], name=CHANNEL[1])
+    demo_data.seed(bot.runtime.session_factory, team, today=MONDAY)
+    print("Seeded #alineacion-tienda: 12 weeks of values, MQL/SQL/'venta atribuible' agreed, 2 SLAs, 2 objectives, 2 topics.")
 
 
 def start_afresh(database_url: str) -> None:

@@ -131,6 +131,7 @@ class SocketModeServer:
         self._envelopes: dict[str, Envelope] = {}
         self._unknown_acks: list[dict[str, Any]] = []
         self._refusals = 0
+        self._drops_after: dict[str, int] = {}  # envelope type -> deliveries still to cut right after sending
         self._envelope_delay = 0.0
         self.connections_opened = 0  # successful handshakes, reconnects included
         self._stopping = threading.Event()
@@ -221,6 +222,12 @@ class SocketModeServer:
         threading.Timer(0.5, self._close_link, args=(link,)).start()
         return link.id
 
+    def drop_after_next(self, envelope_type: str, times: int = 1) -> None:
+        """Cut the connection right after it carried the next `times` envelopes of this type: the
+        app may have read it, but its ack is lost (an event is then sent again after 3 s)."""
+        with self._lock:
+            self._drops_after[envelope_type] = self._drops_after.get(envelope_type, 0) + times
+
     def refuse_connections(self, times: int = 1) -> None:
         """Answer the next `times` connection attempts with HTTP 503 (Slack unavailable)."""
         with self._lock:
@@ -249,6 +256,12 @@ class SocketModeServer:
             self._stopping.wait(delay)
         if not self._deliver(envelope, retry_attempt, retry_reason):
             raise NoConnection(f"no open Socket Mode connection for app {self.app_id}")
+        with self._lock:
+            cut = self._drops_after.get(envelope_type, 0) > 0
+            if cut:
+                self._drops_after[envelope_type] -= 1
+        if cut:
+            self.drop_connection(envelope.deliveries[-1].connection_id)
         return envelope
 
     def wait_for_ack(self, envelope: Envelope, timeout: float) -> bool:
