@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 from slack_sdk.signature import SignatureVerifier
 
 from bot.slack_double.server import SlackDouble
-from bot.slack_double.socket_mode import NoConnection
+from bot.slack_double.socket_mode import NoConnection, SocketModeServer
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 JSON_CONTENT_TYPE = "application/json"
@@ -390,9 +390,16 @@ class SocketModeDriver(Driver):
 
     transport = "socket"
 
+    def __init__(self, double: SlackDouble, team_id: str | None = None, *, timeout: float = 10.0,
+                 server: SocketModeServer | None = None) -> None:  # fmt: skip
+        """`server`: the Socket Mode server to send on, when not `double`'s own (a benchmark sends
+        on one app's sockets with response_urls of another double)."""
+        super().__init__(double, team_id, timeout=timeout)
+        self.server = server or double.socket_mode
+
     def _deliver(self, envelope_type: str, payload: dict[str, Any], *, retry_num: int | None = None,
                  retry_reason: str | None = None) -> DriverResult:  # fmt: skip
-        server = self.double.socket_mode
+        server = self.server
         started = time.perf_counter()
         try:
             envelope = server.send(envelope_type, payload, retry_attempt=retry_num or 0,
