@@ -88,6 +88,7 @@ SLOW_JOB_ANSWER_TIMEOUT = 30.0  # upper bound on the wait for one slow job's ans
 BUSY_RETRY_SECONDS = 0.1  # a slow sender turned away ("busy") tries again after this
 IN_FLIGHT_SAMPLE_SECONDS = 0.1  # how often the number of slow jobs in flight is sampled
 BARE_HELP_TEXT = "help: /alinea help, /alinea glossary…"
+MISSED = "missed Slack's 3 s (without an ack() in 3 s Bolt answers 404 over HTTP, sends nothing over Socket Mode)"
 
 
 @dataclass(frozen=True)
@@ -468,9 +469,9 @@ def print_notes(rows: list[Row]) -> None:
         shown = ", ".join(
             f"{'no answer' if status == 0 else status}: {count}" for status, count in sorted(statuses.items())
         )
-        print(f"non-200 = missed Slack's 3 s (Bolt answers 404 when no ack() came within 3 s); statuses: {shown}")
+        print(f"non-200 = {MISSED}; statuses: {shown}")
     else:
-        print("non-200 = missed Slack's 3 s (Bolt answers 404 when no ack() came within 3 s); none in this run")
+        print(f"non-200 = {MISSED}; none in this run")
 
 
 # --- main ----------------------------------------------------------------------------------------
