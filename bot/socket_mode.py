@@ -3,9 +3,10 @@ as two connections with a short ping interval, observed like the HTTP endpoint.
 
 Why the built-in client: it is Bolt's default, it needs no extra package, and it is the one the
 Bolt and slack_sdk maintainers test first. Its weakness is the gap after a dropped socket: a
-socket cut without a close frame is noticed only by its monitor, which runs every
-`ping_interval` (Bolt's default 10 s; slack_sdk's 5 s). Commands sent in that gap fail for the
-person (`dispatch_failed`). Two remedies, both used:
+socket cut without a close frame is noticed only by its monitor, after five failed pings or
+four intervals without a pong, at `ping_interval` (Bolt's default 10 s): 59 s measured on the
+double. Commands sent in that gap fail for the person (`dispatch_failed`). Two remedies, both
+used:
 
 - a 0.25 s ping interval, and a dead socket given up at its first failed ping (see
   _PromptClient), so it is replaced within about half a second (a socket closed cleanly, or a

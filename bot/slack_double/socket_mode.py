@@ -219,7 +219,9 @@ class SocketModeServer:
             link.send({"type": "disconnect", "reason": "warning", "debug_info": debug_info})
         link.send({"type": "disconnect", "reason": "refresh_requested", "debug_info": debug_info})
         # Slack closes the socket shortly after asking; the app is expected to have a new one by then.
-        threading.Timer(0.5, self._close_link, args=(link,)).start()
+        closer = threading.Timer(0.5, self._close_link, args=(link,))
+        closer.daemon = True
+        closer.start()
         return link.id
 
     def drop_after_next(self, envelope_type: str, times: int = 1) -> None:
