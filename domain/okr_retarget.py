@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain.errors import UserError
+from domain.examples import example_params
 from domain.locales import normalize_locale
 from domain.numbers import DEFAULT_CURRENCY, Quantity, fold_keeping_positions, parse_quantity
 from domain.okr import format_kr_id
@@ -72,7 +73,7 @@ def parse_retarget(
     middle = text[rest_start : reason_at.start() if reason_at else len(text)].strip(" \t\r\n,;:")
     reason = text[reason_at.end() :].strip() if reason_at else ""
     if not middle:
-        raise UserError("okr.ui.retarget.nothing", kr=kr)
+        raise UserError("okr.ui.retarget.nothing", kr=kr, **example_params(today, language))
     target, deadline = _target_and_deadline(middle, kr=kr, today=today, language=language, country=country, currency=currency)
     return RetargetRequest(number, target, deadline, reason)
 
