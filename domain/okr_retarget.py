@@ -63,10 +63,10 @@ def parse_retarget(
     folded = fold_keeping_positions(text)
     found = _KR.match(folded)
     if found is None:
-        raise UserError("okr.ui.retarget.kr_missing")
+        raise UserError("okr.ui.retarget.kr_missing", **example_params(today, language))
     number = int(found.group("kr") or found.group("hash") or found.group("bare"))
     if number < 1:
-        raise UserError("okr.ui.retarget.kr_missing")
+        raise UserError("okr.ui.retarget.kr_missing", **example_params(today, language))
     kr = format_kr_id(number)
     rest_start = found.end()
     reason_at = _REASON.search(folded, rest_start)
@@ -86,19 +86,19 @@ def _target_and_deadline(
         return None, parse_deadline(middle, today=today, language=language)
     except UserError as not_a_date:
         if not _VALUE_FIRST.match(fold_keeping_positions(middle)):
-            raise _unclear(middle, kr, not_a_date) from None
+            raise _unclear(middle, kr, not_a_date, today, language) from None
     quantity, rest = parse_quantity(middle, language=language, country=country, currency=currency)
     if not rest.strip():
         return quantity, None
     try:
         return quantity, parse_deadline(rest, today=today, language=language)
     except UserError as not_a_date:
-        raise _unclear(rest, kr, not_a_date) from None
+        raise _unclear(rest, kr, not_a_date, today, language) from None
 
 
-def _unclear(words: str, kr: str, not_a_date: UserError) -> UserError:
+def _unclear(words: str, kr: str, not_a_date: UserError, today: date, language: str) -> UserError:
     """A date that does not read keeps the date's own message; other words were probably meant
     as the reason, without its word."""
     if _DATE_FIRST.match(fold_keeping_positions(words.strip())):
         return not_a_date
-    return UserError("okr.ui.retarget.unclear", kr=kr, words=words.strip())
+    return UserError("okr.ui.retarget.unclear", kr=kr, words=words.strip(), **example_params(today, language))

@@ -547,7 +547,7 @@ def retarget(
     _require_active(row.objective)
     kr = okr.format_kr_id(row.number)
     if not reason.strip():
-        raise UserError("okr.retarget_reason_missing", kr=kr)
+        raise UserError("okr.retarget_reason_missing", kr=kr, **example_params(local_date(now, team.timezone), team.locale))
     if target is None and deadline is None:
         raise UserError("okr.retarget_nothing", kr=kr, **example_params(local_date(now, team.timezone), team.locale))
     new_target = row.target if target is None else target

@@ -714,7 +714,7 @@ def test_what_people_type_pings_nobody(bot, team):
 @SQLITE_ONLY
 def test_okr_is_listed_in_the_help(bot, team):
     text = shown(command(bot, "ayuda"))
-    assert "/alinea okr" in text and "/alinea okr checkin KR1 1,4 % confianza 7 la campaña arrancó tarde" in text
+    assert "/alinea okr" in text and "/alinea okr checkin KR2 140 confianza 7 la campaña arrancó tarde" in text
 
 
 @SQLITE_ONLY
