@@ -130,7 +130,7 @@ def listing(request: CommandRequest, _rest: str) -> Reply:
 def new(request: CommandRequest, rest: str) -> Reply | None:
     if not rest:
         return open_new_form(request)
-    line = split_line(rest)
+    line = split_line(rest, today=request.now.date())
     with read_only(request.runtime.session_factory) as session:
         team = team_of(session, request.scope)
         language, country = team.locale, team.country

@@ -9,6 +9,7 @@ from commands.context import CommandRequest, team_of
 from bot.blocks.kpi import team_locale
 from db.session import read_only
 from domain.errors import UserError
+from domain.examples import example_params
 from domain.periods import local_date
 from services import smart
 
@@ -16,7 +17,7 @@ from services import smart
 def handle(request: CommandRequest) -> Reply:
     text = request.args.strip()
     if not text:
-        raise UserError("smart.ui.usage")
+        raise UserError("smart.ui.usage", **example_params(request.now.date(), request.locale))
     with read_only(request.runtime.session_factory) as session:
         team = team_of(session, request.scope)
         where = team_locale(team)

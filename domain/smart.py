@@ -68,6 +68,7 @@ from babel.dates import format_date, get_month_names
 
 from domain.commands import closest, fold
 from domain.errors import UserError
+from domain.examples import example_params
 from domain.locales import normalize_locale
 from domain.numbers import MAX_DECIMALS, NUMBER_LIMITS, Quantity, decimal_places, fold_keeping_positions, format_quantity, parse_quantity
 
@@ -509,7 +510,9 @@ def parse_deadline(text: str, *, today: date, language: str = "es") -> date:
     _read_duration(folded, timing, today)
     if timing.deadline is not None and timing.spans == [(0, len(folded))]:
         return timing.deadline
-    raise UserError("smart.unknown_date", text=text.strip(), example=_Style(language, None, "COP").day(today + timedelta(weeks=4)))
+    raise UserError(
+        "smart.unknown_date", text=text.strip(), example=_Style(language, None, "COP").day(today + timedelta(weeks=4)), **example_params(today, language)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -732,9 +735,9 @@ def parse_goal(text: str, *, today: date, language: str = "es", country: str | N
     for a vague goal (that is what `check_goal` reports); it raises UserError only for an empty
     text (`smart.empty_goal`), an ambiguous number (`numbers.ambiguous`) or two units
     (`smart.units_differ`)."""
-    if not text.strip():
-        raise UserError("smart.empty_goal")
     language = normalize_locale(language) or "es"
+    if not text.strip():
+        raise UserError("smart.empty_goal", **example_params(today, language))
     reading: dict[str, str | None] = {"language": language, "country": country, "currency": currency}
     folded = fold_keeping_positions(text)
     timing = _read_timing(folded, today=today, language=language)

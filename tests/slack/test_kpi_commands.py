@@ -92,7 +92,7 @@ def test_a_correction_says_what_it_replaced_and_undo_brings_it_back(bot):
         ("registrar conversion_web 1,6 %", "se calcula solo"),
         ("registrar cart_abandonment 120 %", "100"),
         ("registrar sales_cop 45 %", "sales_cop"),
-        ("kpi registrar", "/alinea kpi registrar conversion_web"),
+        ("kpi registrar", "/alinea kpi registrar cart_abandonment"),
         ("kpi volar", "/alinea kpi"),
     ],
 )

@@ -388,7 +388,8 @@ def submit(bot: LoopbackBot, callback_id: str, values: dict[str, Any], view: dic
          {KR_TARGET: "En este KPI menos es mejor: la meta debe ser menor que el punto de partida."}),
         ({"baseline": "12 %", "target": "7 USD"}, {KR_TARGET: "El punto de partida (12 %) y la meta (7 USD) tienen unidades distintas. Usa la misma."}),
         ({"milestones": "135 15/07/2026"}, {KR_MILESTONES: "El hito «135 15/07/2026» queda fuera de las fechas del resultado clave."}),
-        ({"milestones": "135"}, {KR_MILESTONES: "No entiendo el hito «135». Escribe valor y fecha, separados por punto y coma: 1,4 % 28/02/2026; 1,5 % 31/03/2026."}),
+        # (the example milestones are computed from the form's start, 2 March: the next quarter's first two month ends)
+        ({"milestones": "135"}, {KR_MILESTONES: "No entiendo el hito «135». Escribe valor y fecha, separados por punto y coma: 1,4 % 30/04/2026; 1,5 % 31/05/2026."}),
         ({"title": ""}, {TITLE: "Escribe el objetivo en una frase corta."}),
     ],
 )
@@ -717,7 +718,7 @@ def test_what_people_type_pings_nobody(bot, team):
 @SQLITE_ONLY
 def test_okr_is_listed_in_the_help(bot, team):
     text = shown(command(bot, "ayuda"))
-    assert "/alinea okr" in text and "/alinea okr checkin KR1 1,4 % confianza 7 la campaña arrancó tarde" in text
+    assert "/alinea okr" in text and "/alinea okr checkin KR2 140 confianza 7 la campaña arrancó tarde" in text
 
 
 @SQLITE_ONLY
