@@ -62,17 +62,21 @@ COMMANDS = (
 
 @dataclass
 class Round:
-    """What one round saw: the job's lines, the commands' answers, the batches' statuses."""
+    """What one round saw: the job's lines, the commands' answers and ack times, the batches' statuses,
+    and any request that failed outright (a timeout, a dropped connection)."""
 
     jobs: list[str] = field(default_factory=list)
     replies: list[tuple[str, str]] = field(default_factory=list)  # (answer, how it starts when it worked)
     batches: list[tuple[int, str]] = field(default_factory=list)
+    acks: list[float] = field(default_factory=list)  # seconds each command took to be acknowledged
+    errors: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
         not_posted = [line for line in self.jobs if "posted the weekly agenda" not in line]
         refused = [answer for answer, expected in self.replies if not answer.startswith(expected)]
         failed = [f"{status} {body}" for status, body in self.batches if status != 200]
-        return not_posted + refused + failed
+        late = [f"acked after {seconds:.1f} s (Slack waits 3 s)" for seconds in self.acks if seconds >= 3]
+        return self.errors + not_posted + refused + failed + late
 
 
 @pytest.fixture
@@ -142,8 +146,8 @@ def one_round(bot, tokens: dict[str, str], number: int) -> Round:
 
     def say(channel: str, user_id: str, text: str, expected: str) -> None:
         result, reply = bot.command(text, user_id=user_id, channel_id=channel, timeout=60)
-        assert result.elapsed < 3, f"/alinea {text} acked after {result.elapsed:.1f} s (Slack waits 3 s)"
         seen.replies.append((render(reply.params), expected))
+        seen.acks.append(result.elapsed)
 
     def batch(channel: str, rows: list[dict]) -> None:
         seen.batches.append(send_batch(bot, channel, tokens[channel], rows))
@@ -159,14 +163,17 @@ def one_round(bot, tokens: dict[str, str], number: int) -> Round:
 
     def released(task, args) -> None:
         start.wait()
-        task(*args)
+        try:
+            task(*args)
+        except Exception as error:  # a timeout or a refused request: reported with the round
+            seen.errors.append(f"{type(error).__name__}: {error}")
 
     threads = [threading.Thread(target=released, args=item) for item in work]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(seen.jobs) == TEAMS and len(seen.replies) == TEAMS * len(COMMANDS) and len(seen.batches) == MAX_CONCURRENT
+    assert seen.errors or (len(seen.jobs), len(seen.replies), len(seen.batches)) == (TEAMS, TEAMS * len(COMMANDS), MAX_CONCURRENT)
     return seen
 
 
