@@ -1,9 +1,16 @@
 """Ack latency of `/alinea help`: Alinea next to a bare Bolt app, idle and with 20 slow jobs running.
 
-What is measured: the time from sending a signed slash command until its HTTP answer (the ack) has
-been read in full, as `SlackDriver` reports it (`DriverResult.elapsed`). Slack waits 3 seconds for that
-answer and shows the person an error after that; Bolt answers 404 itself when no `ack()` came within
-those 3 seconds. Those answers are counted under "non-200" (and their ~3 s are part of the latencies).
+What is measured (`--transport http`, the default): the time from sending a signed slash command until
+its HTTP answer (the ack) has been read in full, as `SlackDriver` reports it (`DriverResult.elapsed`).
+Slack waits 3 seconds for that answer and shows the person an error after that; Bolt answers 404 itself
+when no `ack()` came within those 3 seconds. Those answers are counted under "non-200" (and their ~3 s
+are part of the latencies).
+
+With `--transport socket` both apps are connected to the double's Socket Mode server instead, as
+`alinea serve` runs (bot/socket_mode.py: two sockets) and as a bare Bolt app runs with Bolt's
+`SocketModeHandler` and its defaults (one socket); the time is from the envelope leaving the double
+until the app's ack has arrived there (`SocketModeDriver`). Bolt sends no ack at all when `ack()`
+came too late, so those are "no answer" (status 0) after the client's 10 s.
 
 Who is measured, in the same process and run, both behind the same HTTP server (`bot.http.HttpServer`,
 waitress, 16 threads) and each with a fresh loopback Slack double (`bot.slack_double.SlackDouble`):
@@ -31,7 +38,7 @@ command was turned away, so the notes under the table give the latencies without
 Each phase sends `--requests` commands or stops at `--max-seconds`, whichever comes first; `n` in the
 table says how many were measured. The clients run in the same process as the servers (one GIL),
 which adds the same overhead to both apps; Bolt polls for the ack every 10 ms in both.
-Run: `python bench/ack_latency.py [--requests N] [--max-seconds S] [--warmup N] [--quick]`.
+Run: `python bench/ack_latency.py [--transport http|socket] [--requests N] [--max-seconds S] [--warmup N] [--quick]`.
 """
 
 from __future__ import annotations
@@ -57,6 +64,7 @@ from typing import Callable, ContextManager, Iterator
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from slack_bolt import App  # noqa: E402
+from slack_bolt.adapter.socket_mode import SocketModeHandler  # noqa: E402
 from slack_bolt.adapter.wsgi import SlackRequestHandler  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
 
@@ -64,7 +72,8 @@ from bot.config import Settings  # noqa: E402
 from bot.http import EVENTS_PATH, HttpServer  # noqa: E402
 from bot.wiring import settle_heap  # noqa: E402
 from bot.loopback import LoopbackBot  # noqa: E402
-from bot.slack_double import SlackDouble, SlackDriver, WaitTimeout  # noqa: E402
+from bot.slack_double import Driver, SlackDouble, SlackDriver, SocketModeDriver, WaitTimeout  # noqa: E402
+from bot.slack_double.socket_mode import SocketModeServer  # noqa: E402
 from db import migrations  # noqa: E402
 
 SIGNING_SECRET = "bench-signing-secret"
@@ -79,6 +88,7 @@ SLOW_JOB_ANSWER_TIMEOUT = 30.0  # upper bound on the wait for one slow job's ans
 BUSY_RETRY_SECONDS = 0.1  # a slow sender turned away ("busy") tries again after this
 IN_FLIGHT_SAMPLE_SECONDS = 0.1  # how often the number of slow jobs in flight is sampled
 BARE_HELP_TEXT = "help: /alinea help, /alinea glossary…"
+MISSED = "missed Slack's 3 s (without an ack() in 3 s Bolt answers 404 over HTTP, sends nothing over Socket Mode)"
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,20 @@ class Row:
         return sum(1 for sample in self.samples if sample.busy)
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """Where an app hears Slack: its events URL (HTTP) or the Socket Mode server it is connected to."""
+
+    url: str | None = None
+    server: SocketModeServer | None = None
+
+    def driver(self, double: SlackDouble) -> Driver:
+        """Slack's side towards this app; response_urls (and users) come from `double`."""
+        if self.url is not None:
+            return SlackDriver(self.url, SIGNING_SECRET, double, timeout=CLIENT_TIMEOUT)
+        return SocketModeDriver(double, timeout=CLIENT_TIMEOUT, server=self.server)
+
+
 @contextmanager
 def settled() -> Iterator[None]:
     """What `alinea serve` does once started (bot.wiring.settle_heap), done for both apps alike;
@@ -140,13 +164,13 @@ def populate(double: SlackDouble) -> SlackDouble:
 
 
 @contextmanager
-def running_alinea(double: SlackDouble, database_url: str) -> Iterator[str]:
-    """Our app, as `alinea serve --http` runs it; yields the events URL."""
+def running_alinea(double: SlackDouble, database_url: str, transport: str) -> Iterator[Endpoint]:
+    """Our app, as `alinea serve` runs it (`--http`, or Socket Mode)."""
     settings = Settings(database_url=database_url, slack_bot_token="xoxb-alinea", slack_signing_secret=SIGNING_SECRET)
-    bot = LoopbackBot(settings, double=double)
+    bot = LoopbackBot(settings, double=double, transport=transport)
     try:
         with bot, settled():
-            yield f"{bot.url}{EVENTS_PATH}"
+            yield Endpoint(f"{bot.url}{EVENTS_PATH}") if transport == "http" else Endpoint(server=double.socket_mode)
     finally:
         if hasattr(bot, "app"):  # LoopbackBot leaves Bolt's listener pool running; its threads are idle now
             bot.app.listener_runner.listener_executor.shutdown(wait=True)
@@ -170,22 +194,34 @@ def build_bare_app(double: SlackDouble, listener_executor: ThreadPoolExecutor) -
 
 
 @contextmanager
-def running_bare_bolt(double: SlackDouble, database_url: str) -> Iterator[str]:
-    """A typical Bolt app in the same HTTP server class; yields the events URL.
+def running_bare_bolt(double: SlackDouble, database_url: str, transport: str) -> Iterator[Endpoint]:
+    """A typical Bolt app: in the same HTTP server class, or on Bolt's SocketModeHandler with its
+    defaults (slack_sdk's built-in client, one socket).
 
     The executor is Bolt's default (5 threads), created here only so that it can be shut down."""
     executor = ThreadPoolExecutor(max_workers=BOLT_DEFAULT_LISTENER_THREADS, thread_name_prefix="bare-listener")
-    handler = SlackRequestHandler(build_bare_app(double, executor), path=EVENTS_PATH)
-    server = HttpServer(handler, host="127.0.0.1", port=0).start()
+    app = build_bare_app(double, executor)
+    if transport == "socket":
+        handler = SocketModeHandler(app, double.app_token)
+        handler.connect()
+        double.socket_mode.wait_for_connections(1)
+        try:
+            with settled():
+                yield Endpoint(server=double.socket_mode)
+        finally:
+            handler.close()
+            executor.shutdown(wait=True)
+        return
+    server = HttpServer(SlackRequestHandler(app, path=EVENTS_PATH), host="127.0.0.1", port=0).start()
     try:
         with settled():
-            yield f"{server.url}{EVENTS_PATH}"
+            yield Endpoint(f"{server.url}{EVENTS_PATH}")
     finally:
         server.stop()
         executor.shutdown(wait=True)
 
 
-APPS: dict[str, Callable[[SlackDouble, str], ContextManager[str]]] = {
+APPS: dict[str, Callable[[SlackDouble, str, str], ContextManager[Endpoint]]] = {
     "alinea": running_alinea,
     "bare": running_bare_bolt,
 }
@@ -194,7 +230,7 @@ APPS: dict[str, Callable[[SlackDouble, str], ContextManager[str]]] = {
 # --- sending and measuring -------------------------------------------------------------------------
 
 
-def send_help(driver: SlackDriver) -> Sample:
+def send_help(driver: Driver) -> Sample:
     started = time.perf_counter()
     try:
         result = driver.slash_command("help", user_id=USER_ID, channel_id=CHANNEL_ID, user_name=USER_NAME)
@@ -204,9 +240,9 @@ def send_help(driver: SlackDriver) -> Sample:
     return Sample(result.elapsed, result.status, busy=result.status == 200 and bool(result.body))
 
 
-def warm_up(endpoint: str, double: SlackDouble, count: int) -> None:
+def warm_up(endpoint: Endpoint, double: SlackDouble, count: int) -> None:
     """Send `count` commands one by one and check each is acked and answered on its response_url."""
-    driver = SlackDriver(endpoint, SIGNING_SECRET, double, timeout=CLIENT_TIMEOUT)
+    driver = endpoint.driver(double)
     for _ in range(count):
         result = driver.slash_command("help", user_id=USER_ID, channel_id=CHANNEL_ID, user_name=USER_NAME)
         if result.status != 200:
@@ -216,10 +252,10 @@ def warm_up(endpoint: str, double: SlackDouble, count: int) -> None:
             raise SystemExit(f"warm-up: unexpected answer {reply.params!r}")
 
 
-def measure(endpoint: str, double: SlackDouble, *, requests: int, max_seconds: float) -> tuple[list[Sample], float]:
+def measure(endpoint: Endpoint, double: SlackDouble, *, requests: int, max_seconds: float) -> tuple[list[Sample], float]:
     """CLIENTS threads send `help` back to back until `requests` were sent or `max_seconds` passed.
     Returns the samples and the seconds it took."""
-    driver = SlackDriver(endpoint, SIGNING_SECRET, double, timeout=CLIENT_TIMEOUT)
+    driver = endpoint.driver(double)
     started = time.monotonic()
     deadline = started + max_seconds
     samples: list[Sample] = []
@@ -254,10 +290,10 @@ class SlowJobs:
     Each sender sends a command whose response_url (on `double`, delayed by SLOW_RESPONSE_SECONDS)
     answers slowly, waits until the app's answer has arrived there, and sends the next one."""
 
-    def __init__(self, endpoint: str, double: SlackDouble, *, max_seconds: float):
+    def __init__(self, endpoint: Endpoint, double: SlackDouble, *, max_seconds: float):
         self.double = populate(double)
         self.double.set_delay("response_url", SLOW_RESPONSE_SECONDS)
-        self._driver = SlackDriver(endpoint, SIGNING_SECRET, double, timeout=CLIENT_TIMEOUT)
+        self._driver = endpoint.driver(double)
         self._deadline = time.monotonic() + max_seconds
         self._stop = threading.Event()
         self._first_sent = threading.Semaphore(0)
@@ -346,7 +382,7 @@ class SlowJobs:
 
 def run_idle_phase(app: str, database_url: str, args: argparse.Namespace) -> Row:
     with SlackDouble() as double:
-        with APPS[app](populate(double), database_url) as endpoint:
+        with APPS[app](populate(double), database_url, args.transport) as endpoint:
             warm_up(endpoint, double, args.warmup)
             samples, seconds = measure(endpoint, double, requests=args.requests, max_seconds=args.max_seconds)
     return Row("idle", app, samples, seconds)
@@ -354,7 +390,7 @@ def run_idle_phase(app: str, database_url: str, args: argparse.Namespace) -> Row
 
 def run_slow_jobs_phase(app: str, database_url: str, args: argparse.Namespace) -> Row:
     with SlackDouble() as double, SlackDouble() as slow_double:
-        with APPS[app](populate(double), database_url) as endpoint:
+        with APPS[app](populate(double), database_url, args.transport) as endpoint:
             warm_up(endpoint, double, args.warmup)
             slow_jobs = SlowJobs(endpoint, slow_double, max_seconds=args.max_seconds + 2 * CLIENT_TIMEOUT)
             with slow_jobs:
@@ -367,14 +403,17 @@ def run_slow_jobs_phase(app: str, database_url: str, args: argparse.Namespace) -
 
 
 def print_header(args: argparse.Namespace) -> None:
+    how = "signed /alinea help" if args.transport == "http" else "/alinea help as Socket Mode envelopes"
     print(
-        f"ack latency, signed /alinea help, {CLIENTS} concurrent clients, "
+        f"ack latency, {how}, {CLIENTS} concurrent clients, "
         f"{args.requests} requests per phase (or {args.max_seconds:g} s, whichever first)"
     )
+    where = ("both apps behind bot.http.HttpServer (waitress)" if args.transport == "http" else
+             "alinea on bot/socket_mode.py (2 sockets), bare Bolt on SocketModeHandler's defaults (1 socket)")  # fmt: skip
     print(
         f"Python {platform.python_version()}, slack_bolt {importlib.metadata.version('slack_bolt')}, "
-        f"waitress {importlib.metadata.version('waitress')}, {os.cpu_count()} CPUs; "
-        f"both apps behind bot.http.HttpServer (waitress)"
+        f"slack_sdk {importlib.metadata.version('slack_sdk')}, waitress {importlib.metadata.version('waitress')}, "
+        f"{os.cpu_count()} CPUs; {where}"
     )
     print(
         f"slow job = /alinea help whose response_url answers after {SLOW_RESPONSE_SECONDS:g} s; "
@@ -430,9 +469,9 @@ def print_notes(rows: list[Row]) -> None:
         shown = ", ".join(
             f"{'no answer' if status == 0 else status}: {count}" for status, count in sorted(statuses.items())
         )
-        print(f"non-200 = missed Slack's 3 s (Bolt answers 404 when no ack() came within 3 s); statuses: {shown}")
+        print(f"non-200 = {MISSED}; statuses: {shown}")
     else:
-        print("non-200 = missed Slack's 3 s (Bolt answers 404 when no ack() came within 3 s); none in this run")
+        print(f"non-200 = {MISSED}; none in this run")
 
 
 # --- main ----------------------------------------------------------------------------------------
@@ -448,6 +487,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--warmup", type=int, default=20, help="unmeasured commands sent first to each app (default 20)"
     )
     parser.add_argument("--quick", action="store_true", help="a tiny run for smoke tests (16 requests, 2 s cap)")
+    parser.add_argument("--transport", choices=("http", "socket"), default="http",
+                        help="how Slack reaches both apps: signed HTTP (default) or Socket Mode")
     args = parser.parse_args(argv)
     if args.quick:
         args.requests, args.max_seconds, args.warmup = min(args.requests, 16), min(args.max_seconds, 2.0), 3

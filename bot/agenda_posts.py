@@ -21,9 +21,13 @@ Nothing is posted twice:
   per team also serializes the posters of one process;
 - a post whose answer was lost (a 500 after Slack posted, a dropped connection): the Notifier
   looks the message up by its claim before posting again;
-- a run taken again (its earlier attempt failed, or its process died: the claim went stale)
-  first looks in the channel and the thread for what that attempt posted or uploaded and did
-  not record, and records it instead of posting it again;
+- a run taken again (its earlier attempt failed, or its process died and the claim's lease
+  expired) first looks in the channel and the thread for what that attempt posted or uploaded
+  and did not record, and records it instead of posting it again;
+- while a run posts, a `LeaseKeeper` renews its claim's lease (a heartbeat thread, and a check
+  before each post); every record is fenced on the run's attempt, so a poster whose lease lapsed
+  (frozen, cut off from the database) stops at its next step, leaving the rest to the run that
+  took over: `agenda-resume` finds expired leases every 15 seconds;
 - 429s are retried inside slack_sdk (Slack did nothing); any other Slack error marks the run
   failed with a retry time that backs off, and the next scheduler run after it resumes, until
   the meeting starts.
@@ -48,6 +52,8 @@ from bot.blocks import Reply
 from bot.slack_client import rate_limit_only_retry_handlers
 from bot.blocks.agenda import AgendaMessages, Part, ReviewState, monthly_agenda, weekly_agenda
 from bot.blocks.narrative import insight_reply, narrative_reply
+from bot.leases import Clock, LeaseKeeper, Pacer
+from bot.runtime import utc_now
 from bot.blocks.kpi import TeamLocale
 from bot.team_locks import TeamLocks
 from bot.team_sessions import TeamSessions
@@ -62,6 +68,7 @@ from services.insights import Insight
 from services.offline_narrator import OfflineNarrator
 from services.agenda_charts import Chart
 from services.agendas import AgendaRun
+from services.leases import LeaseLost
 
 logger = logging.getLogger(__name__)
 
@@ -80,8 +87,9 @@ class AgendaNotPosted(RuntimeError):
 @dataclass(frozen=True)
 class Outcome:
     """What one call did. `status`: posted, already (done before), in_progress (another poster
-    holds a fresh claim), waiting (a failed run whose retry time has not come), too_late (the
-    meeting started), skipped (marked skipped earlier), nothing_due."""
+    holds the claim's lease, or took this run over when its lease lapsed), waiting (a failed run
+    whose retry time has not come), too_late (the meeting started), skipped (marked skipped
+    earlier), nothing_due."""
 
     status: str
     line: str
@@ -194,9 +202,12 @@ def _team(session: Session, team_id: int) -> AlignmentTeam:
 
 class AgendaPoster(TeamSessions):
     def __init__(self, factory: sessionmaker[Session], client: WebClient, *, team_id: int, sleep: Callable[[float], None] = time.sleep,
-                 narrator: Narrator | None = None):
+                 narrator: Narrator | None = None, clock: Clock = utc_now, pacer: Callable[[], Pacer] = Pacer):
         super().__init__(factory, team_id)
         self._client = client
+        # The clock leases are set and compared on (the runtime's: the wall clock every replica
+        # shares, a test's clock in tests) and the pacer of the heartbeat (a test steps its own).
+        self._clock, self._pacer = clock, pacer
         # The offline narrator unless the LLM is configured (bot/scheduler.py); either never raises.
         self._narrator = narrator or Measured(OfflineNarrator())
         self._notifier = Notifier(client, sleep=sleep)
@@ -248,6 +259,22 @@ class AgendaPoster(TeamSessions):
             raise failure
         return "; ".join(lines)
 
+    def resume(self, now: datetime) -> str:
+        """`agenda-resume`: each run of this team whose poster stopped renewing its lease (it died or
+        froze mid-post) is taken over and finished, unless another run takes it first."""
+        with read_only(self._factory) as session:
+            expired = agendas.expired_runs(session, team=_team(session, self._team_id), now=now, clock_now=self._clock())
+        lines, failure = [], None
+        for run in expired:
+            try:
+                lines.append(self.run(run.kind, now, meeting=run.occurrence))
+            except AgendaNotPosted as error:
+                lines.append(f"{run.kind.value}: {error}")
+                failure = failure or error
+        if failure is not None:
+            raise failure
+        return "; ".join(lines) or "no agenda to take over"
+
     def by_hand(self, kind: AgendaKind, now: datetime, *, claimed_by: str = "cli") -> str:
         """`alinea jobs run …-agenda --team T --at X`: the agenda due at X; else the meeting of the
         period X falls in, if it has not started (whoever runs it by hand wants it now)."""
@@ -271,21 +298,48 @@ class AgendaPoster(TeamSessions):
                 meeting = meeting or agendas.due_occurrence(team, kind, now)
                 if meeting is None:
                     return Outcome("nothing_due", f"{kind.value}: nothing due", kind)
-                run = agendas.claim(session, team=team, meeting=meeting, claimed_by=claimed_by, now=now)
+                run = agendas.claim(session, team=team, meeting=meeting, claimed_by=claimed_by, now=now, clock_now=self._clock())
                 if run is None:
                     return self._not_claimed(session, team, meeting, now)
-            try:
-                outcome = self._post_run(run, now)
-            except Exception as error:
-                metrics.agenda_outcome(kind.value, "failed")
-                reason = f"{type(error).__name__}: {error}"
-                retry_at = self._write(lambda s, team: agendas.record_failure(s, team=team, agenda_id=run.id, error=reason, now=now))
-                logger.warning("the %s agenda %s (%s) stopped mid-post; retried after %s", kind.value, meeting.key, run.claim,
-                               retry_at.isoformat(), exc_info=True)  # fmt: skip
-                raise AgendaNotPosted(f"{kind.value} {meeting.key}: {type(error).__name__}; retried after {retry_at.isoformat()}",
-                                      retry_at=retry_at, channel_id=run.channel_id) from error  # fmt: skip
+            with self._keeper(run) as keeper:
+                try:
+                    outcome = self._post_run(run, now, keeper)
+                except LeaseLost:
+                    outcome = self._taken_over(run)
+                except Exception as error:  # the failure is this run's to record, unless it was taken over
+                    outcome = self._taken_over(run) if keeper.lost else self._failed(run, error, now)
             metrics.agenda_outcome(kind.value, outcome.status)
             return outcome
+
+    def _keeper(self, run: AgendaRun) -> LeaseKeeper:
+        def renew(at: datetime) -> bool:
+            return self._write(lambda s, team: agendas.renew(s, team=team, agenda_id=run.id, attempt=run.attempts, now=at))
+
+        return LeaseKeeper(renew, clock=self._clock, name=run.claim, pacer=self._pacer())
+
+    def _failed(self, run: AgendaRun, error: Exception, now: datetime) -> Outcome:
+        """Records the failure (retried with backoff) and raises AgendaNotPosted; when another run
+        took this one over meanwhile, that run decides: the taken-over outcome instead."""
+        kind, key = run.kind.value, run.occurrence.key
+        reason = f"{type(error).__name__}: {error}"
+        try:
+            retry_at = self._write(
+                lambda s, team: agendas.record_failure(s, team=team, agenda_id=run.id, attempt=run.attempts, error=reason, now=now)
+            )
+        except LeaseLost:
+            logger.warning("the %s agenda %s (%s) stopped mid-post: %s", kind, key, run.claim, reason)
+            return self._taken_over(run)
+        metrics.agenda_outcome(kind, "failed")
+        logger.warning("the %s agenda %s (%s) stopped mid-post; retried after %s", kind, key, run.claim, retry_at.isoformat(), exc_info=error)
+        raise AgendaNotPosted(f"{kind} {key}: {type(error).__name__}; retried after {retry_at.isoformat()}",
+                              retry_at=retry_at, channel_id=run.channel_id) from error  # fmt: skip
+
+    def _taken_over(self, run: AgendaRun) -> Outcome:
+        """This run's lease lapsed (the process froze, or lost the database) and another run took
+        the agenda over: it stops where it was and posts nothing more."""
+        line = f"{run.kind.value} {run.occurrence.key}: taken over by another run (this one's lease lapsed); stopped"
+        logger.warning("%s (%s)", line, run.claim)
+        return Outcome("in_progress", line, run.kind, run.occurrence, run.channel_id, run.message_ts)
 
     def _not_claimed(self, session: Session, team: AlignmentTeam, meeting: Occurrence, now: datetime) -> Outcome:
         kind, key = meeting.kind, meeting.key
@@ -302,7 +356,7 @@ class AgendaPoster(TeamSessions):
             return Outcome("waiting", f"{kind.value} {key}: failed before, retried after {retry}", ts=found.message_ts, retry_at=found.retry_at, **common)
         return Outcome("in_progress", f"{kind.value} {key}: being posted by another run", ts=found.message_ts if found else None, **common)
 
-    def _post_run(self, run: AgendaRun, now: datetime) -> Outcome:
+    def _post_run(self, run: AgendaRun, now: datetime, keeper: LeaseKeeper) -> Outcome:
         with self._timed("facts"):  # facts from the database, rendered as Block Kit
             built = build(self._factory, self._notifier, team_id=self._team_id, meeting=run.occurrence, now=now,
                           claim_reviews=run.kind is AgendaKind.MONTHLY)  # fmt: skip
@@ -310,7 +364,7 @@ class AgendaPoster(TeamSessions):
             with self._timed("narrative"):  # after the read, outside any transaction; bounded by the narrator's timeout
                 built = built.with_narrative(self._narrate(run, built, now))
         with self._timed("posting"):
-            return self._post_built(run, built, now)
+            return self._post_built(run, built, now, keeper.check)
 
     def _narrate(self, run: AgendaRun, built: Built, now: datetime) -> Insight:
         """The week's stored narrative of these facts (a retried run, or `/alinea insights` asked
@@ -321,17 +375,19 @@ class AgendaPoster(TeamSessions):
             language=built.where.language, country=built.where.country, now=now,
         )  # fmt: skip
 
-    def _post_built(self, run: AgendaRun, built: Built, now: datetime) -> Outcome:
-        channel, agenda = run.channel_id, built.agenda
+    def _post_built(self, run: AgendaRun, built: Built, now: datetime, hold: Callable[[], None]) -> Outcome:
+        """`hold()` before each Slack call that posts (each attempt of it): raises LeaseLost once
+        another run took over, so an attempt starts only under a lease renewed in the last 15 s."""
+        channel, agenda, attempt = run.channel_id, built.agenda, run.attempts
         retaken = run.attempts > 1  # an earlier attempt may have posted more than it recorded
         ts = run.message_ts
         if ts is None and retaken:
             ts = self._notifier.find_posted(channel=channel, claim=run.claim)
         parent_posted = ts is None
         if ts is None:
-            ts = self._notifier.post(channel=channel, message=_message(agenda.parent), claim=run.claim)
+            ts = self._notifier.post(channel=channel, message=_message(agenda.parent), claim=run.claim, hold=hold)
         if run.message_ts is None:
-            self._write(lambda s, team: agendas.record_parent(s, team=team, agenda_id=run.id, ts=ts, now=now))
+            self._write(lambda s, team: agendas.record_parent(s, team=team, agenda_id=run.id, attempt=attempt, ts=ts, now=now))
         claims, files = self._thread(channel, ts) if retaken else ({}, set())
         posted = 0
         for part in agenda.parts:
@@ -339,11 +395,11 @@ class AgendaPoster(TeamSessions):
                 continue
             claim = f"{run.claim}-{part.name}"
             if claim not in claims:
-                self._notifier.post(channel=channel, message=_message(part.reply), claim=claim, thread_ts=ts)
+                self._notifier.post(channel=channel, message=_message(part.reply), claim=claim, thread_ts=ts, hold=hold)
                 posted += 1
-            self._write(lambda s, team, name=part.name: agendas.record_part(s, team=team, agenda_id=run.id, part=name))
-        uploaded = self._upload_charts(run, ts, built.charts, files)
-        self._write(lambda s, team: agendas.record_done(s, team=team, agenda_id=run.id))
+            self._write(lambda s, team, name=part.name: agendas.record_part(s, team=team, agenda_id=run.id, attempt=attempt, part=name))
+        uploaded = self._upload_charts(run, ts, built.charts, files, hold)
+        self._write(lambda s, team: agendas.record_done(s, team=team, agenda_id=run.id, attempt=attempt))
         if run.kind is AgendaKind.MONTHLY:
             self._post_reviews(now)
         line = f"posted the {run.kind.value} agenda {run.occurrence.key}: {'parent, ' if parent_posted else ''}{posted} parts, {uploaded} charts"
@@ -362,7 +418,7 @@ class AgendaPoster(TeamSessions):
             files.update(file.get("name", "") for file in message.get("files") or [])
         return claims, files
 
-    def _upload_charts(self, run: AgendaRun, ts: str, charts: tuple[Chart, ...], files: set[str]) -> int:
+    def _upload_charts(self, run: AgendaRun, ts: str, charts: tuple[Chart, ...], files: set[str], hold: Callable[[], None]) -> int:
         uploaded = 0
         for chart in charts:
             part = f"chart-{chart.name}"
@@ -376,11 +432,12 @@ class AgendaPoster(TeamSessions):
                 except Exception:  # a chart never blocks an agenda: its numbers are in the text anyway
                     logger.exception("the %s chart of %s did not render; posted without it", chart.name, run.claim)
                     continue
+                hold()
                 self._uploader.files_upload_v2(
                     channel=run.channel_id, thread_ts=ts, content=png, filename=filename, title=chart.title, alt_txt=chart.alt,
                 )  # fmt: skip
                 uploaded += 1
-            self._write(lambda s, team, part=part: agendas.record_part(s, team=team, agenda_id=run.id, part=part))
+            self._write(lambda s, team, part=part: agendas.record_part(s, team=team, agenda_id=run.id, attempt=run.attempts, part=part))
         return uploaded
 
     def _post_reviews(self, now: datetime) -> None:

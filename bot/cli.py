@@ -10,6 +10,7 @@ import argparse
 import logging
 import signal
 import sys
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -37,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--http", action="store_true", help="serve Slack's HTTP mode on POST /slack/events")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--health-port", type=int, default=None,
+                       help="Socket Mode: the port of GET /healthz and GET /metrics (default ALINEA_HEALTH_PORT, else 3000; 0 picks a free one)")
 
     db = commands.add_parser("db", help="database migrations").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply every pending migration")
@@ -78,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run Alinea against the built-in Slack double and print what users see")
     demo.add_argument("--database", default="sqlite:///alinea-demo.db", help="where the demo keeps its data")
     demo.add_argument("--output", default="demo-output", help="folder for the posted messages (Block Kit JSON) and chart PNGs")
+    demo.add_argument("--transport", choices=("socket", "http"), default="socket",
+                      help="how the double's Slack reaches the app: Socket Mode (default, like `serve`) or signed HTTP (like `serve --http`)")
     return parser
 
 
@@ -88,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from bot.demo import run_demo  # the demo needs no Slack settings at all
 
-            return run_demo(database_url=args.database, output=Path(args.output))
+            return run_demo(database_url=args.database, output=Path(args.output), transport=args.transport)
         settings = load_settings(read_environment())
         configure_logging(settings.log_format, settings.secret_values(), level=logging.getLevelName(settings.log_level))
         return dispatch(args, settings)
@@ -102,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
+        if args.health_port is not None:
+            settings = replace(settings, health_port=args.health_port)
         return serve(settings, http=args.http, host=args.host, port=args.port)
     if args.command == "db":
         return database(settings, args)
@@ -357,7 +364,7 @@ def serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
     with open_runtime(settings) as runtime:
         if http:
             return serve_http(runtime, host=host, port=port)
-        return serve_socket_mode(runtime)
+        return serve_socket_mode(runtime, host=host)
 
 
 if __name__ == "__main__":

@@ -67,6 +67,8 @@ class Settings:
     pseudonym_keys: tuple[str, ...] = field(default=(), repr=False)
     # An uninstalled workspace's data is kept this many days (a reinstall keeps it), then purged.
     data_grace_days: int = 30
+    # Socket Mode's small local HTTP server for /healthz and /metrics (0: any free port).
+    health_port: int = 3000
 
     def __repr__(self) -> str:  # secrets never reach logs through a repr
         return (
@@ -150,6 +152,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         **parse_oauth(get),
         data_grace_days=parse_days("ALINEA_DATA_GRACE_DAYS", get("ALINEA_DATA_GRACE_DAYS"), 30),
         pseudonym_keys=parse_pseudonym_keys(get("ALINEA_PSEUDONYM_KEYS")),
+        health_port=parse_port("ALINEA_HEALTH_PORT", get("ALINEA_HEALTH_PORT"), 3000),
     )
 
 
@@ -256,6 +259,14 @@ def parse_positive_int(variable: str, value: str | None, default: int) -> int:
         return default
     if not (value.isascii() and value.isdigit()) or int(value) <= 0:
         raise ConfigError(variable, "a positive whole number", value)
+    return int(value)
+
+
+def parse_port(variable: str, value: str | None, default: int) -> int:
+    if value is None:
+        return default
+    if not (value.isascii() and value.isdigit()) or int(value) > 65535:
+        raise ConfigError(variable, "a TCP port number (0 to 65535; 0 picks a free one)", value)
     return int(value)
 
 

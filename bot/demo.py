@@ -11,6 +11,10 @@ on Friday, because Monday 23 March is a public holiday in Colombia) reports the 
 
 It prints what each person sees and what the channel shows, and writes every posted message
 (Block Kit JSON) and every chart (PNG) into `demo-output/` (`--output`).
+
+Slack reaches the app over Socket Mode, the README's first path (`alinea serve` without
+`--http`); `--transport http` plays the same week over signed HTTP requests instead. Both print
+and write the same thing: the transport changes how a request arrives, never what people see.
 """
 
 from __future__ import annotations
@@ -53,20 +57,19 @@ class Clock:
         print(f"\n=== {self.now.strftime('%A %d %B %Y, %H:%M')} (Bogotá) ===\n")
 
 
-def run_demo(*, database_url: str, output: Path = DEFAULT_OUTPUT) -> int:
+TRANSPORTS = {"socket": "Socket Mode", "http": "signed HTTP"}
+
+
+def run_demo(*, database_url: str, output: Path = DEFAULT_OUTPUT, transport: str = "socket") -> int:
     print(f"Alinea demo: database {database_url} (made anew), Slack played by the built-in loopback double.")
+    logging.getLogger("alinea.demo").info("Slack reaches the app over %s", TRANSPORTS[transport])
     logging.getLogger("alembic").setLevel(logging.WARNING)
     start_afresh(database_url)
     migrations.upgrade(database_url)
     settings = Settings(database_url=database_url, slack_signing_secret="demo-signing-secret", slack_bot_token="xoxb-demo")
     clock = Clock()
-    with LoopbackBot(settings, clock=clock) as bot:
-        bot.double.add_channel(*CHANNEL)
-        for user_id, name, locale in demo_data.PEOPLE:
-            bot.double.add_user(user_id, name=name, locale=locale)
-        team = demo_data.DemoTeam(slack_team_id=bot.double.team_id, channel_id=CHANNEL[0], name=CHANNEL[1])
-        demo_data.seed(bot.runtime.session_factory, team, today=MONDAY)
-        print("Seeded #alineacion-tienda: 12 weeks of values, MQL/SQL/'venta atribuible' agreed, 2 SLAs, 2 objectives, 2 topics.")
+    with LoopbackBot(settings, clock=clock, transport=transport) as bot:
+        seed_demo(bot)
         run_week(bot, clock)
         show_channel(bot)
         show_direct_messages(bot)
@@ -74,6 +77,16 @@ def run_demo(*, database_url: str, output: Path = DEFAULT_OUTPUT) -> int:
     print(f"\nDemo finished. Block Kit JSON and chart PNGs are in {output}/. Next: connect a real workspace "
           "(README, 'Run it against your Slack workspace').")
     return 0
+
+
+def seed_demo(bot: LoopbackBot) -> None:
+    """The shop's people and channel in the double, its team and history in the database."""
+    bot.double.add_channel(*CHANNEL)
+    for user_id, name, locale in demo_data.PEOPLE:
+        bot.double.add_user(user_id, name=name, locale=locale)
+    team = demo_data.DemoTeam(slack_team_id=bot.double.team_id, channel_id=CHANNEL[0], name=CHANNEL[1])
+    demo_data.seed(bot.runtime.session_factory, team, today=MONDAY)
+    print("Seeded #alineacion-tienda: 12 weeks of values, MQL/SQL/'venta atribuible' agreed, 2 SLAs, 2 objectives, 2 topics.")
 
 
 def start_afresh(database_url: str) -> None:
@@ -120,7 +133,7 @@ def say(bot: LoopbackBot, user_id: str, text: str) -> None:
     name = bot.double.user_name(user_id)
     result, reply = bot.command(text, user_id=user_id, channel_id=CHANNEL[0], user_name=name or user_id, timeout=30)
     print(f"@{name} typed: /alinea {as_seen(text, bot.double.user_name)}")
-    print(f"  (signed request acked: HTTP {result.status} in {result.elapsed * 1000:.0f} ms)")
+    print(f"  (acked in {result.elapsed * 1000:.0f} ms)")
     print("  Alinea answered privately:")
     print(textwrap.indent(seen(bot, reply.params), "  | "))
     print()

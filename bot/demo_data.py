@@ -151,8 +151,11 @@ def _agreements(session: Session, team: AlignmentTeam, at: datetime, first_week:
 
 
 def _okrs_topics_experiment(session: Session, team: AlignmentTeam, started: datetime, today: date, now: datetime) -> None:
-    # First-half OKRs (January to June): by mid-March about 40 % of the way is expected.
-    start_text, end_text = f"01/01/{today.year}", f"30/06/{today.year}"
+    # OKRs for the half-year `today` falls in (the demo's mid-March: January to June, about 40 %
+    # of the way expected), so a team seeded on any day has objectives in progress.
+    first_half = today.month <= 6
+    start_text = f"01/01/{today.year}" if first_half else f"01/07/{today.year}"
+    end_text = f"30/06/{today.year}" if first_half else f"31/12/{today.year}"
     plans: list[tuple[str, list[str]]] = [
         ("comprometido Fidelizar clientes incrementando la recompra trimestral", [
             f"repurchase_60d de 18 % a 24 % entre el {start_text} y el {end_text} dueño <@{ANA}>",

@@ -37,6 +37,8 @@ def new_reference() -> str:
 def describe(error: BaseException, locale: str | None) -> str:
     """The text a person sees for `error`, in `locale`'s language (mrkdwn, parameters escaped)."""
     if isinstance(error, UserError):
+        # Which refusal, never its parameters (they may carry what the person typed).
+        logger.info("refused: %s", error.message_id)
         params = {k: escape_mrkdwn(v) if isinstance(v, str) else v for k, v in error.params.items()}
         return t(locale, error.message_id, **params)
     if isinstance(error, WorkQueueFull):

@@ -50,11 +50,7 @@ def build_wsgi_app(
         if api is not None and path.startswith(API_PREFIX):
             return api(environ, start_response)
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            healthy = health_check()
-            status = "200 OK" if healthy else "503 Service Unavailable"
-            body = json.dumps({"status": "ok" if healthy else "database unavailable"}).encode()
-            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-            return [body]
+            return answer_health(start_response, None if health_check() else "database unavailable")
         if path == METRICS_PATH and method in ("GET", "HEAD"):
             return serve_metrics(environ, start_response, metrics_token)
         if path == EVENTS_PATH:
@@ -67,6 +63,30 @@ def build_wsgi_app(
         return contextvars.Context().run(with_request_id, route, environ, start_response)
 
     return application
+
+
+def build_health_app(problem: Callable[[], str | None], *, metrics_token: str | None = None) -> Callable:
+    """Socket Mode's small HTTP surface: `GET /healthz` (503 saying what is wrong when `problem()`
+    names something) and `GET /metrics`; nothing else."""
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            return answer_health(start_response, problem())
+        if path == METRICS_PATH and method in ("GET", "HEAD"):
+            return serve_metrics(environ, start_response, metrics_token)
+        body = b"not found\n"
+        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return application
+
+
+def answer_health(start_response: Callable, problem: str | None) -> Iterable[bytes]:
+    status = "200 OK" if problem is None else "503 Service Unavailable"
+    body = json.dumps({"status": problem or "ok"}).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def with_request_id(route: Callable, environ: dict, start_response: Callable) -> Iterable[bytes]:

@@ -72,8 +72,9 @@ def _no_constant(name: str) -> Any:
 
 
 def parse_json(body: bytes) -> Any:
-    """Numbers with a fraction become Decimals, exactly as written (never a float)."""
-    return json.loads(body.decode("utf-8"), parse_float=Decimal, parse_constant=_no_constant)
+    """Numbers become Decimals, exactly as written (never a float); whole ones too, since
+    int() refuses more than 4,300 digits and the value's own check says the limit better."""
+    return json.loads(body.decode("utf-8"), parse_float=Decimal, parse_int=Decimal, parse_constant=_no_constant)
 
 
 class IngestApi:
@@ -148,7 +149,7 @@ class IngestApi:
             )
         try:
             document = parse_json(body)
-        except (ValueError, UnicodeDecodeError) as invalid:
+        except (ValueError, UnicodeDecodeError, RecursionError) as invalid:  # RecursionError: arrays nested thousands deep
             return error("400 Bad Request", "malformed_json", f"the body is not valid UTF-8 JSON: {_short(invalid)}")
         rows = document.get("values") if isinstance(document, dict) else None
         if not isinstance(rows, list) or not rows or set(document) - {"values"}:

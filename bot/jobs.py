@@ -11,7 +11,9 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Literal
+from typing import Callable, Collection, Literal
+
+from sqlalchemy.orm import Session
 
 from db import repositories
 from db.models import WorkspaceState
@@ -50,6 +52,10 @@ class JobSpec:
     # they may run as often as they fire without a job_runs row per run.
     claimed: bool = True
     parallel: int = 1  # subjects run this many at a time (each on its own sessions)
+    # For a team job that concerns few teams at a time (agenda-resume): the ids of the teams it
+    # has work for at an instant (and the runtime clock's reading), in one query, so a frequent
+    # fire does not visit every team.
+    teams_with_work: Callable[[Session, datetime, datetime], Collection[int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,7 @@ class JobResult:
         return f"{self.job} {self.subject} {self.period}: {self.outcome.value}{tail}"
 
 
-def subjects(runtime: Runtime, spec: JobSpec, team_ref: str | None) -> list[Subject]:
+def subjects(runtime: Runtime, spec: JobSpec, team_ref: str | None, at: datetime) -> list[Subject]:
     with read_only(runtime.session_factory) as session:
         if team_ref is not None:
             teams = repositories.teams_matching(session, reference=team_ref)
@@ -84,6 +90,9 @@ def subjects(runtime: Runtime, spec: JobSpec, team_ref: str | None) -> list[Subj
                 raise JobError(f"no alignment team with channel id or name {team_ref!r}")
         else:
             teams = repositories.all_teams(session)
+            if spec.teams_with_work is not None:
+                wanted = set(spec.teams_with_work(session, at, runtime.clock()))
+                teams = [team for team in teams if team.id in wanted]
         if spec.scope == "team":  # an uninstalled workspace has no token to post with
             return [Subject(team.workspace_id, team.id, team.name) for team in teams if team.workspace.state is WorkspaceState.INSTALLED]
         if team_ref is not None:
@@ -99,7 +108,7 @@ def run_job(runtime: Runtime, spec: JobSpec, *, at: datetime, team_ref: str | No
     """Runs the job for each subject, `spec.parallel` at a time (in the subjects' order in the
     result). Slack limits messages per channel, so teams' agendas go out side by side rather
     than one channel's waits holding up every other team."""
-    found = subjects(runtime, spec, team_ref)
+    found = subjects(runtime, spec, team_ref, at)
     if spec.parallel <= 1 or len(found) <= 1:
         return [_run_for(runtime, spec, subject, at, team_ref) for subject in found]
     with ThreadPoolExecutor(max_workers=spec.parallel, thread_name_prefix=f"job-{spec.name}") as pool:

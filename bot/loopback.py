@@ -1,5 +1,10 @@
-"""Alinea wired to the loopback Slack double: the real app behind the real HTTP server,
-with every Web API call going to the double. Used by `alinea demo`, the tests and the benchmarks."""
+"""Alinea wired to the loopback Slack double: the real app behind the real HTTP server or
+connected in Socket Mode, with every Web API call going to the double. Used by `alinea demo`,
+the tests and the benchmarks.
+
+`transport="socket"` connects the app to the double's Socket Mode server the way
+`alinea serve` does (bot/socket_mode.py) and drives it with envelopes; the HTTP server still
+runs beside it for the ingest API, /healthz and /metrics, but Slack's traffic never uses it."""
 
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ from bot.http import HttpServer, build_wsgi_app
 from bot.alerts import poster_on_queue
 from bot.ingest_api import IngestApi
 from bot.runtime import Runtime
-from bot.slack_double import Call, DriverResult, SlackDouble, SlackDriver
+from bot.slack_double import Call, Driver, DriverResult, SlackDouble, SlackDriver, SocketModeDriver
+from bot.socket_mode import SocketModeLink
 from bot.wiring import workspace_tokens
 from bot.workqueue import WorkQueue
 from db.session import make_engine, make_session_factory, ping
@@ -22,7 +28,13 @@ from db.session import make_engine, make_session_factory, ping
 class LoopbackBot:
     """`with LoopbackBot(settings) as bot: bot.command("help")` — starts everything, stops everything."""
 
-    def __init__(self, settings: Settings, *, double: SlackDouble | None = None, clock=None):
+    TRANSPORTS = ("http", "socket")
+
+    def __init__(self, settings: Settings, *, double: SlackDouble | None = None, clock=None, transport: str = "http"):
+        if transport not in self.TRANSPORTS:
+            raise ValueError(f"unknown transport {transport!r}; expected one of {self.TRANSPORTS}")
+        self.transport = transport
+        self.link: SocketModeLink | None = None
         self._own_double = double is None
         self.double = double or SlackDouble()
         self._base_settings = settings
@@ -38,6 +50,7 @@ class LoopbackBot:
             # OAuth mode has no bot token of its own: each workspace's comes from its installation.
             slack_bot_token=None if self._base_settings.oauth_enabled else (self._base_settings.slack_bot_token or "xoxb-loopback"),
             slack_signing_secret=self._base_settings.slack_signing_secret or secrets.token_hex(16),
+            slack_app_token=self.double.app_token,
         )
         self.engine = make_engine(self.settings.database_url)
         work = WorkQueue(workers=self.settings.work_threads, limit=self.settings.work_queue_limit)
@@ -48,10 +61,16 @@ class LoopbackBot:
         api = IngestApi(self.runtime.session_factory, clock=self.runtime.clock, post_alerts=poster_on_queue(self.runtime, self.app.client))
         wsgi = build_wsgi_app(self.app, lambda: ping(self.engine), api=api, metrics_token=self.settings.metrics_token)
         self.server = HttpServer(wsgi, host="127.0.0.1", port=0).start()
-        self.driver = SlackDriver(f"{self.server.url}/slack/events", self.settings.slack_signing_secret, self.double)
+        self.driver: Driver = SlackDriver(f"{self.server.url}/slack/events", self.settings.slack_signing_secret, self.double)
+        if self.transport == "socket":
+            self.link = SocketModeLink(self.app, self.settings.slack_app_token).connect()
+            self.double.socket_mode.wait_for_connections(self.link.connected)
+            self.driver = SocketModeDriver(self.double)
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
+        if self.link is not None:
+            self.link.close()
         if self.server is not None:
             self.server.stop()
         self.app.listener_runner.listener_executor.shutdown(wait=True)
@@ -66,8 +85,8 @@ class LoopbackBot:
         return self.server.url
 
     def command(self, text: str, *, timeout: float = 5.0, **fields: Any) -> tuple[DriverResult, Call]:
-        """Send `/alinea <text>` signed, and wait for the answer posted to its response_url."""
+        """Send `/alinea <text>` (signed, or as an envelope), and wait for the answer posted to its response_url."""
         result = self.driver.slash_command(text, **fields)
         if not result.ok:
-            raise AssertionError(f"/alinea {text}: HTTP {result.status} {result.body!r}")
+            raise AssertionError(f"/alinea {text}: {self.transport} {result.status} {result.body!r}")
         return result, self.double.wait_for_response(result.response_url, timeout=timeout)[0]

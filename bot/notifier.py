@@ -47,10 +47,14 @@ class Notifier:
         )
         self._sleep = sleep
 
-    def post(self, *, channel: str, message: Message, claim: str, thread_ts: str | None = None) -> str:
-        """Post once per claim id and return the message's ts, whatever Slack does meanwhile."""
+    def post(self, *, channel: str, message: Message, claim: str, thread_ts: str | None = None,
+             hold: Callable[[], None] | None = None) -> str:
+        """Post once per claim id and return the message's ts, whatever Slack does meanwhile.
+        `hold()`, if given, runs before each attempt and raises to stop (a claim's lease lost)."""
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"claim": claim}}
         for attempt in range(1, POST_ATTEMPTS + 1):
+            if hold is not None:
+                hold()
             try:
                 response = self._posting_client.chat_postMessage(
                     channel=channel, text=message.text, blocks=message.blocks, metadata=metadata, thread_ts=thread_ts

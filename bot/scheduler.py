@@ -18,7 +18,7 @@ from bot.jobs import JobContext, JobSpec, run_job
 from bot.runtime import Runtime
 from db.models import AlignmentTeam, Workspace, WorkspaceState
 from domain.meetings import AgendaKind
-from services import housekeeping, sla_breaches
+from services import agendas, housekeeping, sla_breaches
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +142,15 @@ def _agenda_poster(context: JobContext):
     assert context.team_id is not None
     runtime = context.runtime
     narrator = narrator_for(runtime.settings, runtime.session_factory, workspace_id=context.workspace_id)
-    return AgendaPoster(runtime.session_factory, _slack(context), team_id=context.team_id, narrator=narrator)
+    return AgendaPoster(runtime.session_factory, _slack(context), team_id=context.team_id, narrator=narrator, clock=runtime.clock)
+
+
+def resume_agendas(context: JobContext) -> str:
+    return _agenda_poster(context).resume(context.now)
+
+
+def _teams_with_expired_leases(session, at: datetime, clock_now: datetime) -> set[int]:
+    return {team_id for team_id, _ in agendas.expired_leases(session, now=at, clock_now=clock_now)}
 
 
 def _post_agenda(kind: AgendaKind):
@@ -264,11 +272,41 @@ JOBS: tuple[JobSpec, ...] = (
         claimed=False,
         parallel=AGENDA_PARALLEL,
     ),
+    # A poster renews its claim's lease every 15 s; a dead one's lease runs out within 45 s, and
+    # this sweep (one query, then only the teams concerned) posts the rest within a minute.
+    JobSpec(
+        name="agenda-resume",
+        description="Take over an agenda whose poster stopped renewing its claim's lease (its process died or "
+        "froze mid-post) and post what is missing, once, before the meeting starts.",
+        scope="team",
+        schedule="every 15 s",
+        cron={"second": "*/15"},
+        period_of=lambda at: at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
+        run=resume_agendas,
+        claimed=False,
+        parallel=AGENDA_PARALLEL,
+        teams_with_work=_teams_with_expired_leases,
+    ),
 )
 
 # Jobs that also fire once when the scheduler starts: the agendas' catch-up (a run missed while
 # the bot was down is posted if its meeting has not started, logged as skipped otherwise).
 AT_START = frozenset({"weekly-agenda", "monthly-agenda"})
+
+
+class _QuietRoutineFires(logging.Filter):
+    """Drops APScheduler's "Running job" / "executed successfully" lines for jobs that fire every
+    few seconds (agenda-resume: eight lines a minute per replica, nearly all with nothing to do).
+    Their warnings and errors, and every line of the other jobs, still go through."""
+
+    JOBS = frozenset({"agenda-resume"})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        job = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        return record.levelno > logging.INFO or getattr(job, "id", None) not in self.JOBS
+
+
+_quiet_routine_fires = _QuietRoutineFires()
 
 
 def job_named(name: str) -> JobSpec | None:
@@ -277,12 +315,14 @@ def job_named(name: str) -> JobSpec | None:
 
 def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=timezone.utc)
+    logging.getLogger("apscheduler.executors.default").addFilter(_quiet_routine_fires)  # once: the same instance
     for spec in JOBS:
         scheduler.add_job(
             fire,
             CronTrigger(timezone=timezone.utc, **spec.cron),
             args=[runtime, spec],
             id=spec.name,
+            name=spec.name,  # APScheduler's log lines name the job, not the function behind every job ("fire")
             coalesce=True,
             max_instances=1,
             misfire_grace_time=MISFIRE_GRACE_SECONDS,

@@ -12,7 +12,7 @@ from slack_bolt.error import BoltError
 
 from bot.app import create_app
 from bot.config import ConfigError, Settings, redact_url
-from bot.http import HttpServer, build_wsgi_app
+from bot.http import HttpServer, build_health_app, build_wsgi_app
 from bot.alerts import poster_on_queue
 from bot.ingest_api import IngestApi
 from bot.runtime import Runtime
@@ -102,17 +102,41 @@ def serve_http(runtime: Runtime, *, host: str, port: int) -> int:
     return 0
 
 
-def serve_socket_mode(runtime: Runtime) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+def serve_socket_mode(runtime: Runtime, *, host: str = "127.0.0.1") -> int:
+    """Bolt over Socket Mode (bot/socket_mode.py), with /healthz and /metrics on a small local
+    port: unhealthy when the database is down or no socket has been open for a minute."""
+    from bot.socket_mode import SocketModeLink
 
     app = build_bolt_app(runtime)
     note_installed(runtime, app)
+    link = SocketModeLink(app, runtime.settings.slack_app_token)
+    engine = runtime.session_factory.kw["bind"]
+    health = HttpServer(
+        build_health_app(lambda: socket_mode_problem(link, lambda: ping(engine)), metrics_token=runtime.settings.metrics_token),
+        host=host, port=runtime.settings.health_port, threads=2,
+    ).start()
     scheduler = build_scheduler(runtime)
     scheduler.start()
-    logger.info("connecting to Slack in Socket Mode (database %s)", redact_url(runtime.settings.database_url))
-    settle_heap()
     try:
-        SocketModeHandler(app, runtime.settings.slack_app_token).start()
+        logger.info("connecting to Slack in Socket Mode (database %s)", redact_url(runtime.settings.database_url))
+        link.connect()
+        logger.info("connected in Socket Mode (%d connections); health and metrics on %s/healthz", link.connected, health.url)
+        settle_heap()
+        link.serve_forever()
     finally:
+        link.close()
+        health.stop()
         scheduler.shutdown(wait=False)
     return 0
+
+
+SOCKET_SILENCE_LIMIT_S = 60.0  # longer than this without any open socket: Slack cannot reach us
+
+
+def socket_mode_problem(link, database_ok) -> str | None:
+    """What /healthz reports in Socket Mode, or None when healthy."""
+    if not database_ok():
+        return "database unavailable"
+    if link.seconds_disconnected() > SOCKET_SILENCE_LIMIT_S:
+        return "socket disconnected"
+    return None

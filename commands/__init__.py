@@ -35,7 +35,7 @@ from commands import home
 from commands.context import CommandRequest, Scope, Subcommand
 from commands.runner import ack_then, action_listener, answer, via_response_url, view_listener
 from domain.commands import split_command
-from domain.slack_text import decode_entities
+from domain.slack_text import decode_entities, without_controls
 
 SLASH_COMMAND = "/alinea"
 logger = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ def find_subcommand(word: str) -> Subcommand | None:
 
 def on_slash_command(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
     runtime = runtime_of(context)
-    parsed = split_command(decode_entities(body.get("text") or ""))
+    parsed = split_command(without_controls(decode_entities(body.get("text") or "")))
 
     def build(scope: Scope) -> Reply | None:
         return route(CommandRequest(

@@ -75,7 +75,7 @@ def post_now(request: CommandRequest, kind_word: str | None) -> Reply:
         return notice(t(language, f"agenda.ui.post.meeting_started.{kind.value}", when=post_time_text(meeting.meeting_at, where),
                         next=post_time_text(upcoming.post_at, where)))  # fmt: skip
     narrator = narrator_for(request.runtime.settings, factory, workspace_id=request.scope.workspace_id)
-    poster = AgendaPoster(factory, request.client, team_id=team_id, narrator=narrator)
+    poster = AgendaPoster(factory, request.client, team_id=team_id, narrator=narrator, clock=request.runtime.clock)
     try:
         outcome = poster.post(kind, request.now, meeting=meeting, claimed_by=request.user_id)
     except AgendaNotPosted as error:

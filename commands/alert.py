@@ -10,6 +10,7 @@ from bot.blocks.kpi import team_locale
 from db.session import read_only
 from domain.alerts import parse_alert
 from domain.errors import UserError
+from domain.numbers import typed_whole
 from services import alerts
 
 ACTIONS = {"new": "new", "nueva": "new", "nuevo": "new", "list": "list", "lista": "list", "delete": "delete", "borrar": "delete"}
@@ -20,7 +21,7 @@ def handle(request: CommandRequest) -> Reply:
 
 
 def new(request: CommandRequest, rest: str) -> Reply:
-    spec = parse_alert(rest)
+    spec = parse_alert(rest, language=request.locale)
     with request.unit_of_work() as session:
         team = team_of(session, request.scope)
         return created_reply(alerts.create(session, team=team, spec=spec, actor=request.user_id, now=request.now), team_locale(team))
@@ -33,10 +34,9 @@ def listing(request: CommandRequest, _rest: str) -> Reply:
 
 
 def delete(request: CommandRequest, rest: str) -> Reply:
-    try:
-        rule_id = int(rest.strip().lstrip("#"))
-    except ValueError:
-        raise UserError("alert.ui.delete_usage") from None
+    rule_id = typed_whole(rest.strip().lstrip("#"))
+    if rule_id is None:
+        raise UserError("alert.ui.delete_usage")
     with request.unit_of_work() as session:
         team = team_of(session, request.scope)
         view = alerts.delete(session, team=team, rule_id=rule_id, actor=request.user_id, now=request.now)

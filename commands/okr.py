@@ -94,9 +94,10 @@ from db.models import AlignmentTeam, ObjectiveStatus, OkrKeyResult
 from db.session import read_only
 from domain.commands import fold
 from domain.errors import UserError
+from domain.examples import example_params
 from domain.glossary import Side
 from domain.kpis import Direction, KpiSpec, Unit
-from domain.numbers import DEFAULT_CURRENCY, HOURS, PERCENT, Quantity, example_number, format_quantity, parse_quantity
+from domain.numbers import DEFAULT_CURRENCY, HOURS, NUMBER_LIMITS, PERCENT, Quantity, example_number, format_quantity, parse_quantity
 from domain.okr import (
     MAX_TITLE_LENGTH,
     CheckIn,
@@ -365,8 +366,11 @@ def _quantity(values: dict[str, Any], block: str, reading: dict[str, Any], error
         return None
     try:
         quantity, rest = parse_quantity(typed, **reading)
-    except UserError:
-        errors[block] = ("okr.ui.form.not_a_number", {"text": typed, "example": example_number(reading["language"], reading["country"])})
+    except UserError as error:
+        if error.message_id in NUMBER_LIMITS:  # a number, but not one a value keeps: say the limit
+            errors[block] = (error.message_id, dict(error.params))
+        else:
+            errors[block] = ("okr.ui.form.not_a_number", {"text": typed, "example": example_number(reading["language"], reading["country"])})
         return None
     if rest.strip():
         errors[block] = ("okr.ui.form.extra", {"extra": rest.strip()})
@@ -404,6 +408,8 @@ def _milestones(
 ) -> tuple[Milestone, ...]:
     """"1,4 % 28/02/2026; 1,5 % 31/03/2026": each inside the KR's dates and values."""
     typed = (chosen(values, KR_MILESTONES, "value") or "").strip()
+    if start is None:  # the start field already carries its error; milestones are read from it
+        return ()
     found = []
     for part in (piece.strip() for piece in re.split(r"[;\n]+", typed)):
         if not part:
@@ -412,9 +418,9 @@ def _milestones(
             quantity, rest = parse_quantity(part, **reading)
             if not rest.strip():
                 raise UserError("okr.ui.form.milestone_unreadable")
-            due = parse_deadline(rest, today=start or date.today(), language=reading["language"])
+            due = parse_deadline(rest, today=start, language=reading["language"])
         except UserError:
-            errors[KR_MILESTONES] = ("okr.ui.form.milestone_unreadable", {"text": part})
+            errors[KR_MILESTONES] = ("okr.ui.form.milestone_unreadable", {"text": part, **example_params(start, reading["language"])})
             return ()
         if start and deadline and not start < due < deadline:
             errors[KR_MILESTONES] = ("okr.ui.form.milestone_outside", {"text": part})
@@ -488,7 +494,7 @@ def key_result(request: CommandRequest, rest: str) -> Reply:
     if fold(first) in ADD_WORDS:
         first, _, remainder = remainder.strip().partition(" ")
     if not OBJECTIVE_REFERENCE.fullmatch(first) or not remainder.strip():
-        raise UserError("okr.ui.kr.usage")
+        raise UserError("okr.ui.kr.usage", **example_params(request.now.date(), request.locale))
     with request.unit_of_work() as session:
         team = team_of(session, request.scope)
         if not roles_of(team, request.user_id):
@@ -496,8 +502,11 @@ def key_result(request: CommandRequest, rest: str) -> Reply:
         parent = okr.find_objective(session, team=team, reference=first)
         if parent.status is not ObjectiveStatus.ACTIVE:
             raise UserError("okr.objective_closed", objective=f"O{parent.number}")
-        draft = okr.parse_key_result_line(session, team=team, text=remainder.strip(), today=_today(team, request))
-        added = okr.add_key_result(session, team=team, actor=request.user_id, objective_id=parent.id, draft=draft, now=request.now)
+        parsed = okr.read_key_result_line(session, team=team, text=remainder.strip(), today=_today(team, request))
+        added = okr.add_key_result(
+            session, team=team, actor=request.user_id, objective_id=parent.id, draft=parsed.key_result, now=request.now,
+            logged_baseline=parsed.logged_baseline,
+        )
         where, channel = team_locale(team), team.channel_id
     return _announce_kr(request, added, where, channel)
 
@@ -665,7 +674,7 @@ def submit_checkin(interaction: Interaction) -> Reply:
 def retarget(request: CommandRequest, rest: str) -> Reply:
     """`okr meta KR3 20 % al 30/06/2026 razón …`: visible and audited (okr_retargets, audit log)."""
     if not rest:
-        raise UserError("okr.ui.retarget.usage")
+        raise UserError("okr.ui.retarget.usage", **example_params(request.now.date(), request.locale))
     with request.unit_of_work() as session:
         team = team_of(session, request.scope)
         today = _today(team, request)

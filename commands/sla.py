@@ -59,7 +59,7 @@ from db.session import read_only
 from domain.errors import UserError
 from domain.glossary import MAX_TERM_LENGTH, Side
 from domain.kpis import Unit
-from domain.numbers import DEFAULT_CURRENCY, parse_quantity
+from domain.numbers import DEFAULT_CURRENCY, parse_quantity, typed_whole
 from domain.periods import local_date
 from domain.sla import MAX_ACK_WINDOW_HOURS, Commitment, Comparator, parse_commitment
 from domain.sla_line import split_line
@@ -130,7 +130,7 @@ def listing(request: CommandRequest, _rest: str) -> Reply:
 def new(request: CommandRequest, rest: str) -> Reply | None:
     if not rest:
         return open_new_form(request)
-    line = split_line(rest)
+    line = split_line(rest, today=request.now.date())
     with read_only(request.runtime.session_factory) as session:
         team = team_of(session, request.scope)
         language, country = team.locale, team.country
@@ -257,7 +257,7 @@ def _target(values: dict[str, Any], metadata: dict[str, Any], key: str | None, e
 
 def _ack_window(values: dict[str, Any], errors: dict[str, Any]) -> int:
     typed = (chosen(values, ACK_WINDOW, "value") or "").strip()
-    hours = int(typed) if typed.isdigit() else 0
+    hours = typed_whole(typed, limit=MAX_ACK_WINDOW_HOURS + 1) or 0
     if not 1 <= hours <= MAX_ACK_WINDOW_HOURS:
         errors[ACK_WINDOW] = ("sla.ui.form.ack_window_invalid", {"limit": MAX_ACK_WINDOW_HOURS})
     return hours

@@ -7,13 +7,14 @@ from datetime import datetime
 
 from bot.blocks import Reply
 from bot.blocks.smart import checklist_reply
+from bot.runtime import Runtime
 from commands.context import CommandRequest, Scope, team_of
 from bot.blocks.kpi import team_locale
 from db.session import read_only
 from domain.errors import UserError
+from domain.examples import example_params
 from domain.periods import local_date
 from services import smart
-from bot.runtime import Runtime
 
 
 def handle(request: CommandRequest) -> Reply:
@@ -24,7 +25,7 @@ def checklist(runtime: Runtime, scope: Scope, text: str, *, now: datetime) -> Re
     """The SMART checklist of `text` for the scope's team (also behind the what-if's button)."""
     text = text.strip()
     if not text:
-        raise UserError("smart.ui.usage")
+        raise UserError("smart.ui.usage", **example_params(now.date(), scope.locale))
     with read_only(runtime.session_factory) as session:
         team = team_of(session, scope)
         where = team_locale(team)

@@ -691,6 +691,10 @@ class Agenda(Base):
     meeting_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_by: Mapped[str] = mapped_column(String(64))  # "scheduler", "cli" or a Slack user id
+    # Until when the poster holding the claim is known alive: it renews this while it posts, and
+    # another run may take the claim over once it has passed. None once the run stops posting
+    # (done, failed, skipped), and on claims written before leases (they keep claimed_at's rule).
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str] = mapped_column(String(200), default="")

@@ -35,26 +35,36 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(timezone.utc)
 
 
+PRECISION, SCALE = 24, 6  # NUMERIC(24, 6): 18 digits before the decimal mark, 6 after
+
+
 class ExactDecimal(TypeDecorator[Decimal]):
     """Decimals that come back exactly as they went in, on every database.
 
     PostgreSQL has NUMERIC. SQLite has no decimal type: SQLAlchemy's Numeric goes through
     floats there, which loses digits on large values with decimals (45000000000.123456), so on
     SQLite the value is stored as its text.
+
+    A value with more than 18 digits before the decimal mark, or NaN or an infinity, is refused
+    on every database (PostgreSQL would refuse the first and keep NaN; SQLite would keep both):
+    numbers are bounded where they are read (`domain.numbers.check_storable`), so reaching
+    this is a bug, and it shows on SQLite as it would on PostgreSQL.
     """
 
-    impl = Numeric(24, 6)
+    impl = Numeric(PRECISION, SCALE)
     cache_ok = True
 
     def load_dialect_impl(self, dialect):
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String(40))
-        return dialect.type_descriptor(Numeric(24, 6, asdecimal=True))
+        return dialect.type_descriptor(Numeric(PRECISION, SCALE, asdecimal=True))
 
     def process_bind_param(self, value: Decimal | None, dialect) -> object:
         if value is None:
             return None
         value = Decimal(value)
+        if not value.is_finite() or (not value.is_zero() and value.adjusted() >= PRECISION - SCALE):
+            raise ValueError(f"{value!r} does not fit NUMERIC({PRECISION}, {SCALE}); bound it where it is read")
         return format(value, "f") if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: object, dialect) -> Decimal | None:
@@ -63,7 +73,16 @@ class ExactDecimal(TypeDecorator[Decimal]):
 
 def plain_decimal(value: Decimal) -> Decimal:
     """Without the trailing zeros NUMERIC(24, 6) adds (1.600000 -> 1.6, 46000000.000000 -> 46000000),
-    so a value reads the same from either database."""
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
-    return value.normalize()
+    so a value reads the same from either database; no exponent (4.6E+7 -> 46000000), no sign
+    on zero. Exact whatever the number of digits: no decimal context is involved."""
+    if not value.is_finite():
+        return value
+    if value.is_zero():
+        return Decimal(0)
+    sign, digits, exponent = value.as_tuple()
+    digits = tuple(digits)
+    while exponent < 0 and digits[-1] == 0:
+        digits, exponent = digits[:-1], exponent + 1
+    if exponent > 0:
+        digits, exponent = digits + (0,) * exponent, 0
+    return Decimal((sign, digits, exponent))

@@ -30,6 +30,7 @@ from domain.commands import fold, unknown_word
 from domain.errors import UserError
 from domain.words import WordCursor
 from domain.kpis import round_derived, validate_key
+from domain.numbers import check_storable, shortened
 
 __all__ = [
     "AlertSpec",
@@ -100,7 +101,9 @@ _AMOUNT_FILLERS = {"by"}  # "rises by 3 points"
 _NUMBER = re.compile(r"(?P<number>\d(?:[\d.,]*\d)?)(?P<suffix>[^\d.,]*)")
 
 
-def parse_alert(text: str, *, read_number: Callable[[str], Decimal | None] | None = None) -> AlertSpec:
+def parse_alert(
+    text: str, *, read_number: Callable[[str], Decimal | None] | None = None, language: str = "es", country: str | None = None
+) -> AlertSpec:
     """`cart_abandonment rises 3 points within 48 hours` / `… sube 3 puntos en 2 días`.
 
     `text` is what follows `/alinea alert new`. The amount takes `points|puntos|pts` (or nothing:
@@ -108,14 +111,16 @@ def parse_alert(text: str, *, read_number: Callable[[str], Decimal | None] | Non
 
     `read_number` reads the amount's digits ("5.000.000", "2,5") as the team writes numbers
     (e.g. with `domain.numbers`); it returns None (or raises its own UserError) when they are
-    not a number. Without it, `_number` reads both conventions (see there).
+    not a number. Without it, `_number` reads both conventions (see there). An amount its
+    column cannot keep is `numbers.too_large` or `numbers.too_precise`, written in `language`
+    and `country`'s way (`domain.numbers.check_storable`).
     """
     words = WordCursor(text.split())
     if words.peek() is None:
         raise UserError("alert.key_missing")
     key = validate_key(words.take())
     movement = _read_movement(words, key)
-    amount, mode = _read_amount(words, key, read_number or _number)
+    amount, mode = _read_amount(words, key, read_number or _number, language=language, country=country)
     window = _read_window(words, key, after_mode=mode is not None)
     leftover = words.peek()
     if leftover is not None:
@@ -133,7 +138,9 @@ def _read_movement(words: WordCursor, key: str) -> Movement:
     return movement
 
 
-def _read_amount(words: WordCursor, key: str, read_number: Callable[[str], Decimal | None]) -> tuple[Decimal, Mode | None]:
+def _read_amount(
+    words: WordCursor, key: str, read_number: Callable[[str], Decimal | None], *, language: str, country: str | None
+) -> tuple[Decimal, Mode | None]:
     """`3`, `3,5`, `3 puntos`, `3pts`, `10 %`, `10%`, `10 por ciento` → (amount, mode or None)."""
     words.take_if(_AMOUNT_FILLERS)
     typed = words.peek()
@@ -150,6 +157,7 @@ def _read_amount(words: WordCursor, key: str, read_number: Callable[[str], Decim
         raise UserError("alert.invalid_amount", key=key, word=typed)
     if amount <= 0:
         raise UserError("alert.amount_not_positive", key=key, word=typed)
+    check_storable(amount, typed, language=language, country=country)
     if mode is None:
         mode = _read_mode_words(words)
     return amount, mode
@@ -224,7 +232,10 @@ def _read_window(words: WordCursor, key: str, *, after_mode: bool) -> int:
         typed = f"{typed} {suffix}"
     if suffix and suffix not in _HOUR_WORDS | _DAY_WORDS:
         raise UserError("alert.invalid_window", key=key, word=typed)
-    hours = int(match.group("number")) * (24 if suffix in _DAY_WORDS else 1)
+    digits = match.group("number").lstrip("0") or "0"
+    if len(digits) > len(str(MAX_WINDOW_HOURS)):  # int() refuses thousands of digits; none of them fits anyway
+        raise UserError("alert.window_out_of_range", key=key, hours=shortened(digits), limit=MAX_WINDOW_HOURS)
+    hours = int(digits) * (24 if suffix in _DAY_WORDS else 1)
     if not 1 <= hours <= MAX_WINDOW_HOURS:
         raise UserError("alert.window_out_of_range", key=key, hours=hours, limit=MAX_WINDOW_HOURS)
     return hours

@@ -9,8 +9,12 @@ Decisions worth knowing:
   For KPIs that are themselves percentages, the difference in points is also kept: "1,2 % →
   1,5 %" is +0,3 points and +25 %. Ranking uses the relative change either way.
 - **Better or worse** comes from the KPI's direction: a falling cart abandonment improves.
-- **What matters:** a change of at least 5 % either way, or any move of a KPI that has a
-  target it misses. Largest first; ties by the KPI's key so the order is stable.
+- **What matters:** a change of at least 5 % either way, judged as shown (to one decimal:
+  4,95 % reads "5 %" and matters); a move away from zero (no percent exists, and "nothing moved
+  5 %" would be false); or a KPI with a value that misses its target, with or without a period
+  before to compare. Largest first (a move from zero before any percent); ties by the KPI's key
+  so the order is stable. A KPI without a value in the period never matters here: the agenda
+  names those apart, so that "no KPI moved" is never said of a KPI nobody logged.
 - **Trend:** the last four values, oldest first (None where nothing was recorded).
 - **Bottleneck** (the weekly 10/10/10 plan): among the funnel stages (traffic, conversion,
   ticket, retention), the stage whose KPI is furthest below its target; with no targets, the
@@ -20,7 +24,7 @@ Decisions worth knowing:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, localcontext, Context
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from enum import Enum
 from typing import Iterable, Mapping, Sequence
 
@@ -28,6 +32,7 @@ from domain.kpis import Direction, Unit
 from domain.periods import Period
 
 MATTERS_PERCENT = Decimal(5)
+SHOWN_PERCENT_PLACES = Decimal("0.1")  # agendas show a relative change with one decimal at most
 TREND_LENGTH = 4
 _WIDE = Context(prec=40)
 _HUNDRED = Decimal(100)
@@ -110,11 +115,16 @@ class Change:
             return abs(self.value - self.target) / abs(self.target)  # type: ignore[operator]
 
     @property
+    def from_zero(self) -> bool:
+        """It moved, from a previous value of zero: a change no percent can measure."""
+        return self.previous == 0 and bool(self.difference)
+
+    @property
     def matters(self) -> bool:
         percent = self.percent
-        if percent is not None and abs(percent) >= MATTERS_PERCENT:
-            return True
-        return self.meets_target is False and self.difference is not None
+        if percent is not None and abs(percent).quantize(SHOWN_PERCENT_PLACES, rounding=ROUND_HALF_UP) >= MATTERS_PERCENT:
+            return True  # as people read it: 4,95 % is shown as 5 %
+        return self.from_zero or self.meets_target is False
 
 
 def fact_id(kpi_key: str, period: Period) -> str:
@@ -135,9 +145,16 @@ def change_of(
 
 
 def largest_first(changes: Iterable[Change], *, only_mattering: bool = True) -> list[Change]:
-    """The changes worth a meeting's minutes, the largest relative move first."""
-    chosen = [change for change in changes if change.difference is not None and (change.matters or not only_mattering)]
-    return sorted(chosen, key=lambda change: (-(abs(change.percent) if change.percent is not None else Decimal(0)), change.kpi_key))
+    """The changes worth a meeting's minutes (and every other compared change too when not
+    `only_mattering`), the largest relative move first."""
+    chosen = [change for change in changes if change.matters or (not only_mattering and change.difference is not None)]
+    return sorted(chosen, key=lambda change: (-_size(change), change.kpi_key))
+
+
+def _size(change: Change) -> Decimal:
+    if change.from_zero:
+        return Decimal("Infinity")
+    return abs(change.percent) if change.percent is not None else Decimal(0)
 
 
 def bottleneck(changes: Iterable[Change], stages: Mapping[str, Stage] = STARTER_STAGES) -> Change | None:

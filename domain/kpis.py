@@ -291,6 +291,10 @@ def _example_value(spec: KpiSpec) -> str:
 def round_derived(value: Decimal, places: int = DERIVED_PLACES) -> Decimal:
     """Round a derived value half-even to `places` decimals, without trailing zeros."""
     with localcontext(_WIDE):
+        # quantize fails when the result would need more digits than the context holds, so very
+        # large values keep fewer decimals rather than raise.
+        whole_digits = max(value.adjusted() + 1, 1) if value else 1
+        places = min(places, _WIDE.prec - whole_digits)
         rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
         if rounded == 0:
             return Decimal(0)

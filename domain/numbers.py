@@ -50,11 +50,18 @@ Rules (decided here, tested in tests/unit/test_numbers.py):
   hours as "24 h". Without `decimals` no digit is dropped, so `parse_quantity` reads the text
   back to the same value and unit. With `decimals=3` a value such as 45 would be written
   "45,000" and read back as ambiguous: round the values shown to people to 0–2 decimals.
+* **What can be kept.** Values are stored in NUMERIC(24, 6) columns (db/types.py): at most
+  18 digits before the decimal mark and 6 after it. A value read here that does not fit is
+  refused where it is read, `numbers.too_large` (the largest value, written the team's way, in
+  `largest`) or `numbers.too_precise` (the value rounded to 6 decimals, in `rounded`), rather
+  than failing in the database later. Digits of other scripts ("٣٤٥", full-width "１２")
+  are read as the digits they are; a sign on zero is dropped ("-0" is 0).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from functools import lru_cache
@@ -78,6 +85,14 @@ DEFAULT_CURRENCY = "COP"
 
 # A non-breaking space between a number and "%" or "h", so Slack never wraps "1,6" from its "%".
 NBSP = "\u00a0"
+
+# What a NUMERIC(24, 6) column keeps (db/types.py): 18 digits before the decimal mark, 6 after.
+MAX_WHOLE_DIGITS = 18
+MAX_DECIMALS = 6
+LARGEST_WHOLE = Decimal("9" * MAX_WHOLE_DIGITS)
+NUMBER_LIMITS = frozenset({"numbers.too_large", "numbers.too_precise"})  # the errors `check_storable` raises
+MAX_ID = 2**31 - 1  # ids and numbers of references live in INTEGER columns (PostgreSQL's int4)
+_ECHO_LENGTH = 40  # characters of a refused number echoed back (a pasted wall of digits is not)
 
 
 @dataclass(frozen=True)
@@ -163,6 +178,7 @@ _GROUP_MARKS = "'’\u00a0\u202f"  # apostrophes and non-breaking spaces: always
 _NUMBER = re.compile(r"[0-9]+(?:[.,'’\u00a0\u202f][0-9]+)*|[.,][0-9]+")
 _WORD_END = r"(?![^\W\d_])"  # the word is not followed by a letter ("COP45" is a code and a number)
 _SPACE = re.compile(r"\s*")
+_EXPONENT = re.compile(rf"[eE](?P<sign>[-+−]?)(?P<digits>[0-9]+){_WORD_END}")
 
 
 def _alternation(words) -> str:
@@ -182,6 +198,78 @@ _GLUED_WORD = re.compile(r"[^\W\d_]+")
 
 # ---------------------------------------------------------------------------------------------
 # Reading
+
+
+def storage_problem(value: Decimal) -> str | None:
+    """Why a NUMERIC(24, 6) column cannot keep `value` exactly: "not_finite", "too_large" or
+    "too_precise"; None when it can. No decimal context is involved, so 1E+400 or a value of
+    3,000 digits is judged without rounding or failing."""
+    if not value.is_finite():
+        return "not_finite"
+    if value.is_zero():
+        return None
+    if value.adjusted() >= MAX_WHOLE_DIGITS:
+        return "too_large"
+    if decimal_places(value) > MAX_DECIMALS:
+        return "too_precise"
+    return None
+
+
+def decimal_places(value: Decimal) -> int:
+    """Digits after the decimal mark, trailing zeros not counted: 1.500 → 1, 1E+3 → 0."""
+    _, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):
+        return 0
+    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + zeros))
+
+
+def check_storable(value: Decimal, typed: str, *, language: str, country: str | None, unit: str | None = None, currency: str = DEFAULT_CURRENCY) -> Decimal:
+    """`value` when a NUMERIC(24, 6) column keeps it exactly. Otherwise UserError
+    `numbers.too_large` (with `largest`, the largest whole value the team's way) or
+    `numbers.too_precise` (with `rounded`, the value rounded to six decimals); both carry
+    `text` (what was typed, shortened) and `example`."""
+    problem = storage_problem(value)
+    if problem is None:
+        return value
+    shown = shortened(typed)
+    example = example_number(language, country)
+    if problem == "too_precise":
+        rounded = _round(value, MAX_DECIMALS)
+        if storage_problem(rounded) is None:  # 999…9,9999999 rounds up past the largest value
+            shown_rounded = format_quantity(rounded, unit, language=language, country=country, currency=currency)
+            raise UserError("numbers.too_precise", text=shown, rounded=shown_rounded, decimals=MAX_DECIMALS, example=example)
+    largest = format_quantity(LARGEST_WHOLE, None, language=language, country=country)
+    raise UserError("numbers.too_large", text=shown, largest=largest, digits=MAX_WHOLE_DIGITS, example=example)
+
+
+def typed_whole(text: str, *, limit: int = MAX_ID) -> int | None:
+    """A whole number typed alone, as the number of a reference ("3" of `O3`, `KR3`, `T3`,
+    `SLA3`, alert `#3`) or a count of hours: "3", "٣", "0042". None when it is not digits
+    ("²" is a digit to `str.isdigit`, not to `int`) or above `limit`: an id beyond an
+    INTEGER column names nothing, and `int()` refuses 4,300 digits."""
+    digits = ascii_digits(text.strip())
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > len(str(limit)):
+        return None
+    number = int(digits)
+    return number if number <= limit else None
+
+
+def shortened(typed: str, limit: int = _ECHO_LENGTH) -> str:
+    """What a person typed, cut to `limit` characters for an echo ("1234…")."""
+    typed = typed.strip()
+    return typed if len(typed) <= limit else typed[: limit - 1] + "…"
+
+
+def ascii_digits(text: str) -> str:
+    """Decimal digits of any script as ASCII digits, one character for one ("٣٤٥" → "345"),
+    so positions in the result are positions in `text`."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(char)) if not char.isascii() and char.isdecimal() else char for char in text)
 
 
 def fold_keeping_positions(text: str) -> str:
@@ -206,7 +294,8 @@ def parse_quantity(text: str, *, language: str, country: str | None, currency: s
 
 class _Reader:
     def __init__(self, text: str, *, language: str, country: str | None, currency: str):
-        self.text = text
+        self.typed = text  # as typed, for echoes
+        self.text = ascii_digits(text)  # read with ASCII digits (same positions)
         self.folded = fold_keeping_positions(text)
         self.language = language
         self.country = country
@@ -220,8 +309,8 @@ class _Reader:
     # -- helpers
 
     def _first_word(self) -> str:
-        stripped = self.text.strip()
-        return stripped.split()[0] if stripped else ""
+        stripped = self.typed.strip()
+        return shortened(stripped.split()[0]) if stripped else ""
 
     def _not_a_number(self) -> UserError:
         return UserError("numbers.not_a_number", text=self._first_word(), example=self.example)
@@ -278,14 +367,17 @@ class _Reader:
             raise self._not_a_number()
         self.pos = number.end()
         value = self._number_value(number.group(0))
-        exponent = self._units()
-        value = _scale(value, exponent)
+        exponent = self._exponent()
+        exponent += self._units()
         if sign == -1 and not value.is_zero():
             value = value.copy_negate()  # exact: unary minus would round to the context's 28 digits
         end = self.pos
         unit = self._unit()
-        quantity = Quantity(value=value, unit=unit, text=self.text[start:end].strip())
-        return quantity, _clean_rest(self.text[end:])
+        typed = self.typed[start:end].strip()
+        # Judged before the digits are written out: "1e999999" must not become a million zeros.
+        check_storable(_shifted(value, exponent), typed, language=self.language, country=self.country, unit=unit, currency=self.currency)
+        quantity = Quantity(value=_scale(value, exponent), unit=unit, text=typed)
+        return quantity, _clean_rest(self.typed[end:])
 
     def _number_value(self, typed: str) -> Decimal:
         decimal, group = _typed_symbols(self.language, self.country)
@@ -304,10 +396,20 @@ class _Reader:
 
     def _glued_token(self) -> str:
         """The run of non-spaces that holds the last character read, as typed."""
-        for token in re.finditer(r"\S+", self.text):
+        for token in re.finditer(r"\S+", self.typed):
             if token.start() < self.pos <= token.end():
-                return token.group(0)
+                return shortened(token.group(0))
         return self._first_word()
+
+    def _exponent(self) -> int:
+        """A power of ten glued to the number, as spreadsheets write it ("1,5E+06", "2e-3")."""
+        match = _EXPONENT.match(self.text, self.pos)
+        if match is None:
+            return 0
+        self.pos = match.end()
+        digits = match.group("digits").lstrip("0") or "0"
+        power = int(digits) if len(digits) <= 6 else 10**6  # past any column either way; int() refuses 4,300 digits
+        return -power if match.group("sign") in ("-", "−") else power
 
     def _units(self) -> int:
         """Read multiplier and unit words after the number; return the power of ten."""
@@ -321,7 +423,7 @@ class _Reader:
             if step is None:
                 if glued and self.pos < len(self.text) and _GLUED_WORD.match(self.text, self.pos):
                     word = _GLUED_WORD.match(self.text, self.pos).group(0)
-                    raise UserError("numbers.unknown_unit", text=self._glued_token(), unit=word, example=self.example)
+                    raise UserError("numbers.unknown_unit", text=self._glued_token(), unit=shortened(word), example=self.example)
                 self.pos = before
                 return exponent
             kind, end, power = step
@@ -365,7 +467,7 @@ class _Reader:
 
     def _set_other_unit(self, unit: str, end: int) -> None:
         if self.other_unit is not None and self.other_unit != unit:
-            raise UserError("numbers.conflicting_units", text=self.text[self.start : end].strip())
+            raise UserError("numbers.conflicting_units", text=shortened(self.typed[self.start : end]))
         self.other_unit = unit
         self._check_units(end)
 
@@ -373,7 +475,7 @@ class _Reader:
         """One unit per value: "COP 45 USD" or "12 % h" is refused, "$ 45 USD" is USD."""
         explicit = {code for code, is_explicit in self.currencies if is_explicit}
         if len(explicit) > 1 or (self.currencies and self.other_unit is not None):
-            raise UserError("numbers.conflicting_units", text=self.text[self.start : end].strip())
+            raise UserError("numbers.conflicting_units", text=shortened(self.typed[self.start : end]))
 
     def _unit(self) -> str | None:
         if self.other_unit is not None:
@@ -414,10 +516,18 @@ def _looks_like_thousands(typed: str, decimal: str) -> bool:
     return typed.count(decimal) == 1 and len(fraction) == 3 and fraction.endswith("0") and integer.isdigit()
 
 
+def _shifted(value: Decimal, exponent: int) -> Decimal:
+    """value × 10^exponent with the exponent kept (1E+400): no digit is written out."""
+    sign, digits, exp = value.as_tuple()
+    return Decimal((sign, digits, exp + exponent))
+
+
 def _scale(value: Decimal, exponent: int) -> Decimal:
     """value × 10^exponent, exactly (digits moved, no rounding context), without an exponent."""
     if exponent == 0:
         return value
+    if value.is_zero():
+        return Decimal(0)  # "0e999999": nothing to move
     sign, digits, exp = value.as_tuple()
     exp += exponent
     if exp > 0:

@@ -45,10 +45,11 @@ from babel.dates import format_date
 
 from domain.commands import fold, unknown_word
 from domain.errors import UserError
+from domain.examples import example_params
 from domain.glossary import Side
-from domain.kpis import KEY_PATTERN, Direction, KpiSpec, Unit, check_unit, closest_key, validate_value
+from domain.kpis import KEY_PATTERN, Aggregation, Direction, KpiSpec, Unit, check_unit, closest_key, validate_value
 from domain.locales import normalize_locale
-from domain.numbers import fold_keeping_positions, format_quantity, parse_quantity
+from domain.numbers import check_storable, fold_keeping_positions, format_quantity, parse_quantity
 from domain.slack_text import user_id_of
 from domain.sla import Comparator, parse_comparator
 from domain.smart import ChangeBy, Goal, GoalDirection, Milestone, parse_deadline, parse_goal
@@ -322,6 +323,8 @@ def validate_key_result(kr: KeyResult, kpi: KpiSpec | None = None, *, language: 
     not after start, no side, a rating off its scale, a milestone outside the KR, a confidence
     outside 1–10, or (KPI-backed) a direction, unit or value the KPI refuses."""
     writer = _Writer(normalize_locale(language) or "es", country, currency)
+    for value in (kr.baseline, kr.target):  # a derived target ("en 25 %" of a huge baseline) is read nowhere else
+        check_storable(value, format(value, "f"), language=writer.language, country=country, unit=kr.unit, currency=currency)
     if kr.target == kr.baseline:
         raise UserError("okr.target_equals_baseline", kr=kr.short_id, value=writer.value(kr.target, kr.unit))
     if kr.deadline <= kr.start:
@@ -586,10 +589,11 @@ def parse_key_result(
     draft = _read_options(options, today=today, catalog=catalog, reading=reading)
     goal = parse_goal(head, today=today, **reading) if head else Goal(metric="")
     spec = catalog.get(draft.kpi_key) if draft.kpi_key else resolve_kpi(goal.metric, catalog)
+    examples = example_params(today, reading["language"])
     if not goal.metric and spec is None:
-        raise UserError("okr.metric_missing")
+        raise UserError("okr.metric_missing", **examples)
     metric = goal.metric or spec.name(reading["language"])  # type: ignore[union-attr]
-    base, target, deadline = _numbers(goal, baseline, spec, metric)
+    base, target, deadline = _numbers(goal, baseline, spec, metric, examples)
     kr = KeyResult(
         number=number, metric=metric, baseline=base, target=target, start=goal.start or today, deadline=deadline,
         unit=goal.unit or _unit_of(spec), kpi_key=spec.key if spec else None, owner=draft.owner,
@@ -601,34 +605,67 @@ def parse_key_result(
     return kr
 
 
-def _numbers(goal: Goal, latest: Decimal | None, spec: KpiSpec | None, metric: str) -> tuple[Decimal, Decimal, date]:
+@dataclass(frozen=True)
+class LineKpi:
+    """What a KR line says before its numbers are checked: the KPI it follows, if any, and
+    whether it types its own starting point."""
+
+    spec: KpiSpec | None
+    baseline_typed: bool
+
+
+def key_result_kpi(
+    text: str, *, today: date, catalog: Mapping[str, KpiSpec], language: str = "es", country: str | None = "CO", currency: str = "COP"
+) -> LineKpi:
+    """The KPI a KR line follows (its `kpi KEY` option, else its metric): when the line types
+    no starting point, the KPI's latest logged value is the baseline (`parse_key_result`)."""
+    reading = {"language": normalize_locale(language) or "es", "country": country, "currency": currency}
+    head, options = _split_options(text)
+    draft = _read_options(options, today=today, catalog=catalog, reading=reading)
+    goal = parse_goal(head, today=today, **reading) if head else Goal(metric="")
+    spec = catalog.get(draft.kpi_key) if draft.kpi_key else resolve_kpi(goal.metric, catalog)
+    return LineKpi(spec, goal.baseline is not None)
+
+
+def _numbers(goal: Goal, latest: Decimal | None, spec: KpiSpec | None, metric: str, examples: dict[str, str]) -> tuple[Decimal, Decimal, date]:
     """Baseline (the text's, else the KPI's latest value), target (derived for a relative KR)
-    and deadline, each required; a verb that contradicts the typed numbers is refused."""
+    and deadline, each required; a verb that contradicts the typed numbers is refused. A KR on
+    a KPI with nothing logged yet is told how to log a value rather than to type one."""
     baseline = goal.baseline if goal.baseline is not None else latest
+    if baseline is None and spec is not None:
+        raise _nothing_logged(spec, metric, examples)
     target = goal.target
     if target is None and goal.change is not None:
-        target = _relative_target(goal, baseline, spec, metric)
+        target = _relative_target(goal, baseline, spec, metric, examples)
     if baseline is None:
-        raise UserError("okr.baseline_missing", metric=metric)
+        raise UserError("okr.baseline_missing", metric=metric, **examples)
     if target is None:
-        raise UserError("okr.target_missing", metric=metric)
+        raise UserError("okr.target_missing", metric=metric, **examples)
     if goal.deadline is None:
-        raise UserError("okr.deadline_missing", metric=metric)
+        raise UserError("okr.deadline_missing", metric=metric, **examples)
     if goal.direction is not None and goal.target is not None and (target > baseline) != (goal.direction is GoalDirection.INCREASE):
         raise UserError("okr.verb_contradicts_numbers", metric=metric)
     return baseline, target, goal.deadline
 
 
-def _relative_target(goal: Goal, baseline: Decimal | None, spec: KpiSpec | None, metric: str) -> Decimal:
+def _nothing_logged(spec: KpiSpec, metric: str, examples: dict[str, str]) -> UserError:
+    """No starting point typed and none logged: the values to log (a rate's two parts, since
+    a rate is computed from them), or the baseline to type."""
+    if spec.aggregation is Aggregation.RATE:
+        return UserError("okr.kpi_nothing_logged_rate", metric=metric, key=spec.key, numerator=spec.numerator, denominator=spec.denominator, **examples)
+    return UserError("okr.kpi_nothing_logged", metric=metric, key=spec.key, **examples)
+
+
+def _relative_target(goal: Goal, baseline: Decimal | None, spec: KpiSpec | None, metric: str, examples: dict[str, str]) -> Decimal:
     """"en 25 %" applied to the baseline, the way the verb (or else the KPI) says."""
     assert goal.change is not None
     if baseline is None:
-        raise UserError("okr.relative_needs_baseline", metric=metric)
+        raise UserError("okr.relative_needs_baseline", metric=metric, **examples)
     direction = goal.direction
     if direction is None and spec is not None:
         direction = GoalDirection.INCREASE if spec.direction is Direction.HIGHER else GoalDirection.DECREASE
     if direction is None:
-        raise UserError("okr.relative_needs_direction", metric=metric)
+        raise UserError("okr.relative_needs_direction", metric=metric, **examples)
     return goal.change.applied_to(baseline, direction)
 
 
@@ -714,7 +751,7 @@ def _read_milestone(text: str, word: str, *, today: date, reading: dict) -> Mile
     """`1,4 % al 28/02/2026`, `1.4% by Feb 28`."""
     quantity, rest = parse_quantity(text, **reading)
     if not rest:
-        raise UserError("okr.milestone_date_missing", word=word, value=quantity.text)
+        raise UserError("okr.milestone_date_missing", word=word, value=quantity.text, **example_params(today, reading["language"]))
     return Milestone(due=parse_deadline(rest, today=today, language=reading["language"]), value=quantity.value)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain.errors import UserError
+from domain.examples import example_params
 from domain.locales import normalize_locale
 from domain.numbers import DEFAULT_CURRENCY, Quantity, fold_keeping_positions, parse_quantity
 from domain.okr import format_kr_id
@@ -62,17 +63,17 @@ def parse_retarget(
     folded = fold_keeping_positions(text)
     found = _KR.match(folded)
     if found is None:
-        raise UserError("okr.ui.retarget.kr_missing")
+        raise UserError("okr.ui.retarget.kr_missing", **example_params(today, language))
     number = int(found.group("kr") or found.group("hash") or found.group("bare"))
     if number < 1:
-        raise UserError("okr.ui.retarget.kr_missing")
+        raise UserError("okr.ui.retarget.kr_missing", **example_params(today, language))
     kr = format_kr_id(number)
     rest_start = found.end()
     reason_at = _REASON.search(folded, rest_start)
     middle = text[rest_start : reason_at.start() if reason_at else len(text)].strip(" \t\r\n,;:")
     reason = text[reason_at.end() :].strip() if reason_at else ""
     if not middle:
-        raise UserError("okr.ui.retarget.nothing", kr=kr)
+        raise UserError("okr.ui.retarget.nothing", kr=kr, **example_params(today, language))
     target, deadline = _target_and_deadline(middle, kr=kr, today=today, language=language, country=country, currency=currency)
     return RetargetRequest(number, target, deadline, reason)
 
@@ -85,19 +86,19 @@ def _target_and_deadline(
         return None, parse_deadline(middle, today=today, language=language)
     except UserError as not_a_date:
         if not _VALUE_FIRST.match(fold_keeping_positions(middle)):
-            raise _unclear(middle, kr, not_a_date) from None
+            raise _unclear(middle, kr, not_a_date, today, language) from None
     quantity, rest = parse_quantity(middle, language=language, country=country, currency=currency)
     if not rest.strip():
         return quantity, None
     try:
         return quantity, parse_deadline(rest, today=today, language=language)
     except UserError as not_a_date:
-        raise _unclear(rest, kr, not_a_date) from None
+        raise _unclear(rest, kr, not_a_date, today, language) from None
 
 
-def _unclear(words: str, kr: str, not_a_date: UserError) -> UserError:
+def _unclear(words: str, kr: str, not_a_date: UserError, today: date, language: str) -> UserError:
     """A date that does not read keeps the date's own message; other words were probably meant
     as the reason, without its word."""
     if _DATE_FIRST.match(fold_keeping_positions(words.strip())):
         return not_a_date
-    return UserError("okr.ui.retarget.unclear", kr=kr, words=words.strip())
+    return UserError("okr.ui.retarget.unclear", kr=kr, words=words.strip(), **example_params(today, language))

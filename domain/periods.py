@@ -155,6 +155,45 @@ def _add_months(first_day: date, months: int) -> date:
 
 
 # ---------------------------------------------------------------------------------------------
+# Which month a period counts in
+#
+# One rule for every monthly figure (KPI values, SLA attainment and breaches, key-result
+# readings, the monthly agenda): a day counts in its calendar month, and a week counts in the
+# month that holds its Thursday, the month with most of its days (ISO 8601 gives weeks to years
+# the same way). A week never counts in two months, nor in none: 30 Nov–6 Dec 2026 is December's,
+# 26 Oct–1 Nov 2026 is October's.
+
+
+def month_counted_in(period: Period) -> Period:
+    """The month `period` counts in: a day's or a month's own, a week's by its Thursday."""
+    if period.kind == WEEK:
+        return Period.month_of(period.start + timedelta(days=3))
+    return Period.month_of(period.start)
+
+
+def counts_in_month(period: Period, month: Period) -> bool:
+    if month.kind != MONTH:
+        raise ValueError(f"not a month: {month}")
+    return month_counted_in(period) == month
+
+
+def weeks_of_month(month: Period) -> list[Period]:
+    """The weeks that count in `month`, oldest first (four or five)."""
+    week = Period.week_of(month.start + timedelta(days=3))  # its Thursday is one of the month's first 7 days
+    weeks = []
+    while counts_in_month(week, month):
+        weeks.append(week)
+        week = week.next()
+    return weeks
+
+
+def month_close(month: Period) -> date:
+    """The last day of the last week that counts in `month` (a Sunday): what the month's figures
+    counted in weeks, such as a key result's weekly reading, are read as of."""
+    return weeks_of_month(month)[-1].end - timedelta(days=1)
+
+
+# ---------------------------------------------------------------------------------------------
 # Time zones
 
 

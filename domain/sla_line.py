@@ -17,6 +17,7 @@ from datetime import date
 
 from domain.commands import fold
 from domain.errors import UserError
+from domain.examples import next_month_start
 from domain.slack_text import user_id_of
 
 __all__ = ["CommitmentLine", "split_line"]
@@ -33,7 +34,7 @@ class CommitmentLine:
     starts_on: date | None = None
 
 
-def split_line(text: str) -> CommitmentLine:
+def split_line(text: str, *, today: date) -> CommitmentLine:
     """Take `responsible @user` and `from YYYY-MM-DD` out of the one-line form."""
     kept: list[str] = []
     found: dict[str, object] = {}
@@ -46,7 +47,7 @@ def split_line(text: str) -> CommitmentLine:
             if option in found:
                 raise UserError("sla.repeated_keyword", word=typed)
             following = tokens[index + 1] if index + 1 < len(tokens) else None
-            found[option] = _responsible(typed, following) if option == "responsible" else _start_day(typed, following)
+            found[option] = _responsible(typed, following) if option == "responsible" else _start_day(typed, following, today)
             index += 2
             continue
         kept.append(typed)
@@ -63,8 +64,8 @@ def _responsible(keyword: str, following: str | None) -> str:
     return user_id
 
 
-def _start_day(keyword: str, following: str | None) -> date:
+def _start_day(keyword: str, following: str | None, today: date) -> date:
     try:
         return date.fromisoformat(following or "")
     except ValueError:
-        raise UserError("sla.ui.start_day_invalid", word=keyword, typed=following or "") from None
+        raise UserError("sla.ui.start_day_invalid", word=keyword, typed=following or "", example_start_iso=next_month_start(today).isoformat()) from None

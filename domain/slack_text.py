@@ -14,6 +14,16 @@ _ENTITIES = {"&lt;": "<", "&gt;": ">", "&amp;": "&"}
 _ENTITY = re.compile(r"&(?:lt|gt|amp);")
 
 
+# Control characters (tab and newline aside): nothing a person means, and PostgreSQL refuses NUL in text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def without_controls(text: str) -> str:
+    """Control characters pasted into a command become spaces, so words stay apart and
+    nothing unstorable reaches a text column."""
+    return _CONTROL.sub(" ", text)
+
+
 def decode_entities(text: str) -> str:
     """Undo Slack's three entities once, so we store what the person typed.
 

@@ -68,8 +68,9 @@ from babel.dates import format_date, get_month_names
 
 from domain.commands import closest, fold
 from domain.errors import UserError
+from domain.examples import example_params
 from domain.locales import normalize_locale
-from domain.numbers import Quantity, fold_keeping_positions, format_quantity, parse_quantity
+from domain.numbers import MAX_DECIMALS, NUMBER_LIMITS, Quantity, decimal_places, fold_keeping_positions, format_quantity, parse_quantity
 
 __all__ = [
     "ChangeBy",
@@ -117,9 +118,14 @@ class ChangeBy:
     proportional: bool
 
     def applied_to(self, baseline: Decimal, direction: GoalDirection) -> Decimal:
+        """The target; rounded to the six decimals a stored value keeps (25 % more than
+        0,123457 is 0,15432125), so a key result derived from it is kept as shown."""
         with localcontext(_WIDE):
             step = baseline * self.amount / 100 if self.proportional else self.amount
-            return baseline + step if direction is GoalDirection.INCREASE else baseline - step
+            target = baseline + step if direction is GoalDirection.INCREASE else baseline - step
+            if decimal_places(target) > MAX_DECIMALS:
+                target = target.quantize(Decimal(1).scaleb(-MAX_DECIMALS), rounding=ROUND_HALF_UP)
+            return target
 
 
 @dataclass(frozen=True)
@@ -543,7 +549,9 @@ def parse_deadline(text: str, *, today: date, language: str = "es") -> date:
     _read_duration(folded, timing, today)
     if timing.deadline is not None and timing.spans == [(0, len(folded))]:
         return timing.deadline
-    raise UserError("smart.unknown_date", text=text.strip(), example=_Style(language, None, "COP").day(today + timedelta(weeks=4)))
+    raise UserError(
+        "smart.unknown_date", text=text.strip(), example=_Style(language, None, "COP").day(today + timedelta(weeks=4)), **example_params(today, language)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -559,7 +567,9 @@ _CHANGE_WORDS = {"en", "by", "en un", "en una", "un", "una"}
 _ROLE_BEFORE = re.compile(rf"(?:^|(?<=\s))(?P<word>{_alternation(_BASELINE_WORDS | _TARGET_WORDS | _CHANGE_WORDS)})\s*$")
 _SCALE = re.compile(r"\s*(?:de|of|/|sobre|out\s+of)\s*(?P<scale>5|7|10)(?!\d|[.,]\d)")
 _POINTS = re.compile(r"\s*(?:puntos?|points?|pp|p\.p\.)(?!\w)")
-_PLAIN_NUMBER = re.compile(r"\d[\d.,'’\u00a0\u202f]*")
+_PLAIN_NUMBER = re.compile(r"\d[\d.,'’\u00a0\u202f]*(?:[eE][-+−]?\d+)?")  # "1,5E+6" is one number, not 1,5 times a word
+# Number errors a goal cannot be read past (any other one means the text is not a value of the goal).
+_SAY_AGAIN = NUMBER_LIMITS | {"numbers.ambiguous"}
 
 
 @dataclass(frozen=True)
@@ -590,8 +600,8 @@ def _read_values(text: str, folded: str, reading: dict[str, str | None]) -> list
         try:
             quantity, rest = parse_quantity(text[candidate.start() :], **reading)  # type: ignore[arg-type]
         except UserError as error:
-            if error.message_id == "numbers.ambiguous":
-                raise  # the person must say which they meant; guessing would grade the wrong goal
+            if error.message_id in _SAY_AGAIN:
+                raise  # the person must say which they meant, or a number that can be kept: guessing would grade the wrong goal
             continue  # "2x", "12leads": not a value of the goal
         end = candidate.start() + len(quantity.text)
         if _DURATION_NOUN.match(fold(rest)) or _COMPOUND.match(text, end):
@@ -764,9 +774,9 @@ def parse_goal(text: str, *, today: date, language: str = "es", country: str | N
     for a vague goal (that is what `check_goal` reports); it raises UserError only for an empty
     text (`smart.empty_goal`), an ambiguous number (`numbers.ambiguous`) or two units
     (`smart.units_differ`)."""
-    if not text.strip():
-        raise UserError("smart.empty_goal")
     language = normalize_locale(language) or "es"
+    if not text.strip():
+        raise UserError("smart.empty_goal", **example_params(today, language))
     reading: dict[str, str | None] = {"language": language, "country": country, "currency": currency}
     folded = fold_keeping_positions(text)
     timing = _read_timing(folded, today=today, language=language)

@@ -26,6 +26,7 @@ from babel.dates import format_date
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from domain.deltas import SHOWN_PERCENT_PLACES
 from domain.kpis import KpiSpec, Unit
 from domain.numbers import HOURS, PERCENT, display_quantity, format_quantity, rounded_for_display
 from domain.periods import MONTH, Period, format_period
@@ -82,8 +83,7 @@ def signed_kpi_number(value: Decimal, spec: KpiSpec, *, language: str, country: 
 def signed_percent(percent: Decimal, *, language: str, country: str | None) -> str:
     """A relative change: "+12,5 %", "−3 %" (one decimal at most)."""
     sign = "+" if percent > 0 else ("−" if percent < 0 else "±")
-    places = Decimal("0.1")
-    shown = format_quantity(rounded_for_display(abs(Decimal(percent)), places), PERCENT, language=language, country=country)
+    shown = format_quantity(rounded_for_display(abs(Decimal(percent)), SHOWN_PERCENT_PLACES), PERCENT, language=language, country=country)
     return sign + shown
 
 

@@ -13,6 +13,7 @@ no target: the agenda never makes one up.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -25,9 +26,9 @@ from db.models import AlignmentTeam, GlossaryTerm, GlossaryVersion, SlaEvaluatio
 from domain import okr as okr_rules
 from domain.errors import UserError
 from domain.deltas import Change, bottleneck, change_of, largest_first
-from domain.kpis import KpiSpec
+from domain.kpis import Aggregation, KpiSpec
 from domain.meetings import Occurrence
-from domain.periods import MONTH, WEEK, Period, local_date
+from domain.periods import MONTH, WEEK, Period, counts_in_month, local_date, month_close, weeks_of_month
 from domain.sla import Outcome, State, attainment
 from services import agenda_topics, experiments, kpis, okr, sla, sla_breaches
 from services.agenda_topics import TopicView
@@ -51,6 +52,7 @@ class KpiFact:
     target_source: str | None  # "sla", "okr" or None
     history: tuple[tuple[Period, Decimal | None], ...]  # oldest first, for the chart
     definition_changes: tuple[int, ...]  # indexes in `history` where a new definition version starts
+    log_keys: tuple[str, ...] = ()  # what a person logs to give it a value: a rate's parts (empty: itself)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class SlaMonth:
     kpi_name: str
     side: str
     outcomes: tuple[Outcome, ...]
+    period_kind: str = WEEK  # the commitment's: a weekly one counts the weeks of the month (domain.periods)
 
     @property
     def attainment(self) -> tuple[int, int]:
@@ -95,6 +98,7 @@ class WeeklyFacts:
     experiment: ExperimentView | None  # this week's, once decided
     topics: tuple[TopicView, ...]
     logged: bool = False  # any KPI has a value in the last 12 weeks
+    unlogged: tuple[KpiFact, ...] = ()  # the KPIs without a value in the week reported
 
     @property
     def has_data(self) -> bool:
@@ -171,6 +175,23 @@ def _okr_target(board: Board, key: str, period: Period) -> Decimal | None:
     return None
 
 
+def _logged_parts(spec: KpiSpec, specs: dict[str, KpiSpec], seen: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The KPIs whose values make this one: a rate's numerator and denominator (themselves
+    resolved when they are rates too); empty for a KPI that is logged itself. Recording a rate
+    is refused, so an agenda that says how to fill a gap names these instead."""
+    if spec.aggregation is not Aggregation.RATE or spec.key in seen:
+        return ()
+    keys: list[str] = []
+    for part in (spec.numerator, spec.denominator):
+        part_spec = specs.get(part or "")
+        if part_spec is None:
+            continue
+        for key in _logged_parts(part_spec, specs, seen | {spec.key}) or (part_spec.key,):
+            if key not in keys:
+                keys.append(key)
+    return tuple(keys)
+
+
 def kpi_fact(session: Session, team: AlignmentTeam, view: KpiView, last: Period, board: Board) -> KpiFact:
     periods = _periods_ending(last, HISTORY_PERIODS)
     points = kpis.series(session, team=team, key=view.key, periods=periods)
@@ -181,7 +202,9 @@ def kpi_fact(session: Session, team: AlignmentTeam, view: KpiView, last: Period,
     change = change_of(view.key, view.spec.unit, view.spec.direction, list(history), target=target)
     versions = [point.definition_version for point in points]
     changed = tuple(index for index in range(1, len(versions)) if versions[index] and versions[index - 1] and versions[index] != versions[index - 1])
-    return KpiFact(view.key, view.name, view.spec, view.role, change, source if target is not None else None, history, changed)
+    specs = {other.key: other.spec for other in kpis.catalog(session, team=team)} if view.spec.aggregation is Aggregation.RATE else {}
+    parts = _logged_parts(view.spec, specs)
+    return KpiFact(view.key, view.name, view.spec, view.role, change, source if target is not None else None, history, changed, parts)
 
 
 def _facts(session: Session, team: AlignmentTeam, last: Period, board: Board) -> list[KpiFact]:
@@ -203,24 +226,33 @@ def weekly(session: Session, *, team: AlignmentTeam, occurrence: Occurrence, now
     reported = reported or reported_period(occurrence, team.timezone)
     board = okr.board(session, team=team, today=local_date(now, team.timezone))
     facts = _facts(session, team, reported, board)
-    primary = next((fact for fact in facts if fact.role == "primary"), None)
-    supporting = tuple(fact for fact in facts if fact.role == "support")[:2]
-    shown = {fact.key for fact in (primary, *supporting) if fact is not None}
-    changes = tuple(fact for change in largest_first(f.change for f in facts) for fact in facts if fact.change is change and fact.key not in shown)
-    worst = bottleneck(fact.change for fact in facts)
     meeting_week = occurrence.period
     last = experiments.latest_before(session, team=team, week=meeting_week)
     return WeeklyFacts(
         team_name=team.name, channel_id=team.channel_id, language=team.locale, country=team.country,
-        occurrence=occurrence, reported=reported, kpi_count=len(facts), primary=primary, supporting=supporting,
-        changes=changes, bottleneck=next((fact for fact in facts if worst is not None and fact.change is worst), None),
+        occurrence=occurrence, reported=reported, **weekly_kpis(facts),
         sla=tuple(sla.listing(session, team=team, now=now)),
         open_breaches=tuple(sla_breaches.open_breaches(session, team=team)), okr=board,
         last_experiment=last, last_experiment_change=_experiment_change(facts, last, session, team, board),
         experiment=experiments.of_week(session, team=team, week=meeting_week),
         topics=tuple(agenda_topics.open_topics(session, team=team)),
-        logged=any(value is not None for fact in facts for _, value in fact.history),
     )  # fmt: skip
+
+
+def weekly_kpis(facts: Sequence[KpiFact]) -> dict:
+    """What the weekly agenda says about KPIs, chosen from every KPI's fact: the primary and two
+    supporting ones, the changes that matter *among all of them* (the primary and supporting
+    ones included, so the changes part never says "nothing moved" while the parent shows a
+    move), the bottleneck, and the KPIs that have no value for the week (named apart)."""
+    primary = next((fact for fact in facts if fact.role == "primary"), None)
+    worst = bottleneck(fact.change for fact in facts)
+    return {
+        "kpi_count": len(facts), "primary": primary, "supporting": tuple(fact for fact in facts if fact.role == "support")[:2],
+        "changes": tuple(fact for change in largest_first(f.change for f in facts) for fact in facts if fact.change is change),
+        "bottleneck": next((fact for fact in facts if worst is not None and fact.change is worst), None),
+        "logged": any(value is not None for fact in facts for _, value in fact.history),
+        "unlogged": tuple(fact for fact in facts if fact.change.value is None),
+    }  # fmt: skip
 
 
 def _experiment_change(facts: list[KpiFact], last: ExperimentView | None, session: Session, team: AlignmentTeam, board: Board) -> KpiFact | None:
@@ -242,12 +274,14 @@ def _sla_month(session: Session, team: AlignmentTeam, month: Period) -> list[Sla
             continue
         evaluations = session.scalars(
             select(SlaEvaluation)
-            .where(SlaEvaluation.commitment_id == commitment.id, SlaEvaluation.period_start >= month.start, SlaEvaluation.period_start < month.end)
+            .where(SlaEvaluation.commitment_id == commitment.id, SlaEvaluation.period_start >= weeks_of_month(month)[0].start,
+                   SlaEvaluation.period_start < month.end)
             .order_by(SlaEvaluation.period_start)
-        )
-        outcomes = tuple(Outcome(State(e.state), e.value, e.target, e.gap) for e in evaluations)
+        )  # fmt: skip
+        counted = [e for e in evaluations if counts_in_month(Period(e.period_kind, e.period_start), month)]
+        outcomes = tuple(Outcome(State(e.state), e.value, e.target, e.gap) for e in counted)
         view = sla.view_of(team, version)
-        rows.append(SlaMonth(view.label, view.kpi_name, commitment.side, outcomes))
+        rows.append(SlaMonth(view.label, view.kpi_name, commitment.side, outcomes, version.period_kind))
     return rows
 
 
@@ -277,15 +311,23 @@ def _to_review(board: Board, month: Period) -> tuple[ObjectiveView, ...]:
 
 
 def monthly(session: Session, *, team: AlignmentTeam, occurrence: Occurrence, now: datetime) -> MonthlyFacts:
+    """The facts of the reported month, every figure by the one month rule (`domain.periods`):
+    KPI values, SLA attainment and breaches of the weeks that count in it, and the key results
+    as of its close (its last counted week), not as of the meeting."""
     reported = reported_period(occurrence, team.timezone)
-    board = okr.board(session, team=team, today=local_date(now, team.timezone))
+    board = okr.board(session, team=team, today=min(month_close(reported), local_date(now, team.timezone)))
     facts = _facts(session, team, reported, board)
-    ordered = sorted(facts, key=lambda fact: ({"primary": 0, "support": 1}.get(fact.role or "", 2), fact.key))
-    shown = tuple(fact for fact in ordered if fact.role or fact.change.value is not None)
     return MonthlyFacts(
         team_name=team.name, channel_id=team.channel_id, language=team.locale, country=team.country,
-        occurrence=occurrence, reported=reported, kpis=shown, sla=tuple(_sla_month(session, team, reported)),
+        occurrence=occurrence, reported=reported, kpis=monthly_kpis(facts), sla=tuple(_sla_month(session, team, reported)),
         breaches=tuple(sla_breaches.breaches_for_month(session, team=team, month=reported)), okr=board,
         reviews=_to_review(board, reported), topics=tuple(agenda_topics.open_topics(session, team=team)),
         glossary_changes=tuple(_glossary_changes(session, team, reported)),
     )  # fmt: skip
+
+
+def monthly_kpis(facts: Sequence[KpiFact]) -> tuple[KpiFact, ...]:
+    """The KPIs the monthly agenda shows: primary and supporting first (with a value or not),
+    then every other one that has a value for the month."""
+    ordered = sorted(facts, key=lambda fact: ({"primary": 0, "support": 1}.get(fact.role or "", 2), fact.key))
+    return tuple(fact for fact in ordered if fact.role or fact.change.value is not None)

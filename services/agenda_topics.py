@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from db.models import AgendaTopic, AlignmentTeam, TopicStatus
 from domain.errors import UserError
+from domain.numbers import typed_whole
 from services import audit
 from services.teams import roles_of
 
@@ -77,11 +78,11 @@ def closed_between(session, *, team: AlignmentTeam, start: datetime, end: dateti
 
 def find(session, *, team: AlignmentTeam, reference: str, lock: bool = False) -> AgendaTopic:
     """`T3`, `t 3`, `#3` or `3`."""
-    digits = "".join(reference.split()).upper().removeprefix("T").removeprefix("#")
+    number = typed_whole("".join(reference.split()).upper().removeprefix("T").removeprefix("#"))
     found = None
-    if digits.isdigit():
+    if number is not None:
         query = select(AgendaTopic).where(
-            AgendaTopic.workspace_id == team.workspace_id, AgendaTopic.team_id == team.id, AgendaTopic.number == int(digits)
+            AgendaTopic.workspace_id == team.workspace_id, AgendaTopic.team_id == team.id, AgendaTopic.number == number
         )
         found = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if found is None:

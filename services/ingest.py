@@ -34,7 +34,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Sequence
 
 from sqlalchemy import insert, select
@@ -45,6 +45,7 @@ from db.models import AlignmentTeam, AuditEntry, IngestToken, Kpi, KpiValue, Tea
 from db.types import plain_decimal
 from domain.errors import UserError
 from domain.kpis import Aggregation, KpiSpec, closest_key, validate_value
+from domain.numbers import MAX_DECIMALS, MAX_WHOLE_DIGITS, storage_problem
 from domain.periods import Period, local_date
 from services import alerts, audit, glossary
 from services import kpis as kpis_service
@@ -58,11 +59,10 @@ MAX_ACTIVE_TOKENS = 5
 
 MAX_ROWS = 1000
 MAX_NOTE_LENGTH = 1000
-MAX_DECIMALS = 6  # kpi_values.value is NUMERIC(24, 6): more would be rounded by the database
-MAX_INTEGER_DIGITS = 18
 SOURCE_PATTERN = re.compile(r"[a-z0-9_.-]{1,40}")
 SOURCE_MARK = "api:"
 _DECIMAL_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # PostgreSQL refuses NUL in text; none is meant
 _ROW_FIELDS = {"kpi", "value", "period", "timestamp", "source", "note"}
 _UNIQUE = ["kpi_id", "source", "period_kind", "period_start"]
 # Rows per multi-row INSERT. psycopg parses every statement's placeholders on the client and only
@@ -321,18 +321,14 @@ def parse_value(raw: object) -> Decimal:
             "invalid_value",
             "value must be a number or a decimal string with a dot and no thousands separators, such as \"45000000.5\"",
         )
-    if not value.is_finite():
+    problem = storage_problem(value)  # judged without a decimal context: 1E+400 and 1E-400 included
+    if problem == "not_finite":
         raise _Invalid("invalid_value", "value must be a finite number")
-    if abs(value) >= Decimal(10) ** MAX_INTEGER_DIGITS:
-        raise _Invalid("value_too_large", f"value must be less than 10^{MAX_INTEGER_DIGITS} in absolute value")
-    try:
-        value = plain_decimal(value)
-    except InvalidOperation:  # more digits than the decimal context holds (1E-400…)
-        raise _Invalid("too_many_decimals", f"value has more than {MAX_DECIMALS} decimals; round it to {MAX_DECIMALS}") from None
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > MAX_DECIMALS:
+    if problem == "too_large":
+        raise _Invalid("value_too_large", f"value must be less than 10^{MAX_WHOLE_DIGITS} in absolute value")
+    if problem == "too_precise":
         raise _Invalid("too_many_decimals", f"value has more than {MAX_DECIMALS} decimals; round it to {MAX_DECIMALS}")
-    return value
+    return plain_decimal(value)
 
 
 _VALUE_ERRORS = {  # domain.kpis.validate_value's message ids -> (code, English message)
@@ -419,6 +415,8 @@ def _check_row(
         note = ""
     if not isinstance(note, str):
         raise _Invalid("invalid_note", "note must be a string")
+    if _CONTROL.search(note):
+        raise _Invalid("invalid_note", "note must not contain control characters (tab and line breaks aside)")
     note = note.strip()
     if len(note) > MAX_NOTE_LENGTH:
         raise _Invalid("invalid_note", f"note is longer than {MAX_NOTE_LENGTH} characters")

@@ -32,7 +32,7 @@ from domain.kpis import (
     validate_spec,
     validate_value,
 )
-from domain.periods import MONTH, WEEK, Period
+from domain.periods import MONTH, WEEK, Period, counts_in_month
 from services import alerts, audit, glossary
 from services.teams import roles_of
 
@@ -386,11 +386,11 @@ def _point(spec: KpiSpec, period: Period, rows: Sequence[KpiValue], numbers: dic
 
 
 def _weeks_of_month(month: Period, rows: Sequence[KpiValue]) -> list[KpiValue]:
-    """The whole-week values whose Thursday falls in `month` (the ISO rule that gives a week to
-    the month holding most of its days), the latest per week, oldest first."""
+    """The whole-week values of the weeks that count in `month` (`periods.counts_in_month`: the
+    month holding the week's Thursday), the latest per week, oldest first."""
     latest: dict[date, KpiValue] = {}
     for row in rows:
-        if row.period_kind == WEEK and month.contains(row.period_start + timedelta(days=3)):
+        if row.period_kind == WEEK and counts_in_month(Period(WEEK, row.period_start), month):
             current = latest.get(row.period_start)
             if current is None or row.recorded_at > current.recorded_at:
                 latest[row.period_start] = row

@@ -21,14 +21,16 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from db.models import AlignmentTeam, Kpi, ObjectiveStatus, OkrCheckIn, OkrKeyResult, OkrMilestone, OkrObjective, OkrRetarget
+from db.models import AlignmentTeam, Kpi, KpiValue, ObjectiveStatus, OkrCheckIn, OkrKeyResult, OkrMilestone, OkrObjective, OkrRetarget
 from db.types import plain_decimal
 from domain import okr
 from domain.errors import UserError
+from domain.examples import example_params
+from domain.numbers import typed_whole
 from domain.glossary import Side
 from domain.kpis import DEFAULT_CURRENCY, Aggregation, KpiSpec
 from domain.okr import CheckIn, Contributor, FocusWarning, Guardrail, KeyResult, Milestone, Objective, ObjectiveKind, Status
-from domain.periods import Period, local_date
+from domain.periods import MONTH, WEEK, Period, local_date
 from domain.sla import Comparator
 from domain.smart import SmartCheck
 from services import audit, kpis, smart
@@ -45,6 +47,14 @@ class Reading:
     value: Decimal
     source: str  # "checkin" or "kpi"
     at: date  # the check-in's local day, or the first day of the KPI's week
+
+
+@dataclass(frozen=True)
+class LoggedValue:
+    """A KPI's value for one period, as logged (or computed, for a rate)."""
+
+    value: Decimal
+    period: Period
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,7 @@ class AddedKeyResult:
     objective: ObjectiveView
     smart: SmartCheck
     warnings: tuple[FocusWarning, ...]
+    logged_baseline: LoggedValue | None = None  # the KPI's value it starts from, when none was typed
 
 
 @dataclass(frozen=True)
@@ -175,11 +186,11 @@ def _objectives(session: Session, team: AlignmentTeam) -> list[OkrObjective]:
 
 def find_objective(session: Session, *, team: AlignmentTeam, reference: str, lock: bool = False) -> OkrObjective:
     """`O2`, `o 2` or `2`."""
-    digits = "".join(reference.split()).upper().removeprefix("O").removeprefix("#")
+    number = typed_whole("".join(reference.split()).upper().removeprefix("O").removeprefix("#"))
     found = None
-    if digits.isdigit():
+    if number is not None:
         query = select(OkrObjective).where(
-            OkrObjective.workspace_id == team.workspace_id, OkrObjective.team_id == team.id, OkrObjective.number == int(digits)
+            OkrObjective.workspace_id == team.workspace_id, OkrObjective.team_id == team.id, OkrObjective.number == number
         )
         found = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if found is None:
@@ -252,7 +263,9 @@ def key_result_view(session: Session, team: AlignmentTeam, row: OkrKeyResult, *,
     catalog = catalog if catalog is not None else _catalog(session, team)
     kpi = session.get(Kpi, row.kpi_id) if row.kpi_id else None
     spec = kpis.spec_of(kpi) if kpi is not None else None
-    checkins = _checkins(session, row)
+    # What was known on `today`: a board read as of a past day (the monthly agenda's month) leaves
+    # out the check-ins made after it, as the KPI reading leaves out later weeks.
+    checkins = [c for c in _checkins(session, row) if local_date(c.at, team.timezone) <= today]
     confidence = next((c.confidence for c in reversed(checkins) if c.confidence is not None), None)
     result = _domain_key_result(row, spec.key if spec else None, confidence)
     if spec is not None:
@@ -353,22 +366,71 @@ def reading_context(team: AlignmentTeam, spec: KpiSpec | None = None) -> dict:
     return {"language": team.locale, "country": team.country, "currency": currency}
 
 
+@dataclass(frozen=True)
+class ParsedKeyResult:
+    key_result: KeyResult
+    logged_baseline: LoggedValue | None  # the KPI's value taken as the baseline, when the line typed none
+
+
 def parse_key_result_line(session: Session, *, team: AlignmentTeam, text: str, today: date) -> KeyResult:
-    """The one-line KR (`domain.okr.parse_key_result`) with the team's KPIs, the KPI's latest
-    value as the default baseline, and the KPI's own currency."""
+    return read_key_result_line(session, team=team, text=text, today=today).key_result
+
+
+def read_key_result_line(session: Session, *, team: AlignmentTeam, text: str, today: date) -> ParsedKeyResult:
+    """The one-line KR (`domain.okr.parse_key_result`) with the team's KPIs and the KPI's own
+    currency. A KR on a KPI whose line types no starting point starts from the KPI's latest
+    logged value (`latest_logged`), which the reply names."""
     catalog = _catalog(session, team)
     number = next_kr_number(session, team=team)
-    first = okr.parse_key_result(text, number=number, today=today, catalog=catalog, **reading_context(team))
-    spec = catalog.get(first.kpi_key) if first.kpi_key else None
-    if spec is None:
-        return first
-    latest = kpi_reading(session, team, spec, today, today)
-    return okr.parse_key_result(
-        text, number=number, today=today, catalog=catalog, baseline=latest.value if latest else None, **reading_context(team, spec)
+    line = okr.key_result_kpi(text, today=today, catalog=catalog, **reading_context(team))
+    latest = latest_logged(session, team=team, spec=line.spec, today=today) if line.spec and not line.baseline_typed else None
+    draft = okr.parse_key_result(
+        text, number=number, today=today, catalog=catalog, baseline=latest.value if latest else None, **reading_context(team, line.spec)
     )
+    return ParsedKeyResult(draft, latest)
 
 
-def add_key_result(session: Session, *, team: AlignmentTeam, actor: str, objective_id: int, draft: KeyResult, now: datetime) -> AddedKeyResult:
+_LOOK_BACK = {WEEK: 26, MONTH: 12}  # half a year of weeks, a year of months
+
+
+def latest_logged(session: Session, *, team: AlignmentTeam, spec: KpiSpec, today: date) -> LoggedValue | None:
+    """The KPI's latest logged value, `today` being the team's local day: the most recent
+    complete period it is reported in (months when its values come by month, else weeks) that
+    has a value. Only when no complete period has one does a period in progress count, and
+    never for a sum (half a week of orders is not a starting point)."""
+    kind = _reported_in(session, team, spec)
+    current = Period.of(kind, today)
+    periods = [current]
+    while len(periods) <= _LOOK_BACK[kind]:
+        periods.append(periods[-1].previous())
+    try:
+        points = kpis.series(session, team=team, key=spec.key, periods=list(reversed(periods)))
+    except UserError:  # the KPI (or a part of its rate) was archived
+        return None
+    complete = [point for point in points[:-1] if point.value is not None]
+    if complete:
+        return LoggedValue(complete[-1].value, complete[-1].period)
+    in_progress = points[-1]
+    if in_progress.value is not None and spec.aggregation is not Aggregation.SUM:
+        return LoggedValue(in_progress.value, in_progress.period)
+    return None
+
+
+def _reported_in(session: Session, team: AlignmentTeam, spec: KpiSpec) -> str:
+    """MONTH when the KPI's latest value (a rate's numerator's) was logged for a whole month."""
+    key = spec.numerator if spec.aggregation is Aggregation.RATE and spec.numerator else spec.key
+    kinds = session.scalars(
+        select(KpiValue.period_kind).join(Kpi, Kpi.id == KpiValue.kpi_id)
+        .where(Kpi.workspace_id == team.workspace_id, Kpi.team_id == team.id, Kpi.key == key)
+        .order_by(KpiValue.period_start.desc(), KpiValue.recorded_at.desc()).limit(1)
+    )  # fmt: skip
+    return MONTH if kinds.first() == MONTH else WEEK
+
+
+def add_key_result(
+    session: Session, *, team: AlignmentTeam, actor: str, objective_id: int, draft: KeyResult, now: datetime,
+    logged_baseline: LoggedValue | None = None,
+) -> AddedKeyResult:
     """Validates `draft` against its KPI (direction, unit, scale, dates), requires an owner and
     stores it with the next free KR number. The SMART checklist and focus warnings come back
     as advice: they never refuse a KR."""
@@ -378,7 +440,7 @@ def add_key_result(session: Session, *, team: AlignmentTeam, actor: str, objecti
         raise UserError("okr.unknown_objective", reference=str(objective_id))
     _require_active(parent)
     if not draft.owner:
-        raise UserError("okr.kr_owner_required")
+        raise UserError("okr.kr_owner_required", **example_params(local_date(now, team.timezone), team.locale))
     catalog = _catalog(session, team)
     spec = catalog.get(draft.kpi_key) if draft.kpi_key else None
     if draft.kpi_key and spec is None:
@@ -395,7 +457,7 @@ def add_key_result(session: Session, *, team: AlignmentTeam, actor: str, objecti
     objective = objective_view(session, team, parent, today=today, catalog=catalog)
     checklist = smart.check_key_result(session, team=team, key_result=draft, today=today)
     warnings = okr.focus_warnings([o.as_domain() for o in board(session, team=team, today=today).objectives])
-    return AddedKeyResult(view, objective, checklist, tuple(warnings))
+    return AddedKeyResult(view, objective, checklist, tuple(warnings), logged_baseline)
 
 
 def _store_key_result(session: Session, team: AlignmentTeam, parent: OkrObjective, draft: KeyResult, spec: KpiSpec | None, actor: str, now: datetime) -> OkrKeyResult:
@@ -485,9 +547,9 @@ def retarget(
     _require_active(row.objective)
     kr = okr.format_kr_id(row.number)
     if not reason.strip():
-        raise UserError("okr.retarget_reason_missing", kr=kr)
+        raise UserError("okr.retarget_reason_missing", kr=kr, **example_params(local_date(now, team.timezone), team.locale))
     if target is None and deadline is None:
-        raise UserError("okr.retarget_nothing", kr=kr)
+        raise UserError("okr.retarget_nothing", kr=kr, **example_params(local_date(now, team.timezone), team.locale))
     new_target = row.target if target is None else target
     new_deadline = row.deadline if deadline is None else deadline
     if new_target == row.target and new_deadline == row.deadline:

@@ -23,6 +23,7 @@ from db import repositories
 from db.models import AlignmentTeam, GlossaryTerm, Kpi, SlaAcceptance, SlaCommitment, SlaEvaluation, SlaStatus, SlaVersion, TeamRole
 from db.types import plain_decimal
 from domain.errors import UserError
+from domain.numbers import typed_whole
 from domain.glossary import Approval, Side, missing_sides
 from domain.kpis import KpiSpec
 from domain.periods import Period, local_date
@@ -184,13 +185,13 @@ def version(session: Session, *, team: AlignmentTeam, version_id: int) -> SlaVer
 
 def find_commitment(session: Session, *, team: AlignmentTeam, reference: str) -> SlaCommitment:
     """`SLA3`, `sla 3` or `3`."""
-    digits = "".join(reference.split()).upper().removeprefix("SLA")
+    number = typed_whole("".join(reference.split()).upper().removeprefix("SLA"))
     found = None
-    if digits.isdigit():
+    if number is not None:
         found = session.scalars(
             select(SlaCommitment).where(
                 SlaCommitment.workspace_id == team.workspace_id, SlaCommitment.team_id == team.id,
-                SlaCommitment.number == int(digits),
+                SlaCommitment.number == number,
             )
         ).one_or_none()
     if found is None:

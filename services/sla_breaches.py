@@ -40,8 +40,9 @@ from db.models import (
 )
 from db.types import plain_decimal
 from domain.errors import UserError
+from domain.numbers import typed_whole
 from domain.glossary import Side
-from domain.periods import Period, local_date, period_bounds_utc
+from domain.periods import Period, counts_in_month, local_date, period_bounds_utc
 from domain.sla import Outcome, Reason, State, Step, evaluate_closed, evaluate_open, next_step
 from domain.workclock import WorkingHours, holiday_checker, working_hours_between
 from services import audit, kpis
@@ -186,12 +187,12 @@ def _scoped_breach(session: Session, team: AlignmentTeam, breach_id: int, *, loc
 
 def find_breach(session: Session, *, team: AlignmentTeam, reference: str) -> SlaBreach:
     """`B4`, `b 4` or `4`."""
-    digits = "".join(reference.split()).upper().removeprefix("B")
+    number = typed_whole("".join(reference.split()).upper().removeprefix("B"))
     found = None
-    if digits.isdigit():
+    if number is not None:
         found = session.scalars(
             select(SlaBreach).where(
-                SlaBreach.workspace_id == team.workspace_id, SlaBreach.team_id == team.id, SlaBreach.number == int(digits)
+                SlaBreach.workspace_id == team.workspace_id, SlaBreach.team_id == team.id, SlaBreach.number == number
             )
         ).one_or_none()
     if found is None:
@@ -223,15 +224,16 @@ def open_breaches(session: Session, *, team: AlignmentTeam) -> list[BreachView]:
 
 
 def breaches_for_month(session: Session, *, team: AlignmentTeam, month: Period) -> list[BreachView]:
-    """For the monthly meeting: breaches of periods that ended in the month, and every breach
-    still open, with their acknowledgements and plans."""
+    """For the monthly meeting: breaches of the periods that count in the month (a week in the
+    month holding its Thursday, as for every monthly figure), and every breach still open, with
+    their acknowledgements and plans."""
     rows = session.scalars(
         select(SlaBreach).join(SlaEvaluation, SlaEvaluation.id == SlaBreach.evaluation_id)
         .where(SlaBreach.workspace_id == team.workspace_id, SlaBreach.team_id == team.id)
         .order_by(SlaBreach.number)
     )
     found = [breach_view(session, team, row) for row in rows]
-    return [b for b in found if b.status not in ENDED or month.start < b.period.end <= month.end]
+    return [b for b in found if b.status not in ENDED or counts_in_month(b.period, month)]
 
 
 # Evaluation ----------------------------------------------------------------------------------------

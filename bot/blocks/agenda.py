@@ -23,12 +23,12 @@ and has a plain `text` fallback.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_interval
 
 from bot.blocks import Block, Reply, actions, button, context, divider, escape_mrkdwn, header, mention, section, truncate
 from bot.blocks.agenda_topics import DECIDE_EXPERIMENT, experiment_text, topic_line
@@ -42,7 +42,7 @@ from domain.kpis import Direction
 from domain.meetings import AgendaKind, Occurrence
 from domain.numbers import format_quantity
 from domain.okr import Status
-from domain.periods import Period, format_period
+from domain.periods import Period, format_period, weeks_of_month
 from domain.sla import Comparator, Outcome, State
 from services.agenda_charts import (
     attainment_text,
@@ -182,6 +182,13 @@ def kpi_line(fact: KpiFact, where: TeamLocale, *, kind: str) -> str:
     return f"{_IMPROVED[change.improved]} {value} · {previous} · {target_text(fact, where)}"
 
 
+def primary_line(fact: KpiFact, where: TeamLocale, *, kind: str) -> str:
+    """The primary KPI's line; without a value for the period it also says how to log one."""
+    if fact.change.value is None:
+        return f"{_IMPROVED[None]} {missing_value_text(fact, where, name=_kpi_name(fact))}"
+    return kpi_line(fact, where, kind=kind)
+
+
 def trend_line(fact: KpiFact, where: TeamLocale, *, kind: str) -> str:
     """The numbers of the trend chart, as text: "Últimas 12 semanas: S48 —, … S11 $45.000.000"."""
     points = history_text(fact.history, fact.spec, language=where.language, country=where.country)
@@ -232,15 +239,16 @@ def _more(count: int, language: str) -> str:
 # The first agenda: how to start ----------------------------------------------------------------------------
 
 
-def start_lines(where: TeamLocale, *, has_kpis: bool, primary_key: str | None) -> list[str]:
+def start_lines(where: TeamLocale, *, has_kpis: bool, primary: KpiFact | None) -> list[str]:
     """The exact commands that set the baseline, skipping the steps the team already took."""
     language = where.language
     lines = [t(language, "agenda.ui.start.title"), t(language, "agenda.ui.start.intro")]
     if not has_kpis:
         lines.append(t(language, "agenda.ui.start.templates"))
-    if primary_key is None:
+    if primary is None:
         lines.append(t(language, "agenda.ui.start.primary"))
-    lines.append(t(language, "agenda.ui.start.log", key=primary_key or "sales_cop"))
+    # A computed primary (a rate) cannot be logged: the example names its first part instead.
+    lines.append(t(language, "agenda.ui.start.log", key=(primary.log_keys or (primary.key,))[0] if primary is not None else "sales_cop"))
     lines.append(t(language, "agenda.ui.start.sla"))
     lines.append(t(language, "agenda.ui.start.topic"))
     return lines
@@ -427,7 +435,7 @@ def _weekly_parent(facts: WeeklyFacts, where: TeamLocale) -> Reply:
     if facts.reported_early:
         blocks.append(context(t(language, "agenda.ui.weekly.early", week=format_period(facts.occurrence.period.previous(), language))))
     if facts.primary is not None:
-        kpis = [t(language, "agenda.ui.kpis.primary"), kpi_line(facts.primary, where, kind="week")]
+        kpis = [t(language, "agenda.ui.kpis.primary"), primary_line(facts.primary, where, kind="week")]
     else:
         kpis = [t(language, "agenda.ui.kpis.no_primary")]
     if facts.supporting:
@@ -444,9 +452,33 @@ def _weekly_parent(facts: WeeklyFacts, where: TeamLocale) -> Reply:
 
 
 def _text_kpi(fact: KpiFact | None, where: TeamLocale) -> str:
-    if fact is None or fact.change.value is None:
+    """The primary KPI in a sentence (the notification text, the plan): its value and target,
+    or, when the period has no value, that it has none and the command that logs it."""
+    if fact is None:
         return t(where.language, "agenda.ui.kpis.no_primary_short")
+    if fact.change.value is None:
+        return missing_value_text(fact, where)
     return f"{escape_mrkdwn(fact.name)} {_num(fact.change.value, fact.spec, where)} · {target_text(fact, where)}"
+
+
+def log_commands(fact: KpiFact, where: TeamLocale) -> str:
+    """The commands that give `fact` a value for its period, as the team types them: the KPI
+    itself, or a computed rate's parts (logging a rate is refused). The period is named by its
+    key ("2026-W11", "2026-03"), which reads the same whatever day it is typed."""
+    language = where.language
+    commands = [t(language, "agenda.truth.log_command", key=key, period=fact.change.period.key) for key in fact.log_keys or (fact.key,)]
+    return t(language, "agenda.truth.and").join(commands)
+
+
+def missing_value_text(fact: KpiFact, where: TeamLocale, *, name: str | None = None) -> str:
+    """"Ventas has no value for week 11 of 2026 (9–15 Mar); log it with `/alinea log …`".
+    `name` is how to show the KPI (default: its escaped name)."""
+    language = where.language
+    params = {"name": name or escape_mrkdwn(fact.name), "period": format_period(fact.change.period, language), "commands": log_commands(fact, where)}
+    if fact.log_keys:
+        parts = " ÷ ".join(f"`{key}`" for key in (fact.spec.numerator, fact.spec.denominator))
+        return t(language, "agenda.truth.no_value.rate", parts=parts, **params)
+    return t(language, "agenda.truth.no_value", **params)
 
 
 def _weekly_kpis(facts: WeeklyFacts, where: TeamLocale) -> Part:
@@ -454,7 +486,7 @@ def _weekly_kpis(facts: WeeklyFacts, where: TeamLocale) -> Part:
     title = t(language, "agenda.ui.kpis.title.week", period=format_period(facts.reported, language))
     lines = []
     if facts.primary is not None:
-        lines += [t(language, "agenda.ui.kpis.primary"), kpi_line(facts.primary, where, kind="week"), trend_line(facts.primary, where, kind="week")]
+        lines += [t(language, "agenda.ui.kpis.primary"), primary_line(facts.primary, where, kind="week"), trend_line(facts.primary, where, kind="week")]
     else:
         lines.append(t(language, "agenda.ui.kpis.no_primary"))
     if facts.supporting:
@@ -492,11 +524,16 @@ def _weekly_okr(facts: WeeklyFacts, where: TeamLocale) -> Part:
 def _weekly_changes(facts: WeeklyFacts, where: TeamLocale) -> Part:
     language = where.language
     title = t(language, "agenda.ui.changes.title", period=format_period(facts.reported, language))
-    if not facts.changes:
-        return _part("changes", title, [section(t(language, "agenda.ui.changes.none"))], language)
     lines = [f"{number}. {kpi_line(fact, where, kind='week')}" for number, fact in enumerate(facts.changes[:MAX_CHANGES], 1)]
     if len(facts.changes) > MAX_CHANGES:
         lines.append(_more(len(facts.changes) - MAX_CHANGES, language))
+    if not facts.changes:  # said only of the KPIs that have a value: the others are named below
+        lines.append(t(language, "agenda.ui.changes.none" if len(facts.unlogged) < facts.kpi_count else "agenda.truth.changes.nothing_logged"))
+    if facts.unlogged and len(facts.unlogged) < facts.kpi_count:
+        names = ", ".join(escape_mrkdwn(fact.name) for fact in facts.unlogged[:MAX_CHANGES])
+        if len(facts.unlogged) > MAX_CHANGES:
+            names += " " + _more(len(facts.unlogged) - MAX_CHANGES, language)
+        lines.append(t(language, "agenda.truth.changes.unlogged", count=len(facts.unlogged), names=names))
     return _part("changes", title, [*_sections(lines), context(t(language, "agenda.ui.changes.hint"))], language)
 
 
@@ -574,8 +611,7 @@ def _weekly_start(facts: WeeklyFacts, where: TeamLocale) -> AgendaMessages:
     """No KPIs or no data yet: the first meeting sets the baseline."""
     language = where.language
     title = _weekly_title(facts, where)
-    primary_key = facts.primary.key if facts.primary is not None else None
-    blocks = [header(title), section(_weekly_meeting(facts, where)), *_sections(start_lines(where, has_kpis=facts.kpi_count > 0, primary_key=primary_key))]
+    blocks = [header(title), section(_weekly_meeting(facts, where)), *_sections(start_lines(where, has_kpis=facts.kpi_count > 0, primary=facts.primary))]
     blocks.append(context(t(language, "agenda.ui.weekly.thread_hint_start")))
     text = t(language, "agenda.ui.weekly.text_start", team=escape_mrkdwn(facts.team_name), when=meeting_text(facts.occurrence, where))
     parts = []
@@ -612,13 +648,13 @@ def _monthly_parent(facts: MonthlyFacts, where: TeamLocale) -> Reply:
     blocks: list[Block] = [header(title), section(meeting)]
     primary = next((fact for fact in facts.kpis if fact.role == "primary"), None)
     if not facts.has_data:
-        blocks += _sections(start_lines(where, has_kpis=bool(facts.kpis), primary_key=primary.key if primary else None))
+        blocks += _sections(start_lines(where, has_kpis=bool(facts.kpis), primary=primary))
     else:
         with_target = [fact for fact in facts.kpis if fact.change.meets_target is not None]
         met = sum(bool(fact.change.meets_target) for fact in with_target)
         lines = [t(language, "agenda.ui.monthly.targets", met=met, total=len(with_target))]
         if primary is not None:
-            lines += [t(language, "agenda.ui.kpis.primary"), kpi_line(primary, where, kind="month")]
+            lines += [t(language, "agenda.ui.kpis.primary"), primary_line(primary, where, kind="month")]
         blocks += _sections(lines)
     met, total = (sum(values) for values in zip(*(month.attainment for month in facts.sla))) if facts.sla else (0, 0)
     state = [
@@ -638,7 +674,7 @@ def _monthly_kpis(facts: MonthlyFacts, where: TeamLocale) -> Part:
     language = where.language
     month = format_period(facts.reported, language)
     title = t(language, "agenda.ui.kpis.title.month", period=month)
-    lines = [f"• {kpi_line(fact, where, kind='month')}" for fact in facts.kpis]
+    lines = [f"• {primary_line(fact, where, kind='month') if fact.role == 'primary' else kpi_line(fact, where, kind='month')}" for fact in facts.kpis]
     primary = next((fact for fact in facts.kpis if fact.role == "primary"), None)
     if primary is not None:
         lines.append(trend_line(primary, where, kind="month"))
@@ -661,7 +697,20 @@ def _monthly_sla(facts: MonthlyFacts, where: TeamLocale) -> Part:
     title = t(language, "agenda.ui.sla.title.month", period=format_period(facts.reported, language))
     if not facts.sla:
         return _part("sla", title, [section(t(language, "agenda.ui.sla.none"))], language)
-    return _part("sla", title, _sections([sla_month_line(month, where) for month in facts.sla]), language)
+    blocks = _sections([sla_month_line(month, where) for month in facts.sla])
+    if any(month.period_kind == "week" for month in facts.sla):
+        blocks.append(context(month_weeks_text(facts.reported, where)))
+    return _part("sla", title, blocks, language)
+
+
+def month_weeks_text(month: Period, where: TeamLocale) -> str:
+    """Which weeks a month's weekly figures count: "weeks 45–48 (2–29 Nov)", by the month of
+    each week's Thursday (`domain.periods`), so nobody wonders where 30 Nov–6 Dec went."""
+    weeks = weeks_of_month(month)
+    last_day = weeks[-1].end - timedelta(days=1)
+    skeleton = "MMMd" if weeks[0].start.year == last_day.year else "yMMMd"
+    days = format_interval(weeks[0].start, last_day, skeleton, locale=babel_locale(where.language, where.country))
+    return t(where.language, "agenda.truth.month.weeks", first=weeks[0].start.isocalendar()[1], last=weeks[-1].start.isocalendar()[1], days=days)
 
 
 def _monthly_breaches(facts: MonthlyFacts, where: TeamLocale) -> Part:

@@ -22,8 +22,10 @@ from babel.dates import format_date
 from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, fields_section, header, mention, plain, section, truncate
 from bot.blocks.kpi import TeamLocale
 from bot.blocks.smart import checklist_reply
+from domain.examples import example_params
 from domain.glossary import Side
 from domain.numbers import DEFAULT_CURRENCY, HOURS, PERCENT, display_quantity, format_quantity
+from domain.periods import format_period
 from domain.okr import GOOD_SCORE, Contributor, FocusWarning, ObjectiveKind, Status
 from domain.sla import Comparator
 from domain.smart import SmartCheck
@@ -475,11 +477,11 @@ def created_reply(objective: ObjectiveView, where: TeamLocale, *, channel_id: st
 def kr_added_reply(added: AddedKeyResult, where: TeamLocale, *, channel_id: str, posted: bool) -> Reply:
     kr = added.key_result
     language = where.language
-    lines = [
-        t(language, "okr.ui.kr.added", kr=kr.short_id, objective=added.objective.label),
-        kr_lines(kr, where),
-        _posted_line(where, channel_id, posted),
-    ]
+    lines = [t(language, "okr.ui.kr.added", kr=kr.short_id, objective=added.objective.label), kr_lines(kr, where)]
+    if added.logged_baseline is not None:  # the line typed no starting point: say which value it took
+        logged = added.logged_baseline
+        lines.append(t(language, "okr.ui.kr.baseline_logged", value=value_text(logged.value, kr, where), period=format_period(logged.period, language)))
+    lines.append(_posted_line(where, channel_id, posted))
     return _with_smart(lines, added.smart, added.warnings, where)
 
 
@@ -622,7 +624,7 @@ def _key_result_fields(
                          optional=True, hint=label("sides_hint")))
     helpers = [_option(t(language, f"okr.ui.contributor.{who.value}"), who.value) for who in Contributor]
     blocks.append(_input(KR_CONTRIBUTORS, label("contributors"), {"type": "checkboxes", "action_id": VALUE, "options": helpers}, optional=True))
-    blocks.append(_input(KR_MILESTONES, label("milestones"), _text(300, placeholder=label("milestones_placeholder")),
+    blocks.append(_input(KR_MILESTONES, label("milestones"), _text(300, placeholder=t(language, "okr.ui.form.milestones_placeholder", **example_params(today, language))),
                          optional=True, hint=label("milestones_hint")))
     blocks.append(_input(KR_CONFIDENCE, label("confidence"), _text(2, placeholder="7"), optional=True, hint=label("confidence_hint")))
     return blocks

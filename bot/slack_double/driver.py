@@ -1,8 +1,14 @@
-"""SlackDriver: sends signed requests to the bot's HTTP endpoint exactly the way Slack does.
+"""Slack's side of the conversation with the bot, on either transport, with one interface.
 
-Bodies, field names and headers follow what Slack sends for slash commands, Events API callbacks and
+`SlackDriver` sends signed requests to the bot's HTTP endpoint exactly the way Slack does: bodies,
+field names and headers follow what Slack sends for slash commands, Events API callbacks and
 interactivity payloads; signatures are computed with slack_sdk's SignatureVerifier, so the bot's real
-verification code runs. Posts go over a real socket (urllib), and the answer comes back as DriverResult.
+verification code runs. Posts go over a real socket (urllib).
+
+`SocketModeDriver` sends the same payloads as Socket Mode envelopes over the double's WebSocket
+server (socket_mode.py) and waits for the app's ack; the ack's payload is what HTTP would have
+answered in its body, so a DriverResult reads the same on both transports.
+
 Response URLs in the payloads are fresh ones from the SlackDouble, so a test can wait for the bot's
 follow-up posts with `double.wait_for("response_url", ...)`.
 """
@@ -22,6 +28,7 @@ from urllib.parse import urlencode
 from slack_sdk.signature import SignatureVerifier
 
 from bot.slack_double.server import SlackDouble
+from bot.slack_double.socket_mode import NoConnection, SocketModeServer
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 JSON_CONTENT_TYPE = "application/json"
@@ -51,6 +58,7 @@ class DriverResult:
     response_url: str | None = None  # the response_url the payload carried, if any
     trigger_id: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)  # what was sent (decoded)
+    envelope_id: str | None = None  # Socket Mode only
 
     @property
     def ok(self) -> bool:
@@ -60,27 +68,19 @@ class DriverResult:
         return json.loads(self.body) if self.body else None
 
 
-class SlackDriver:
-    """Plays Slack's side of the Events API / slash commands / interactivity against a bot endpoint."""
+class Driver:
+    """Plays Slack's side of slash commands, the Events API and interactivity; the transport
+    (`_deliver`) is the subclass's."""
 
     DEFAULT_USER_ID = "U0ANA"
     DEFAULT_USER_NAME = "ana"
     DEFAULT_CHANNEL_ID = "C0TEAM"
+    transport = ""
 
-    def __init__(
-        self,
-        endpoint_url: str,
-        signing_secret: str,
-        double: SlackDouble,
-        team_id: str | None = None,
-        *,
-        timeout: float = 10.0,
-    ) -> None:
-        self.endpoint_url = endpoint_url
+    def __init__(self, double: SlackDouble, team_id: str | None = None, *, timeout: float = 10.0) -> None:
         self.double = double
         self.team_id = team_id or double.team_id
         self.timeout = timeout
-        self._verifier = SignatureVerifier(signing_secret)
         self._event_numbers = itertools.count(1)
 
     # --- what Slack sends ------------------------------------------------------------------------------
@@ -112,7 +112,7 @@ class SlackDriver:
             "response_url": self.double.new_response_url(),
             "trigger_id": trigger_id or new_trigger_id(),
         }
-        result = self._send(urlencode(fields).encode("utf-8"), FORM_CONTENT_TYPE)
+        result = self._deliver("slash_commands", fields)
         result.payload, result.response_url, result.trigger_id = fields, fields["response_url"], fields["trigger_id"]
         return result
 
@@ -150,18 +150,9 @@ class SlackDriver:
             ],
             "is_ext_shared_channel": False,
         }
-        headers = {}
-        if retry_num is not None:
-            headers["X-Slack-Retry-Num"] = str(retry_num)
-            headers["X-Slack-Retry-Reason"] = retry_reason or "http_timeout"
-        result = self._send(json.dumps(envelope).encode("utf-8"), JSON_CONTENT_TYPE, extra_headers=headers)
+        result = self._deliver("events_api", envelope, retry_num=retry_num, retry_reason=retry_reason)
         result.payload = envelope
         return result
-
-    def url_verification(self, challenge: str = "double-challenge") -> DriverResult:
-        """The handshake Slack does when the Events request URL is configured."""
-        body = {"token": LEGACY_VERIFICATION_TOKEN, "challenge": challenge, "type": "url_verification"}
-        return self._send(json.dumps(body).encode("utf-8"), JSON_CONTENT_TYPE)
 
     def block_action(
         self,
@@ -271,13 +262,77 @@ class SlackDriver:
         return self.interaction(payload)
 
     def interaction(self, payload: dict[str, Any]) -> DriverResult:
-        """Any interactivity payload, sent the way Slack sends them all: form field `payload=<json>`."""
-        body = urlencode({"payload": json.dumps(payload)}).encode("utf-8")
-        result = self._send(body, FORM_CONTENT_TYPE)
+        """Any interactivity payload (over HTTP, as form field `payload=<json>`)."""
+        result = self._deliver("interactive", payload)
         result.payload = payload
         result.response_url = payload.get("response_url")
         result.trigger_id = payload.get("trigger_id")
         return result
+
+    def _deliver(self, envelope_type: str, payload: dict[str, Any], *, retry_num: int | None = None,
+                 retry_reason: str | None = None) -> DriverResult:  # fmt: skip
+        raise NotImplementedError
+
+    def _interaction_base(self, user_id: str, team_id: str, trigger_id: str | None) -> dict[str, Any]:
+        user_name = self._user_name(user_id)
+        return {
+            "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id},
+            "api_app_id": self.double.app_id,
+            "token": LEGACY_VERIFICATION_TOKEN,
+            "trigger_id": trigger_id or new_trigger_id(),
+            "team": {"id": team_id, "domain": self.double.team_domain},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    def _channel_name(self, channel_id: str) -> str:
+        if channel_id.startswith("D"):
+            return "directmessage"
+        return self.double.channel_name(channel_id) or channel_id.lower()
+
+    def _user_name(self, user_id: str) -> str:
+        known = self.double.user_name(user_id)
+        if known:
+            return known
+        return self.DEFAULT_USER_NAME if user_id == self.DEFAULT_USER_ID else user_id.lower()
+
+
+class SlackDriver(Driver):
+    """Slack's side over HTTP: signed POSTs to the bot's `/slack/events`."""
+
+    transport = "http"
+
+    def __init__(
+        self,
+        endpoint_url: str,
+        signing_secret: str,
+        double: SlackDouble,
+        team_id: str | None = None,
+        *,
+        timeout: float = 10.0,
+    ) -> None:
+        super().__init__(double, team_id, timeout=timeout)
+        self.endpoint_url = endpoint_url
+        self._verifier = SignatureVerifier(signing_secret)
+
+    def url_verification(self, challenge: str = "double-challenge") -> DriverResult:
+        """The handshake Slack does when the Events request URL is configured (HTTP only)."""
+        body = {"token": LEGACY_VERIFICATION_TOKEN, "challenge": challenge, "type": "url_verification"}
+        return self._send(json.dumps(body).encode("utf-8"), JSON_CONTENT_TYPE)
+
+    def _deliver(self, envelope_type: str, payload: dict[str, Any], *, retry_num: int | None = None,
+                 retry_reason: str | None = None) -> DriverResult:  # fmt: skip
+        """Encoded the way Slack posts each kind: commands form-encoded, events as JSON (retries
+        marked by X-Slack-Retry-Num / X-Slack-Retry-Reason), interactions as form field `payload`."""
+        if envelope_type == "slash_commands":
+            return self._send(urlencode(payload).encode("utf-8"), FORM_CONTENT_TYPE)
+        if envelope_type == "events_api":
+            headers = {}
+            if retry_num is not None:
+                headers["X-Slack-Retry-Num"] = str(retry_num)
+                headers["X-Slack-Retry-Reason"] = retry_reason or "http_timeout"
+            return self._send(json.dumps(payload).encode("utf-8"), JSON_CONTENT_TYPE, extra_headers=headers)
+        return self._send(urlencode({"payload": json.dumps(payload)}).encode("utf-8"), FORM_CONTENT_TYPE)
 
     # --- raw requests, for negative tests -----------------------------------------------------------
 
@@ -325,28 +380,38 @@ class SlackDriver:
         elapsed = time.perf_counter() - started
         return DriverResult(status, answer.decode("utf-8", "replace"), dict(answer_headers.items()), elapsed)
 
-    def _interaction_base(self, user_id: str, team_id: str, trigger_id: str | None) -> dict[str, Any]:
-        user_name = self._user_name(user_id)
-        return {
-            "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id},
-            "api_app_id": self.double.app_id,
-            "token": LEGACY_VERIFICATION_TOKEN,
-            "trigger_id": trigger_id or new_trigger_id(),
-            "team": {"id": team_id, "domain": self.double.team_domain},
-            "enterprise": None,
-            "is_enterprise_install": False,
-        }
 
-    def _channel_name(self, channel_id: str) -> str:
-        if channel_id.startswith("D"):
-            return "directmessage"
-        return self.double.channel_name(channel_id) or channel_id.lower()
+class SocketModeDriver(Driver):
+    """Slack's side over Socket Mode: envelopes over the double's WebSocket server.
 
-    def _user_name(self, user_id: str) -> str:
-        known = self.double.user_name(user_id)
-        if known:
-            return known
-        return self.DEFAULT_USER_NAME if user_id == self.DEFAULT_USER_ID else user_id.lower()
+    The result's status is 200 once the app acked (body: the ack's payload as JSON, or empty),
+    0 when it did not ack within `timeout` (body `no_ack`) or had no connection open
+    (body `dispatch_failed`, what Slack shows the person then)."""
+
+    transport = "socket"
+
+    def __init__(self, double: SlackDouble, team_id: str | None = None, *, timeout: float = 10.0,
+                 server: SocketModeServer | None = None) -> None:  # fmt: skip
+        """`server`: the Socket Mode server to send on, when not `double`'s own (a benchmark sends
+        on one app's sockets with response_urls of another double)."""
+        super().__init__(double, team_id, timeout=timeout)
+        self.server = server or double.socket_mode
+
+    def _deliver(self, envelope_type: str, payload: dict[str, Any], *, retry_num: int | None = None,
+                 retry_reason: str | None = None) -> DriverResult:  # fmt: skip
+        server = self.server
+        started = time.perf_counter()
+        try:
+            envelope = server.send(envelope_type, payload, retry_attempt=retry_num or 0,
+                                   retry_reason=(retry_reason or "timeout") if retry_num else "")  # fmt: skip
+        except NoConnection:
+            return DriverResult(0, "dispatch_failed", {}, time.perf_counter() - started)
+        acked = server.wait_for_ack(envelope, self.timeout)
+        elapsed = time.perf_counter() - started
+        if not acked:
+            return DriverResult(0, "no_ack", {}, elapsed, envelope_id=envelope.envelope_id)
+        body = json.dumps(envelope.ack_payload) if envelope.ack_payload else ""
+        return DriverResult(200, body, {}, elapsed, envelope_id=envelope.envelope_id)
 
 
 def new_trigger_id() -> str:

@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import traceback
+from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
@@ -25,6 +26,7 @@ from bot.slack_double.decoding import decode_params
 from bot.slack_double.faults import ChannelRateLimiter, Fault, FaultPlan
 from bot.slack_double.models import Call, SlackDoubleChannel, SlackDoubleFile, SlackDoubleUser
 from bot.slack_double.oauth import DEFAULT_EXPIRES_IN, OAuthServer
+from bot.slack_double.socket_mode import SocketModeServer
 from bot.slack_double.workspace import API_METHODS, Workspace, file_from_url_path, message_content_error, store_upload
 
 RESPONSE_URL_METHOD = "response_url"
@@ -32,6 +34,8 @@ UPLOAD_URL_METHOD = "upload_url"
 FILE_DOWNLOAD_METHOD = "file_download"  # a GET of a file's url_private
 OAUTH_AUTHORIZE_METHOD = "oauth.authorize"  # a browser's GET of the consent page
 OAUTH_ACCESS_METHOD = "oauth.v2.access"
+CONNECTIONS_OPEN_METHOD = "apps.connections.open"  # Socket Mode: an app-level token asks for a WebSocket URL
+APP_TOKEN_PREFIX = "xapp-"
 _AUTHORIZE_PATH = "/oauth/v2/authorize"
 _API_PREFIX = "/api/"
 # Shaped like Slack's own (https://hooks.slack.com/commands/T…/…/…), so what treats those as
@@ -97,6 +101,8 @@ class SlackDouble:
         self._call_arrived = threading.Condition(self._lock)
         self._calls: list[Call] = []
         self._faults = FaultPlan()
+        self._holds: dict[str, deque[Hold]] = {}
+        self._all_holds: list[Hold] = []
         self._rate_limiter = ChannelRateLimiter()
         self._response_tokens: set[str] = set()
         self._stopping = threading.Event()
@@ -106,6 +112,9 @@ class SlackDouble:
         self.accepted_token_prefixes: tuple[str, ...] = ("xoxb-", "xoxp-", "xoxe.xoxb-", "xoxe.xoxp-")
         # Slack's side of OAuth (oauth.py): off until configure_oauth() gives the app credentials.
         self.oauth = OAuthServer(app_id=app_id, bot_user_id=bot_user_id, default_team_id=team_id, default_team_name=team_domain)
+        # Socket Mode (socket_mode.py): the app-level token apps.connections.open takes, and the server.
+        self.app_token = f"{APP_TOKEN_PREFIX}1-{app_id}-1-{secrets.token_hex(8)}"
+        self.socket_mode = SocketModeServer(app_id=app_id, host=host)
         # Tracebacks of bugs in the double itself (answered as HTTP 500, never printed): assert it stays empty.
         self.internal_errors: list[str] = []
 
@@ -123,12 +132,16 @@ class SlackDouble:
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-double", daemon=True
         )
         self._thread.start()
+        self.socket_mode.start()
         return self
 
     def stop(self) -> None:
         if self._server is None:
             return
         self._stopping.set()  # cuts short any injected delay, so shutdown is not held up by it
+        for hold in self._all_holds:  # and any held answer
+            hold.release()
+        self.socket_mode.stop()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -384,6 +397,16 @@ class SlackDouble:
         with self._lock:
             self._faults.add(method, Fault(0), times)
 
+    def hold_next(self, method: str, *, after: int = 0) -> Hold:
+        """Let `after` requests to `method` through, then carry out the next one (a message is
+        stored) and hold its answer until `release()`: a Slack call still in flight, for as long
+        as a test needs, without a delay measured in seconds. `reached` is set once it is held."""
+        hold = Hold(after)
+        with self._lock:
+            self._holds.setdefault(method, deque()).append(hold)
+            self._all_holds.append(hold)
+        return hold
+
     def set_delay(self, method: str | None, seconds: float) -> None:
         """Wait `seconds` before answering `method` (None = every method). 0 removes the delay."""
         with self._lock:
@@ -430,9 +453,13 @@ class SlackDouble:
         return self._answer(OAUTH_AUTHORIZE_METHOD, {"query": query}, headers, outcome)
 
     def _api_outcome(self, method: str, params: dict[str, Any], token: str | None) -> _Outcome:
+        if method == CONNECTIONS_OPEN_METHOD:
+            return self._connections_open(token)
         handler = API_METHODS.get(method)
         if handler is None:
             return _Outcome.json({"ok": False, "error": "unknown_method"})
+        if token and token.startswith(APP_TOKEN_PREFIX):  # app-level tokens open sockets, nothing else
+            return _Outcome.json({"ok": False, "error": "not_allowed_token_type"})
         auth_error = self._auth_error(token)
         if auth_error:
             return _Outcome.json({"ok": False, "error": auth_error})
@@ -443,6 +470,15 @@ class SlackDouble:
         if method == "auth.test" and team is not None:  # a token issued for another workspace speaks for it
             response = {**response, "team_id": team, "team": self.oauth.team_names.get(team, team)}
         return _Outcome.json(response)
+
+    def _connections_open(self, token: str | None) -> _Outcome:
+        """Only the app-level token opens a socket: a bot or user token is the wrong type."""
+        if not token:
+            return _Outcome.json({"ok": False, "error": "not_authed"})
+        if token != self.app_token:
+            wrong_type = token.startswith(self.accepted_token_prefixes) and not self._auth_error(token)
+            return _Outcome.json({"ok": False, "error": "not_allowed_token_type" if wrong_type else "invalid_auth"})
+        return _Outcome.json({"ok": True, "url": self.socket_mode.new_url()})
 
     def _auth_error(self, token: str | None) -> str | None:
         if not token:
@@ -518,7 +554,20 @@ class SlackDouble:
                 compute()  # the effect happens (a message is stored) but the client sees the failure
             outcome = _Outcome.from_fault(fault) if fault else compute()
             self._record(method, params, headers, outcome, url)
+            hold = self._hold_for(method)
+        if hold is not None:  # outside the lock: everything else keeps answering meanwhile
+            hold.reached.set()
+            hold.released.wait()
         return outcome
+
+    def _hold_for(self, method: str) -> Hold | None:
+        queue = self._holds.get(method)
+        if not queue:
+            return None
+        if queue[0].after > 0:
+            queue[0].after -= 1
+            return None
+        return queue.popleft()
 
     def _record(
         self, method: str, params: dict[str, Any], headers: dict[str, str], outcome: _Outcome, url: str
@@ -526,6 +575,18 @@ class SlackDouble:
         call = Call(method, copy.deepcopy(params), dict(headers), outcome.response, time.time(), outcome.status, url)
         self._calls.append(call)
         self._call_arrived.notify_all()
+
+
+class Hold:
+    """One answer held back by `hold_next`."""
+
+    def __init__(self, after: int) -> None:
+        self.after = after
+        self.reached = threading.Event()
+        self.released = threading.Event()
+
+    def release(self) -> None:
+        self.released.set()
 
 
 def _text_error(code: str, status: int) -> _Outcome:

@@ -1,5 +1,5 @@
 """Agenda runs and facts on real SQLite and PostgreSQL: the claim that makes an agenda happen
-once (replicas, retries with backoff, stale claims, missed meetings), topics, experiments, and
+once (replicas, retries with backoff, leases taken over and fenced, missed meetings), topics, experiments, and
 the weekly and monthly facts built from logged values, SLAs and OKRs. Time is a parameter."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from domain.setup import SetupChanges
 from domain.sla import parse_commitment
 from services import agenda_facts, agenda_topics, agendas, experiments, kpis, okr, sla, sla_breaches, teams, workspaces
 from services.experiments import Result
+from services.leases import LeaseLost
 from services.teams import TeamDefaults
 from services.workspaces import WorkspaceDefaults
 
@@ -87,7 +88,7 @@ def test_an_agenda_is_claimed_once_by_racing_replicas(session_factory, team):
         thread.join()
     won = [run for run in results if run is not None]
     assert len(won) == 1 and won[0].status is AgendaStatus.CLAIMED and won[0].claim == f"agenda-{won[0].id}"
-    assert claim(session_factory, team, meeting, local(3, 16, 7, 5), by="cli") is None  # a manual run beside it
+    assert claim(session_factory, team, meeting, local(3, 16, 7) + timedelta(seconds=30), by="cli") is None  # a manual run beside it
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Agenda)) == 1
 
@@ -95,25 +96,73 @@ def test_an_agenda_is_claimed_once_by_racing_replicas(session_factory, team):
 def test_a_failed_run_is_retried_with_backoff_until_the_meeting(session_factory, team):
     meeting = weekly_meeting(session_factory, team, local(3, 16))
     run = claim(session_factory, team, meeting, local(3, 16, 7))
-    retry = act(session_factory, team, agendas.record_failure, agenda_id=run.id, error="SlackApiError", now=local(3, 16, 7))
+    retry = act(session_factory, team, agendas.record_failure, agenda_id=run.id, attempt=1, error="SlackApiError", now=local(3, 16, 7))
     assert retry == local(3, 16, 7, 1)
     assert claim(session_factory, team, meeting, local(3, 16, 7, 0)) is None  # not yet
     second = claim(session_factory, team, meeting, local(3, 16, 7, 1))
     assert second.id == run.id and second.attempts == 2
-    assert act(session_factory, team, agendas.record_failure, agenda_id=run.id, error="e", now=local(3, 16, 7, 1)) == local(3, 16, 7, 3)
+    assert act(session_factory, team, agendas.record_failure, agenda_id=run.id, attempt=2, error="e", now=local(3, 16, 7, 1)) == local(3, 16, 7, 3)
     assert claim(session_factory, team, meeting, local(3, 16, 9, 0)) is None  # the meeting began: too late
 
 
-def test_a_stale_claim_is_taken_again_but_a_fresh_one_is_not(session_factory, team):
+def seconds_after(at, seconds):
+    return at + timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_a_claim_whose_lease_expired_is_taken_over_and_its_old_holder_is_fenced_off(session_factory, team):
+    meeting = weekly_meeting(session_factory, team, local(3, 16))
+    start = local(3, 16, 7)
+    run = claim(session_factory, team, meeting, start)
+    act(session_factory, team, agendas.record_parent, agenda_id=run.id, attempt=run.attempts, ts="10.1", now=start)
+    assert claim(session_factory, team, meeting, seconds_after(start, 44)) is None  # the lease (45 s) still holds
+    again = claim(session_factory, team, meeting, seconds_after(start, 45), by="replica-2")
+    assert again.id == run.id and again.attempts == 2 and again.message_ts == "10.1"  # it continues from the parent posted
+    # The first poster was only frozen: it can neither renew nor record anything any more.
+    assert act(session_factory, team, agendas.renew, agenda_id=run.id, attempt=1, now=seconds_after(start, 46)) is False
+    for stale_write in (
+        lambda: act(session_factory, team, agendas.record_part, agenda_id=run.id, attempt=1, part="kpis"),
+        lambda: act(session_factory, team, agendas.record_done, agenda_id=run.id, attempt=1),
+        lambda: act(session_factory, team, agendas.record_failure, agenda_id=run.id, attempt=1, error="e", now=seconds_after(start, 46)),
+    ):
+        with pytest.raises(LeaseLost):
+            stale_write()
+    act(session_factory, team, agendas.record_part, agenda_id=run.id, attempt=2, part="kpis")
+    act(session_factory, team, agendas.record_done, agenda_id=run.id, attempt=2)
+    with session_factory() as session:
+        row = session.get(Agenda, run.id)
+        assert row.status is AgendaStatus.DONE and row.parts_posted == ["kpis"] and row.lease_expires_at is None
+    assert claim(session_factory, team, meeting, local(3, 16, 8, 30)) is None
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_a_renewed_lease_keeps_the_claim_and_only_expired_ones_are_listed_for_takeover(session_factory, team):
+    meeting = weekly_meeting(session_factory, team, local(3, 16))
+    start = local(3, 16, 7)
+    run = claim(session_factory, team, meeting, start)
+    for seconds in (15, 30, 45, 60):  # the live poster's heartbeat
+        assert act(session_factory, team, agendas.renew, agenda_id=run.id, attempt=run.attempts, now=seconds_after(start, seconds))
+        assert claim(session_factory, team, meeting, seconds_after(start, seconds + 44)) is None
+    with session_factory() as session:
+        assert agendas.expired_leases(session, now=seconds_after(start, 104)) == []
+        assert agendas.expired_leases(session, now=seconds_after(start, 105)) == [(run.team_id, AgendaKind.WEEKLY)]
+        assert [r.id for r in agendas.expired_runs(session, team=team(session), now=seconds_after(start, 105))] == [run.id]
+        assert agendas.expired_leases(session, now=local(3, 16, 9)) == []  # its meeting began: nothing left to take over
+    taken = claim(session_factory, team, meeting, seconds_after(start, 105))
+    assert taken.attempts == 2
+    act(session_factory, team, agendas.record_failure, agenda_id=run.id, attempt=2, error="SlackApiError", now=seconds_after(start, 106))
+    with session_factory() as session:  # a failed run waits for its retry time, not for a lease
+        assert session.get(Agenda, run.id).lease_expires_at is None
+        assert agendas.expired_leases(session, now=local(3, 16, 8)) == []
+
+
+def test_a_claim_written_before_leases_keeps_the_ten_minute_rule(session_factory, team):
     meeting = weekly_meeting(session_factory, team, local(3, 16))
     run = claim(session_factory, team, meeting, local(3, 16, 7))
-    act(session_factory, team, agendas.record_parent, agenda_id=run.id, ts="10.1", now=local(3, 16, 7))
+    with session_factory.begin() as session:  # as a replica still on the previous version wrote it (no lease column)
+        session.get(Agenda, run.id).lease_expires_at = None
     assert claim(session_factory, team, meeting, local(3, 16, 7, 9)) is None
-    again = claim(session_factory, team, meeting, local(3, 16, 7, 10))
-    assert again.id == run.id and again.message_ts == "10.1"  # the poster continues from the parent it posted
-    act(session_factory, team, agendas.record_part, agenda_id=run.id, part="kpis")
-    act(session_factory, team, agendas.record_done, agenda_id=run.id)
-    assert claim(session_factory, team, meeting, local(3, 16, 8, 30)) is None
+    assert claim(session_factory, team, meeting, local(3, 16, 7, 10)).attempts == 2
 
 
 def test_a_missed_meeting_is_skipped_once_with_a_log_line(session_factory, team, caplog):
@@ -128,7 +177,7 @@ def test_a_missed_meeting_is_skipped_once_with_a_log_line(session_factory, team,
 def test_a_meeting_that_had_its_agenda_is_not_skipped(session_factory, team):
     meeting = weekly_meeting(session_factory, team, local(3, 16))
     run = claim(session_factory, team, meeting, local(3, 16, 7))
-    act(session_factory, team, agendas.record_done, agenda_id=run.id)
+    act(session_factory, team, agendas.record_done, agenda_id=run.id, attempt=run.attempts)
     assert act(session_factory, team, agendas.skip_if_missed, kind=AgendaKind.WEEKLY, now=local(3, 16, 9, 30)) is None
 
 
@@ -235,7 +284,9 @@ def test_weekly_facts_report_last_week_against_agreed_targets(session_factory, t
     assert changes["followup_hours"].change.target == 24 and changes["followup_hours"].target_source == "sla"
     assert changes["followup_hours"].change.meets_target is False
     assert list(changes)[0] == "followup_hours"  # +50 %: the largest move first
-    assert "sales_cop" not in changes  # shown as the primary already
+    assert "sales_cop" in changes and "conversion_web" in changes  # +12,5 %, −8,3 %: the primary and supporting ones count too
+    assert all(f.change.value is None for f in facts.unlogged) and "followup_hours" not in {f.key for f in facts.unlogged}
+    assert "sales_cop" not in {f.key for f in facts.unlogged} and len(facts.unlogged) >= 10  # the starter KPIs nobody logged
     assert facts.bottleneck.key == "avg_deal"  # 21 % short of its target outranks conversion, which only slipped
     assert [t.label for t in facts.topics] == ["T1"] and facts.has_data
     assert [o.label for o in facts.okr.objectives] == ["O1"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -130,10 +131,18 @@ def test_demo_runs_a_week_on_a_fresh_directory(tmp_path):
     charts = sorted(path.name for path in output.glob("*.png"))
     assert charts == ["agenda-1-okr.png", "agenda-1-primary.png", "agenda-1-sla.png", "agenda-2-okr.png", "agenda-2-primary.png", "agenda-2-sla.png"]
     assert all(path.read_bytes().startswith(b"\x89PNG") for path in output.glob("*.png"))
-    again = alinea("demo", cwd=tmp_path)  # the demo starts afresh: the same story again
+    assert "Slack reaches the app over Socket Mode" in result.stderr  # the default, like `alinea serve`
+    written = {path.name: path.read_bytes() for path in output.iterdir()}
+    # The demo starts afresh: the same story again, over signed HTTP this time, printed and written the same.
+    again = alinea("demo", "--transport", "http", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
-    assert again.stdout.count("decidido por @ana") == out.count("decidido por @ana")
-    assert len(list(output.glob("*.png"))) == 6
+    assert "Slack reaches the app over signed HTTP" in again.stderr
+    assert without_timings(again.stdout) == without_timings(out)
+    assert {path.name: path.read_bytes() for path in output.iterdir()} == written
+
+
+def without_timings(transcript: str) -> str:
+    return re.sub(r"\(acked in \d+ ms\)", "(acked)", transcript)
 
 
 def free_port() -> int:

@@ -1,7 +1,8 @@
-"""Three `alinea serve --http` replicas on one PostgreSQL database, as operators deploy them:
-real subprocesses on loopback ports, each with its own scheduler, one Slack double in this
-process as SLACK_API_URL. Whatever lands on which replica, and however often, each effect
-happens once:
+"""Three `alinea serve` replicas on one PostgreSQL database, as operators deploy them: real
+subprocesses on loopback ports, each with its own scheduler, one Slack double in this process
+as SLACK_API_URL. Each test runs on both transports: `serve --http` replicas behind their own
+ports, and Socket Mode replicas holding two sockets each to the double, which spreads envelopes
+across all six. Whatever lands on which replica, and however often, each effect happens once:
 
 - 100 events, each delivered three times at once, each delivery to a different replica (the
   repeats carry X-Slack-Retry-Num 1 and 2, as Slack's retries do): a CSV shared in a DM with the
@@ -36,7 +37,7 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
-from bot.slack_double import SlackDouble, SlackDriver
+from bot.slack_double import SlackDouble, SlackDriver, SocketModeDriver
 from db import repositories
 from db.models import Agenda, AgendaStatus, ProcessedEvent
 from db.session import make_engine, make_session_factory
@@ -48,6 +49,7 @@ from services.workspaces import WorkspaceDefaults
 from tests.support.replicas import AlineaProcess, Replicas, alinea_environment
 
 POSTGRES_ONLY = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+BOTH_TRANSPORTS = pytest.mark.parametrize("transport", ["http", "socket"])
 BOGOTA = "America/Bogota"
 SLACK_TEAM = "T0DOUBLE"  # the double's workspace
 SIGNING_SECRET = "replicas-signing-secret-0123456789"
@@ -147,7 +149,14 @@ def slack_double() -> SlackDouble:
 
 
 def environment(database_url: str, double: SlackDouble) -> dict[str, str]:
-    return alinea_environment(database_url=database_url, slack_api_url=double.base_url, bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET)
+    return alinea_environment(database_url=database_url, slack_api_url=double.base_url, bot_token=BOT_TOKEN,
+                              signing_secret=SIGNING_SECRET, app_token=double.app_token)  # fmt: skip
+
+
+def wait_connected(replicas: Replicas, double: SlackDouble) -> None:
+    """In Socket Mode, healthy is not enough: wait for two sockets per replica."""
+    if replicas.transport == "socket":
+        double.socket_mode.wait_for_connections(2 * len(replicas), timeout=30)
 
 
 def claim_of(message: dict[str, Any]) -> str:
@@ -166,7 +175,8 @@ def wait_until(condition, *, timeout: float, what: str, poll: float = 0.2) -> No
 
 
 @POSTGRES_ONLY
-def test_events_delivered_three_times_across_three_replicas_take_effect_once(database_url, tmp_path):
+@BOTH_TRANSPORTS
+def test_events_delivered_three_times_across_three_replicas_take_effect_once(database_url, transport, tmp_path):
     now = datetime.now(timezone.utc)
     seed_dm_team(database_url, now=now)
     last_week = Period.week_of(now.astimezone(ZoneInfo(BOGOTA)).date()).previous().key
@@ -177,8 +187,12 @@ def test_events_delivered_three_times_across_three_replicas_take_effect_once(dat
         for index in range(EVENTS):  # Ana drags 100 spreadsheets into her DM with Alinea
             data = f"Indicador;Valor;Período\r\nsessions;{10_000 + index};{last_week}\r\n".encode("cp1252")
             file_ids.append(as_ana.files_upload_v2(content=data, filename=f"kpis-{index:03d}.csv", channel=DM)["file"]["id"])
-        with Replicas(REPLICAS, env=environment(database_url, double), workdir=tmp_path / "a") as replicas:
-            drivers = [SlackDriver(replica.events_url, SIGNING_SECRET, double) for replica in replicas]
+        with Replicas(REPLICAS, env=environment(database_url, double), workdir=tmp_path / "a", transport=transport) as replicas:
+            wait_connected(replicas, double)
+            if transport == "http":
+                drivers = [SlackDriver(replica.events_url, SIGNING_SECRET, double) for replica in replicas]
+            else:  # one Slack: the double picks the socket, so the deliveries of an event spread over the processes
+                drivers = [SocketModeDriver(double, timeout=30)] * REPLICAS
             event_ids = [f"Ev0REPL{index:04d}" for index in range(EVENTS)]
 
             def deliver(index: int, attempt: int, barrier: threading.Barrier) -> int:
@@ -232,7 +246,8 @@ def test_events_delivered_three_times_across_three_replicas_take_effect_once(dat
 
 
 @POSTGRES_ONLY
-def test_fifty_agendas_due_at_once_are_posted_once_by_three_replicas_and_three_manual_runs(database_url, tmp_path):
+@BOTH_TRANSPORTS
+def test_fifty_agendas_due_at_once_are_posted_once_by_three_replicas_and_three_manual_runs(database_url, transport, tmp_path):
     now = datetime.now(timezone.utc)
     channels = seed_agenda_teams(database_url, count=AGENDA_TEAMS, now=now)
     double = slack_double()
@@ -241,13 +256,15 @@ def test_fifty_agendas_due_at_once_are_posted_once_by_three_replicas_and_three_m
             double.add_channel(channel, channel.lower())
         env = environment(database_url, double)
         workdir = tmp_path / "b"
-        replicas = Replicas(REPLICAS, env=env, workdir=workdir).start()  # their schedulers fire the agendas at start-up
+        # Their schedulers fire the agendas at start-up.
+        replicas = Replicas(REPLICAS, env=env, workdir=workdir, transport=transport).start()
         manual = [
             AlineaProcess.start(f"jobs-run-{index}", ["jobs", "run", "weekly-agenda", "--at", datetime.now(timezone.utc).isoformat()],
                                 env=env, workdir=workdir)  # fmt: skip
             for index in range(3)
         ]
         with replicas:
+            wait_connected(replicas, double)
             manual_exit_codes = [process.wait(timeout=80) for process in manual]
 
             def done() -> int:

@@ -1,6 +1,7 @@
 """The scheduler's table: every job is wired with coalescing and hours of misfire grace, and a
 fire goes through the claim table like `alinea jobs run`."""
 
+import logging
 from datetime import datetime, timezone
 
 from apscheduler.triggers.cron import CronTrigger
@@ -39,3 +40,16 @@ def test_a_fire_claims_its_period_and_a_second_fire_does_nothing(runtime):
             session, workspace_id=workspace.id, job=spec.name, subject="workspace", period="2026-01-12"
         )
     assert run.status is JobRunStatus.DONE and run.attempts == 1
+
+
+def test_the_frequent_agenda_resume_fires_do_not_fill_the_log_but_other_jobs_and_warnings_still_show(runtime, caplog):
+    scheduler = build_scheduler(runtime)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    executor_log = logging.getLogger("apscheduler.executors.default")
+    with caplog.at_level(logging.INFO, logger="apscheduler.executors.default"):
+        for name in ("agenda-resume", "weekly-agenda"):
+            executor_log.info('Running job "%s" (scheduled at %s)', jobs[name], AT)
+        executor_log.warning('Run time of job "%s" was missed by %s', jobs["agenda-resume"], "0:01:00")
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) == 2
+    assert lines[0].startswith('Running job "weekly-agenda (trigger') and lines[1].startswith('Run time of job "agenda-resume (trigger')

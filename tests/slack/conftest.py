@@ -1,4 +1,8 @@
-"""The real app behind the real HTTP server, with Slack played by the loopback double."""
+"""The real app behind the real HTTP server, with Slack played by the loopback double.
+
+Tests marked `both_transports` run once over signed HTTP and once over Socket Mode: the
+`transport` fixture is parametrized for them and LoopbackBot takes it (`bot` here, and each
+module's own bot fixture). Unmarked tests run over HTTP only."""
 
 from __future__ import annotations
 
@@ -8,6 +12,20 @@ import pytest
 
 from bot.loopback import LoopbackBot
 from bot.slack_double import SlackDouble
+
+
+TRANSPORTS = ("http", "socket")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "transport" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_transports"):
+        metafunc.parametrize("transport", TRANSPORTS, indirect=True)
+
+
+@pytest.fixture
+def transport(request: pytest.FixtureRequest) -> str:
+    """"http", or what `both_transports` parametrized."""
+    return getattr(request, "param", "http")
 
 
 @pytest.fixture
@@ -21,6 +39,6 @@ def double() -> Iterator[SlackDouble]:
 
 
 @pytest.fixture
-def bot(settings, double) -> Iterator[LoopbackBot]:
-    with LoopbackBot(settings, double=double) as bot:
+def bot(settings, double, transport) -> Iterator[LoopbackBot]:
+    with LoopbackBot(settings, double=double, transport=transport) as bot:
         yield bot

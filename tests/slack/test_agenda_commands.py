@@ -36,10 +36,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def bot(settings, double, clock) -> Iterator[LoopbackBot]:
+def bot(settings, double, clock, transport) -> Iterator[LoopbackBot]:
     for user_id in (LUIS, CARO, PEDRO):
         double.add_user(user_id, name=user_id[3:].lower())
-    with LoopbackBot(settings, double=double, clock=clock) as bot:
+    with LoopbackBot(settings, double=double, clock=clock, transport=transport) as bot:
         yield bot
 
 
@@ -76,6 +76,7 @@ def stored(bot, model) -> list:
 # Topics --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.both_transports
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 def test_topics_are_added_listed_and_closed(bot, team):
     added = command(bot, "tema Precios de envío en diciembre <!channel>", user_id=PEDRO)
@@ -136,6 +137,7 @@ def open_experiment_form(bot, week="2026-W12", user_id=ANA) -> dict[str, Any]:
     return opened.params["view"]
 
 
+@pytest.mark.both_transports
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 def test_the_weeks_experiment_is_decided_in_the_form_posted_and_judged(bot, team, clock):
     view = open_experiment_form(bot)

@@ -314,13 +314,15 @@ def test_two_posters_of_one_process_queue_on_the_teams_lock(bot, clock):
     assert len(parents(bot)) == 1
 
 
-def test_a_restart_between_claiming_and_posting_posts_once_after_the_stale_window(bot, clock, double):
+def test_a_restart_between_claiming_and_posting_posts_once_when_the_lease_runs_out(bot, clock, double):
     meeting = with_team(bot, lambda session, team: agendas.meeting_of_period(team, AgendaKind.WEEKLY, local(3, 16)))
     dead = with_team(bot, agendas.claim, meeting=meeting, claimed_by="replica-1", now=local(3, 16, 7, 0))  # then the process died
     assert dead is not None and parents(bot) == []
-    assert scheduler_fire(bot, clock, "weekly-agenda", local(3, 16, 7, 5)) == {"alineacion": "weekly 2026-W12: being posted by another run"}
+    assert scheduler_fire(bot, clock, "weekly-agenda", local(3, 16, 7, 0) + timedelta(seconds=30)) == {
+        "alineacion": "weekly 2026-W12: being posted by another run"}  # its lease (45 s) still holds
+    assert scheduler_fire(bot, clock, "agenda-resume", local(3, 16, 7, 0) + timedelta(seconds=30)) == {}  # nothing expired
     assert parents(bot) == []
-    detail = scheduler_fire(bot, clock, "weekly-agenda", local(3, 16, 7, 10))["alineacion"]
+    detail = scheduler_fire(bot, clock, "agenda-resume", local(3, 16, 7, 0) + timedelta(seconds=45))["alineacion"]
     assert detail == "posted the weekly agenda 2026-W12: parent, 2 parts, 0 charts"
     (parent,) = parents(bot)
     assert claim_of(parent) == dead.claim and agenda_row(bot).attempts == 2 and agenda_row(bot).claimed_by == "scheduler"

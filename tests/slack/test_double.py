@@ -591,3 +591,17 @@ def test_a_failure_after_the_effect_stores_the_message_but_fails_the_call(double
     with pytest.raises(SlackApiError):
         plain.chat_postMessage(channel="C1", text="posted, but the answer was lost")
     assert [m["text"] for m in double.messages("C1")] == ["posted, but the answer was lost"]
+
+
+def test_a_held_call_is_carried_out_at_once_and_answered_only_when_released(double: SlackDouble, client: WebClient) -> None:
+    held = double.hold_next("chat.postMessage", after=1)
+    assert client.chat_postMessage(channel="C1", text="first").get("ok")  # let through
+    answers: list[str] = []
+    poster = threading.Thread(target=lambda: answers.append(client.chat_postMessage(channel="C1", text="second")["ts"]))
+    poster.start()
+    assert held.reached.wait(10)
+    assert [m["text"] for m in double.messages("C1")] == ["first", "second"] and answers == []  # posted, answer still held
+    assert client.chat_postMessage(channel="C2", text="meanwhile").get("ok")  # the rest of Slack keeps answering
+    held.release()
+    poster.join(10)
+    assert answers == [double.messages("C1")[1]["ts"]]

@@ -82,11 +82,11 @@ BOTH_LANGUAGES = pytest.mark.parametrize("team", ["es", "en"], indirect=True)
 
 
 @pytest.fixture
-def bot(settings, double) -> Iterator[LoopbackBot]:
+def bot(settings, double, transport) -> Iterator[LoopbackBot]:
     """The app with a fixed clock (time is a parameter), and the team's people in Slack."""
     for user_id, name in ((LUIS, "luis"), (CARO, "caro"), (PEDRO, "pedro")):
         double.add_user(user_id, name=name)
-    with LoopbackBot(settings, double=double, clock=lambda: NOW) as bot:
+    with LoopbackBot(settings, double=double, clock=lambda: NOW, transport=transport) as bot:
         yield bot
 
 
@@ -211,6 +211,7 @@ def metadata(**extra) -> str:
 
 
 @BOTH_LANGUAGES
+@pytest.mark.both_transports
 def test_a_one_line_definition_is_posted_with_approve_and_request_changes(bot, team):
     words = WORDS[team]
     reply = define(bot, team, "MQL: Lead que pidió una demo y cumple el perfil")
@@ -235,6 +236,7 @@ def test_a_one_line_definition_is_posted_with_approve_and_request_changes(bot, t
 
 
 @BOTH_LANGUAGES
+@pytest.mark.both_transports
 def test_the_sales_lead_approves_and_the_definition_is_agreed(bot, team):
     words = WORDS[team]
     define(bot, team, "MQL: Lead que pidió una demo")
@@ -340,6 +342,7 @@ def test_a_new_version_waits_while_the_one_in_force_stays(bot, team):
 
 
 @BOTH_LANGUAGES
+@pytest.mark.both_transports
 def test_request_changes_opens_a_modal_and_posts_the_reason_in_the_thread(bot, team):
     words = WORDS[team]
     define(bot, team, "MQL: Lead que pidió una demo")
@@ -372,6 +375,7 @@ def test_request_changes_opens_a_modal_and_posts_the_reason_in_the_thread(bot, t
 
 
 @BOTH_LANGUAGES
+@pytest.mark.both_transports
 def test_an_empty_reason_is_flagged_in_the_modal(bot, team):
     define(bot, team, "MQL: Lead que pidió una demo")
     _, version_id = latest_proposal(bot)
@@ -397,6 +401,7 @@ def test_someone_outside_the_team_cannot_ask_for_changes(bot, team):
 
 
 @BOTH_LANGUAGES
+@pytest.mark.both_transports
 def test_define_without_text_opens_the_form_and_submitting_it_proposes(bot, team):
     words = WORDS[team]
     result = bot.driver.slash_command(words["define"], user_id=ANA, channel_id=CHANNEL)
@@ -426,6 +431,7 @@ def test_define_without_text_opens_the_form_and_submitting_it_proposes(bot, team
 
 
 @BOTH_LANGUAGES
+@pytest.mark.both_transports
 def test_form_mistakes_are_shown_beside_their_fields(bot, team):
     meta = metadata(locale=team)
     missing = bot.driver.view_submission(DEFINE_VIEW, define_form(definition="  "), private_metadata=meta).json()
@@ -442,6 +448,7 @@ def test_form_mistakes_are_shown_beside_their_fields(bot, team):
 
 
 @BOTH_LANGUAGES
+@pytest.mark.both_transports
 def test_list_term_and_history(bot, team):
     words = WORDS[team]
     first = agreed_mql(bot, team, "Lead que pidió una demo")

@@ -55,10 +55,10 @@ def clock():
 
 
 @pytest.fixture
-def bot(settings, double, clock) -> Iterator[LoopbackBot]:
+def bot(settings, double, clock, transport) -> Iterator[LoopbackBot]:
     for user_id in (LUIS, MARTA, ROSA, PEDRO):
         double.add_user(user_id, name=user_id[3:].lower(), locale="es-LA")
-    with LoopbackBot(settings, double=double, clock=clock) as bot:
+    with LoopbackBot(settings, double=double, clock=clock, transport=transport) as bot:
         yield bot
 
 
@@ -139,6 +139,7 @@ def breach_row(bot) -> SlaBreach:
 # Publishing ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.both_transports
 def test_opening_the_home_tab_publishes_the_persons_home(bot, clock):
     set_up(bot, clock)
     breach_posted(bot, clock)
@@ -182,6 +183,7 @@ def test_every_open_rebuilds_the_home(bot, clock):
 
 
 @SQLITE_ONLY
+@pytest.mark.both_transports
 def test_acknowledge_on_the_home_opens_the_form_acknowledges_in_the_breachs_thread_and_refreshes_the_home(bot, clock):
     set_up(bot, clock)
     post = breach_posted(bot, clock)
@@ -232,6 +234,7 @@ def test_a_refusal_from_the_home_reaches_the_person_in_their_dm_and_the_home_dro
 
 
 @SQLITE_ONLY
+@pytest.mark.both_transports
 def test_check_in_on_the_home_opens_the_form_for_that_team_records_it_and_refreshes_the_home(bot, clock):
     set_up(bot, clock)
     view = open_home(bot, LUIS)

@@ -22,9 +22,9 @@ SUNDAY_NIGHT = datetime(2026, 1, 19, 4, 30, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def bot(settings, double):
+def bot(settings, double, transport):
     double.add_user("U0LUIS", name="luis", locale="es-LA")
-    with LoopbackBot(settings, double=double, clock=lambda: SUNDAY_NIGHT) as bot:
+    with LoopbackBot(settings, double=double, clock=lambda: SUNDAY_NIGHT, transport=transport) as bot:
         yield bot
 
 
@@ -50,6 +50,7 @@ def stored(bot):
         return [(row.kpi_id, row.period_kind, row.period_start, row.value, row.note) for row in session.query(KpiValue).order_by(KpiValue.id)]
 
 
+@pytest.mark.both_transports
 def test_a_value_is_read_the_teams_way_and_echoed_as_understood(bot):
     set_up(bot)
     reply = say(bot, "registrar sales_cop 45 millones feria de Bogotá")
@@ -70,6 +71,7 @@ def test_percent_for_last_week_in_an_english_team_in_colombia(bot):
     assert row[1:] == ("week", date(2026, 1, 5), Decimal("71.5"), "checkout bug")
 
 
+@pytest.mark.both_transports
 def test_a_correction_says_what_it_replaced_and_undo_brings_it_back(bot):
     set_up(bot)
     say(bot, "kpi registrar orders 120")
@@ -80,6 +82,7 @@ def test_a_correction_says_what_it_replaced_and_undo_brings_it_back(bot):
     assert [row[3] for row in stored(bot)] == [Decimal("120")]
 
 
+@pytest.mark.both_transports
 @pytest.mark.parametrize(
     "text, expected",
     [
@@ -89,7 +92,7 @@ def test_a_correction_says_what_it_replaced_and_undo_brings_it_back(bot):
         ("registrar conversion_web 1,6 %", "se calcula solo"),
         ("registrar cart_abandonment 120 %", "100"),
         ("registrar sales_cop 45 %", "sales_cop"),
-        ("kpi registrar", "/alinea kpi registrar conversion_web"),
+        ("kpi registrar", "/alinea kpi registrar cart_abandonment"),
         ("kpi volar", "/alinea kpi"),
     ],
 )
@@ -101,6 +104,7 @@ def test_bad_input_gets_a_private_answer_and_nothing_is_written(bot, text, expec
     assert stored(bot) == []
 
 
+@pytest.mark.both_transports
 def test_show_lists_the_weeks_as_text_and_attaches_a_chart(bot):
     set_up(bot)
     say(bot, "kpi registrar orders 16 para semana pasada")
@@ -144,6 +148,7 @@ def test_a_channel_without_a_team_is_told_how_to_set_one_up(bot):
     assert reply.params["text"].startswith("Este canal todavía no tiene un equipo")
 
 
+@pytest.mark.both_transports
 def test_the_new_kpi_form_opens_and_creates_a_rate(bot):
     from bot.blocks import kpi as form
 

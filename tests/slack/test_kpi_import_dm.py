@@ -87,6 +87,7 @@ def second_team_for_ana(bot: LoopbackBot) -> None:
 # The flow -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.both_transports
 def test_a_csv_sent_in_a_dm_is_checked_there_once_and_saved_with_the_button(bot, team, caplog):
     caplog.set_level(logging.INFO, logger=kpi_import_dm.__name__)
     file_id = share_in_dm(bot.double, LATIN1)
@@ -124,6 +125,7 @@ def test_a_csv_sent_in_a_dm_is_checked_there_once_and_saved_with_the_button(bot,
     assert len(bot.double.calls_to(FILE_DOWNLOAD_METHOD)) == 2  # the check, then Save all
 
 
+@pytest.mark.both_transports
 def test_cancel_in_the_dm_writes_nothing(bot, team):
     file_shared(bot, share_in_dm(bot.double, LATIN1))
     value = buttons(posted_in(bot))[CANCEL]["value"]

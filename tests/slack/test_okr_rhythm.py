@@ -63,10 +63,10 @@ def no_backoff(monkeypatch):
 
 
 @pytest.fixture
-def bot(settings, double, clock, language):
+def bot(settings, double, clock, language, transport):
     for user_id in (LUIS, MARTA, ROSA, PEDRO):
         double.add_user(user_id, name=user_id.lower(), locale="es-LA")
-    with LoopbackBot(settings, double=double, clock=clock) as bot:
+    with LoopbackBot(settings, double=double, clock=clock, transport=transport) as bot:
         with bot.runtime.session_factory.begin() as session:
             workspace = workspaces.ensure_workspace(session, slack_team_id=double.team_id, defaults=bot.runtime.workspace_defaults, now=clock.now)
             teams.setup_team(
@@ -251,6 +251,7 @@ def review_post(bot):
     return message
 
 
+@pytest.mark.both_transports
 def test_the_review_is_posted_once_after_the_last_deadline_and_answered_in_its_thread(bot, clock, double):
     objective_id = review_due(bot, clock)
     assert run(bot, clock, "okr-review", local(3, 31, 23, 7)).startswith("claimed 0 reviews")  # still its last day
@@ -301,6 +302,7 @@ def test_the_review_is_posted_once_after_the_last_deadline_and_answered_in_its_t
 
 
 @SQLITE_ONLY
+@pytest.mark.both_transports
 def test_the_answer_form_records_answers_and_redraws_the_post(bot, clock, double):
     objective_id = review_due(bot, clock)
     run(bot, clock, "okr-review", local(4, 1, 0, 7))

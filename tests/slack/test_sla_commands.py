@@ -63,10 +63,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def bot(settings, double, clock) -> Iterator[LoopbackBot]:
+def bot(settings, double, clock, transport) -> Iterator[LoopbackBot]:
     for user_id in (LUIS, MARTA, CARO, PEDRO):
         double.add_user(user_id, name=user_id[3:].lower())
-    with LoopbackBot(settings, double=double, clock=clock) as bot:
+    with LoopbackBot(settings, double=double, clock=clock, transport=transport) as bot:
         yield bot
 
 
@@ -216,6 +216,7 @@ def log(bot: LoopbackBot, key: str, value: str, day: date, now: datetime) -> Non
 
 
 @SQLITE_ONLY
+@pytest.mark.both_transports
 def test_a_one_line_commitment_in_spanish_is_posted_with_its_accept_button(bot, team):
     reply = command(bot, "sla nuevo ventas followup_hours <= 24 semanal", user_id=LUIS)
 
@@ -335,6 +336,7 @@ def test_a_proposal_saved_but_not_posted_is_posted_when_the_person_tries_again(b
 
 
 @BOTH_LANGUAGES
+@pytest.mark.both_transports
 def test_a_lead_of_each_side_makes_it_active_and_a_new_version_replaces_it(bot, team):
     """On SQLite and PostgreSQL: the same side twice is not agreement; the other side is."""
     es = team == "es"
@@ -415,6 +417,7 @@ def test_new_without_text_opens_the_form_with_every_field(bot, team):
 
 
 @SQLITE_ONLY
+@pytest.mark.both_transports
 def test_form_mistakes_are_shown_beside_their_fields_and_nothing_is_stored(bot, team):
     metadata = json.dumps({"channel_id": CHANNEL, "locale": "es", "country": "CO", "currencies": {}})
     answer = bot.driver.view_submission(NEW_VIEW, form(side=None, target="mucho", ack="0"), private_metadata=metadata).json()
@@ -428,6 +431,7 @@ def test_form_mistakes_are_shown_beside_their_fields_and_nothing_is_stored(bot, 
 
 
 @SQLITE_ONLY
+@pytest.mark.both_transports
 def test_a_valid_form_proposes_with_the_chosen_lead_day_and_window(bot, team):
     view = open_form(bot, user_id=LUIS)
     submitted = bot.driver.view_submission(

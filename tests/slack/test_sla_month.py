@@ -44,15 +44,15 @@ def clock():
     return Clock(local(3, 2, 8))
 
 
-def start_bot(settings, double, clock) -> LoopbackBot:
-    return LoopbackBot(settings, double=double, clock=clock)
+def start_bot(settings, double, clock, transport: str = "http") -> LoopbackBot:
+    return LoopbackBot(settings, double=double, clock=clock, transport=transport)
 
 
 @pytest.fixture
-def bot(settings, double, clock):
+def bot(settings, double, clock, transport):
     for user_id in (LUIS, MARTA, ROSA, PEDRO):
         double.add_user(user_id, name=user_id.lower(), locale="es-LA")
-    with start_bot(settings, double, clock) as bot:
+    with start_bot(settings, double, clock, transport) as bot:
         with bot.runtime.session_factory.begin() as session:
             workspace = workspaces.ensure_workspace(session, slack_team_id=double.team_id, defaults=bot.runtime.workspace_defaults, now=clock.now)
             teams.setup_team(
@@ -135,6 +135,7 @@ def breach_row(bot, number) -> SlaBreach:
 # The month ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.both_transports
 def test_a_month_of_slas_breaches_acknowledgements_and_escalation(bot, clock, double):
     # Week 10 (2–8 March): slow follow-up, few leads until Thursday, no contact attempts logged.
     clock.now = local(3, 3, 10)
@@ -271,6 +272,7 @@ def click(bot, action_id, message, user_id):
     return result
 
 
+@pytest.mark.both_transports
 def test_the_buttons_refuse_people_who_may_not_act_privately_and_open_nothing(bot, clock, double):
     b1 = first_breach(bot, clock)
     refused = click(bot, ACKNOWLEDGE, b1, PEDRO)
@@ -285,6 +287,7 @@ def test_the_buttons_refuse_people_who_may_not_act_privately_and_open_nothing(bo
     assert "<@U0MARTA> ya reconoció B1" in answer.params["text"]
 
 
+@pytest.mark.both_transports
 def test_a_retried_thread_reply_counts_once_and_a_wrong_reason_is_explained_privately(bot, clock, double):
     b1 = first_breach(bot, clock)
     reply_in_thread(bot, b1["ts"], LUIS, "ack trafic")

@@ -135,9 +135,9 @@ def test_an_english_team_gets_the_checklist_in_english(bot):
 
 def test_without_text_a_hint_with_an_example(bot):
     reply = say(bot, "smart")
-    assert "Escribe la meta después de `/alinea smart`, por ejemplo: `/alinea smart Aumentar las ventas" in render(reply.params)
+    assert "Escribe la meta después de `smart`, por ejemplo: `/alinea smart Aumentar las ventas" in render(reply.params)
     reply = say(bot, "smart", user_id="U0TOM", channel_id="C0GROWTH")
-    assert "Type the goal after `/alinea smart`" in render(reply.params)
+    assert "Type the goal after `smart`" in render(reply.params)
 
 
 def test_what_a_person_typed_pings_nobody(bot):

@@ -1,6 +1,6 @@
-"""Several `alinea serve --http` replicas as operators run them: real subprocesses on loopback
-ports, one database, one Slack (a `SlackDouble` given as SLACK_API_URL). Used by
-tests/integration/test_replicas.py and bench/replicas.py.
+"""Several `alinea serve` replicas as operators run them: real subprocesses on loopback ports
+(Slack's HTTP mode, or Socket Mode with a health port each), one database, one Slack (a
+`SlackDouble` given as SLACK_API_URL). Used by tests/integration/test_replicas.py and bench/replicas.py.
 
 Each process writes its stdout and stderr to files (a pipe nobody reads would fill up and stall
 a busy process), so a test can read what each replica logged, while it runs and after.
@@ -32,13 +32,16 @@ def free_port() -> int:
 
 
 def alinea_environment(*, database_url: str, slack_api_url: str, bot_token: str, signing_secret: str,
-                       extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The process environment without our own variables, then exactly the settings given."""
+                       app_token: str | None = None, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The process environment without our own variables, then exactly the settings given
+    (`app_token`, Socket Mode's, as SLACK_APP_TOKEN)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ALINEA_", "DATABASE_URL"))}
     environment.update({
         "DATABASE_URL": database_url, "SLACK_API_URL": slack_api_url, "SLACK_BOT_TOKEN": bot_token,
         "SLACK_SIGNING_SECRET": signing_secret, "PYTHONPATH": str(ROOT), **(extra or {}),
     })  # fmt: skip
+    if app_token:
+        environment["SLACK_APP_TOKEN"] = app_token
     return environment
 
 
@@ -91,7 +94,7 @@ class AlineaProcess:
 
 @dataclass
 class Replica(AlineaProcess):
-    port: int = 0
+    port: int = 0  # HTTP mode: Slack's endpoint and /healthz; Socket Mode: the health port
 
     @property
     def url(self) -> str:
@@ -115,7 +118,9 @@ class Replica(AlineaProcess):
 
 
 class Replicas:
-    """`count` `alinea serve --http` processes started together, each on its own loopback port.
+    """`count` `alinea serve` processes started together, each on its own loopback port:
+    `transport="http"` serves Slack's HTTP mode there, `"socket"` connects in Socket Mode (the
+    environment needs SLACK_APP_TOKEN) and serves only /healthz and /metrics there.
 
         with Replicas(3, env=env, workdir=tmp_path) as replicas:
             for replica in replicas: ...
@@ -123,16 +128,18 @@ class Replicas:
     `start()` only launches them (to race something else against their start-up); `__enter__`
     launches and waits until every one answers GET /healthz. On exit each gets SIGTERM."""
 
-    def __init__(self, count: int, *, env: dict[str, str], workdir: Path, startup_timeout: float = 60):
+    def __init__(self, count: int, *, env: dict[str, str], workdir: Path, startup_timeout: float = 60, transport: str = "http"):
         self.count, self.env, self.workdir, self.startup_timeout = count, env, workdir, startup_timeout
+        self.transport = transport
         self.replicas: list[Replica] = []
         self.exit_codes: list[int] = []
 
     def start(self) -> Replicas:
         for index in range(self.count):
             port = free_port()
+            mode = ["--http", "--port", str(port)] if self.transport == "http" else ["--health-port", str(port)]
             started = AlineaProcess.start(
-                f"replica-{index}", ["serve", "--http", "--host", "127.0.0.1", "--port", str(port)], env=self.env, workdir=self.workdir,
+                f"replica-{index}", ["serve", "--host", "127.0.0.1", *mode], env=self.env, workdir=self.workdir,
             )  # fmt: skip
             self.replicas.append(Replica(started.name, started.process, started.stdout_path, started.stderr_path, port=port))
         return self

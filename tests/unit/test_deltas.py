@@ -29,7 +29,9 @@ def weeks(*values):
         ((100, 102), "higher", None, D(2), D(2), True, None, False),  # under 5 %: not worth the minutes
         ((100, 102), "higher", D(110), D(2), D(2), True, False, True),  # … unless it misses its target
         ((78, 70), "lower", D(72), D(-8), D("-10.25641025641025641025641025641025641026"), True, True, True),
-        ((0, 5), "higher", None, D(5), None, True, None, False),  # no percent from zero
+        ((0, 5), "higher", None, D(5), None, True, None, True),  # no percent from zero, but it moved
+        ((None, 5), "higher", D(10), None, None, None, False, True),  # misses its target: matters without a week before
+        ((5, None), "higher", D(10), None, None, None, None, False),  # nothing logged: said apart, never "did not move"
         ((None, 5), "higher", None, None, None, None, None, False),
         ((5,), "higher", None, None, None, None, None, False),
         ((5, 5), "higher", None, D(0), D(0), None, None, False),
@@ -57,9 +59,11 @@ def test_largest_first_ranks_by_relative_move_and_drops_small_ones():
         change_of("orders", "count", "higher", weeks(50, 40)),  # −20 %
         change_of("cac", "currency", "lower", weeks(100, 101)),  # +1 %: dropped
         change_of("roas", "ratio", "higher", weeks(None, 3)),  # nothing to compare: dropped
+        change_of("refunds", "count", "lower", weeks(0, 2)),  # from zero: no percent, the largest move
+        change_of("leads", "count", "higher", weeks(None, 3), target=D(5)),  # below its target: kept
     ]
-    assert [c.kpi_key for c in largest_first(changes)] == ["orders", "sessions"]
-    assert [c.kpi_key for c in largest_first(changes, only_mattering=False)] == ["orders", "sessions", "cac"]
+    assert [c.kpi_key for c in largest_first(changes)] == ["refunds", "orders", "sessions", "leads"]
+    assert [c.kpi_key for c in largest_first(changes, only_mattering=False)] == ["refunds", "orders", "sessions", "cac", "leads"]
 
 
 def test_the_bottleneck_is_the_stage_furthest_behind_its_target():

@@ -167,10 +167,11 @@ def test_reads_what_english_teams_type(text, value, unit, rest):
 
 
 def test_long_numbers_stay_exact():
-    digits = "12.345.678.901.234.567.890.123.456.789.012.345,55"  # 37 significant digits
-    value = Decimal("12345678901234567890123456789012345.55")
-    assert read(f"-{digits}")[0].value == value.copy_negate()  # unary minus would round to 28 digits
+    longest = "123.456.789.012.345.678,123456"  # 24 significant digits: all a NUMERIC(24, 6) keeps
+    assert read(f"-{longest}")[0].value == Decimal("-123456789012345678.123456")
     assert read("1,5 billones")[0].value == Decimal("1500000000000")
+    digits = "12.345.678.901.234.567.890.123.456.789.012.345,55"  # 37 significant digits: written exactly
+    value = Decimal("12345678901234567890123456789012345.55")
     assert format_quantity(value, None, **ES_CO) == digits
     assert format_quantity(value, None, **ES_CO, decimals=1) == digits[:-1].replace(",5", ",6")
 
@@ -294,8 +295,14 @@ def test_multiplier_words_scale_exactly(value, team, multiplier, glued):
     word, power = multiplier
     decimal, group = number_symbols(team["language"], team["country"])
     text = typed(value, decimal, group, grouping=True) + ("" if glued and " " not in word else " ") + word
+    scaled = value.scaleb(power, context=Context(prec=100))
+    if abs(scaled) >= Decimal(10) ** 18:  # more than a NUMERIC(24, 6) keeps: refused, saying the limit
+        with pytest.raises(UserError) as refused:
+            read(text, team)
+        assert refused.value.message_id == "numbers.too_large" and refused.value.params["digits"] == 18
+        return
     quantity, rest = read(text, team)
-    assert quantity.value == value.scaleb(power, context=Context(prec=100))
+    assert quantity.value == scaled
     assert rest == ""
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from domain.errors import UserError
+from domain.examples import example_params
 from domain.glossary import Side
 from domain.kpis import template
 from domain.okr import (
@@ -42,6 +43,7 @@ from domain.smart import ChangeBy, Criterion, GoalDirection, Verdict, check_key_
 from services.i18n import t
 
 D = Decimal
+EXAMPLE_PARAMS = set(example_params(date(2026, 1, 1), "es"))
 TODAY = date(2026, 1, 10)
 CATALOG = {key: template(key) for key in ("conversion_web", "repurchase_60d", "gross_margin", "cart_abandonment", "sales_cop")}
 BOTH = frozenset({Side.MARKETING, Side.SALES})
@@ -51,12 +53,15 @@ ABANDONMENT = KeyResult(4, "abandono de carrito", D(78), D(70), date(2026, 1, 1)
 
 
 def expect_error(message_id, params, call, *args, **kwargs):
-    """`call` raises the UserError `message_id` with exactly `params`, renderable in both languages."""
+    """`call` raises the UserError `message_id` with exactly `params` (besides the example dates,
+    computed from today: tests/unit/test_examples.py), renderable in both languages."""
     with pytest.raises(UserError) as info:
         call(*args, **kwargs)
-    assert (info.value.message_id, info.value.params) == (message_id, params)
+    raised = dict(info.value.params)
+    dated = {name: raised.pop(name) for name in EXAMPLE_PARAMS if name in raised}
+    assert (info.value.message_id, raised) == (message_id, params)
     for language in ("es", "en"):
-        assert t(language, message_id, **params)
+        assert t(language, message_id, **params, **dated)
 
 
 def kr_line(text, **kwargs):
@@ -356,7 +361,11 @@ def test_explicit_kpi_option():
         ),
         ("conversión web de 1,2 % a 1,6 % al 31/03/2026 hito 1,4 %", {}, "okr.milestone_date_missing", {"word": "hito", "value": "1,4 %"}),
         ("de 1,2 % a 1,6 % al 31/03/2026", {}, "okr.metric_missing", {}),
-        ("conversión web a 1,6 % al 31/03/2026", {}, "okr.baseline_missing", {"metric": "conversión web"}),
+        ("clientes en el programa a 300 al 31/03/2026", {}, "okr.baseline_missing", {"metric": "clientes en el programa"}),
+        # A KPI with nothing logged (no baseline given): how to log one; a rate names its parts.
+        ("conversión web a 1,6 % al 31/03/2026", {}, "okr.kpi_nothing_logged_rate",
+         {"metric": "conversión web", "key": "conversion_web", "numerator": "orders", "denominator": "sessions"}),
+        ("aumentar repurchase_60d en 25 % al 31/03/2026", {}, "okr.kpi_nothing_logged", {"metric": "repurchase_60d", "key": "repurchase_60d"}),
         ("conversión web de 1,2 % al 31/03/2026", {}, "okr.target_missing", {"metric": "conversión web"}),
         ("conversión web de 1,2 % a 1,6 %", {}, "okr.deadline_missing", {"metric": "conversión web"}),
         ("Aumentar la recompra en 25 % al 31/03/2026", {}, "okr.relative_needs_baseline", {"metric": "recompra"}),

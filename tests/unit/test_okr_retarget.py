@@ -6,6 +6,7 @@ from decimal import Decimal as D
 import pytest
 
 from domain.errors import UserError
+from domain.examples import example_params
 from domain.okr_retarget import RetargetRequest, parse_retarget
 
 TODAY = date(2026, 3, 10)
@@ -54,16 +55,16 @@ def test_the_short_id_of_the_request():
 @pytest.mark.parametrize(
     "text, language, message_id, params",
     [
-        ("", "es", "okr.ui.retarget.kr_missing", {}),
-        ("20 %", "es", "okr.ui.retarget.kr_missing", {}),
-        ("la meta de KR3", "es", "okr.ui.retarget.kr_missing", {}),
-        ("KR0 20 razón x", "es", "okr.ui.retarget.kr_missing", {}),
-        ("KR3 razón se canceló", "es", "okr.ui.retarget.nothing", {"kr": "KR3"}),
-        ("KR3", "es", "okr.ui.retarget.nothing", {"kr": "KR3"}),
-        ("KR3 20 % la campaña se canceló", "es", "okr.ui.retarget.unclear", {"kr": "KR3", "words": "la campaña se canceló"}),
-        ("KR3 mucho razón x", "es", "okr.ui.retarget.unclear", {"kr": "KR3", "words": "mucho"}),
-        ("KR3 20 % al 31/02/2026 razón x", "es", "smart.unknown_date", {"text": "al 31/02/2026", "example": "7 abr 2026"}),
-        ("KR3 20 by someday reason x", "en", "smart.unknown_date", {"text": "by someday", "example": "Apr 7, 2026"}),
+        ("", "es", "okr.ui.retarget.kr_missing", example_params(TODAY, "es")),
+        ("20 %", "es", "okr.ui.retarget.kr_missing", example_params(TODAY, "es")),
+        ("la meta de KR3", "es", "okr.ui.retarget.kr_missing", example_params(TODAY, "es")),
+        ("KR0 20 razón x", "es", "okr.ui.retarget.kr_missing", example_params(TODAY, "es")),
+        ("KR3 razón se canceló", "es", "okr.ui.retarget.nothing", {"kr": "KR3", **example_params(TODAY, "es")}),
+        ("KR3", "es", "okr.ui.retarget.nothing", {"kr": "KR3", **example_params(TODAY, "es")}),
+        ("KR3 20 % la campaña se canceló", "es", "okr.ui.retarget.unclear", {"kr": "KR3", "words": "la campaña se canceló", **example_params(TODAY, "es")}),
+        ("KR3 mucho razón x", "es", "okr.ui.retarget.unclear", {"kr": "KR3", "words": "mucho", **example_params(TODAY, "es")}),
+        ("KR3 20 % al 31/02/2026 razón x", "es", "smart.unknown_date", {"text": "al 31/02/2026", "example": "7 abr 2026", **example_params(TODAY, "es")}),
+        ("KR3 20 by someday reason x", "en", "smart.unknown_date", {"text": "by someday", "example": "Apr 7, 2026", **example_params(TODAY, "en")}),
         ("KR3 1,234.5.6 razón x", "es", None, None),  # a number the team's way cannot read: the numbers.* message
     ],
 )

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 from domain.errors import UserError
+from domain.examples import example_params
 from domain.smart import (
     ChangeBy,
     Criterion,
@@ -159,10 +160,10 @@ def test_dates_proposed_in_fixes_read_back():
 
 
 def test_reading_errors():
-    expect_error("smart.empty_goal", {}, parse_goal, "  ", today=TODAY)
+    expect_error("smart.empty_goal", example_params(TODAY, "es"), parse_goal, "  ", today=TODAY)
     expect_error("numbers.ambiguous", {"text": "45,000", "example": "1.234,5"}, parse_goal, "Aumentar las ventas de 45,000 a 50.000", today=TODAY)
     expect_error("smart.units_differ", {"baseline": "12 %", "target": "7 USD"}, parse_goal, "Reducir las bajas de 12 % a 7 USD", today=TODAY)
-    expect_error("smart.unknown_date", {"text": "mañana", "example": "12 ene 2026"}, parse_deadline, "mañana", today=TODAY)
+    expect_error("smart.unknown_date", {"text": "mañana", "example": "12 ene 2026", **example_params(TODAY, "es")}, parse_deadline, "mañana", today=TODAY)
 
 
 # ---------------------------------------------------------------------------------------------
