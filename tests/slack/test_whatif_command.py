@@ -31,11 +31,11 @@ DAYS_PER_MONTH = Decimal("30.4375")
 
 
 @pytest.fixture
-def bot(settings, double):
+def bot(settings, double, transport):
     double.add_user("U0LUIS", name="luis", locale="es-LA")
     double.add_user("U0CARO", name="caro", locale="es-LA")
     double.add_channel("C0GROWTH", "growth")
-    with LoopbackBot(settings, double=double, clock=lambda: NOW) as bot:
+    with LoopbackBot(settings, double=double, clock=lambda: NOW, transport=transport) as bot:
         for channel_id, name in (("C0TEAM", "alineacion"), ("C0GROWTH", "growth")):
             demo = demo_data.DemoTeam(slack_team_id=double.team_id, channel_id=channel_id, name=name)
             demo_data.seed(bot.runtime.session_factory, demo, today=NOW.date(), daily=False)
@@ -65,6 +65,7 @@ def demo_funnel(bot, channel_id="C0TEAM"):
     return read
 
 
+@pytest.mark.both_transports
 def test_fifteen_million_more_a_month_by_conversion_in_spanish(bot):
     shown, message = ask(bot, "simular ventas +15 millones por mes con conversión")
     read = demo_funnel(bot)
@@ -113,6 +114,7 @@ def test_meta_ventas_and_a_weekly_goal(bot):
     assert "sesiones por semana" in shown
 
 
+@pytest.mark.both_transports
 def test_in_english_with_english_numbers(bot):
     shown, _ = ask(bot, "whatif sales +15M per month by conversion", channel_id="C0GROWTH")
     assert "What if: sales +COP15,000,000 per month" in shown  # a US team shows the peso's code
@@ -162,6 +164,7 @@ def press(bot, button, *, channel_id="C0TEAM", user_id=demo_data.ANA):
     return render(answer.params)
 
 
+@pytest.mark.both_transports
 @pytest.mark.parametrize("channel_id, text, achievable", [
     ("C0TEAM", "simular ventas +400 millones por mes con conversión", "❌ *Alcanzable*"),
     ("C0TEAM", "simular ventas +200 millones por mes con conversión", "✅ *Alcanzable*"),  # a stretch: up to twice its fastest
@@ -194,6 +197,7 @@ def test_traffic_goes_to_the_smart_check_per_week(bot):
     assert any(re.fullmatch(r"Aumentar avg_deal de [\d.]+ COP a [\d.]+ COP en 1 mes", value) for value in values), values
 
 
+@pytest.mark.both_transports
 def test_use_as_key_result_opens_the_objective_form_filled_in_and_saves_nothing(bot):
     _, message = ask(bot, "simular ventas +15 millones por mes con conversión")
     use = next(button for button in smart_buttons(message) if button["action_id"] == USE_AS_KR)
