@@ -10,6 +10,13 @@ each with an experiment and the metric that would confirm it, as structured outp
 schema, strict), or JSON mode where a server refuses a schema, or plain text where it refuses
 both.
 
+Formats are negotiated per server: a server refuses a format by an HTTP 400, 422 or 500 whose
+body names `response_format`, `json_schema` or `json_object` (llama-cpp-python's server answers
+500 "Input should be 'text' or 'json_object'" to a schema), or by an answer that is not JSON
+at all; the next format is tried at once, within the same deadline. What worked is remembered
+per base URL and model for the life of the process (`FormatMemory`), and said once at INFO, so
+later narrations start with it instead of paying for the refusals again.
+
 What we keep: only what `domain.grounding` accepts (every number is a fact's, every cited id
 exists); a sentence that fails is dropped, a sentence carrying a link or a Slack mention is
 dropped, the rest is escaped for Slack. Fewer than two summary sentences left, or any failure
@@ -37,6 +44,7 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from urllib.parse import urlsplit, urlunsplit
 
 import openai
 from sqlalchemy.orm import Session, sessionmaker
@@ -103,6 +111,40 @@ JSON_SCHEMA_FORMAT = {"type": "json_schema", "json_schema": {"name": SCHEMA_NAME
 JSON_OBJECT_FORMAT = {"type": "json_object"}
 # Tried in order; a server that answers 400 to one ("not supported") gets the next.
 TIERS = ("json_schema", "json_object", "text")
+FORMAT_REFUSALS = (400, 422, 500)  # statuses a server refuses a format with (llama-cpp-python: 500)
+
+
+class FormatMemory:
+    """The first format worth trying on each server, keyed by (base URL, model): a refusal moves
+    it down for the rest of the process; the first format that answers is logged once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._first: dict[tuple[str, str], int] = {}
+        self._working: dict[tuple[str, str], str] = {}
+
+    def first_tier(self, key: tuple[str, str]) -> int:
+        with self._lock:
+            return self._first.get(key, 0)
+
+    def refused(self, key: tuple[str, str], tier: int) -> None:
+        with self._lock:
+            self._first[key] = max(self._first.get(key, 0), min(tier + 1, len(TIERS) - 1))
+
+    def worked(self, key: tuple[str, str], mode: str) -> bool:
+        """Records that `mode` answered; True the first time it does for this server."""
+        with self._lock:
+            if self._working.get(key) == mode:
+                return False
+            self._working[key] = mode
+            return True
+
+    def working(self, key: tuple[str, str]) -> str | None:
+        with self._lock:
+            return self._working.get(key)
+
+
+FORMATS = FormatMemory()  # one per process: every narrator of every workspace learns from the others
 
 _INSTRUCTIONS = {
     "es": (
@@ -233,7 +275,12 @@ def estimate_tokens(text: str) -> int:
 
 
 class Malformed(Exception):
-    """The model's answer is not the shape we asked for."""
+    """The model's answer is not the shape we asked for. `ignored_format`: it is not JSON at all
+    although JSON was asked for (the server ignores that format), rather than broken JSON."""
+
+    def __init__(self, message: str, *, ignored_format: bool = False) -> None:
+        super().__init__(message)
+        self.ignored_format = ignored_format
 
 
 @dataclass(frozen=True)
@@ -252,7 +299,7 @@ def parse_json_answer(content: str) -> Draft:
     try:
         data = json.loads(text)
     except ValueError as error:
-        raise Malformed(f"not JSON: {error}") from None
+        raise Malformed(f"not JSON: {error}", ignored_format=not text.startswith(("{", "["))) from None
     if not isinstance(data, dict) or not isinstance(data.get("summary"), list):
         raise Malformed("no summary list")
     summary = tuple(s.strip() for s in data["summary"] if isinstance(s, str) and s.strip())
@@ -344,8 +391,10 @@ class LlmNarrator:
         timeout_s: float = DEFAULT_TIMEOUT_S,
         max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
         clock: Callable[[], datetime] = _utc_now,
+        formats: FormatMemory = FORMATS,
     ) -> None:
         self._client = client
+        self._formats = formats
         self.model = model
         self._fallback = fallback
         self._budget = budget
@@ -391,9 +440,10 @@ class LlmNarrator:
             raise _Fallback("budget")
 
     def _ask(self, facts: Sequence[Fact], *, language: str, country: str | None, deadline: float) -> Draft:
-        """Structured output, then JSON mode, then plain text; one retry on a transient failure;
-        every try within the deadline."""
-        tier = 0
+        """Structured output, then JSON mode, then plain text (starting where this server last
+        answered); one retry on a transient failure; every try within the deadline."""
+        key = self.server_key
+        tier = self._formats.first_tier(key)
         token_parameter = "max_tokens"  # the widest supported; OpenAI's newest models want the other
         retries_left = 1
         min_try_s = min(1.0, 0.1 * self.timeout_s)
@@ -407,40 +457,52 @@ class LlmNarrator:
                 content = self._call_before(deadline, partial(self._request, messages, mode, token_parameter, left))
             except _DeadlinePassed:
                 raise _Fallback("timeout") from None
-            except (openai.BadRequestError, openai.UnprocessableEntityError) as error:
+            except openai.APIStatusError as error:
                 message = _error_text(error)
-                if token_parameter == "max_tokens" and "max_completion_tokens" in message:
+                if error.status_code in (400, 422) and token_parameter == "max_tokens" and "max_completion_tokens" in message:
                     token_parameter = "max_completion_tokens"
                     continue
-                if mode != "text" and _format_refused(message):
-                    tier += 1
-                    log.info("the LLM server refused response_format %s; trying %s", mode, TIERS[tier])
+                if mode != "text" and error.status_code in FORMAT_REFUSALS and _format_refused(message):
+                    tier = self._step_down(tier, f"HTTP {error.status_code}")
                     continue
-                raise _Fallback("bad_request") from None
-            except (openai.APITimeoutError, openai.APIConnectionError, openai.InternalServerError) as error:
-                reason = _transient_reason(error)
-                if retries_left and deadline - time.monotonic() > min_try_s + RETRY_BACKOFF_S:
+                if isinstance(error, openai.InternalServerError) and self._may_retry(retries_left, deadline, min_try_s):
                     retries_left -= 1
                     time.sleep(RETRY_BACKOFF_S)
                     continue
-                raise _Fallback(reason) from None
-            except openai.RateLimitError:
-                raise _Fallback("rate_limited") from None
-            except (openai.AuthenticationError, openai.PermissionDeniedError):
-                raise _Fallback("auth") from None
-            except openai.NotFoundError:
-                raise _Fallback("not_found") from None
-            except openai.APIStatusError as error:
-                raise _Fallback("server_error" if error.status_code >= 500 else "bad_request") from None
+                raise _Fallback(_status_reason(error)) from None
+            except (openai.APITimeoutError, openai.APIConnectionError) as error:
+                if self._may_retry(retries_left, deadline, min_try_s):
+                    retries_left -= 1
+                    time.sleep(RETRY_BACKOFF_S)
+                    continue
+                raise _Fallback(_transient_reason(error)) from None
             except openai.OpenAIError:  # an answer the client could not read
                 raise _Fallback("malformed") from None
             try:
-                if mode == "text":
-                    return parse_text_answer(content, split=grounding.split_sentences)
-                return parse_json_answer(content)
+                draft = parse_text_answer(content, split=grounding.split_sentences) if mode == "text" else parse_json_answer(content)
             except Malformed as error:
+                if error.ignored_format and mode != "text":
+                    tier = self._step_down(tier, "an answer that is not JSON")
+                    continue
                 log.info("the LLM's answer was malformed (%s)", error)
                 raise _Fallback("malformed") from None
+            if self._formats.worked(key, mode):
+                log.info("the LLM server at %s answers model %s with response_format %s", _safe_url(key[0]), key[1], mode)
+            return draft
+
+    def _step_down(self, tier: int, why: str) -> int:
+        self._formats.refused(self.server_key, tier)
+        log.debug("the LLM server refused response_format %s (%s); trying %s", TIERS[tier], why, TIERS[tier + 1])
+        return tier + 1
+
+    @staticmethod
+    def _may_retry(retries_left: int, deadline: float, min_try_s: float) -> bool:
+        return bool(retries_left) and deadline - time.monotonic() > min_try_s + RETRY_BACKOFF_S
+
+    @property
+    def server_key(self) -> tuple[str, str]:
+        """What a format is remembered for: the server's base URL and the model."""
+        return str(getattr(self._client, "base_url", "") or "").rstrip("/"), self.model
 
     def _request(self, messages: list[dict[str, str]], mode: str, token_parameter: str, timeout_s: float) -> str:
         """One HTTP try (runs on a helper thread). Records the tokens the server reports, even
@@ -523,16 +585,30 @@ def _error_text(error: openai.APIStatusError) -> str:
 
 
 def _format_refused(message: str) -> bool:
-    """A 400 that is about `response_format` (the server lacks JSON schema or JSON mode)."""
+    """An error about `response_format` (the server lacks JSON schema or JSON mode)."""
     return any(word in message for word in ("response_format", "json_schema", "json_object", "structured output", "grammar"))
 
 
+def _status_reason(error: openai.APIStatusError) -> str:
+    if isinstance(error, openai.RateLimitError):
+        return "rate_limited"
+    if isinstance(error, (openai.AuthenticationError, openai.PermissionDeniedError)):
+        return "auth"
+    if isinstance(error, openai.NotFoundError):
+        return "not_found"
+    return "server_error" if error.status_code >= 500 else "bad_request"
+
+
+def _safe_url(url: str) -> str:
+    """A base URL for the log: no user or password in it."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
 def _transient_reason(error: Exception) -> str:
-    if isinstance(error, openai.APITimeoutError):
-        return "timeout"
-    if isinstance(error, openai.InternalServerError):
-        return "server_error"
-    return "connection"
+    return "timeout" if isinstance(error, openai.APITimeoutError) else "connection"
 
 
 # Grounding ------------------------------------------------------------------------------------

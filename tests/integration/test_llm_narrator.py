@@ -24,7 +24,7 @@ from domain import grounding
 from domain.meetings import AgendaKind
 from domain.narrative import Fact, FactKind, Hypothesis, Narrative, Source
 from services import agenda_facts, agendas, narrative_facts, workspaces
-from services.llm_narrator import RESPONSE_SCHEMA, LlmNarrator, make_llm_narrator, make_openai_client
+from services.llm_narrator import RESPONSE_SCHEMA, FormatMemory, LlmNarrator, make_llm_narrator, make_openai_client
 from services.offline_narrator import OfflineNarrator
 from services.workspaces import WorkspaceDefaults
 from tests.support.openai_double import COMPLETION_TOKENS, INVENTED_NUMBER, PROMPT_TOKENS, UNKNOWN_FACT_ID, OpenAIDouble
@@ -220,6 +220,44 @@ def test_a_server_without_json_modes_gets_plain_text(run):
     assert "S: <una oración del resumen>" in double.requests[2]["messages"][0]["content"]
     assert narrative.source is Source.LLM and len(narrative.summary) == 4 and len(narrative.hypotheses) == 1
     assert_safe_and_grounded(narrative)
+
+
+def formats_sent(double: OpenAIDouble, since: int = 0) -> list[str | None]:
+    return [(r.get("response_format") or {}).get("type") for r in double.requests[since:]]
+
+
+@pytest.mark.parametrize("scenario, learnt", [("llama_cpp", ["json_object"]), ("prose", [None])])
+def test_a_refused_format_is_learnt_once_per_server_and_model(scenario, learnt, caplog):
+    """llama-cpp-python's server answers 500 to a JSON schema (the recorded double); a server
+    that ignores response_format answers prose. Either way the next format is tried at once
+    (no retry of the 500), and later narrations for the same base URL and model start with the
+    format that worked, which is logged once at INFO."""
+    formats = FormatMemory()
+    caplog.set_level("INFO", logger="services.llm_narrator")
+    with OpenAIDouble(scenario) as double:
+        client = openai.OpenAI(api_key="not-needed", base_url=double.base_url, max_retries=0)
+
+        def narrate(model="small-model"):
+            narrator = LlmNarrator(client, model=model, fallback=Offline(), budget=MemoryBudget(), workspace_id=1, timeout_s=2.0,
+                                   clock=lambda: NOW, formats=formats)  # fmt: skip
+            return narrator.narrate(FACTS, language="es", country="CO")
+
+        first = narrate()
+        tried = len(double.requests)
+        again = narrate()
+        other_model = narrate("other-model")
+        client.close()
+    assert formats_sent(double)[:tried] == (["json_schema", "json_object"] if scenario == "llama_cpp" else ["json_schema", "json_object", None])
+    assert formats_sent(double, tried)[:1] == learnt  # the same server and model: straight to what worked
+    assert formats_sent(double, tried + 1)[0] == "json_schema"  # another model on that server is asked afresh
+    for narrative in (first, again, other_model):
+        assert narrative.source is Source.LLM and narrative.fallback_reason is None
+        assert_safe_and_grounded(narrative)
+    said = [r.getMessage() for r in caplog.records if r.levelname == "INFO" and "answers model" in r.getMessage()]
+    assert said == [
+        f"the LLM server at {double.base_url} answers model small-model with response_format {learnt[0] or 'text'}",
+        f"the LLM server at {double.base_url} answers model other-model with response_format {learnt[0] or 'text'}",
+    ]
 
 
 def test_a_model_that_wants_max_completion_tokens_gets_it(run):

@@ -23,7 +23,13 @@ answer cites real fact ids and quotes real numbers:
 - "html": a 200 whose body is a proxy's HTML page, not a completion;
 - "refusal": a completion whose message is a refusal, with no content;
 - "max_completion_tokens": a 400 for `max_tokens` (as OpenAI's newest models answer), a good
-  answer when the cap comes as `max_completion_tokens`.
+  answer when the cap comes as `max_completion_tokens`;
+- "llama_cpp": llama-cpp-python's server as recorded (`python -m llama_cpp.server`, 0.3): its
+  request model accepts only `text` and `json_object`, and its route handler turns the failed
+  validation into an HTTP 500 "internal_server_error" whose message is the validation error
+  (LLAMA_CPP_REFUSAL); JSON mode answers JSON;
+- "prose": a server that ignores `response_format`: every answer is plain text in the prompt's
+  S:/H: format, whatever was asked.
 
 Every answer carries `usage` (except "no_usage"): PROMPT_TOKENS + COMPLETION_TOKENS.
 """
@@ -41,10 +47,17 @@ PROMPT_TOKENS = 120
 COMPLETION_TOKENS = 80
 SCENARIOS = (
     "good", "invents", "all_invented", "malformed", "inject", "hang", "trickle", "error500", "error500_once",
-    "no_json_schema", "text_only", "no_usage", "html", "refusal", "max_completion_tokens",
+    "no_json_schema", "text_only", "no_usage", "html", "refusal", "max_completion_tokens", "llama_cpp", "prose",
 )  # fmt: skip
 INVENTED_NUMBER = "987654"
 UNKNOWN_FACT_ID = "kpi.made_up.2026-W11"
+# What llama-cpp-python's server says to `response_format: {"type": "json_schema", ...}` (HTTP 500):
+# FastAPI's RequestValidationError, as its RouteErrorHandler wraps any exception.
+LLAMA_CPP_REFUSAL = (
+    "[{'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+    "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema', "
+    "'ctx': {'expected': \"'text' or 'json_object'\"}}]"
+)
 
 
 class OpenAIDouble:
@@ -113,6 +126,8 @@ class OpenAIDouble:
             return -1, _completion(body.get("model", "double"), json.dumps(_good(self.facts_of(body))), usage=True)
         if scenario == "error500" or (scenario == "error500_once" and number == 1):
             return 500, _error("The server had an error while processing your request.", "server_error")
+        if scenario == "llama_cpp" and format_type not in (None, "text", "json_object"):
+            return 500, _error(LLAMA_CPP_REFUSAL, "internal_server_error")
         if scenario == "no_json_schema" and format_type == "json_schema":
             return 400, _error("response_format type 'json_schema' is not supported by this server", "invalid_request_error", "response_format")
         if scenario == "max_completion_tokens" and "max_tokens" in body:
@@ -131,7 +146,7 @@ class OpenAIDouble:
             return 200, refused
         if scenario == "malformed":
             content = '{"summary": ["La semana fue buena", "hypotheses": [oops'
-        elif scenario == "text_only":
+        elif scenario in ("text_only", "prose"):
             content = _plain_text(_good(facts))
         elif scenario == "invents":
             content = json.dumps(_invented(facts), ensure_ascii=False)
