@@ -33,7 +33,7 @@ NOW = datetime(2026, 3, 16, 12, 0, tzinfo=timezone.utc)
 FACTS = (
     Fact("kpi.sales_cop.2026-W11", FactKind.KPI_CHANGE, "Ventas",
          {"value": Decimal("41440000"), "previous": Decimal("45000000"), "difference": Decimal("3560000"),
-          "percent": Decimal("-7.911111"), "target": Decimal("45833333.333333")}, "COP", {"direction": "falls"}),
+          "percent": Decimal("-7.911111"), "target": Decimal("45833333.333333")}, "COP", {"direction": "worse", "kpi": "sales_cop"}),
     Fact("kpi.conversion_web.2026-W11", FactKind.KPI_CHANGE, "Conversión web",
          {"value": Decimal("1.24"), "previous": Decimal("1.31"), "percent": Decimal("-5.343511")}, "%", {"direction": "falls"}),
     Fact("sla.SLA1.2026-W11", FactKind.SLA, "SLA1 · seguimiento en 24 h", {"value": Decimal("31.5"), "target": Decimal("24")}, "h",
@@ -118,7 +118,9 @@ def test_a_good_answer_becomes_the_narrative_labelled_with_the_model(run):
     narrative, double, offline, budget, _ = run("good")
     assert (narrative.source, narrative.model, narrative.fallback_reason, narrative.dropped) == (Source.LLM, "double-model", None, 0)
     assert 3 <= len(narrative.summary) <= 5 and 1 <= len(narrative.hypotheses) <= 3
-    assert narrative.summary[0] == grounding.escape_for_slack("El indicador sales_cop quedó en 41440000 COP en el periodo.")
+    # The model named the fact and its number by placeholder; Alinea wrote both, the team's way.
+    assert narrative.summary[0] == "El indicador Ventas quedó en $41.440.000 en el periodo."
+    assert narrative.summary[1] == "El indicador Conversión web quedó en 1,24\xa0% en el periodo."
     assert narrative.hypotheses[0] == Hypothesis(
         "La conversión baja explica la caída de las ventas.",
         ("kpi.sales_cop.2026-W11", "kpi.conversion_web.2026-W11"),
@@ -165,10 +167,10 @@ def test_injected_markup_and_instructions_do_not_survive(run):
     joined = " ".join(texts(narrative))
     for forbidden in ("<!channel>", "<!here>", "<https", "evil.example", "click", "*", "~", "`", "Ignore previous", "999", "@channel"):
         assert forbidden not in joined, forbidden
-    # Two sentences carrying a mention or a link, one asking for an ungrounded number, and the
-    # hypothesis with a mention are dropped; what survives shows as text, escaped.
+    # Two sentences carrying a mention or a link, one typing a number the injection asks for, and
+    # the hypothesis with a mention are dropped; what survives shows as text, escaped.
     assert narrative.dropped == 4 and narrative.hypotheses == ()
-    assert narrative.summary[0] == f"Ojo @{grounding.WORD_JOINER}channel: salesˍcop quedó en 41440000 &gt; meta."
+    assert narrative.summary[0] == f"Ojo @{grounding.WORD_JOINER}channel: Ventas quedó en $41.440.000 &gt; meta."
     assert_safe_and_grounded(narrative)
 
 
@@ -217,7 +219,7 @@ def test_a_server_without_json_schema_gets_json_mode(run):
 def test_a_server_without_json_modes_gets_plain_text(run):
     narrative, double, _, _, _ = run("text_only")
     assert [(r.get("response_format") or {}).get("type") for r in double.requests] == ["json_schema", "json_object", None]
-    assert "S: <una oración del resumen>" in double.requests[2]["messages"][0]["content"]
+    assert "\nS: Las ventas bajaron a {F1.value}" in double.requests[2]["messages"][0]["content"]  # the example, in lines
     assert narrative.source is Source.LLM and len(narrative.summary) == 4 and len(narrative.hypotheses) == 1
     assert_safe_and_grounded(narrative)
 
@@ -279,7 +281,7 @@ def test_a_server_that_reports_no_usage_is_charged_an_estimate(run):
 def test_the_prompt_follows_the_teams_language(run):
     narrative, double, _, _, _ = run("good", language="en")
     system = double.requests[0]["messages"][0]["content"]
-    assert "Write, in English" in system and "Redactas" not in system
+    assert "You summarise, in English" in system and "Resumes en español" not in system and "FACTS:" in system
     assert narrative.source is Source.LLM
 
 
@@ -390,7 +392,14 @@ def test_no_person_reaches_the_model(demo_facts):
         for slack_id, name, _ in demo_data.PEOPLE:
             assert slack_id not in body
             assert not re.search(rf"\b{name}\b", body, re.IGNORECASE), name
-    assert {f["id"] for f in double.facts_of(double.requests[0])} == {f.id for f in demo_facts}
+    # Every fact reached it, by alias and with its numbers as placeholders only: no figure, no id.
+    said = double.facts_of(double.requests[0])
+    assert [f["alias"] for f in said] == [f"F{n}" for n in range(1, len(demo_facts) + 1)]
+    assert [f["numbers"] for f in said] == [list(f.numbers) for f in demo_facts]
+    user = double.requests[0]["messages"][1]["content"]
+    for fact in sorted(demo_facts, key=lambda f: -len(f.subject)):  # names may carry digits (SLA1, KR3, "a 60 días"); nothing else does
+        user = user.replace(fact.subject, "")
+    assert not re.search(r"\d", re.sub(r"\{F\d+(\.\w+)?\}|\bF\d+\b", "", user)), user
     # The demo's facts narrate through the model, and through the offline narrator when it fails.
     good, malformed = narratives["good"], narratives["malformed"]
     assert (good.source, good.dropped, good.fallback_reason) == (Source.LLM, 0, None)
