@@ -411,6 +411,19 @@ def parse_text_answer(content: str, *, split: Callable[[str], Sequence[str]]) ->
     return Draft(tuple(summary), tuple(hypotheses), unusable)
 
 
+def parse_answer(content: str, mode: str) -> Draft:
+    """An answer in `mode`'s shape; in plain text, JSON is read too (models that saw JSON in
+    other prompts often answer it unasked)."""
+    if mode != "text":
+        return parse_json_answer(content)
+    if content.lstrip().startswith(("{", "```")):
+        try:
+            return parse_json_answer(content)
+        except Malformed:
+            pass
+    return parse_text_answer(content, split=grounding.split_sentences)
+
+
 # The narrator ---------------------------------------------------------------------------------
 
 
@@ -569,7 +582,7 @@ class LlmNarrator:
                 raise _Fallback("malformed") from None
             trace.mode, trace.content = mode, content
             try:
-                draft = parse_text_answer(content, split=grounding.split_sentences) if mode == "text" else parse_json_answer(content)
+                draft = parse_answer(content, mode)
             except Malformed as error:
                 if error.ignored_format and mode != "text" and only is None:
                     tier = self._step_down(tier, "an answer that is not JSON")

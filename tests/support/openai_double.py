@@ -28,7 +28,7 @@ and says their numbers by placeholder, as the prompt asks:
 - "llama_cpp": llama-cpp-python's server as recorded (`python -m llama_cpp.server`, 0.3): its
   request model accepts only `text` and `json_object`, and its route handler turns the failed
   validation into an HTTP 500 "internal_server_error" whose message is the validation error
-  (LLAMA_CPP_REFUSAL); JSON mode answers JSON;
+  (LLAMA_CPP_REFUSAL); JSON mode answers JSON, a request without a format the prompt's lines;
 - "prose": a server that ignores `response_format`: every answer is plain text in the prompt's
   S:/H: format, whatever was asked.
 
@@ -155,7 +155,7 @@ class OpenAIDouble:
             return 200, refused
         if scenario == "malformed":
             content = '{"summary": ["La semana fue buena", "hypotheses": [oops'
-        elif scenario in ("text_only", "prose"):
+        elif scenario in ("text_only", "prose") or (scenario == "llama_cpp" and format_type is None):
             content = _plain_text(_good(facts))
         elif scenario == "invents":
             content = json.dumps(_invented(facts), ensure_ascii=False)

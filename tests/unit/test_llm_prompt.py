@@ -17,6 +17,7 @@ from services.llm_narrator import (
     Malformed,
     build_prompt,
     fact_line,
+    parse_answer,
     parse_json_answer,
     parse_text_answer,
 )
@@ -217,3 +218,11 @@ def test_plain_text_without_the_format_still_gives_sentences():
     assert draft.summary == ("Las ventas bajaron.", "La conversión también.") and draft.hypotheses == ()
     with pytest.raises(Malformed):
         parse_text_answer("   \n", split=split)
+
+
+def test_a_plain_text_request_answered_in_json_is_read_as_json():
+    assert parse_answer(json.dumps(GOOD), "text") == parse_json_answer(json.dumps(GOOD))
+    assert parse_answer("S: Las ventas bajaron.", "text").summary == ("Las ventas bajaron.",)
+    assert parse_answer('{"summary": "roto', "text").summary == ('{"summary": "roto',)  # not JSON after all: lines
+    with pytest.raises(Malformed):
+        parse_answer("S: Las ventas bajaron.", "json_object")
