@@ -31,19 +31,17 @@ import time
 import urllib.request
 from collections import Counter
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Iterator
-from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.narrative import MONDAY, NOW, demo_factory  # noqa: E402
 from bot import demo_data  # noqa: E402
 from bot.blocks.kpi import team_locale  # noqa: E402
 from bot.blocks.narrative import narrative_reply  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from db import migrations  # noqa: E402
-from db.session import make_engine, make_session_factory  # noqa: E402
 from domain import grounding  # noqa: E402
 from domain.narrative import Source  # noqa: E402
 from domain.periods import Period  # noqa: E402
@@ -53,8 +51,6 @@ from services.llm_check import Unmetered  # noqa: E402
 from services.llm_narrator import LlmNarrator, make_openai_client  # noqa: E402
 from services.offline_narrator import OfflineNarrator  # noqa: E402
 
-MONDAY = date(2026, 3, 16)
-NOW = datetime(2026, 3, 16, 7, 0, tzinfo=ZoneInfo("America/Bogota"))
 GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL = "smollm2"
 
@@ -119,10 +115,7 @@ def wait_until_up(base_url: str, server: subprocess.Popen, log: Path, limit_s: f
 
 def narrate_six(base_url: str, model: str, *, timeout_s: float) -> int:
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{folder}/real-llm.db"
-        migrations.upgrade(url)
-        factory = make_session_factory(make_engine(url))
-        demo_data.seeded(factory, today=MONDAY)
+        factory = demo_factory(folder)
         with factory() as session:
             team = demo_data._load(session, demo_data.demo_team())
             where = team_locale(team)

@@ -87,7 +87,7 @@ def test_the_agenda_carries_the_models_summary_labelled_with_its_name_and_the_de
     assert_posted_once(bot)
 
 
-@pytest.mark.parametrize("llm", ["invents", "malformed", "inject", "hang", "trickle", "error500", "all_invented"], indirect=True)
+@pytest.mark.parametrize("llm", ["invents", "malformed", "inject", "hang", "trickle", "error500", "all_invented", "llama_cpp"], indirect=True)
 @SQLITE_ONLY
 def test_whatever_the_model_does_the_agenda_is_posted_correct_and_safe(bot, clock, llm):
     parts = post_weekly_agenda(bot, clock)
@@ -96,7 +96,7 @@ def test_whatever_the_model_does_the_agenda_is_posted_correct_and_safe(bot, cloc
     assert agenda_row(bot).status is AgendaStatus.DONE and set(parts) == set(PARTS)
     assert INVENTED_NUMBER not in everything and "987.654" not in everything
     assert "<!channel>" not in everything and "<http" not in everything and "ignore previous" not in everything.lower()
-    if llm.scenario in ("invents", "inject"):  # the grounded sentences stay, labelled as the model's
+    if llm.scenario in ("invents", "inject", "llama_cpp"):  # the grounded sentences stay, labelled as the model's
         assert summary.startswith(f"*🤖 Resumen de la semana · generado con IA ({MODEL})*")
     else:  # nothing usable came back in time: the automatic summary, saying why
         assert summary.startswith("*📝 Resumen de la semana (automático, sin IA)*")
