@@ -741,7 +741,8 @@ class Grounded:
 def ground(draft: Draft, facts: Sequence[Fact], *, language: str, country: str | None) -> Grounded:
     """Numbers placed by us (`services.narrative_placeholders`), then the grounding check, then
     nothing that could act in Slack; the rest escaped."""
-    places = Placeholders(facts, language=language, country=country)
+    number_words = {word: name for name, word in _NUMBER_NAMES[language_of(language)].items()}
+    places = Placeholders(facts, language=language, country=country, names=number_words)
     dropped = [Dropped("", "hypothesis")] * draft.unusable
     sentences = [s for part in draft.summary for s in grounding.split_sentences(part) if s.strip()]
     kept: list[str] = []

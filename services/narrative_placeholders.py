@@ -3,7 +3,8 @@ that name facts by placeholder, and this module puts the numbers in.
 
 Each fact gets a short alias in the prompt (`F1`, `F2`… in the order of the facts), and each of
 its numbers a placeholder: `{F1.value}`, `{F1.percent}`, `{F3.progress}`. The fact's full id
-works too (`{kpi.sales_cop.2026-W48.value}`), and `{F1}` alone is the fact's name ("Ventas").
+works too (`{kpi.sales_cop.2026-W48.value}`), and `{F1}` alone is the fact's name ("Ventas"); a
+number may also go by the word the prompt gave it (`{F1.valor}`).
 A placeholder is filled with the number written the team's way, as the offline narrator writes
 it (`services.offline_narrator.fact_number`): "$41.440.000", "7,9 %", "0,07 pp", "3". An alias
 written without braces ("F1 bajó") is read as if braced, so no "F1" reaches Slack.
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from domain import grounding
 from domain.narrative import Fact
@@ -55,10 +56,13 @@ class Filled:
 class Placeholders:
     """The facts of one narration, by alias and by id, and the filling of a model's text."""
 
-    def __init__(self, facts: Sequence[Fact], *, language: str, country: str | None) -> None:
+    def __init__(self, facts: Sequence[Fact], *, language: str, country: str | None, names: Mapping[str, str] | None = None) -> None:
+        """`names`: the words the prompt gave each number ("valor" for value), read as the number's
+        own name when a model writes them in a placeholder ({F1.valor})."""
         self.facts = tuple(facts)
         self.language = language
         self.country = country
+        self._names = {word.lower(): name for word, name in (names or {}).items()}
         self._by_name = {alias(number): fact for number, fact in enumerate(self.facts, start=1)}
         self._by_name.update({fact.id: fact for fact in self.facts})
 
@@ -113,6 +117,7 @@ class Placeholders:
             return whole.subject
         name, _, field = reference.rpartition(".")
         fact = self._by_name.get(name)
+        field = field if fact is None or field in fact.numbers else self._names.get(field.lower(), field)
         if fact is None or field not in fact.numbers or fact.numbers[field] is None:
             return None
         return fact_number(fact, field, language=self.language, country=self.country)

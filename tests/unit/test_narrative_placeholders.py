@@ -26,7 +26,7 @@ FACTS = (
 
 @pytest.fixture
 def places() -> Placeholders:
-    return Placeholders(FACTS, language="es", country="CO")
+    return Placeholders(FACTS, language="es", country="CO", names={"valor": "value", "cambio": "percent"})
 
 
 @pytest.mark.parametrize(
@@ -41,6 +41,7 @@ def places() -> Placeholders:
         ("Ventas: { kpi.sales_cop.2026-W11.value }.", "Ventas: $41.440.000."),  # the full id works too
         ("KR3 y kpi.sales_cop.2026-W11 siguen así.", "KR3 y kpi.sales_cop.2026-W11 siguen así."),  # names are not numbers
         ("F1 bajó a F1.value.", "Ventas bajó a $41.440.000."),  # aliases without braces, a small model's habit
+        ("Las ventas quedaron en {F1.valor}.", "Las ventas quedaron en $41.440.000."),  # the prompt's word for the number
     ],
 )
 def test_placeholders_are_filled_with_the_facts_numbers_the_teams_way(places, written, filled):
@@ -56,6 +57,7 @@ def test_placeholders_are_filled_with_the_facts_numbers_the_teams_way(places, wr
         ("Las ventas quedaron en {F9.value}.", UNKNOWN_PLACEHOLDER, 0),
         ("La meta de ventas es {F1.target}.", UNKNOWN_PLACEHOLDER, 0),  # F1 has no target
         ("El total fue {total}.", UNKNOWN_PLACEHOLDER, 0),
+        ("La meta era {F1.meta}.", UNKNOWN_PLACEHOLDER, 0),  # a word the prompt did not give
         ("F9 bajó.", TYPED_NUMBER, 1),  # not an alias of ours: its digit is typed
     ],
 )
