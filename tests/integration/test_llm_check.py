@@ -1,6 +1,7 @@
 """`alinea llm check` against the loopback OpenAI-compatible double, through the real `openai`
 client: one request per format, what worked and how fast, the sample week as a team would read
-it, and every dropped sentence with its reason."""
+it, and every dropped sentence with its reason; and `make test-llm`'s harness, so it cannot rot
+between the runs someone makes with a real model."""
 
 from __future__ import annotations
 
@@ -65,3 +66,18 @@ def test_no_format_working_exits_1_and_no_model_exits_2(environment, capsys):
     environment.delenv("ALINEA_LLM_MODEL")
     assert cli.main(["llm", "check"]) == 2
     assert "ALINEA_LLM_MODEL" in capsys.readouterr().err
+
+
+def test_make_test_llm_narrates_six_demo_agendas_and_counts_what_reached_slack(capsys):
+    """`make test-llm`'s harness (bench/real_llm.py), pointed at the double instead of a real
+    model (one that types a number and cites a fact that does not exist): six agendas, the figures."""
+    from bench.real_llm import narrate_six
+
+    with OpenAIDouble("invents") as double:
+        code = narrate_six(double.base_url, "smollm2", timeout_s=5.0)
+    out = capsys.readouterr().out
+    assert code == 0 and len(double.requests) == 6
+    assert [line.split(":")[0] for line in out.splitlines() if line.startswith("2026-W")] == [f"2026-W{n:02}" for n in range(6, 12)]
+    assert "  agendas whose summary kept at least one model sentence: 6 of 6" in out
+    assert "  model sentences kept: 24; dropped: 12 (hypothesis 6, typed_number 6)" in out
+    assert "  numbers the model typed itself: 6; numbers not in the data that reached Slack: 0" in out
