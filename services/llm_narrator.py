@@ -719,15 +719,16 @@ def _transient_reason(error: Exception) -> str:
 
 # Reasons a sentence or hypothesis of the model is dropped (counted by `alinea llm check` and
 # `make test-llm`): it typed a number itself, a placeholder named no fact, the filled text failed
-# the grounding check anyway, it carried a link or a mention, or a hypothesis was ill-formed or
-# cited a fact that does not exist.
+# the grounding check anyway, a summary sentence named no fact at all ("no_fact": filler, or
+# people and events a small model made up), it carried a link or a mention, or a hypothesis was
+# ill-formed or cited a fact that does not exist.
 NUMBER_DROPS = (TYPED_NUMBER, UNKNOWN_PLACEHOLDER, "ungrounded")
 
 
 @dataclass(frozen=True)
 class Dropped:
     text: str  # as the model wrote it
-    reason: str  # TYPED_NUMBER, UNKNOWN_PLACEHOLDER, "ungrounded", "link" or "hypothesis"
+    reason: str  # TYPED_NUMBER, UNKNOWN_PLACEHOLDER, "ungrounded", "no_fact", "link" or "hypothesis"
 
 
 @dataclass(frozen=True)
@@ -777,6 +778,8 @@ def _checked(places: Placeholders, text: str, facts: Sequence[Fact], *, language
         return "", filled.reason or UNKNOWN_PLACEHOLDER
     if not grounding.grounded(filled.text, facts, language=language, country=country):
         return "", "ungrounded"
+    if not places.names_a_fact(text):
+        return "", "no_fact"
     return filled.text, ""
 
 

@@ -74,6 +74,16 @@ class Placeholders:
         grounding check drops the hypothesis that cites it."""
         return tuple((found.id if (found := self.fact(name)) else name) for name in cited)
 
+    def names_a_fact(self, text: str) -> bool:
+        """Whether `text` refers to a fact at all: a placeholder, an alias or a fact's name. A
+        sentence that names none says nothing about the week (a small model's filler, or
+        worse, people and events it made up)."""
+        braced = self._braced(text)
+        if any(self._number(match.group(1)) for match in PLACEHOLDER.finditer(braced)):
+            return True
+        folded = text.casefold()
+        return any(fact.subject.casefold() in folded or fact.subject.rpartition(" · ")[2].casefold() in folded for fact in self.facts)
+
     def typed_numbers(self, text: str) -> int:
         bare = PLACEHOLDER.sub(" ", self._braced(text))
         return len(grounding.typed_numbers(bare, self.facts, language=self.language, country=self.country))
