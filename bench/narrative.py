@@ -43,6 +43,15 @@ MONDAY = date(2026, 3, 16)
 NOW = datetime(2026, 3, 16, 7, 0, tzinfo=ZoneInfo("America/Bogota"))
 
 
+def demo_factory(folder: str):
+    """A SQLite database in `folder`, migrated, with the demo team's twelve weeks up to MONDAY."""
+    url = f"sqlite:///{folder}/bench.db"
+    migrations.upgrade(url)
+    factory = make_session_factory(make_engine(url))
+    demo_data.seeded(factory, today=MONDAY)
+    return factory
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -53,15 +62,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder, OpenAIDouble("good") as llm:
-        url = f"sqlite:///{folder}/bench.db"
-        migrations.upgrade(url)
-        factory = make_session_factory(make_engine(url))
-        demo_data.seeded(factory, today=MONDAY)
+        factory = demo_factory(folder)
         with factory() as session:
             team = demo_data._load(session, demo_data.demo_team())
             found = insights.week_facts(session, team=team, week=None, now=NOW)
             team_id, workspace_id = team.id, team.workspace_id
-        settings = Settings(database_url=url, llm_model="bench-model", openai_base_url=llm.base_url, openai_api_key="sk-bench",
+        settings = Settings(llm_model="bench-model", openai_base_url=llm.base_url, openai_api_key="sk-bench",
                             llm_monthly_tokens=10**9)  # fmt: skip
         model = make_llm_narrator(settings, workspace_id=workspace_id, session_factory=factory, fallback=OfflineNarrator())
         offline = OfflineNarrator()

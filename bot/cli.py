@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tokens.add_parser("rekey", help="re-encrypt every stored token with the first key of ALINEA_TOKEN_KEYS")
 
+    llm = commands.add_parser("llm", help="the model server of the AI summary").add_subparsers(dest="llm_command", required=True)
+    llm_check = llm.add_parser("check", help="ask the configured server once in each format and show what Alinea would keep")
+    llm_check.add_argument("--language", choices=("es", "en"), help="the sample week's language (default: ALINEA_DEFAULT_LOCALE's)")
+
     demo = commands.add_parser("demo", help="run Alinea against the built-in Slack double and print what users see")
     demo.add_argument("--database", default="sqlite:///alinea-demo.db", help="where the demo keeps its data")
     demo.add_argument("--output", default="demo-output", help="folder for the posted messages (Block Kit JSON) and chart PNGs")
@@ -118,7 +122,31 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return import_kpis(settings, path=Path(args.file), team_ref=args.team, dry_run=args.dry_run)
     if args.command == "tokens":
         return rekey_tokens(settings)
+    if args.command == "llm":
+        return check_llm(settings, language=args.language)
     return jobs(settings, args)
+
+
+def check_llm(settings: Settings, *, language: str | None) -> int:
+    """`alinea llm check`: exit 0 when some format worked, 1 when none did."""
+    from services.llm_check import Unmetered, check, report_lines
+    from services.llm_narrator import OPENAI_BASE_URL, LlmNarrator, make_openai_client
+    from services.offline_narrator import OfflineNarrator
+
+    if not settings.llm_model:
+        raise ConfigError("ALINEA_LLM_MODEL", "the model to check, e.g. llama3.1:8b (and OPENAI_BASE_URL for a local server)")
+    language = language or ("en" if settings.default_locale.startswith("en") else "es")
+    country = "US" if language == "en" else "CO"  # the sample week is in pesos either way
+    client = make_openai_client(settings, timeout_s=settings.llm_timeout_s)
+    narrator = LlmNarrator(client, model=settings.llm_model, fallback=OfflineNarrator(), budget=Unmetered(), workspace_id=0,
+                           timeout_s=settings.llm_timeout_s)  # fmt: skip
+    try:
+        reports = check(narrator, language=language, country=country)
+    finally:
+        client.close()
+    for line in report_lines(reports, server=redact_url(settings.openai_base_url or OPENAI_BASE_URL), model=settings.llm_model):
+        print(line)
+    return 0 if any(report.worked for report in reports) else 1
 
 
 def rekey_tokens(settings: Settings) -> int:

@@ -776,7 +776,8 @@ class StoredNarrative(Base):
     and `/alinea insights` reuse it instead of asking the model again, and its hypotheses carry
     the ids the Adopt and Not useful buttons point at. Unique per (team, meeting week, facts
     digest, language, source): new figures for the week make a new narrative (the old one's
-    buttons keep working), and a model's narrative never hides behind an earlier fallback."""
+    buttons keep working), and a model's narrative never hides behind an earlier fallback; a
+    fallback stands in for the model's only until `retry_model_after`."""
 
     __tablename__ = "narratives"
     __table_args__ = (UniqueConstraint("team_id", "week_key", "facts_digest", "language", "source"),)
@@ -793,6 +794,9 @@ class StoredNarrative(Base):
     dropped: Mapped[int] = mapped_column(Integer, default=0)
     fallback_reason: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A fallback stands for the model's narrative of these figures until then (a failed attempt
+    # is remembered, not repeated on every request); NULL when the model wrote it or was not asked.
+    retry_model_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     hypotheses: Mapped[list[NarrativeHypothesis]] = relationship(
         back_populates="narrative", cascade="all, delete-orphan", order_by="NarrativeHypothesis.number"

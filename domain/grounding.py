@@ -63,6 +63,7 @@ __all__ = [
     "matches",
     "numbers_in",
     "split_sentences",
+    "typed_numbers",
     "ungrounded_numbers",
     "written_numbers",
 ]
@@ -104,6 +105,7 @@ class WrittenNumber:
     start: int
     end: int
     time_count: bool = False  # an integer 1–12 directly followed by a time word ("4 semanas")
+    label: bool = False  # a label the facts do not use ("KR9"): never a fact's number
 
 
 def _typed_symbols(language: str, country: str | None) -> tuple[str, str]:
@@ -217,20 +219,27 @@ def _blank(text: str, masks: Sequence[str]) -> str:
     return text
 
 
-def ungrounded_numbers(text: str, facts: Sequence[Fact], *, language: str, country: str | None, numbers: Sequence[Decimal] | None = None) -> list[WrittenNumber]:
-    """The numbers in `text` that no fact holds (time counts and fact names excepted)."""
-    known = fact_numbers(facts) if numbers is None else list(numbers)
+def typed_numbers(text: str, facts: Sequence[Fact], *, language: str, country: str | None) -> list[WrittenNumber]:
+    """Every number written in `text` other than the digits of a fact's own name (its id, the
+    parts of its subject with digits, a label the facts use): what the writer typed as a number.
+    A label the facts do not use ("KR9") counts, with its digits."""
     blanked = _blank(text, _masks(facts))
-    found = [
-        written for written in written_numbers(blanked, language=language, country=country)
-        if not written.time_count and not matches(written.value, known)
-    ]  # fmt: skip
+    found = written_numbers(blanked, language=language, country=country)
     labels = _labels_of(facts)
     found += [
-        WrittenNumber(Decimal(match.group(2)), match.group(0), match.start(), match.end())
+        WrittenNumber(Decimal(match.group(2)), match.group(0), match.start(), match.end(), label=True)
         for match in _LABEL.finditer(blanked) if match.group(0) not in labels
     ]  # fmt: skip
     return sorted(found, key=lambda written: written.start)
+
+
+def ungrounded_numbers(text: str, facts: Sequence[Fact], *, language: str, country: str | None, numbers: Sequence[Decimal] | None = None) -> list[WrittenNumber]:
+    """The numbers in `text` that no fact holds (time counts and fact names excepted)."""
+    known = fact_numbers(facts) if numbers is None else list(numbers)
+    return [
+        written for written in typed_numbers(text, facts, language=language, country=country)
+        if written.label or not (written.time_count or matches(written.value, known))
+    ]  # fmt: skip
 
 
 def _labels_of(facts: Sequence[Fact]) -> set[str]:

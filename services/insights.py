@@ -2,8 +2,10 @@
 
 A narrative is stored per team, meeting week, facts digest, language and source
 (`StoredNarrative`), so the agenda and `/alinea insights` show the same text and spend tokens
-once per set of figures; a late value changes the digest and so the narrative. Its hypotheses
-get ids, which the buttons carry:
+once per set of figures; a late value changes the digest and so the narrative. A failed attempt
+is remembered too: the automatic summary stored when the model failed stands for the model's
+for an hour (`MODEL_RETRY_AFTER`) or until a figure changes, so a model that timed out is not
+asked again on every request. Its hypotheses get ids, which the buttons carry:
 
 - **Adopt** records the hypothesis as the meeting week's experiment (`experiments.decide`,
   source "ai" for a model's hypothesis, "auto" for the offline narrator's), owned by the
@@ -38,6 +40,7 @@ from services.experiments import MAX_HYPOTHESIS_LENGTH, ExperimentView
 logger = logging.getLogger(__name__)
 
 EXPERIMENT_DUE_WEEKDAY = 4  # Friday: the week's experiment is judged before the next meeting
+MODEL_RETRY_AFTER = timedelta(hours=1)  # a failed model is asked again for the same figures after this
 
 
 @dataclass(frozen=True)
@@ -103,19 +106,23 @@ def narrate_once(
     language: str, country: str | None, now: datetime,
 ) -> Insight:
     """The stored narrative of these facts, else a new one narrated now (outside any transaction:
-    a model may take seconds) and stored. Two processes narrating at once both store; the first
-    insert wins and both return it."""
+    a model may take seconds) and stored. For the model, a fallback stored less than
+    `MODEL_RETRY_AFTER` ago counts as its answer. Two processes narrating at once both store; the
+    first insert wins and both return it."""
     digest = facts_digest(facts)
+    asks_model = narrator.source is Source.LLM
     with read_only(factory) as session:
         found = _find(session, team_id, week, digest, language, narrator.source)
+        if found is None and asks_model:
+            found = _failed_attempt(session, team_id, week, digest, language, now)
         if found is not None:
-            return _insight(session, found)
+            return _insight(session, found, failure_shown=asks_model)
     narrative = narrator.narrate(facts, language=language, country=country)
     with factory.begin() as session:
         team = session.get(AlignmentTeam, team_id)
         assert team is not None, f"no alignment team {team_id}"
         row = _store(session, team, week, digest, language, narrative, now)
-        return _insight(session, row)
+        return _insight(session, row, failure_shown=asks_model)
 
 
 def _find(session: Session, team_id: int, week: Period, digest: str, language: str, source: Source) -> StoredNarrative | None:
@@ -127,12 +134,21 @@ def _find(session: Session, team_id: int, week: Period, digest: str, language: s
     ).one_or_none()
 
 
+def _failed_attempt(session: Session, team_id: int, week: Period, digest: str, language: str, now: datetime) -> StoredNarrative | None:
+    """The fallback stored when the model last failed on these figures, while it still stands."""
+    found = _find(session, team_id, week, digest, language, Source.OFFLINE)
+    if found is None or found.retry_model_after is None or found.retry_model_after <= now:
+        return None
+    return found
+
+
 def _store(session: Session, team: AlignmentTeam, week: Period, digest: str, language: str, narrative: Narrative,
            now: datetime) -> StoredNarrative:  # fmt: skip
+    retry_after = now + MODEL_RETRY_AFTER if narrative.fallback_reason else None
     row = StoredNarrative(
         workspace_id=team.workspace_id, team_id=team.id, week_key=week.key, facts_digest=digest, language=language,
         source=narrative.source.value, model=narrative.model, summary=list(narrative.summary), dropped=narrative.dropped,
-        fallback_reason=narrative.fallback_reason, created_at=now,
+        fallback_reason=narrative.fallback_reason, created_at=now, retry_model_after=retry_after,
         hypotheses=[
             NarrativeHypothesis(
                 workspace_id=team.workspace_id, number=number, text=h.text, experiment=h.experiment, metric=h.metric,
@@ -147,11 +163,15 @@ def _store(session: Session, team: AlignmentTeam, week: Period, digest: str, lan
     except IntegrityError:
         found = _find(session, team.id, week, digest, language, narrative.source)
         assert found is not None, "the narrative that won the race is gone"
+        if retry_after is not None:  # the model failed again on these figures: remembered anew (same text)
+            found.fallback_reason, found.retry_model_after = narrative.fallback_reason, retry_after
         return found
     return row
 
 
-def _insight(session: Session, row: StoredNarrative) -> Insight:
+def _insight(session: Session, row: StoredNarrative, *, failure_shown: bool = True) -> Insight:
+    """The stored narrative as shown; without `failure_shown` (the team has the model switched
+    off), an automatic summary says nothing of a model's earlier failure."""
     experiment = _week_experiment(session, row.team_id, row.week_key)
     counts = dict(
         session.execute(
@@ -162,7 +182,7 @@ def _insight(session: Session, row: StoredNarrative) -> Insight:
     )
     narrative = Narrative(
         summary=tuple(row.summary), hypotheses=tuple(_hypothesis(h) for h in row.hypotheses), source=Source(row.source),
-        model=row.model, dropped=row.dropped, fallback_reason=row.fallback_reason,
+        model=row.model, dropped=row.dropped, fallback_reason=row.fallback_reason if failure_shown else None,
     )  # fmt: skip
     stored = tuple(
         StoredHypothesis(h.id, h.number, _hypothesis(h), h.adopted_by if _still_adopted(h, experiment) else None, counts.get(h.id, 0))

@@ -69,6 +69,26 @@ class OfflineNarrator:
         )
 
 
+_AMOUNTS = frozenset({"value", "previous", "target"})  # in the fact's unit
+_MAGNITUDES = frozenset({"difference", "gap", "to_target"})  # without sign; points for a percentage
+_PERCENTS = {"percent": _TENTH, "attainment": _WHOLE, "progress": _WHOLE, "expected": _WHOLE}
+
+
+def fact_number(fact: Fact, name: str, *, language: str, country: str | None) -> str:
+    """One of a fact's numbers written the way this narrator writes it (the LLM narrator fills
+    its placeholders with it): amounts in the fact's unit, changes and gaps without their sign
+    (the prose says which way), percentages rounded, counts as plain numbers."""
+    writer = _Writer([fact], language=language, country=country)
+    value = fact.numbers[name]
+    if name in _PERCENTS:
+        return writer.percent(value, places=_PERCENTS[name])
+    if name in _MAGNITUDES:
+        return writer.amount(value, fact.unit)
+    if name in _AMOUNTS:
+        return writer.number(value, fact.unit)
+    return writer.number(value, None)  # counts (met, breached, on_track…) and confidence
+
+
 def _escaped(hypothesis: Hypothesis) -> Hypothesis:
     """Text and experiment escaped; the metric is a KPI key or a KR label of ours, kept as is."""
     return Hypothesis(escape_for_slack(hypothesis.text), hypothesis.fact_ids, escape_for_slack(hypothesis.experiment), hypothesis.metric)

@@ -16,6 +16,19 @@ from services.insights import Insight, StoredHypothesis
 
 ADOPT = "insights-adopt"
 NOT_USEFUL = "insights-not-useful"
+# Why the automatic summary speaks, in the team's words; any other failure is the server's.
+_FALLBACK_NOTES = {
+    "timeout": "narrative.ui.fallback.timeout",
+    "malformed": "narrative.ui.fallback.unreadable",
+    "refused": "narrative.ui.fallback.unreadable",
+    "ungrounded": "narrative.ui.fallback.ungrounded",
+    "budget": "narrative.ui.fallback.budget",
+}
+
+
+def fallback_note(reason: str) -> str:
+    """The message id that says why the model's summary is not there."""
+    return _FALLBACK_NOTES.get(reason, "narrative.ui.fallback.server")
 
 
 def _metric(metric: str) -> str:
@@ -46,7 +59,7 @@ def narrative_reply(narrative: Narrative, where: TeamLocale, *, stored: Sequence
             blocks.extend(_decision(states[number], week, language, actionable))
     notes = [t(language, "narrative.ui.people_decide")]
     if narrative.source is Source.OFFLINE and narrative.fallback_reason:
-        notes.append(t(language, "narrative.ui.fallback"))
+        notes.append(t(language, fallback_note(narrative.fallback_reason)))
     blocks.append(context(" ".join(notes)))
     return Reply(title, blocks)
 

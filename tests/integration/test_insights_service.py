@@ -124,6 +124,31 @@ def test_a_model_narrative_is_stored_apart_from_an_earlier_fallback(session_fact
 
 
 @BOTH
+def test_a_failed_attempt_stands_for_the_models_narrative_for_an_hour(session_factory, demo):
+    found = facts_of(session_factory, demo)
+    failed = replace(OfflineNarrator().narrate(found.facts, language="es", country="CO"), fallback_reason="timeout")
+    model = Counting(Scripted(failed), source=Source.LLM)
+    first = narrate(session_factory, demo, model, found)
+    assert model.calls == 1 and first.narrative.fallback_reason == "timeout"
+    assert narrate(session_factory, demo, model, found, now=NOW + timedelta(minutes=59)) == first and model.calls == 1
+    # With the model switched off, the same automatic summary shows, saying nothing of a failure.
+    chosen = narrate(session_factory, demo, Counting(), found, now=NOW + timedelta(minutes=10))
+    assert chosen.id == first.id and chosen.narrative == replace(first.narrative, fallback_reason=None)
+    # An hour on, the model is asked again; failing again is remembered anew, on the same row.
+    again = narrate(session_factory, demo, model, found, now=NOW + timedelta(hours=1))
+    assert model.calls == 2 and again == first
+    assert narrate(session_factory, demo, model, found, now=NOW + timedelta(minutes=110)) == first and model.calls == 2
+    with session_factory() as session:
+        assert session.get(StoredNarrative, first.id).retry_model_after == NOW + timedelta(hours=2)
+    assert count(session_factory, StoredNarrative) == 1
+    # New figures are new figures: asked at once.
+    in_session(session_factory, demo, kpis.record, key="sales_cop", value=Decimal("1000"), shown="1000", period=W11, source="slack",
+               actor=ANA, note="", now=NOW)  # fmt: skip
+    narrate(session_factory, demo, model, facts_of(session_factory, demo), now=NOW + timedelta(minutes=111))
+    assert model.calls == 3
+
+
+@BOTH
 def test_two_processes_narrating_at_once_store_one_narrative(session_factory, demo):
     found = facts_of(session_factory, demo)
     narrator, barrier, results = Counting(), threading.Barrier(3), []

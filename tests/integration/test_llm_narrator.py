@@ -24,7 +24,7 @@ from domain import grounding
 from domain.meetings import AgendaKind
 from domain.narrative import Fact, FactKind, Hypothesis, Narrative, Source
 from services import agenda_facts, agendas, narrative_facts, workspaces
-from services.llm_narrator import RESPONSE_SCHEMA, LlmNarrator, make_llm_narrator, make_openai_client
+from services.llm_narrator import RESPONSE_SCHEMA, FormatMemory, LlmNarrator, make_llm_narrator, make_openai_client
 from services.offline_narrator import OfflineNarrator
 from services.workspaces import WorkspaceDefaults
 from tests.support.openai_double import COMPLETION_TOKENS, INVENTED_NUMBER, PROMPT_TOKENS, UNKNOWN_FACT_ID, OpenAIDouble
@@ -33,7 +33,7 @@ NOW = datetime(2026, 3, 16, 12, 0, tzinfo=timezone.utc)
 FACTS = (
     Fact("kpi.sales_cop.2026-W11", FactKind.KPI_CHANGE, "Ventas",
          {"value": Decimal("41440000"), "previous": Decimal("45000000"), "difference": Decimal("3560000"),
-          "percent": Decimal("-7.911111"), "target": Decimal("45833333.333333")}, "COP", {"direction": "falls"}),
+          "percent": Decimal("-7.911111"), "target": Decimal("45833333.333333")}, "COP", {"direction": "worse", "kpi": "sales_cop"}),
     Fact("kpi.conversion_web.2026-W11", FactKind.KPI_CHANGE, "Conversión web",
          {"value": Decimal("1.24"), "previous": Decimal("1.31"), "percent": Decimal("-5.343511")}, "%", {"direction": "falls"}),
     Fact("sla.SLA1.2026-W11", FactKind.SLA, "SLA1 · seguimiento en 24 h", {"value": Decimal("31.5"), "target": Decimal("24")}, "h",
@@ -118,7 +118,9 @@ def test_a_good_answer_becomes_the_narrative_labelled_with_the_model(run):
     narrative, double, offline, budget, _ = run("good")
     assert (narrative.source, narrative.model, narrative.fallback_reason, narrative.dropped) == (Source.LLM, "double-model", None, 0)
     assert 3 <= len(narrative.summary) <= 5 and 1 <= len(narrative.hypotheses) <= 3
-    assert narrative.summary[0] == grounding.escape_for_slack("El indicador sales_cop quedó en 41440000 COP en el periodo.")
+    # The model named the fact and its number by placeholder; Alinea wrote both, the team's way.
+    assert narrative.summary[0] == "El indicador Ventas quedó en $41.440.000 en el periodo."
+    assert narrative.summary[1] == "El indicador Conversión web quedó en 1,24\xa0% en el periodo."
     assert narrative.hypotheses[0] == Hypothesis(
         "La conversión baja explica la caída de las ventas.",
         ("kpi.sales_cop.2026-W11", "kpi.conversion_web.2026-W11"),
@@ -165,10 +167,10 @@ def test_injected_markup_and_instructions_do_not_survive(run):
     joined = " ".join(texts(narrative))
     for forbidden in ("<!channel>", "<!here>", "<https", "evil.example", "click", "*", "~", "`", "Ignore previous", "999", "@channel"):
         assert forbidden not in joined, forbidden
-    # Two sentences carrying a mention or a link, one asking for an ungrounded number, and the
-    # hypothesis with a mention are dropped; what survives shows as text, escaped.
+    # Two sentences carrying a mention or a link, one typing a number the injection asks for, and
+    # the hypothesis with a mention are dropped; what survives shows as text, escaped.
     assert narrative.dropped == 4 and narrative.hypotheses == ()
-    assert narrative.summary[0] == f"Ojo @{grounding.WORD_JOINER}channel: salesˍcop quedó en 41440000 &gt; meta."
+    assert narrative.summary[0] == f"Ojo @{grounding.WORD_JOINER}channel: Ventas quedó en $41.440.000 &gt; meta."
     assert_safe_and_grounded(narrative)
 
 
@@ -217,9 +219,47 @@ def test_a_server_without_json_schema_gets_json_mode(run):
 def test_a_server_without_json_modes_gets_plain_text(run):
     narrative, double, _, _, _ = run("text_only")
     assert [(r.get("response_format") or {}).get("type") for r in double.requests] == ["json_schema", "json_object", None]
-    assert "S: <una oración del resumen>" in double.requests[2]["messages"][0]["content"]
+    assert "\nS: Las ventas bajaron a {F1.value}" in double.requests[2]["messages"][0]["content"]  # the example, in lines
     assert narrative.source is Source.LLM and len(narrative.summary) == 4 and len(narrative.hypotheses) == 1
     assert_safe_and_grounded(narrative)
+
+
+def formats_sent(double: OpenAIDouble, since: int = 0) -> list[str | None]:
+    return [(r.get("response_format") or {}).get("type") for r in double.requests[since:]]
+
+
+@pytest.mark.parametrize("scenario, learnt", [("llama_cpp", ["json_object"]), ("prose", [None])])
+def test_a_refused_format_is_learnt_once_per_server_and_model(scenario, learnt, caplog):
+    """llama-cpp-python's server answers 500 to a JSON schema (the recorded double); a server
+    that ignores response_format answers prose. Either way the next format is tried at once
+    (no retry of the 500), and later narrations for the same base URL and model start with the
+    format that worked, which is logged once at INFO."""
+    formats = FormatMemory()
+    caplog.set_level("INFO", logger="services.llm_narrator")
+    with OpenAIDouble(scenario) as double:
+        client = openai.OpenAI(api_key="not-needed", base_url=double.base_url, max_retries=0)
+
+        def narrate(model="small-model"):
+            narrator = LlmNarrator(client, model=model, fallback=Offline(), budget=MemoryBudget(), workspace_id=1, timeout_s=2.0,
+                                   clock=lambda: NOW, formats=formats)  # fmt: skip
+            return narrator.narrate(FACTS, language="es", country="CO")
+
+        first = narrate()
+        tried = len(double.requests)
+        again = narrate()
+        other_model = narrate("other-model")
+        client.close()
+    assert formats_sent(double)[:tried] == (["json_schema", "json_object"] if scenario == "llama_cpp" else ["json_schema", "json_object", None])
+    assert formats_sent(double, tried)[:1] == learnt  # the same server and model: straight to what worked
+    assert formats_sent(double, tried + 1)[0] == "json_schema"  # another model on that server is asked afresh
+    for narrative in (first, again, other_model):
+        assert narrative.source is Source.LLM and narrative.fallback_reason is None
+        assert_safe_and_grounded(narrative)
+    said = [r.getMessage() for r in caplog.records if r.levelname == "INFO" and "answers model" in r.getMessage()]
+    assert said == [
+        f"the LLM server at {double.base_url} answers model small-model with response_format {learnt[0] or 'text'}",
+        f"the LLM server at {double.base_url} answers model other-model with response_format {learnt[0] or 'text'}",
+    ]
 
 
 def test_a_model_that_wants_max_completion_tokens_gets_it(run):
@@ -241,7 +281,7 @@ def test_a_server_that_reports_no_usage_is_charged_an_estimate(run):
 def test_the_prompt_follows_the_teams_language(run):
     narrative, double, _, _, _ = run("good", language="en")
     system = double.requests[0]["messages"][0]["content"]
-    assert "Write, in English" in system and "Redactas" not in system
+    assert "You summarise, in English" in system and "Resumes en español" not in system and "FACTS:" in system
     assert narrative.source is Source.LLM
 
 
@@ -352,7 +392,14 @@ def test_no_person_reaches_the_model(demo_facts):
         for slack_id, name, _ in demo_data.PEOPLE:
             assert slack_id not in body
             assert not re.search(rf"\b{name}\b", body, re.IGNORECASE), name
-    assert {f["id"] for f in double.facts_of(double.requests[0])} == {f.id for f in demo_facts}
+    # Every fact reached it, by alias and with its numbers as placeholders only: no figure, no id.
+    said = double.facts_of(double.requests[0])
+    assert [f["alias"] for f in said] == [f"F{n}" for n in range(1, len(demo_facts) + 1)]
+    assert [f["numbers"] for f in said] == [list(f.numbers) for f in demo_facts]
+    user = double.requests[0]["messages"][1]["content"]
+    for fact in sorted(demo_facts, key=lambda f: -len(f.subject)):  # names may carry digits (SLA1, KR3, "a 60 días"); nothing else does
+        user = user.replace(fact.subject, "")
+    assert not re.search(r"\d", re.sub(r"\{F\d+(\.\w+)?\}|\bF\d+\b", "", user)), user
     # The demo's facts narrate through the model, and through the offline narrator when it fails.
     good, malformed = narratives["good"], narratives["malformed"]
     assert (good.source, good.dropped, good.fallback_reason) == (Source.LLM, 0, None)

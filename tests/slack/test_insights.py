@@ -38,6 +38,15 @@ def settings(settings, llm):
     return replace(settings, llm_model=MODEL, openai_base_url=llm.base_url, openai_api_key="sk-test-key", llm_timeout_s=2.0)
 
 
+WHY = {
+    "malformed": "La respuesta del modelo no se pudo leer",
+    "hang": "El modelo no respondió a tiempo",
+    "trickle": "El modelo no respondió a tiempo",
+    "error500": "El servidor del modelo falló",
+    "all_invented": "Se descartaron las oraciones del modelo porque daban cifras que no están en los datos",
+}
+
+
 def post_weekly_agenda(bot, clock) -> dict[str, dict]:
     seed(bot, clock)
     detail = job(bot, clock, "weekly-agenda", local(3, 16, 7, 0))
@@ -78,7 +87,7 @@ def test_the_agenda_carries_the_models_summary_labelled_with_its_name_and_the_de
     assert_posted_once(bot)
 
 
-@pytest.mark.parametrize("llm", ["invents", "malformed", "inject", "hang", "trickle", "error500", "all_invented"], indirect=True)
+@pytest.mark.parametrize("llm", ["invents", "malformed", "inject", "hang", "trickle", "error500", "all_invented", "llama_cpp"], indirect=True)
 @SQLITE_ONLY
 def test_whatever_the_model_does_the_agenda_is_posted_correct_and_safe(bot, clock, llm):
     parts = post_weekly_agenda(bot, clock)
@@ -87,11 +96,11 @@ def test_whatever_the_model_does_the_agenda_is_posted_correct_and_safe(bot, cloc
     assert agenda_row(bot).status is AgendaStatus.DONE and set(parts) == set(PARTS)
     assert INVENTED_NUMBER not in everything and "987.654" not in everything
     assert "<!channel>" not in everything and "<http" not in everything and "ignore previous" not in everything.lower()
-    if llm.scenario in ("invents", "inject"):  # the grounded sentences stay, labelled as the model's
+    if llm.scenario in ("invents", "inject", "llama_cpp"):  # the grounded sentences stay, labelled as the model's
         assert summary.startswith(f"*🤖 Resumen de la semana · generado con IA ({MODEL})*")
     else:  # nothing usable came back in time: the automatic summary, saying why
         assert summary.startswith("*📝 Resumen de la semana (automático, sin IA)*")
-        assert "El modelo no estuvo disponible a tiempo" in summary
+        assert WHY[llm.scenario] + "; este es el resumen automático." in summary
     assert re.search(r"45\.?000\.?000", summary), summary  # the model writes numbers its own way
     # The injected hypothesis carried a mention and was dropped whole; every other case proposes one.
     assert ("Hipótesis 1:" in summary) is (llm.scenario != "inject")
@@ -177,12 +186,39 @@ def test_insights_shows_the_summary_privately_and_asks_the_model_once_per_set_of
     assert "generado con IA" in command(bot, "insights semana pasada")
 
 
+@pytest.mark.parametrize("llm", ["error500"], indirect=True)
+@SQLITE_ONLY
+def test_a_failed_attempt_is_remembered_for_an_hour_or_until_a_figure_changes(bot, clock, llm):
+    seed(bot, clock)
+    clock.now = local(3, 16, 6, 10)
+    first = command(bot, "insights")
+    assert "El servidor del modelo falló; este es el resumen automático." in first
+    asked = len(llm.requests)
+    assert asked == 2  # the one retry of a 500
+    clock.now = local(3, 16, 6, 45)
+    assert command(bot, "insights", user_id=LUIS) == first and len(llm.requests) == asked  # not asked again
+    assert job(bot, clock, "weekly-agenda", local(3, 16, 7, 0)).startswith("posted the weekly agenda 2026-W12")
+    assert len(llm.requests) == asked  # nor by the agenda, within the hour
+    (parent,) = parents(bot)
+    summary = next(m for m in thread(bot, parent["ts"]) if claim_of(m).endswith("-summary"))
+    assert "El servidor del modelo falló; este es el resumen automático." in shown(summary)
+    clock.now = local(3, 16, 7, 11)  # an hour later: asked again; it fails again and that is remembered anew
+    assert "El servidor del modelo falló" in command(bot, "insights") and len(llm.requests) == 2 * asked
+    clock.now = local(3, 16, 7, 40)
+    command(bot, "insights")
+    assert len(llm.requests) == 2 * asked
+    llm.scenario = "good"  # the server is back; a corrected figure means new figures: the model is asked at once
+    command(bot, "kpi log sales_cop 46000000 para 2026-W11", user_id=ANA)
+    assert command(bot, "insights").startswith(f"*🤖 Resumen de la semana · generado con IA ({MODEL})*")
+    assert len(llm.requests) == 2 * asked + 1
+
+
 @SQLITE_ONLY
 def test_a_team_that_switches_the_model_off_sends_it_nothing(bot, clock, llm):
     assert "desactivado" in command(bot, "configurar ia no", user_id=ROSA)
     parts = post_weekly_agenda(bot, clock)
     assert llm.requests == []
     assert shown(parts["summary"]).startswith("*📝 Resumen de la semana (automático, sin IA)*")
-    assert "El modelo no estuvo disponible" not in shown(parts["summary"])  # not a failure: the team's choice
+    assert "este es el resumen automático" not in shown(parts["summary"])  # not a failure: the team's choice
     assert "automático, sin IA" in command(bot, "insights", user_id=LUIS)
     assert llm.requests == []

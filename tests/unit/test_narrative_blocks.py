@@ -3,6 +3,8 @@ and the note that people decide."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.blocks.kpi import TeamLocale
 from bot.blocks.narrative import ADOPT, NOT_USEFUL, narrative_reply
 from bot.transcript import render
@@ -21,16 +23,29 @@ def test_a_model_narrative_is_labelled_as_ai_with_its_model():
     assert shown.startswith("*🤖 Resumen de la semana · generado con IA (llama3.1:8b)*")
     assert "Ventas bajó 15,9 %. El tráfico subió 4 %." in shown
     assert "*Hipótesis 1:* La conversión cayó" in shown and "_Métrica:_ `conversion_web`" in shown
-    assert "el equipo decide el experimento de la semana" in shown and "no estuvo disponible" not in shown
+    assert "el equipo decide el experimento de la semana" in shown and "resumen automático" not in shown
 
 
-def test_the_offline_summary_says_so_and_why_the_model_did_not_speak():
-    fallback = Narrative(("Sales fell 15.9%.",), (), Source.OFFLINE, fallback_reason="timeout")
+@pytest.mark.parametrize(
+    "reason, english, spanish",
+    [
+        ("timeout", "The model did not answer in time", "El modelo no respondió a tiempo"),
+        ("server_error", "The model's server failed", "El servidor del modelo falló"),
+        ("connection", "The model's server failed", "El servidor del modelo falló"),
+        ("malformed", "The model's answer could not be read", "La respuesta del modelo no se pudo leer"),
+        ("refused", "The model's answer could not be read", "La respuesta del modelo no se pudo leer"),
+        ("ungrounded", "stated numbers that are not in the data", "daban cifras que no están en los datos"),
+        ("budget", "monthly token budget is used up", "Se agotó el presupuesto mensual de tokens"),
+    ],
+)
+def test_the_offline_summary_says_so_and_why_the_model_did_not_speak(reason, english, spanish):
+    fallback = Narrative(("Sales fell 15.9%.",), (), Source.OFFLINE, fallback_reason=reason)
     shown = render(narrative_reply(fallback, EN).__dict__)
     assert shown.startswith("*📝 The week in brief (automatic, no AI)*")
-    assert "The model was not available in time" in shown
+    assert english in shown and "this is the automatic summary" in shown
+    assert spanish in render(narrative_reply(fallback, ES).__dict__)
     plain = render(narrative_reply(Narrative(("Sales fell 15.9%.",), (), Source.OFFLINE), EN).__dict__)
-    assert "not available" not in plain
+    assert "automatic summary." not in plain
 
 
 def _stored(number=1, adopted_by=None, not_useful=0):
