@@ -6,7 +6,7 @@ agenda show it instead of asking the model again on every request. NULL for a na
 model wrote, and for one the offline narrator wrote by the team's choice.
 
 Revision ID: narrative_model_retry
-Revises: 0009
+Revises: claim_leases
 Create Date: 2026-12-06
 """
 from typing import Sequence, Union
@@ -18,7 +18,7 @@ import db.types
 
 
 revision: str = 'narrative_model_retry'
-down_revision: Union[str, None] = '0009'
+down_revision: Union[str, None] = 'claim_leases'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
