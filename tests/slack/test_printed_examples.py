@@ -88,6 +88,8 @@ BY_MESSAGE = {
     "kpi.rate_needs_parts": {"key": "conversion_kits"},
     "kpi.invalid_currency": {"key": "ventas_kits"},
     "sla.unknown_kpi": {"key": "ventas_kits"},
+    # The what-if names the team's own orders and sessions KPIs in the rate it suggests.
+    "whatif.missing_conversion": {"orders": "orders", "sessions": "sessions"},
 }
 
 
