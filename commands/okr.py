@@ -107,6 +107,7 @@ from domain.okr import (
     Objective,
     ObjectiveKind,
     format_kr_id,
+    nothing_logged,
     parse_checkin,
     parse_objective,
 )
@@ -241,8 +242,8 @@ def open_new_form(ctx: Context, prefill: KeyResultPrefill | None = None) -> None
             raise UserError("okr.not_a_lead")
         catalog = kpis.catalog(session, team=team)
         where, today, channel = team_locale(team), _today(team, ctx), team.channel_id
-    specs = [view.spec for view in catalog]
-    metadata = _form_metadata(channel, where, today, specs)
+        specs = [view.spec for view in catalog]
+        metadata = _form_metadata(channel, where, today, specs, unlogged=_unlogged(session, team, specs, today))
     view = new_objective_modal(where, kpis=[(v.key, v.name) for v in catalog], today=today, metadata=metadata, owner=ctx.user_id,
                                prefill=prefill)
     ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
@@ -254,14 +255,28 @@ def open_new_button(interaction: Interaction) -> None:
     return open_new_form(interaction)
 
 
-def _form_metadata(channel: str, where: TeamLocale, today: date, specs: list[KpiSpec], **extra: Any) -> str:
+def _unlogged(session: Session, team: AlignmentTeam, specs: list[KpiSpec], today: date) -> dict[str, list[Any]]:
+    """The KPIs with no value a KR could start from (`okr.latest_logged`), each with the refusal
+    an empty baseline gets beside its field (the example dates are added when the form is read)."""
+    found: dict[str, list[Any]] = {}
+    for spec in specs:
+        if okr.latest_logged(session, team=team, spec=spec, today=today) is None:
+            refusal = nothing_logged(spec, spec.name(team.locale), {})
+            found[spec.key] = [refusal.message_id, dict(refusal.params)]
+    return found
+
+
+def _form_metadata(
+    channel: str, where: TeamLocale, today: date, specs: list[KpiSpec], *, unlogged: dict[str, list[Any]], **extra: Any
+) -> str:
     """What the pure checks before the ack need: how the team writes numbers, today, the KPIs'
-    currencies (other than pesos) and which KPIs are better lower. Slack keeps 3,000 characters:
-    the direction list is left out when it does not fit (the service checks it anyway)."""
+    currencies (other than pesos), which KPIs are better lower and which have nothing logged.
+    Slack keeps 3,000 characters: the last two are left out when they do not fit (the service
+    checks them anyway, after the ack)."""
     currencies = {s.key: s.currency for s in specs if s.unit is Unit.CURRENCY and s.currency != DEFAULT_CURRENCY}
     lower = [s.key for s in specs if s.direction is Direction.LOWER]
     common = {"channel_id": channel, "locale": where.language, "country": where.country, "today": today.isoformat(), **extra}
-    metadata = modal_metadata(**common, currencies=currencies, lower=lower, keys=[s.key for s in specs])
+    metadata = modal_metadata(**common, currencies=currencies, lower=lower, keys=[s.key for s in specs], unlogged=unlogged)
     if len(metadata) > MAX_METADATA:
         metadata = modal_metadata(**common, currencies=currencies)
     return metadata
@@ -273,7 +288,7 @@ class KeyResultForm:
 
     kpi_key: str | None
     metric: str | None
-    baseline: Decimal
+    baseline: Decimal | None  # None: left empty on a KPI, which starts from its latest logged value
     target: Decimal
     unit: str | None
     start: date
@@ -334,7 +349,7 @@ def _read_key_result(values: dict[str, Any], metadata: dict[str, Any], errors: d
     elif metric and len(metric) > MAX_METRIC_LENGTH:
         errors[KR_METRIC] = ("okr.ui.form.too_long", {"limit": MAX_METRIC_LENGTH})
     reading = _reading(metadata, key)
-    baseline = _quantity(values, KR_BASELINE, reading, errors, missing="okr.ui.form.baseline_missing")
+    baseline = _baseline(values, key, metadata, reading, errors)
     target = _quantity(values, KR_TARGET, reading, errors, missing="okr.ui.form.target_missing")
     if baseline and target:
         _check_goal(baseline, target, key, metadata, errors)
@@ -351,12 +366,28 @@ def _read_key_result(values: dict[str, Any], metadata: dict[str, Any], errors: d
     confidence = _confidence(values, KR_CONFIDENCE, errors)
     if errors:
         return None
-    assert baseline and target and start and deadline and owner
+    assert (baseline or key) and target and start and deadline and owner
     return KeyResultForm(
-        kpi_key=key, metric=metric, baseline=baseline.value, target=target.value, unit=baseline.unit or target.unit,
+        kpi_key=key, metric=metric, baseline=baseline.value if baseline else None, target=target.value,
+        unit=(baseline.unit if baseline else None) or target.unit,
         start=start, deadline=deadline, owner=owner, sides=sides, contributors=contributors, milestones=milestones,
         confidence=confidence,
     )
+
+
+def _baseline(
+    values: dict[str, Any], key: str | None, metadata: dict[str, Any], reading: dict[str, Any], errors: dict[str, Any]
+) -> Quantity | None:
+    """The typed starting point. Left empty on a KPI, the KPI's latest logged value is taken
+    after the ack; a KPI with nothing logged (as of the form's opening) is told here what to
+    log, and a KR on no KPI still needs one typed."""
+    if key is None or (chosen(values, KR_BASELINE, "value") or "").strip():
+        return _quantity(values, KR_BASELINE, reading, errors, missing="okr.ui.form.baseline_missing")
+    refusal = (metadata.get("unlogged") or {}).get(key)
+    if refusal is not None:
+        message_id, params = refusal
+        errors[KR_BASELINE] = (message_id, {**params, **example_params(date.fromisoformat(metadata["today"]), reading["language"])})
+    return None
 
 
 def _quantity(values: dict[str, Any], block: str, reading: dict[str, Any], errors: dict[str, Any], *, missing: str) -> Quantity | None:
@@ -447,8 +478,9 @@ def _catalog(session: Session, team: AlignmentTeam) -> dict[str, KpiSpec]:
     return {kpi.key: kpis.spec_of(kpi) for kpi in kpis.active_kpis(session, team=team)}
 
 
-def _draft(session: Session, team: AlignmentTeam, form: KeyResultForm) -> KeyResult:
-    """The domain KR of a form: a KPI's name, unit and side when one was chosen."""
+def _draft(session: Session, team: AlignmentTeam, form: KeyResultForm, today: date) -> tuple[KeyResult, okr.LoggedValue | None]:
+    """The domain KR of a form: a KPI's name, unit and side when one was chosen, and its latest
+    logged value when the baseline was left empty (the reply names it)."""
     spec = None
     if form.kpi_key:
         spec = _catalog(session, team).get(form.kpi_key)
@@ -456,15 +488,18 @@ def _draft(session: Session, team: AlignmentTeam, form: KeyResultForm) -> KeyRes
             raise UserError("okr.unknown_kpi", key=form.kpi_key)
     metric = spec.name(team.locale) if spec is not None else (form.metric or "")
     unit = form.unit or (quantity_unit(spec) if spec is not None else None)
+    logged = okr.logged_baseline(session, team=team, spec=spec, today=today) if form.baseline is None and spec is not None else None
     sides = form.sides
     if sides is None:
         sides = frozenset({spec.side}) if spec is not None and spec.side is not Side.BOTH else frozenset({Side.MARKETING, Side.SALES})
+    baseline = logged.value if logged is not None else form.baseline
+    assert baseline is not None  # a form on no KPI types one (`_baseline`)
     return KeyResult(
-        number=okr.next_kr_number(session, team=team), metric=metric, baseline=form.baseline, target=form.target,
+        number=okr.next_kr_number(session, team=team), metric=metric, baseline=baseline, target=form.target,
         start=form.start, deadline=form.deadline, unit=unit, kpi_key=spec.key if spec is not None else None,
         owner=form.owner, sides=sides, contributors=form.contributors, milestones=form.milestones,
         confidence=form.confidence,
-    )
+    ), logged
 
 
 def submit_new(interaction: Interaction) -> Reply:
@@ -475,9 +510,9 @@ def submit_new(interaction: Interaction) -> Reply:
         row = okr.create_objective(
             session, team=team, actor=interaction.user_id, draft=Objective(form.title, form.kind), now=interaction.now
         )
+        draft, logged = _draft(session, team, form.key_result, _today(team, interaction))
         added = okr.add_key_result(
-            session, team=team, actor=interaction.user_id, objective_id=row.id,
-            draft=_draft(session, team, form.key_result), now=interaction.now,
+            session, team=team, actor=interaction.user_id, objective_id=row.id, draft=draft, now=interaction.now, logged_baseline=logged,
         )
         where, channel = team_locale(team), team.channel_id
     post = objective_post(added.objective, where, actor=interaction.user_id)
@@ -530,7 +565,8 @@ def open_kr_button(interaction: Interaction) -> None:
             raise UserError("okr.objective_closed", objective=objective.label)
         catalog = kpis.catalog(session, team=team)
         where, channel = team_locale(team), team.channel_id
-    metadata = _form_metadata(channel, where, today, [view.spec for view in catalog], objective=objective.number)
+        specs = [view.spec for view in catalog]
+        metadata = _form_metadata(channel, where, today, specs, unlogged=_unlogged(session, team, specs, today), objective=objective.number)
     view = key_result_modal(where, objective, kpis=[(v.key, v.name) for v in catalog], today=today, metadata=metadata,
                             owner=interaction.user_id)
     interaction.client.views_open(trigger_id=interaction.trigger_id, view=view)
@@ -542,8 +578,9 @@ def submit_kr(interaction: Interaction) -> Reply:
     with interaction.unit_of_work() as session:
         team = team_of(session, interaction.scope)
         parent = okr.find_objective(session, team=team, reference=str(number))
+        draft, logged = _draft(session, team, form, _today(team, interaction))
         added = okr.add_key_result(
-            session, team=team, actor=interaction.user_id, objective_id=parent.id, draft=_draft(session, team, form), now=interaction.now,
+            session, team=team, actor=interaction.user_id, objective_id=parent.id, draft=draft, now=interaction.now, logged_baseline=logged,
         )
         where, channel = team_locale(team), team.channel_id
     return _announce_kr(interaction, added, where, channel)

@@ -633,7 +633,7 @@ def _numbers(goal: Goal, latest: Decimal | None, spec: KpiSpec | None, metric: s
     a KPI with nothing logged yet is told how to log a value rather than to type one."""
     baseline = goal.baseline if goal.baseline is not None else latest
     if baseline is None and spec is not None:
-        raise _nothing_logged(spec, metric, examples)
+        raise nothing_logged(spec, metric, examples)
     target = goal.target
     if target is None and goal.change is not None:
         target = _relative_target(goal, baseline, spec, metric, examples)
@@ -648,7 +648,7 @@ def _numbers(goal: Goal, latest: Decimal | None, spec: KpiSpec | None, metric: s
     return baseline, target, goal.deadline
 
 
-def _nothing_logged(spec: KpiSpec, metric: str, examples: dict[str, str]) -> UserError:
+def nothing_logged(spec: KpiSpec, metric: str, examples: dict[str, str]) -> UserError:
     """No starting point typed and none logged: the values to log (a rate's two parts, since
     a rate is computed from them), or the baseline to type."""
     if spec.aggregation is Aggregation.RATE:

@@ -416,6 +416,15 @@ def latest_logged(session: Session, *, team: AlignmentTeam, spec: KpiSpec, today
     return None
 
 
+def logged_baseline(session: Session, *, team: AlignmentTeam, spec: KpiSpec, today: date) -> LoggedValue:
+    """The baseline of a KR form left empty on a KPI: its latest logged value (`latest_logged`),
+    else the refusal the one-line path gives, saying what to log."""
+    latest = latest_logged(session, team=team, spec=spec, today=today)
+    if latest is None:
+        raise okr.nothing_logged(spec, spec.name(team.locale), example_params(today, team.locale))
+    return latest
+
+
 def _reported_in(session: Session, team: AlignmentTeam, spec: KpiSpec) -> str:
     """MONTH when the KPI's latest value (a rate's numerator's) was logged for a whole month."""
     key = spec.numerator if spec.aggregation is Aggregation.RATE and spec.numerator else spec.key

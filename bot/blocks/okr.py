@@ -457,6 +457,7 @@ def created_with_kr_reply(added: AddedKeyResult, where: TeamLocale, *, channel_i
     lines = [
         t(where.language, "okr.ui.created", objective=objective.label, title=_title(objective), kind=kind_text(objective.kind, where.language).lower()),
         f"{kr_heading(kr, where.language)}: {goal_text(kr, where)} · {mention(kr.owner) if kr.owner else '—'}",
+        *_logged_baseline_line(added, where),
         _posted_line(where, channel_id, posted),
     ]
     return _with_smart(lines, added.smart, added.warnings, where)
@@ -478,11 +479,18 @@ def kr_added_reply(added: AddedKeyResult, where: TeamLocale, *, channel_id: str,
     kr = added.key_result
     language = where.language
     lines = [t(language, "okr.ui.kr.added", kr=kr.short_id, objective=added.objective.label), kr_lines(kr, where)]
-    if added.logged_baseline is not None:  # the line typed no starting point: say which value it took
-        logged = added.logged_baseline
-        lines.append(t(language, "okr.ui.kr.baseline_logged", value=value_text(logged.value, kr, where), period=format_period(logged.period, language)))
+    lines += _logged_baseline_line(added, where)
     lines.append(_posted_line(where, channel_id, posted))
     return _with_smart(lines, added.smart, added.warnings, where)
+
+
+def _logged_baseline_line(added: AddedKeyResult, where: TeamLocale) -> list[str]:
+    """When no starting point was typed, which logged value the KR took (none otherwise)."""
+    logged = added.logged_baseline
+    if logged is None:
+        return []
+    value = value_text(logged.value, added.key_result, where)
+    return [t(where.language, "okr.ui.kr.baseline_logged", value=value, period=format_period(logged.period, where.language))]
 
 
 def checked_in_reply(result: CheckedIn, where: TeamLocale) -> Reply:
@@ -611,7 +619,8 @@ def _key_result_fields(
         blocks.append(_input(KR_KPI, label("kpi"), select, optional=True, hint=label("kpi_hint")))
     blocks.append(_input(KR_METRIC, label("metric"), _text(MAX_METRIC_LENGTH, placeholder=label("metric_placeholder")),
                          optional=True, hint=label("metric_hint")))
-    blocks.append(_input(KR_BASELINE, label("baseline"), _text(40, placeholder=label("baseline_placeholder"), initial=prefill.baseline if prefill else "")))
+    blocks.append(_input(KR_BASELINE, label("baseline"), _text(40, placeholder=label("baseline_placeholder"), initial=prefill.baseline if prefill else ""),
+                         optional=True, hint=label("baseline_hint")))  # empty on a KPI: its latest logged value
     blocks.append(_input(KR_TARGET, label("target"), _text(40, placeholder=label("target_placeholder"), initial=prefill.target if prefill else "")))
     blocks.append(_input(KR_START, label("start"), _date(today)))
     blocks.append(_input(KR_DEADLINE, label("deadline"), _date(prefill.deadline if prefill else None)))
