@@ -70,6 +70,9 @@ class Envelope:
     acked_at: float | None = None
     ack_payload: dict[str, Any] | None = None
     ack_count: int = 0  # acks for this envelope received, any delivery (a late ack after a retry counts)
+    # The connection cut right after carrying this envelope: an ack that still arrives on it is
+    # lost, as on a real socket cut at that moment (set before sending, so a fast ack cannot win).
+    lost_on: int | None = None
 
     @property
     def acked(self) -> bool:
@@ -256,12 +259,12 @@ class SocketModeServer:
             delay = self._envelope_delay
         if delay:
             self._stopping.wait(delay)
-        if not self._deliver(envelope, retry_attempt, retry_reason):
-            raise NoConnection(f"no open Socket Mode connection for app {self.app_id}")
         with self._lock:
             cut = self._drops_after.get(envelope_type, 0) > 0
             if cut:
                 self._drops_after[envelope_type] -= 1
+        if not self._deliver(envelope, retry_attempt, retry_reason, cut=cut):
+            raise NoConnection(f"no open Socket Mode connection for app {self.app_id}")
         if cut:
             self.drop_connection(envelope.deliveries[-1].connection_id)
         return envelope
@@ -317,13 +320,13 @@ class SocketModeServer:
             self._changed.notify_all()
         try:
             for raw in websocket:
-                self._receive(raw)
+                self._receive(raw, link.id)
         except (ConnectionClosed, OSError):
             pass
         finally:
             self._forget(link)
 
-    def _receive(self, raw: str | bytes) -> None:
+    def _receive(self, raw: str | bytes, connection_id: int) -> None:
         try:
             message = json.loads(raw)
         except ValueError:
@@ -335,18 +338,23 @@ class SocketModeServer:
             if envelope is None:
                 self._unknown_acks.append(message)
                 return
+            if envelope.lost_on == connection_id:
+                return
             envelope.ack_count += 1
             if envelope.acked_at is None:
                 envelope.acked_at = time.monotonic()
                 envelope.ack_payload = message.get("payload")
             self._changed.notify_all()
 
-    def _deliver(self, envelope: Envelope, retry_attempt: int, retry_reason: str) -> bool:
-        """Send over the next open connection in turn; try the others if that one just died."""
+    def _deliver(self, envelope: Envelope, retry_attempt: int, retry_reason: str, *, cut: bool = False) -> bool:
+        """Send over the next open connection in turn; try the others if that one just died.
+        With `cut`, an ack that comes back on that connection is lost (it is about to be cut)."""
         for _ in range(len(self._links) + 1):
             link = self._next_link()
             if link is None:
                 return False
+            if cut:
+                envelope.lost_on = link.id
             sent_at = time.monotonic()
             if link.send(envelope.message(retry_attempt, retry_reason)):
                 with self._lock:
