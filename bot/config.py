@@ -41,7 +41,7 @@ class Settings:
     openai_base_url: str | None = None
     llm_model: str | None = None
     llm_monthly_tokens: int = 200_000  # per workspace and calendar month (issue 8)
-    llm_timeout_s: float = 20.0  # the narrator's total time, both tries included (Decision 20)
+    llm_timeout_s: float = 20.0  # the narrator's total time, both tries included, so an agenda never waits longer
     default_locale: str = "es"
     default_timezone: str = "America/Bogota"
     # Bolt's listener threads only ack and hand work over, so a modest pool is enough.

@@ -156,7 +156,7 @@ def _teams_with_expired_leases(session, at: datetime, clock_now: datetime) -> se
 def _post_agenda(kind: AgendaKind):
     """Each fire decides per team, in the team's timezone (domain.meetings.due), whether its
     agenda is due: a new team or a changed meeting time needs no restart. `--team` on the CLI
-    posts this period's agenda now if its meeting has not started (Decision 17)."""
+    posts this period's agenda now if its meeting has not started (a repeat says it is done)."""
 
     def run(context: JobContext) -> str:
         poster = _agenda_poster(context)

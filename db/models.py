@@ -71,7 +71,7 @@ class AlignmentTeam(Base):
     monthly_meeting_weekday: Mapped[int] = mapped_column(Integer, default=1)  # Tuesday
     monthly_meeting_time: Mapped[time] = mapped_column(Time(), default=time(9, 0))
     monthly_meeting_minutes: Mapped[int] = mapped_column(Integer, default=60)
-    # Working hours pause the SLA escalation clock outside them (Decision 18); holidays come
+    # Working hours pause the SLA escalation clock outside them (default Mon-Fri 08:00-17:00); holidays come
     # from `country`.
     work_days: Mapped[str] = mapped_column(String(16), default="0,1,2,3,4", server_default="0,1,2,3,4")  # Monday = 0
     work_start: Mapped[time] = mapped_column(Time(), default=time(8, 0), server_default="08:00:00")
@@ -266,7 +266,7 @@ class Kpi(Base):
     allow_over_100: Mapped[bool] = mapped_column(default=False)
     allow_negative: Mapped[bool] = mapped_column(default=False)  # a margin can be negative; a count cannot
     term_id: Mapped[int | None] = mapped_column(ForeignKey("glossary_terms.id", ondelete="SET NULL"))
-    role: Mapped[str | None] = mapped_column(String(8))  # "primary", "support" (Decision 21) or none
+    role: Mapped[str | None] = mapped_column(String(8))  # "primary", "support" (the two that lead the weekly agenda after the primary) or none
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

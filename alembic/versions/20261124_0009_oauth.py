@@ -5,8 +5,8 @@ build_bots_table and SQLAlchemyOAuthStateStore.build_oauth_states_table (slack_s
 that the four token columns are Text instead of String(200): they hold Fernet ciphertext
 (bot/installations.py). slack_sdk never creates these tables at run time; this migration does,
 and tests/integration/test_migrations.py finds no drift between it and bot/installations.py.
-These are the only tables without a workspace of ours (Decision 11): installations and bots are
-keyed by Slack's team id, states by nothing.
+These are the only tables without a workspace of ours: slack_sdk owns their shape, installations
+and bots are keyed by Slack's team id, and an OAuth state exists before any workspace does.
 
 Revision ID: 0009
 Revises: 0008
