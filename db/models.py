@@ -546,7 +546,7 @@ class OkrObjective(Base):
 
 
 class OkrKeyResult(Base):
-    """A measurable key result; `number` is its short id per team (KR3, Decision 15). Its value
+    """A measurable key result; `number` is its short id per team (KR3). Its value
     comes from check-ins, or from its KPI when `kpi_id` is set."""
 
     __tablename__ = "okr_key_results"
@@ -711,7 +711,7 @@ class TopicStatus(str, enum.Enum):
 
 class AgendaTopic(Base):
     """A topic a member added for the next meeting (`/alinea agenda add|tema TEXT`); open ones
-    roll over to the monthly agenda; closed with an outcome (Decision 24)."""
+    roll over to the monthly agenda; closed with an outcome."""
 
     __tablename__ = "agenda_topics"
     __table_args__ = (UniqueConstraint("team_id", "number"),)

@@ -8,7 +8,7 @@ team's country (`domain.workclock.holiday_checker`).
 
 Rules decided here (tested in tests/unit/test_meetings.py):
 
-- **A holiday moves the post, not the meeting** (Decision 18: "A public holiday of the team's
+- **A holiday moves the post, not the meeting** ("A public holiday of the team's
   country moves the post to the previous working day"). When the local date of the post is a
   public holiday or not one of the team's work days, the post moves to the previous working
   day at the same local clock time: a Monday 09:00 meeting whose Monday is a holiday gets its

@@ -9,7 +9,7 @@ back gives the same value. Pure: Babel's locale data is the only thing consulted
 
 Rules (decided here, tested in tests/unit/test_numbers.py):
 
-* **Whose separators.** A team writes numbers the way its country does (Decision 16): the Babel
+* **Whose separators.** A team writes numbers the way its country does: the Babel
   locale `language_COUNTRY` when Babel knows it, else the country's own locale (`en` + `CO` has
   no `en_CO` in Babel, so it reads and writes like `es_CO`: "1.234,5"), else the language's.
 * **Reading a number.** Digits may be grouped in threes with the team's group separator (an
@@ -108,7 +108,7 @@ class Quantity:
 
 @lru_cache(maxsize=256)
 def number_locale(language: str, country: str | None) -> Locale:
-    """The Babel locale whose numbers the team uses (Decision 16; see the module docstring)."""
+    """The Babel locale whose numbers the team uses (see the module docstring)."""
     language = (language or "es").strip().replace("-", "_").split("_")[0].lower() or "es"
     candidates = []
     if country:
@@ -596,7 +596,7 @@ def format_quantity(
     """A value as the team writes it: "1,6 %", "1.6%", "$45.000.000", "24 h", "1.234,5".
 
     With `decimals=None` no digit of the value is dropped (so reading the text back gives the
-    value), and no zeros are added beyond the currency's own (COP shows none, Decision 16; USD
+    value), and no zeros are added beyond the currency's own (COP shows none, USD
     shows two). With `decimals=n` the value is rounded half up to exactly n places. `currency`
     is the team's currency: its amounts use the locale's symbol ("$" in es-CO), and any other
     currency whose symbol would read back as the team's shows its ISO code ("USD1,234.50").

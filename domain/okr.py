@@ -7,14 +7,14 @@ Key results are SMART-checked by `domain.smart.check_key_result` (`KeyResult.as_
 
 Decisions worth knowing:
 
-- **Short ids** (Decision 15): a KR is `KR<n>` everywhere; `parse_kr_id` reads `KR3`, `kr3`,
+- **Short ids**: a KR is `KR<n>` everywhere; `parse_kr_id` reads `KR3`, `kr3`,
   `KR 3`, `KR#3`, `#3` and `3`. Numbers are per team; `next_kr_number` gives the next free one.
-- **Sides** (Decision 23): a KR belongs to marketing, sales or both (default: the KPI's side, or
+- **Sides**: a KR belongs to marketing, sales or both (default: the KPI's side, or
   both); customer service and operations join as contributors, never as sides.
 - **Owner and KPI.** The owner is a Slack mention, kept as the user id. A KR whose metric is a
   KPI's key or name (case and accents forgiven), or that says `kpi KEY`, is KPI-backed: its
   direction, unit and values must suit the KPI; any other metric is tracked by hand.
-- **Relative and rating KRs** (Decision 22): "aumentar la recompra en 25 %" takes 25 % of the
+- **Relative and rating KRs**: "aumentar la recompra en 25 %" takes 25 % of the
   baseline (20 % → 25 %); "en 5 puntos" / "by 5 points" adds points. A rating ("de 8,2 a 9 de
   10") keeps its scale and both values must lie on it. A guardrail ("manteniendo margen bruto al
   menos 45 %") is a floor or ceiling on another metric; `guardrail_violated` says when it broke.
@@ -112,7 +112,7 @@ KIND_LABELS = {ObjectiveKind.COMMITTED: "okr.kind.committed", ObjectiveKind.ASPI
 
 
 class Contributor(str, Enum):
-    """Teams that help a KR without owning it (Decision 23)."""
+    """Teams that help a KR without owning it."""
 
     CUSTOMER_SERVICE = "customer_service"
     OPERATIONS = "operations"

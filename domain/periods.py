@@ -1,4 +1,4 @@
-"""Days, ISO weeks and calendar months, in the team's timezone (Decision 8).
+"""Days, ISO weeks and calendar months, in the team's timezone.
 
 A value belongs to the period its moment falls in *in the team's timezone*: something logged on
 Sunday at 23:30 in Bogotá belongs to that Bogotá week, even though it is already Monday in UTC.

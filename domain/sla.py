@@ -19,7 +19,7 @@ Decisions worth knowing:
     comparator and at least half of the period has gone by → AT_RISK. Earlier than that a few
     days' average is too noisy to flag, and an average can still be pulled back.
   - anything else → ON_TRACK. The service flags "at risk" once per period.
-- **Escalation** (Decision 18): one window without acknowledgement → REMINDED; a second window of
+- **Escalation**: one window without acknowledgement → REMINDED; a second window of
   the same length → ESCALATED. `next_step` returns one step at a time, so a job that was down for
   both windows still records the reminder before the escalation (call it again until None).
 - **Thread replies.** `parse_ack` returns None unless the reply starts with `ack`, `recibido` or
@@ -227,7 +227,7 @@ def _tokens(text: str) -> list[re.Match[str]]:
 def parse_commitment(text: str, *, language: str = "es", country: str | None = "CO", currency: str = "COP") -> Commitment:
     """`SIDE KPI COMPARATOR TARGET PERIOD [ack N h] [term T]` → a Commitment.
 
-    `text` is what follows `/alinea sla new|nuevo` (Slack's `&lt;` already decoded, Decision 4).
+    `text` is what follows `/alinea sla new|nuevo` (Slack's `&lt;` already decoded).
     Side `marketing|mercadeo|sales|ventas`; the KPI key; the comparator (`>=`, `≥`, `at least`,
     `al menos`, `mínimo`, `<=`, `≤`, `at most`, `máximo`, `como máximo`…, also glued: `<=24`);
     the target as the team writes numbers (`24`, `1,5 %`, `45 millones COP`); then, in any
@@ -492,7 +492,7 @@ class Step(str, Enum):
 
 def next_step(current: Step | str, *, acknowledged: bool, working_hours_since_post: float | Decimal, window_hours: int) -> Step | None:
     """The step due now, or None: REMINDED after one window without acknowledgement, ESCALATED
-    after a second window of the same length (Decision 18); nothing once acknowledged or escalated.
+    after a second window of the same length; nothing once acknowledged or escalated.
     One step per call: a job that missed both windows reminds first, then escalates."""
     if window_hours < 1:
         raise ValueError(f"window_hours must be at least 1, not {window_hours}")

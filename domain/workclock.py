@@ -1,6 +1,6 @@
 """The escalation clock: how many working hours lie between two instants, and when a window ends.
 
-Decision 18: working hours default to Monday–Friday 08:00–17:00 in the team's timezone
+Working hours default to Monday–Friday 08:00–17:00 in the team's timezone
 (configurable with `WorkingHours`), and the public holidays of the team's country pause the clock.
 
 Rules decided here (tested in tests/unit/test_workclock.py):
@@ -9,7 +9,7 @@ Rules decided here (tested in tests/unit/test_workclock.py):
   reads the clock. `holiday_checker()` builds that predicate from the `holidays` package, which
   is pure data (no I/O, no network), so it lives here next to the clock it feeds; a service may
   pass any other predicate (a team's own days off, a test's fixed set).
-- **Aware datetimes in, UTC out.** A naive datetime is refused (`ValueError`, a bug: Decision 8
+- **Aware datetimes in, UTC out.** A naive datetime is refused (`ValueError`, a bug: time is stored in UTC
   stores and passes time in UTC). Working days and hours are read in the team's timezone; each
   working day becomes a UTC interval, so a DST change inside a working day simply makes that day
   shorter or longer in real time.

@@ -1,6 +1,6 @@
 """Topics members add for the next meeting (`/alinea agenda add|tema TEXT`), listed on the
-weekly agenda, closed with an outcome; the ones still open roll over to the monthly agenda
-(Decision 24). Anyone in the team's channel may add a topic; its author, a lead or an admin
+weekly agenda, closed with an outcome; the ones still open roll over to the monthly agenda.
+Anyone in the team's channel may add a topic; its author, a lead or an admin
 closes it."""
 
 from __future__ import annotations

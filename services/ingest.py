@@ -11,8 +11,8 @@ Batches (`POST /api/v1/teams/{team}/metrics`, see openapi.yaml)
     All or nothing: every row is checked first (its shape, the KPI, the value for the KPI's unit
     with `domain.kpis.validate_value`, the period, the source); if any row fails nothing is written
     and every failing row is reported with its index. Otherwise all rows are written in the
-    caller's one transaction. Idempotent on (KPI, period, source) like `services.kpis.record`
-    (Decision 10): an identical resend changes nothing, a changed value (or note) replaces the old
+    caller's one transaction. Idempotent on (KPI, period, source) like `services.kpis.record`:
+    an identical resend changes nothing, a changed value (or note) replaces the old
     one, and each recorded or replaced value gets the same audit row `services.kpis.record` writes
     (`kpi_value.recorded` / `kpi_value.replaced`, the same before/after snapshot shape).
 

@@ -1,7 +1,7 @@
 """The KPI catalog and its values: create, enable the starter set, record, correct, undo, read.
 
 Values are exact Decimals. One value per (KPI, source, period): an identical resend changes
-nothing, a different one replaces it and the audit log keeps the old one (Decision 10).
+nothing, a different one replaces it and the audit log keeps the old one.
 Daily values keep their day; weeks and months are computed from them (or from a value logged
 for the whole week or month, which then takes precedence for that period).
 """

@@ -9,7 +9,7 @@ increments it in place (`tokens = tokens + n`) in the same transaction, so two n
 same workspace finishing together both count, on SQLite and on PostgreSQL alike. The check
 before a call is a plain read: a few concurrent calls may overshoot the limit by at most their
 own output cap, which is the price of never holding a write transaction across an LLM call
-(Decision 9).
+(SQLite would lock every other writer for the length of the call).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ at all; the next format is tried at once, within the same deadline. What worked 
 per base URL and model for the life of the process (`FormatMemory`), and said once at INFO, so
 later narrations start with it instead of paying for the refusals again.
 
-Time (Decision 20): one total deadline (20 s by default) covers every try. The client is built
+Time: one total deadline (20 s by default) covers every try. The client is built
 with `max_retries=0` and this module makes the single retry itself, on a timeout, a dropped
 connection or a 5xx, only if time is left: the SDK's own retry would give each try the full
 timeout plus a back-off, and httpx's timeouts bound each read, not the whole call. So each try
@@ -62,9 +62,9 @@ if TYPE_CHECKING:  # services never import bot/ at run time
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT_S = 20.0  # Decision 20: across both tries
+DEFAULT_TIMEOUT_S = 20.0  # across both tries
 DEFAULT_MAX_OUTPUT_TOKENS = 700
-PLACEHOLDER_API_KEY = "not-needed"  # Ollama, vLLM, llama.cpp and LM Studio need no key (Decision 6)
+PLACEHOLDER_API_KEY = "not-needed"  # Ollama, vLLM, llama.cpp and LM Studio need no key
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 CONNECT_TIMEOUT_S = 5.0
 RETRY_BACKOFF_S = 0.25
@@ -817,7 +817,7 @@ def _metric_for_slack(metric: str) -> str:
 
 def make_openai_client(settings: Settings, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> openai.OpenAI:
     """One client per process is enough (it pools connections). `max_retries=0`: the narrator
-    makes the single retry of Decision 20 itself, inside the total timeout."""
+    makes the single retry itself, inside the total timeout."""
     return openai.OpenAI(
         api_key=settings.openai_api_key or PLACEHOLDER_API_KEY,
         base_url=settings.openai_base_url or OPENAI_BASE_URL,

@@ -11,7 +11,7 @@ Every effect is claimed in the database before anything is posted, and posted af
   recorded is found, not repeated), right after an interaction and from the jobs. A Slack outage
   delays a post; it never drops one and never doubles one.
 
-The escalation clock runs in working hours of the team (Decision 18), paused by the public
+The escalation clock runs in working hours of the team, paused by the public
 holidays of its country, from the moment the breach was posted.
 """
 
