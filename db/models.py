@@ -836,3 +836,61 @@ class NarrativeFeedback(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     verdict: Mapped[str] = mapped_column(String(16), default="not_useful")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FeedbackTheme(Base):
+    """One of a team's customer-feedback themes (starter list, edited by leads). A removed theme
+    is archived, not deleted, so the items tagged with it keep their history."""
+
+    __tablename__ = "feedback_themes"
+    __table_args__ = (UniqueConstraint("team_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("alignment_teams.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(40))  # "response_time"; a lead's theme: its folded name
+    name: Mapped[str] = mapped_column(String(80))
+    words: Mapped[list[str]] = mapped_column(JSON, default=list)  # folded word beginnings and phrases
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class FeedbackItem(Base):
+    """A piece of customer feedback, its personal data already removed: the text kept is safe to
+    store and to show a model. `removed` counts what was taken out by kind, never what it was.
+    `external_id` is the sender's id (a survey row, a CRM ticket, a Slack message): sending it
+    again changes nothing."""
+
+    __tablename__ = "feedback_items"
+    __table_args__ = (
+        UniqueConstraint("team_id", "number"),
+        UniqueConstraint("team_id", "external_id"),
+        Index("ix_feedback_items_team_id_received_at", "team_id", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("alignment_teams.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # F12
+    source: Mapped[str] = mapped_column(String(16))  # domain.feedback.SOURCES
+    score: Mapped[int | None] = mapped_column(Integer)  # 0-10
+    text: Mapped[str] = mapped_column(Text)
+    removed: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    tagged_by: Mapped[str] = mapped_column(String(8), default="words")  # words, model or person
+    added_by: Mapped[str] = mapped_column(String(64))  # a Slack user id, or "api" / "csv"
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FeedbackTag(Base):
+    """An item's theme: one row per (item, theme)."""
+
+    __tablename__ = "feedback_tags"
+    __table_args__ = (UniqueConstraint("item_id", "theme_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("feedback_items.id", ondelete="CASCADE"), index=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("feedback_themes.id", ondelete="CASCADE"), index=True)

@@ -1,0 +1,293 @@
+"""Customer feedback: stored with its personal data removed, tagged with the team's themes.
+
+Every way in (`/alinea feedback`, the message shortcut, a survey spreadsheet, the ingest API)
+calls `record`, which removes personal data first (domain/personal_data.py), so nothing stored
+or shown to a model can name a customer. Themes come from the team's own list: the starter
+themes in the team's language, seeded on first use, edited by leads; words decide offline, a
+person may re-tag an item."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from db.models import AlignmentTeam, FeedbackItem, FeedbackTag, FeedbackTheme
+from domain.errors import UserError
+from domain.feedback import MAX_SCORE, MIN_SCORE, SOURCES, STARTER_THEMES, ThemeRule, classify, fold_text, theme_words
+from domain.locales import normalize_locale
+from domain.numbers import typed_whole
+from domain.personal_data import scrub, without_marks
+from services import audit
+from services.teams import roles_of
+
+MAX_TEXT_LENGTH = 2000
+MAX_THEME_NAME_LENGTH = 60
+MAX_THEMES = 30
+
+
+@dataclass(frozen=True)
+class ThemeView:
+    id: int
+    key: str
+    name: str
+    words: tuple[str, ...]
+
+    def rule(self) -> ThemeRule:
+        return ThemeRule(self.key, self.words)
+
+
+@dataclass(frozen=True)
+class FeedbackView:
+    id: int
+    number: int
+    source: str
+    score: int | None
+    text: str
+    removed: dict[str, int]
+    themes: tuple[ThemeView, ...]
+    tagged_by: str
+    added_by: str
+    received_at: datetime
+
+    @property
+    def label(self) -> str:
+        return f"F{self.number}"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    item: FeedbackView
+    created: bool  # False: the sender's id was stored before, nothing changed
+
+
+def _theme_view(row: FeedbackTheme) -> ThemeView:
+    return ThemeView(row.id, row.key, row.name, tuple(row.words or ()))
+
+
+# Themes ------------------------------------------------------------------------------------------------
+
+
+def themes(session, *, team: AlignmentTeam, now: datetime) -> list[ThemeView]:
+    """The team's active themes in their order; the starter list is seeded the first time."""
+    rows = _theme_rows(session, team)
+    if not rows:
+        _seed_starter_themes(session, team, now)
+        rows = _theme_rows(session, team)
+    return [_theme_view(row) for row in rows if row.archived_at is None]
+
+
+def _theme_rows(session, team: AlignmentTeam) -> list[FeedbackTheme]:
+    query = select(FeedbackTheme).where(FeedbackTheme.workspace_id == team.workspace_id, FeedbackTheme.team_id == team.id)
+    return list(session.scalars(query.order_by(FeedbackTheme.position, FeedbackTheme.id)))
+
+
+def _seed_starter_themes(session, team: AlignmentTeam, now: datetime) -> None:
+    language = normalize_locale(team.locale) or "es"
+    for position, starter in enumerate(STARTER_THEMES):
+        session.add(FeedbackTheme(
+            workspace_id=team.workspace_id, team_id=team.id, key=starter.key, name=starter.names.get(language, starter.names["es"]),
+            words=list(starter.words), position=position, created_by=audit.SYSTEM_ACTOR, created_at=now,
+        ))  # fmt: skip
+    session.flush()
+
+
+def _require_lead(team: AlignmentTeam, actor: str) -> None:
+    if not roles_of(team, actor):
+        raise UserError("feedback.themes.leads_only")
+
+
+def add_theme(session, *, team: AlignmentTeam, actor: str, written: str, now: datetime) -> ThemeView:
+    """`Envíos internacionales: aduana, customs` — a name, then optional words after a colon
+    (without words, the name's own words are used)."""
+    _require_lead(team, actor)
+    name, _, words_text = written.partition(":")
+    name = " ".join(name.split())
+    if not name:
+        raise UserError("feedback.themes.name_missing")
+    if len(name) > MAX_THEME_NAME_LENGTH:
+        raise UserError("feedback.themes.name_too_long", limit=MAX_THEME_NAME_LENGTH)
+    key = fold_text(name).replace(" ", "_")[:40]
+    if not key:
+        raise UserError("feedback.themes.name_missing")
+    words = theme_words(words_text) or theme_words(name)
+    active = themes(session, team=team, now=now)
+    if any(theme.key == key or fold_text(theme.name) == fold_text(name) for theme in active):
+        raise UserError("feedback.themes.exists", name=name)
+    if len(active) >= MAX_THEMES:
+        raise UserError("feedback.themes.too_many", limit=MAX_THEMES)
+    archived = next((row for row in _theme_rows(session, team) if row.key == key), None)
+    if archived is not None:  # added again: its old tags count again
+        archived.archived_at, archived.name, archived.words = None, name, list(words)
+        row = archived
+    else:
+        row = FeedbackTheme(
+            workspace_id=team.workspace_id, team_id=team.id, key=key, name=name, words=list(words),
+            position=len(_theme_rows(session, team)), created_by=actor, created_at=now,
+        )  # fmt: skip
+        session.add(row)
+    session.flush()
+    _audit(session, team, actor, "feedback_theme.add", "feedback_theme", row.id, None, {"name": name, "words": list(words)}, now)
+    return _theme_view(row)
+
+
+def remove_theme(session, *, team: AlignmentTeam, actor: str, typed: str, now: datetime) -> ThemeView:
+    _require_lead(team, actor)
+    theme = find_theme(themes(session, team=team, now=now), typed)
+    row = session.get(FeedbackTheme, theme.id)
+    row.archived_at = now
+    session.flush()
+    _audit(session, team, actor, "feedback_theme.remove", "feedback_theme", row.id, {"name": row.name}, None, now)
+    return theme
+
+
+def find_theme(active: Sequence[ThemeView], typed: str) -> ThemeView:
+    """By key or name, accents and case forgiven; a unique beginning of a name also finds it."""
+    wanted = fold_text(typed)
+    if not wanted:
+        raise UserError("feedback.themes.unknown", typed=typed.strip(), names=_names(active))
+    for theme in active:
+        if wanted in (fold_text(theme.name), fold_text(theme.key)):
+            return theme
+    starting = [theme for theme in active if fold_text(theme.name).startswith(wanted) or fold_text(theme.key).startswith(wanted)]
+    if len(starting) == 1:
+        return starting[0]
+    raise UserError("feedback.themes.unknown", typed=typed.strip(), names=_names(active))
+
+
+def _names(active: Sequence[ThemeView]) -> str:
+    return ", ".join(theme.name for theme in active)
+
+
+# Items -------------------------------------------------------------------------------------------------
+
+
+def record(
+    session, *, team: AlignmentTeam, actor: str, text: str, source: str, score: int | None, now: datetime,
+    external_id: str | None = None, theme_keys: Sequence[str] | None = None, tagged_by: str = "words",
+) -> Recorded:
+    """Stores one piece of feedback, personal data removed, tagged by words (or with `theme_keys`
+    a person or a model chose from the team's list). The same `external_id` twice stores it once."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown feedback source {source!r}")
+    if score is not None and not MIN_SCORE <= score <= MAX_SCORE:
+        raise UserError("feedback.score_invalid", typed=str(score))
+    scrubbed = scrub(text)
+    clean = scrubbed.text
+    if not clean:
+        raise UserError("feedback.text_missing")
+    if not fold_text(without_marks(clean)):
+        raise UserError("feedback.only_personal_data")
+    if len(clean) > MAX_TEXT_LENGTH:
+        raise UserError("feedback.text_too_long", limit=MAX_TEXT_LENGTH, length=len(clean))
+    if external_id is not None:
+        external_id = external_id.strip()[:200] or None
+        existing = _by_external_id(session, team, external_id) if external_id else None
+        if existing is not None:
+            return Recorded(_item_view(session, existing), created=False)
+    active = themes(session, team=team, now=now)
+    chosen = _chosen_themes(active, clean, theme_keys)
+    row = FeedbackItem(
+        workspace_id=team.workspace_id, team_id=team.id, number=_next_number(session, team), source=source, score=score,
+        text=clean, removed=dict(scrubbed.removed), external_id=external_id, tagged_by=tagged_by if theme_keys is not None else "words",
+        added_by=actor[:64], received_at=now,
+    )  # fmt: skip
+    try:
+        with session.begin_nested():  # a savepoint: a sender's id stored meanwhile keeps the transaction usable
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        existing = _by_external_id(session, team, external_id) if external_id else None
+        if existing is None:
+            raise
+        return Recorded(_item_view(session, existing), created=False)
+    _tag(session, team, row, chosen)
+    _audit(session, team, actor, "feedback_item.add", "feedback_item", row.id, None,
+           {"source": source, "score": score, "themes": [theme.key for theme in chosen], "removed": dict(scrubbed.removed)}, now)  # fmt: skip
+    return Recorded(_item_view(session, row), created=True)
+
+
+def _chosen_themes(active: Sequence[ThemeView], text: str, theme_keys: Sequence[str] | None) -> list[ThemeView]:
+    if theme_keys is None:
+        keys = classify(text, [theme.rule() for theme in active])
+    else:
+        keys = list(theme_keys)
+    by_key = {theme.key: theme for theme in active}
+    return [by_key[key] for key in dict.fromkeys(keys) if key in by_key]
+
+
+def _next_number(session, team: AlignmentTeam) -> int:
+    numbers = session.scalars(select(FeedbackItem.number).where(FeedbackItem.team_id == team.id))
+    return max(numbers, default=0) + 1
+
+
+def _by_external_id(session, team: AlignmentTeam, external_id: str) -> FeedbackItem | None:
+    query = select(FeedbackItem).where(
+        FeedbackItem.workspace_id == team.workspace_id, FeedbackItem.team_id == team.id, FeedbackItem.external_id == external_id
+    )
+    return session.scalars(query).one_or_none()
+
+
+def _tag(session, team: AlignmentTeam, row: FeedbackItem, chosen: Sequence[ThemeView]) -> None:
+    for theme in chosen:
+        session.add(FeedbackTag(workspace_id=team.workspace_id, item_id=row.id, theme_id=theme.id))
+    session.flush()
+
+
+def _item_view(session, row: FeedbackItem) -> FeedbackView:
+    tagged = session.scalars(
+        select(FeedbackTheme).join(FeedbackTag, FeedbackTag.theme_id == FeedbackTheme.id)
+        .where(FeedbackTag.item_id == row.id).order_by(FeedbackTheme.position, FeedbackTheme.id)
+    )  # fmt: skip
+    return FeedbackView(
+        row.id, row.number, row.source, row.score, row.text, dict(row.removed or {}), tuple(_theme_view(theme) for theme in tagged),
+        row.tagged_by, row.added_by, row.received_at,
+    )  # fmt: skip
+
+
+def find_item(session, *, team: AlignmentTeam, reference: str) -> FeedbackItem:
+    """`F3`, `f 3`, `#3` or `3`."""
+    number = typed_whole("".join(reference.split()).upper().removeprefix("F").removeprefix("#"))
+    found = None
+    if number is not None:
+        found = session.scalars(select(FeedbackItem).where(
+            FeedbackItem.workspace_id == team.workspace_id, FeedbackItem.team_id == team.id, FeedbackItem.number == number,
+        )).one_or_none()  # fmt: skip
+    if found is None:
+        raise UserError("feedback.unknown_item", reference=reference.strip())
+    return found
+
+
+def retag(session, *, team: AlignmentTeam, actor: str, reference: str, typed_themes: str, now: datetime) -> FeedbackView:
+    """A person's themes replace the ones words or a model chose: `F3 entrega, precio`."""
+    row = find_item(session, team=team, reference=reference)
+    active = themes(session, team=team, now=now)
+    parts = [part for part in typed_themes.replace(";", ",").split(",") if part.strip()]
+    if not parts:
+        raise UserError("feedback.retag_usage")
+    chosen = list({theme.key: theme for theme in (find_theme(active, part) for part in parts)}.values())
+    before = [theme.key for theme in _item_view(session, row).themes]
+    session.execute(delete(FeedbackTag).where(FeedbackTag.item_id == row.id))
+    _tag(session, team, row, chosen)
+    row.tagged_by = "person"
+    session.flush()
+    _audit(session, team, actor, "feedback_item.retag", "feedback_item", row.id, {"themes": before}, {"themes": [t.key for t in chosen]}, now)
+    return _item_view(session, row)
+
+
+def recent(session, *, team: AlignmentTeam, limit: int = 10) -> list[FeedbackView]:
+    rows = session.scalars(
+        select(FeedbackItem).where(FeedbackItem.workspace_id == team.workspace_id, FeedbackItem.team_id == team.id)
+        .order_by(FeedbackItem.number.desc()).limit(limit)
+    )  # fmt: skip
+    return [_item_view(session, row) for row in rows]
+
+
+def _audit(session, team: AlignmentTeam, actor: str, action: str, entity_type: str, entity_id: int, before, after, now: datetime) -> None:
+    audit.record(
+        session, workspace_id=team.workspace_id, team_id=team.id, actor=actor[:64], action=action,
+        entity_type=entity_type, entity_id=entity_id, before=before, after=after, now=now,
+    )  # fmt: skip
