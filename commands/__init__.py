@@ -31,6 +31,7 @@ from commands import agenda
 from commands import okr_review, threads
 from commands import data
 from commands import insights
+from commands import feedback
 from commands import home
 from commands.context import CommandRequest, Scope, Subcommand
 from commands.runner import ack_then, action_listener, answer, via_response_url, view_listener
@@ -55,6 +56,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("okr", (), okr.handle, "help.cmd.okr", "help.cmd.okr.example"),
     Subcommand("agenda", (), agenda.handle, "help.cmd.agenda", "help.cmd.agenda.example"),
     Subcommand("tema", ("topic",), agenda.topic_top_level, "help.cmd.tema", "help.cmd.tema.example"),
+    Subcommand("feedback", ("opinion", "opiniones", "comentario"), feedback.handle, "help.cmd.feedback", "help.cmd.feedback.example"),
     Subcommand("data", ("datos",), data.handle, "help.cmd.data", "help.cmd.data.example"),
     Subcommand("insights", ("analisis", "resumen"), insights.show, "help.cmd.insights", "help.cmd.insights.example"),
 )
@@ -94,6 +96,10 @@ VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler
     okr.CHECKIN_VIEW: (okr.read_checkin_form, okr.submit_checkin),
     okr_review.REVIEW_VIEW: (okr_review.read_answers, okr_review.submit_answers),
     agenda.EXPERIMENT_VIEW: (agenda.read_experiment_form, agenda.submit_experiment),
+    feedback.FORM_VIEW: (feedback.read_form, feedback.submit_form),
+}
+SHORTCUTS: dict[str, Any] = {  # callback_id -> Bolt listener (message shortcuts, app-manifest.yml)
+    feedback.SHORTCUT: feedback.on_message_shortcut,  # "Send to Alinea as customer feedback" on any message
 }
 
 EVENTS: dict[str, Any] = {  # event type -> Bolt listener (each claims its event_id: Slack retries)
@@ -114,6 +120,8 @@ def register(app: App) -> None:
         app.view(callback_id)(view_listener(callback_id, validate, handler))
     for event_type, listener in EVENTS.items():
         app.event(event_type)(listener)
+    for callback_id, listener in SHORTCUTS.items():
+        app.shortcut(callback_id)(listener)
 
 
 def find_subcommand(word: str) -> Subcommand | None:

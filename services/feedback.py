@@ -20,7 +20,7 @@ from domain.errors import UserError
 from domain.feedback import MAX_SCORE, MIN_SCORE, SOURCES, STARTER_THEMES, ThemeRule, classify, fold_text, theme_words
 from domain.locales import normalize_locale
 from domain.numbers import typed_whole
-from domain.personal_data import scrub, without_marks
+from domain.personal_data import KINDS, scrub, without_marks
 from services import audit
 from services.teams import roles_of
 
@@ -168,15 +168,18 @@ def _names(active: Sequence[ThemeView]) -> str:
 def record(
     session, *, team: AlignmentTeam, actor: str, text: str, source: str, score: int | None, now: datetime,
     external_id: str | None = None, theme_keys: Sequence[str] | None = None, tagged_by: str = "words",
+    removed_before: dict[str, int] | None = None,
 ) -> Recorded:
     """Stores one piece of feedback, personal data removed, tagged by words (or with `theme_keys`
-    a person or a model chose from the team's list). The same `external_id` twice stores it once."""
+    a person or a model chose from the team's list). The same `external_id` twice stores it once.
+    `removed_before` counts what was removed before the text reached here (the shortcut's form
+    shows the text already cleaned)."""
     if source not in SOURCES:
         raise ValueError(f"unknown feedback source {source!r}")
     if score is not None and not MIN_SCORE <= score <= MAX_SCORE:
         raise UserError("feedback.score_invalid", typed=str(score))
     scrubbed = scrub(text)
-    clean = scrubbed.text
+    clean, removed = scrubbed.text, _added_counts(scrubbed.removed, removed_before or {})
     if not clean:
         raise UserError("feedback.text_missing")
     if not fold_text(without_marks(clean)):
@@ -192,7 +195,7 @@ def record(
     chosen = _chosen_themes(active, clean, theme_keys)
     row = FeedbackItem(
         workspace_id=team.workspace_id, team_id=team.id, number=_next_number(session, team), source=source, score=score,
-        text=clean, removed=dict(scrubbed.removed), external_id=external_id, tagged_by=tagged_by if theme_keys is not None else "words",
+        text=clean, removed=removed, external_id=external_id, tagged_by=tagged_by if theme_keys is not None else "words",
         added_by=actor[:64], received_at=now,
     )  # fmt: skip
     try:
@@ -206,8 +209,12 @@ def record(
         return Recorded(_item_view(session, existing), created=False)
     _tag(session, team, row, chosen)
     _audit(session, team, actor, "feedback_item.add", "feedback_item", row.id, None,
-           {"source": source, "score": score, "themes": [theme.key for theme in chosen], "removed": dict(scrubbed.removed)}, now)  # fmt: skip
+           {"source": source, "score": score, "themes": [theme.key for theme in chosen], "removed": removed}, now)  # fmt: skip
     return Recorded(_item_view(session, row), created=True)
+
+
+def _added_counts(first: dict[str, int], second: dict[str, int]) -> dict[str, int]:
+    return {kind: first.get(kind, 0) + second.get(kind, 0) for kind in KINDS if first.get(kind, 0) + second.get(kind, 0)}
 
 
 def _chosen_themes(active: Sequence[ThemeView], text: str, theme_keys: Sequence[str] | None) -> list[ThemeView]:

@@ -226,6 +226,31 @@ class Driver:
         }
         return self.interaction(payload)
 
+    def message_shortcut(
+        self,
+        callback_id: str,
+        *,
+        message: dict[str, Any],
+        user_id: str = DEFAULT_USER_ID,
+        channel_id: str = DEFAULT_CHANNEL_ID,
+        team_id: str | None = None,
+        trigger_id: str | None = None,
+    ) -> DriverResult:
+        """A message shortcut chosen on `message` (`message_action`), shaped as Slack sends it:
+        the message, its channel, a response_url and a trigger_id for a modal."""
+        team = team_id or self.team_id
+        payload = {
+            "type": "message_action",
+            **self._interaction_base(user_id, team, trigger_id),
+            "callback_id": callback_id,
+            "action_ts": f"{time.time():.6f}",
+            "message_ts": message.get("ts"),
+            "channel": {"id": channel_id, "name": self._channel_name(channel_id)},
+            "message": {"type": "message", **message},
+            "response_url": self.double.new_response_url(),
+        }
+        return self.interaction(payload)
+
     def view_submission(
         self,
         callback_id: str,

@@ -49,3 +49,9 @@ def test_the_home_tab_is_on_and_its_opening_is_heard():
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
     assert "app_home_opened" in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
     assert "app_home_opened" in commands.EVENTS
+
+
+def test_every_message_shortcut_we_listen_to_is_declared():
+    declared = {shortcut["callback_id"]: shortcut for shortcut in MANIFEST["features"]["shortcuts"]}
+    assert set(declared) == set(commands.SHORTCUTS)
+    assert all(shortcut["type"] == "message" and shortcut["name"] and shortcut["description"] for shortcut in declared.values())
