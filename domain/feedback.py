@@ -116,10 +116,10 @@ def _appears(word: str, folded_text: str) -> bool:
 # Negative feedback: what counts as a complaint -----------------------------------------------------
 
 NEGATIVE_WORDS = (
-    "no ", "nunca", "mal", "malo", "mala", "pesim", "horribl", "terribl", "queja", "reclamo", "demor", "tarde", "lento",
+    "no ", "nunca", "mal", "malo", "mala", "pesim", "horribl", "terribl", "queja", "reclamo", "demor", "tard", "nadie", "lento",
     "lenta", "caro", "roto", "rota", "danad", "defect", "agotad", "problema", "inaceptable", "molest", "decepcion",
     "never", "bad", "worst", "awful", "terrible", "complain", "late", "slow", "broken", "damag", "expensive",
-    "problem", "disappoint", "not ", "didn t", "doesn t", "wasn t", "unacceptable", "rude",
+    "problem", "disappoint", "nobody", "no one", "not ", "didn t", "doesn t", "wasn t", "unacceptable", "rude",
 )
 
 
@@ -213,3 +213,38 @@ def parse_feedback_line(line: str, *, default_source: str = "slack") -> Feedback
             break
         words = words[:-2]
     return FeedbackLine(" ".join(words), source or default_source, score)
+
+
+# A period's figures ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountedItem:
+    text: str
+    score: int | None
+    themes: tuple[str, ...]  # theme keys
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    items: int
+    scores: ScoreSummary
+    complaints: int
+    complaints_by_theme: dict[str, int]  # theme key -> complaints tagged with it (an item may count for several)
+    mentions_by_theme: dict[str, int]  # theme key -> every item tagged with it
+
+
+def period_figures(items: Iterable[CountedItem]) -> PeriodFigures:
+    """What a week's or a month's feedback says: scores, complaints, and both per theme."""
+    listed = list(items)
+    complaints: dict[str, int] = {}
+    mentions: dict[str, int] = {}
+    total = 0
+    for item in listed:
+        complaint = is_complaint(item.text, item.score)
+        total += complaint
+        for key in item.themes:
+            mentions[key] = mentions.get(key, 0) + 1
+            if complaint:
+                complaints[key] = complaints.get(key, 0) + 1
+    return PeriodFigures(len(listed), summarize_scores(item.score for item in listed), total, complaints, mentions)

@@ -21,7 +21,7 @@ from domain.feedback import MAX_SCORE, MIN_SCORE, SOURCES, STARTER_THEMES, Theme
 from domain.locales import normalize_locale
 from domain.numbers import typed_whole
 from domain.personal_data import KINDS, scrub, without_marks
-from services import audit
+from services import audit, feedback_kpis
 from services.teams import roles_of
 
 MAX_TEXT_LENGTH = 2000
@@ -208,6 +208,7 @@ def record(
             raise
         return Recorded(_item_view(session, existing), created=False)
     _tag(session, team, row, chosen)
+    count(session, team=team, received_at=now, active=active, now=now)
     _audit(session, team, actor, "feedback_item.add", "feedback_item", row.id, None,
            {"source": source, "score": score, "themes": [theme.key for theme in chosen], "removed": removed}, now)  # fmt: skip
     return Recorded(_item_view(session, row), created=True)
@@ -215,6 +216,11 @@ def record(
 
 def _added_counts(first: dict[str, int], second: dict[str, int]) -> dict[str, int]:
     return {kind: first.get(kind, 0) + second.get(kind, 0) for kind in KINDS if first.get(kind, 0) + second.get(kind, 0)}
+
+
+def count(session, *, team: AlignmentTeam, received_at: datetime, active: Sequence[ThemeView], now: datetime) -> None:
+    """The week's and the month's feedback KPIs again, for the periods an item received then counts in."""
+    feedback_kpis.refresh(session, team=team, periods=feedback_kpis.periods_of(team, received_at), themes=active, now=now)
 
 
 def _chosen_themes(active: Sequence[ThemeView], text: str, theme_keys: Sequence[str] | None) -> list[ThemeView]:
@@ -281,6 +287,7 @@ def retag(session, *, team: AlignmentTeam, actor: str, reference: str, typed_the
     _tag(session, team, row, chosen)
     row.tagged_by = "person"
     session.flush()
+    count(session, team=team, received_at=row.received_at, active=active, now=now)
     _audit(session, team, actor, "feedback_item.retag", "feedback_item", row.id, {"themes": before}, {"themes": [t.key for t in chosen]}, now)
     return _item_view(session, row)
 

@@ -135,6 +135,14 @@ def create(
     session: Session, *, team: AlignmentTeam, spec: KpiSpec, actor: str, now: datetime, language: str
 ) -> KpiView:
     require_member(team, actor)
+    return add_derived(session, team=team, spec=spec, actor=actor, now=now, language=language)
+
+
+def add_derived(
+    session: Session, *, team: AlignmentTeam, spec: KpiSpec, actor: str, now: datetime, language: str
+) -> KpiView:
+    """Adds a KPI to the catalog without a person's role: for `create` once the role is checked,
+    and for the figures Alinea computes itself (customer feedback's NPS, CSAT and complaints)."""
     validate_spec(spec)
     existing = {kpi.key for kpi in active_kpis(session, team=team)}
     if spec.key in existing:

@@ -4,6 +4,7 @@ the team's language and edited by leads only, a sender's id stored once, re-tagg
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,7 +12,9 @@ from sqlalchemy import select
 
 from db.models import AuditEntry, FeedbackItem
 from domain.errors import UserError
-from services import feedback
+from domain.kpis import Aggregation, KpiSpec, Unit
+from domain.periods import Period
+from services import feedback, kpis
 from tests.support.teams import set_up_team
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -85,3 +88,57 @@ def test_leads_edit_the_theme_list_and_people_retag(session_factory, team):
 def test_an_english_team_gets_english_theme_names(session_factory):
     team = set_up_team(session_factory, now=NOW, marketing=ANA, sales=LUIS, slack_team_id="T2", language="en")
     assert [theme.name for theme in act(session_factory, team, feedback.themes)][:3] == ["Delivery", "Price", "Response time"]
+
+
+# Feedback as KPIs ----------------------------------------------------------------------------------------
+
+
+def _at(day, hour=10):
+    return datetime(2026, 3, day, hour, 0, tzinfo=BOGOTA)
+
+
+def record_at(factory, team, moment, text, score, source="survey"):
+    with factory.begin() as session:
+        return feedback.record(session, team=team(session), actor=PEDRO, text=text, source=source, score=score, now=moment)
+
+
+def test_scores_and_complaints_become_weekly_and_monthly_kpis(session_factory, team):
+    # Week 2026-W11 (9-15 March): scores 10, 9, 9, 8, 7, 3 -> NPS 33,3, CSAT 66,7; one complaint (3) about delivery
+    for day, text, score in [(9, "Excelente", 10), (10, "Muy bien", 9), (10, "Bien", 9), (11, "Rápido", 8), (12, "Normal", 7),
+                             (13, "El envío no llegó", 3)]:
+        record_at(session_factory, team, _at(day), text, score)
+    # Week 2026-W12: two complaints without a score, about response time
+    record_at(session_factory, team, _at(16), "Nadie responde en WhatsApp", None, source="whatsapp")
+    record_at(session_factory, team, _at(17), "La respuesta tarda días", None, source="support")
+    with session_factory() as session:
+        loaded = team(session)
+        weeks = [Period.iso_week(2026, 11), Period.iso_week(2026, 12)]
+        values = {key: [point.value for point in kpis.series(session, team=loaded, key=key, periods=weeks)]
+                  for key in ("nps", "csat", "complaints", "complaints_delivery", "complaints_response_time")}
+        month = {key: kpis.series(session, team=loaded, key=key, periods=[Period.month(2026, 3)])[0].value for key in ("nps", "complaints")}
+        catalog = {view.key: view for view in kpis.catalog(session, team=loaded)}
+    assert values == {
+        "nps": [Decimal("33.3"), None], "csat": [Decimal("66.7"), None], "complaints": [1, 2],
+        "complaints_delivery": [1, 0], "complaints_response_time": [None, 2],
+    }
+    assert month == {"nps": Decimal("33.3"), "complaints": 3}
+    assert catalog["complaints_response_time"].name == "Quejas: Tiempo de respuesta" and catalog["nps"].spec.allow_negative
+
+
+def test_retagging_moves_a_complaint_between_theme_kpis(session_factory, team):
+    record_at(session_factory, team, _at(10), "El envío llegó tarde", 2)
+    act(session_factory, team, feedback.retag, actor=PEDRO, reference="F1", typed_themes="precio")
+    with session_factory() as session:
+        week = [Period.iso_week(2026, 11)]
+        got = {key: kpis.series(session, team=team(session), key=key, periods=week)[0].value for key in ("complaints_delivery", "complaints_price")}
+    assert got == {"complaints_delivery": 0, "complaints_price": 1}
+
+
+def test_a_kpi_the_team_made_with_the_same_key_is_left_alone(session_factory, team):
+    spec = KpiSpec("nps", "NPS de la tienda", "Store NPS", unit=Unit.COUNT, aggregation=Aggregation.LAST)
+    act(session_factory, team, kpis.create, spec=spec, actor=ANA, language="es")
+    record_at(session_factory, team, _at(10), "Malo", 0)
+    with session_factory() as session:
+        [point] = kpis.series(session, team=team(session), key="nps", periods=[Period.iso_week(2026, 11)])
+        csat = kpis.series(session, team=team(session), key="csat", periods=[Period.iso_week(2026, 11)])[0]
+    assert point.value is None and csat.value == 0

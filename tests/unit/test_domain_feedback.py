@@ -8,7 +8,7 @@ import pytest
 
 from domain.errors import UserError
 from domain.feedback import (
-    STARTER_THEMES, FeedbackLine, ThemeRule, classify, fold_text, is_complaint, parse_feedback_line, summarize_scores, theme_words, typed_score,
+    STARTER_THEMES, CountedItem, FeedbackLine, ThemeRule, period_figures, classify, fold_text, is_complaint, parse_feedback_line, summarize_scores, theme_words, typed_score,
 )
 
 RULES = [ThemeRule(theme.key, theme.words) for theme in STARTER_THEMES]
@@ -111,3 +111,13 @@ def test_the_one_line_grammar_refuses_bad_options(line, message_id):
     with pytest.raises(UserError) as refused:
         parse_feedback_line(line)
     assert refused.value.message_id == message_id
+
+
+def test_a_periods_figures_count_complaints_per_theme():
+    found = period_figures([
+        CountedItem("Llegó tarde", None, ("delivery",)), CountedItem("Excelente", 10, ("delivery", "attention")),
+        CountedItem("Caro y lento", 4, ("price", "delivery")), CountedItem("Sin tema", None, ()),
+    ])
+    assert (found.items, found.complaints, found.scores.answers, found.scores.nps) == (4, 2, 2, Decimal("0.0"))
+    assert found.complaints_by_theme == {"delivery": 2, "price": 1}
+    assert found.mentions_by_theme == {"delivery": 3, "attention": 1, "price": 1}
