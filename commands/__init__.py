@@ -81,6 +81,7 @@ ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
     insights.NOT_USEFUL: insights.not_useful,
     whatif.CHECK_SMART: whatif.check_smart,  # under each path of /alinea simular: the path through /alinea smart
     whatif.USE_AS_KR: whatif.use_as_key_result,  # … and the new objective form, that path as its first KR
+    feedback.PROPOSE_OKR: feedback.propose_okr_button,  # the monthly agenda's voice of the customer: the objective form filled in
 }
 VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler(Interaction))
     setup_blocks.VIEW: (setup.read_modal, setup.on_submit),

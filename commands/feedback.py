@@ -3,6 +3,7 @@
     feedback TEXT [fuente|source whatsapp|encuesta|reseña|soporte|crm] [nota|score N]
                                              stores it, personal data removed, themes by words
     feedback lista | list                    the latest items with their themes
+    feedback okr THEME                       (leads) the objective form filled in to reduce that theme's complaints
     feedback etiquetar | tag F3 THEME, THEME a person's themes replace the ones words chose
     feedback temas | themes                  the team's themes and their words
     feedback temas agregar | add NAME[: word, word]   (leads) a new theme
@@ -25,6 +26,8 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import Reply
+from bot.blocks.feedback_agenda import PROPOSE_OKR
+from bot.blocks.okr import KeyResultPrefill
 from bot.blocks.feedback import (
     FORM_SOURCES,
     FORM_VIEW,
@@ -43,6 +46,7 @@ from bot.blocks.feedback import (
     themes_reply,
 )
 from bot.middleware import runtime_of
+from commands import okr
 from commands.context import CommandRequest, team_of
 from commands.runner import FieldErrors, Interaction, ack_then, answer, via_response_url
 from db import repositories
@@ -51,16 +55,20 @@ from db.session import read_only
 from domain.commands import fold, unknown_word
 from domain.errors import UserError
 from domain.feedback import classify, parse_feedback_line
+from domain.periods import local_date
 from domain.personal_data import scrub
-from services import feedback
+from services import feedback, feedback_kpis
+from services.i18n import t
+from services.teams import roles_of
 
-__all__ = ["FORM_VIEW", "SHORTCUT", "handle", "on_message_shortcut", "read_form", "submit_form"]
+__all__ = ["FORM_VIEW", "PROPOSE_OKR", "SHORTCUT", "handle", "on_message_shortcut", "propose_okr_button", "read_form", "submit_form"]
 METADATA_LIMIT = 3000  # Slack's limit on a view's private_metadata
 
 WORDS = {
     "lista": "list", "list": "list", "recientes": "list", "recent": "list",
     "etiquetar": "tag", "tag": "tag", "retag": "tag", "reetiquetar": "tag",
     "temas": "themes", "themes": "themes",
+    "okr": "okr", "objetivo": "okr", "objective": "okr",
 }
 THEME_WORDS = {
     "lista": "list", "list": "list", "agregar": "add", "add": "add", "nuevo": "add", "new": "add",
@@ -80,6 +88,8 @@ def handle(request: CommandRequest) -> Reply:
         return tag(request, rest.strip())
     if action == "themes":
         return themes(request, rest.strip())
+    if action == "okr":
+        return propose_okr(request, rest.strip())
     return add(request, args)
 
 
@@ -221,3 +231,36 @@ def submit_form(interaction: Interaction) -> Reply:
             removed_before=form["removed"],
         )  # fmt: skip
         return recorded_reply(done.item, created=done.created, locale=team.locale)
+
+
+# An objective proposed from a theme ------------------------------------------------------------------
+
+
+def propose_okr_button(interaction: Interaction) -> None:
+    """The monthly agenda's **Propose an OKR from this theme** (its value is the theme's key)."""
+    return _propose(interaction, str(interaction.value or ""))
+
+
+def propose_okr(request: CommandRequest, typed: str) -> None:
+    if not typed:
+        raise UserError("feedback.okr_usage")
+    return _propose(request, typed)
+
+
+def _propose(ctx, typed: str) -> None:
+    """The new objective form, filled in: a qualitative objective named for the theme and a key
+    result that halves the theme's complaints of last month within three months. The person edits
+    it, picks owners and sides, and saves it (the SMART check runs then); nothing is created here."""
+    with ctx.unit_of_work() as session:  # the first look at a team's themes seeds them
+        team = team_of(session, ctx.scope)
+        if not roles_of(team, ctx.user_id):
+            raise UserError("okr.not_a_lead")
+        theme = feedback.find_theme(feedback.themes(session, team=team, now=ctx.now), typed)
+        proposal = feedback_kpis.propose(session, team=team, theme=theme, today=local_date(ctx.now, team.timezone))
+        language = team.locale
+    if proposal is None:
+        raise UserError("feedback.okr_nothing_to_reduce", name=theme.name)
+    title = t(language, "feedback.okr.title", name=theme.name)
+    prefill = KeyResultPrefill(proposal.kpi_key, str(proposal.baseline), str(proposal.target), proposal.deadline)
+    okr.open_new_form(ctx, prefill, title=title)
+    return None

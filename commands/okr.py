@@ -233,9 +233,9 @@ def _quarter_end(day: date) -> date:
     return date(day.year, month, calendar.monthrange(day.year, month)[1])
 
 
-def open_new_form(ctx: Context, prefill: KeyResultPrefill | None = None) -> None:
-    """The form with the objective and its first KR (filled with `prefill` when given);
-    refused (nothing opened) to non-leads."""
+def open_new_form(ctx: Context, prefill: KeyResultPrefill | None = None, title: str = "") -> None:
+    """The form with the objective and its first KR (filled with `prefill` and `title` when
+    given); refused (nothing opened) to non-leads."""
     with read_only(ctx.runtime.session_factory) as session:
         team = team_of(session, ctx.scope)
         if not roles_of(team, ctx.user_id):
@@ -245,7 +245,7 @@ def open_new_form(ctx: Context, prefill: KeyResultPrefill | None = None) -> None
         specs = [view.spec for view in catalog]
         metadata = _form_metadata(channel, where, today, specs, unlogged=_unlogged(session, team, specs, today))
     view = new_objective_modal(where, kpis=[(v.key, v.name) for v in catalog], today=today, metadata=metadata, owner=ctx.user_id,
-                               prefill=prefill)
+                               prefill=prefill, title=title)
     ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
     return None
 

@@ -30,9 +30,10 @@ from domain.kpis import Aggregation, KpiSpec
 from domain.meetings import Occurrence
 from domain.periods import MONTH, WEEK, Period, counts_in_month, local_date, month_close, weeks_of_month
 from domain.sla import Outcome, State, attainment
-from services import agenda_topics, experiments, kpis, okr, sla, sla_breaches
+from services import agenda_topics, experiments, feedback_agenda, kpis, okr, sla, sla_breaches
 from services.agenda_topics import TopicView
 from services.experiments import ExperimentView
+from services.feedback_agenda import MonthlyVoice, ThemeMove
 from services.kpis import KpiView
 from services.okr import Board, ObjectiveView
 from services.sla import CommitmentRow
@@ -99,6 +100,7 @@ class WeeklyFacts:
     topics: tuple[TopicView, ...]
     logged: bool = False  # any KPI has a value in the last 12 weeks
     unlogged: tuple[KpiFact, ...] = ()  # the KPIs without a value in the week reported
+    voice_moves: tuple[ThemeMove, ...] = ()  # customer feedback themes that moved most against the week before
 
     @property
     def has_data(self) -> bool:
@@ -130,6 +132,7 @@ class MonthlyFacts:
     reviews: tuple[ObjectiveView, ...]  # objectives whose period ended: what was achieved, learned, adjusted
     topics: tuple[TopicView, ...]  # still open: rolled over from the weeklies
     glossary_changes: tuple[TermChange, ...]
+    voice: MonthlyVoice | None = None  # the month's customer feedback, when there was any
 
     @property
     def has_data(self) -> bool:
@@ -236,6 +239,7 @@ def weekly(session: Session, *, team: AlignmentTeam, occurrence: Occurrence, now
         last_experiment=last, last_experiment_change=_experiment_change(facts, last, session, team, board),
         experiment=experiments.of_week(session, team=team, week=meeting_week),
         topics=tuple(agenda_topics.open_topics(session, team=team)),
+        voice_moves=feedback_agenda.weekly_moves(session, team=team, week=reported),
     )  # fmt: skip
 
 
@@ -323,6 +327,7 @@ def monthly(session: Session, *, team: AlignmentTeam, occurrence: Occurrence, no
         breaches=tuple(sla_breaches.breaches_for_month(session, team=team, month=reported)), okr=board,
         reviews=_to_review(board, reported), topics=tuple(agenda_topics.open_topics(session, team=team)),
         glossary_changes=tuple(_glossary_changes(session, team, reported)),
+        voice=feedback_agenda.monthly_voice(session, team=team, month=reported),
     )  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol, Sequence
 
@@ -144,3 +144,33 @@ def _ensure(session, team: AlignmentTeam, spec: KpiSpec, now: datetime) -> bool:
         kpis.add_derived(session, team=team, spec=spec, actor=ACTOR, now=now, language=normalize_locale(team.locale) or "es")
         return True
     return row.created_by == ACTOR
+
+
+# An objective proposed from a theme ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThemeProposal:
+    """A key result on a theme's complaints: from last month's count to half of it (rounded down,
+    at least one fewer), by the end of the third month from now. Only a proposal: the person
+    reviews it in the objective form, where the SMART check judges it against the KPI's history."""
+
+    kpi_key: str
+    baseline: int
+    target: int
+    deadline: date
+    month: Period  # the month the baseline is from
+
+
+def propose(session, *, team: AlignmentTeam, theme: ThemeLike, today: date) -> ThemeProposal | None:
+    """None when the theme had no complaints in the last complete month (nothing to reduce)."""
+    key = theme_kpi_key(theme)
+    if not _exists(session, team, key):
+        return None
+    month = Period.month_of(today).previous()
+    [point] = kpis.series(session, team=team, key=key, periods=[month])
+    baseline = int(point.value or 0)
+    if baseline <= 0:
+        return None
+    deadline = Period.month_of(today).next().next().next().start - timedelta(days=1)
+    return ThemeProposal(key, baseline, min(baseline // 2, baseline - 1), deadline, month)

@@ -7,7 +7,9 @@ primary KPI against its target and the two supporting KPIs, one line each of SLA
 then the parts `kpis`, `sla`, `okr`, `changes`, `experiment`, `topics` and `plan` (the plan
 carries the "Decide this week's experiment" button, or the experiment once decided).
 Monthly: the parent (the month against its targets), then `kpis`, `sla`, `breaches`, `okr`
-(with the objectives' review prompts), `topics` (still open, rolled over) and `glossary`.
+(with the objectives' review prompts), `topics` (still open, rolled over), `glossary` and, in a month
+with customer feedback, `voice` (bot/blocks/feedback_agenda.py; the weekly `changes` part ends
+with the feedback themes that moved).
 
 A team with no KPIs or no data gets a first agenda that says how to start (set the baseline,
 with the exact commands) instead of an error.
@@ -31,6 +33,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime, format_interval
 
 from bot.blocks import Block, Reply, actions, button, context, divider, escape_mrkdwn, header, mention, section, truncate
+from bot.blocks import feedback_agenda
 from bot.blocks.agenda_topics import DECIDE_EXPERIMENT, experiment_text, topic_line
 from bot.blocks.glossary import side_label
 from bot.blocks.kpi import TeamLocale
@@ -62,7 +65,7 @@ from services.sla import CommitmentRow
 from services.sla_breaches import BreachStatus, BreachView
 
 WEEKLY_PARTS = ("kpis", "sla", "okr", "changes", "experiment", "topics", "plan")
-MONTHLY_PARTS = ("kpis", "sla", "breaches", "okr", "topics", "glossary")
+MONTHLY_PARTS = ("kpis", "sla", "breaches", "okr", "topics", "glossary")  # and "voice" after them, in a month with customer feedback
 PLAN_ACTIONS = "agenda_plan_actions"  # the block holding the Decide button
 
 MAX_BLOCKS = 50
@@ -534,6 +537,9 @@ def _weekly_changes(facts: WeeklyFacts, where: TeamLocale) -> Part:
         if len(facts.unlogged) > MAX_CHANGES:
             names += " " + _more(len(facts.unlogged) - MAX_CHANGES, language)
         lines.append(t(language, "agenda.truth.changes.unlogged", count=len(facts.unlogged), names=names))
+    voice = feedback_agenda.weekly_line(facts.voice_moves, language)
+    if voice:
+        lines.append(voice)
     return _part("changes", title, [*_sections(lines), context(t(language, "agenda.ui.changes.hint"))], language)
 
 
@@ -636,6 +642,7 @@ def monthly_agenda(facts: MonthlyFacts, where: TeamLocale, *, reviews: Mapping[i
     parts = [
         _monthly_kpis(facts, where) if facts.has_data else None, _monthly_sla(facts, where), _monthly_breaches(facts, where),
         _monthly_okr(facts, where, reviews), _topics(facts.topics, where, monthly=True), _monthly_glossary(facts, where),
+        _monthly_voice(facts, where) if facts.voice is not None else None,
     ]  # fmt: skip
     return AgendaMessages(AgendaKind.MONTHLY, _monthly_parent(facts, where), tuple(part for part in parts if part is not None))
 
@@ -679,6 +686,15 @@ def _monthly_kpis(facts: MonthlyFacts, where: TeamLocale) -> Part:
     if primary is not None:
         lines.append(trend_line(primary, where, kind="month"))
     return _part("kpis", title, _sections(lines), language)
+
+
+def _monthly_voice(facts: MonthlyFacts, where: TeamLocale) -> Part:
+    """The voice of the customer (bot/blocks/feedback_agenda.py); NPS and CSAT in the KPI line's words."""
+    language, voice = where.language, facts.voice
+    month = format_period(facts.reported, language)
+    scores = [kpi_line(fact, where, kind="month") for key in voice.kpi_keys for fact in facts.kpis if fact.key == key]
+    blocks = feedback_agenda.monthly_blocks(voice, month=month, score_lines=scores, language=language, country=where.country)
+    return _part("voice", t(language, "feedback.agenda.title", month=month), blocks, language)
 
 
 def sla_month_line(month: SlaMonth, where: TeamLocale) -> str:

@@ -640,9 +640,11 @@ def _key_result_fields(
 
 
 def new_objective_modal(
-    where: TeamLocale, *, kpis: Sequence[tuple[str, str]], today: date, metadata: str, owner: str | None, prefill: KeyResultPrefill | None = None
+    where: TeamLocale, *, kpis: Sequence[tuple[str, str]], today: date, metadata: str, owner: str | None, prefill: KeyResultPrefill | None = None,
+    title: str = "",
 ) -> dict[str, Any]:
-    """The objective (title, kind) and its first key result, every field of it."""
+    """The objective (title, kind) and its first key result, every field of it; `title` fills
+    the title in (an objective proposed from a customer-feedback theme)."""
     language = where.language
 
     def label(field: str) -> str:
@@ -651,7 +653,7 @@ def new_objective_modal(
     kinds = [_option(kind_text(kind, language), kind.value) for kind in ObjectiveKind]
     blocks: list[Block] = [
         section(label("intro")),
-        _input(TITLE, label("title"), _text(MAX_TITLE_LENGTH, placeholder=label("title_placeholder"))),
+        _input(TITLE, label("title"), _text(MAX_TITLE_LENGTH, placeholder=label("title_placeholder"), initial=truncate(title, MAX_TITLE_LENGTH))),
         _input(KIND, label("kind"), {"type": "radio_buttons", "action_id": VALUE, "options": kinds, "initial_option": kinds[0]},
                hint=label("kind_hint")),
         section(f"*{label('first_kr')}*"),

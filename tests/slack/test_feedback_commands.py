@@ -16,10 +16,12 @@ from bot.loopback import LoopbackBot
 from bot.slack_double import slack_escape
 from bot.transcript import render
 from db import repositories
-from db.models import AuditEntry, FeedbackItem, FeedbackTag, FeedbackTheme
+from bot.blocks.okr import KR_BASELINE, KR_DEADLINE, KR_KPI, KR_TARGET, NEW_VIEW, TITLE
+from db.models import AuditEntry, FeedbackItem, FeedbackTag, FeedbackTheme, OkrObjective
 from domain.setup import SetupChanges
-from services import teams, workspaces
+from services import feedback, teams, workspaces
 from services.teams import TeamDefaults
+from tests.slack.test_okr_commands import input_blocks, new_form, submit
 from tests.support.clock import Clock
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -220,3 +222,102 @@ def test_the_shortcut_in_a_workspace_without_teams_says_how_to_set_one_up(bot):
     result = bot.driver.message_shortcut("feedback_from_message", message=MESSAGE, user_id=PEDRO, channel_id=SUPPORT)
     said = render(bot.double.wait_for_response(result.response_url)[-1].params)
     assert "todavía no tiene un equipo de Alinea" in said or "has no Alinea team" in said
+
+
+# In the meetings ---------------------------------------------------------------------------------------
+
+SEEDED = [  # (when, text, score, source): February, then March up to the preview on 11 March
+    (datetime(2026, 2, 10, 9, tzinfo=BOGOTA), "El envío se demoró una semana", 4, "survey"),
+    (datetime(2026, 2, 12, 9, tzinfo=BOGOTA), "Nadie responde el WhatsApp", None, "whatsapp"),
+    (datetime(2026, 3, 3, 9, tzinfo=BOGOTA), "El pedido no ha llegado, escriban a ana@x.co", 2, "whatsapp"),
+    (datetime(2026, 3, 4, 9, tzinfo=BOGOTA), "La entrega llegó tarde otra vez", 3, "survey"),
+    (datetime(2026, 3, 5, 9, tzinfo=BOGOTA), "Muy caro el envío a Cali", 5, "review"),
+    (datetime(2026, 3, 9, 9, tzinfo=BOGOTA), "Me encantó la atención, súper amables", 10, "survey"),
+    (datetime(2026, 3, 10, 9, tzinfo=BOGOTA), "Todo bien", 9, "survey"),
+    (datetime(2026, 3, 10, 11, tzinfo=BOGOTA), "Nadie responde en soporte, pésima respuesta", None, "support"),
+]
+
+
+def seed_feedback(bot):
+    for moment, text, score, source in SEEDED:
+        with bot.runtime.session_factory.begin() as session:
+            workspace = repositories.workspace_by_slack_id(session, slack_team_id=bot.double.team_id)
+            team = repositories.team_by_channel(session, workspace_id=workspace.id, channel_id=CHANNEL)
+            feedback.record(session, team=team, actor=PEDRO, text=text, source=source, score=score, now=moment)
+
+
+@pytest.mark.both_transports
+@BOTH_DATABASES
+def test_the_monthly_agenda_has_the_voice_of_the_customer(bot, team):
+    seed_feedback(bot)
+    _, reply = bot.command("agenda vista mensual", user_id=ANA, channel_id=CHANNEL, timeout=30)
+    shown = render(reply.params)
+    assert "Voz del cliente — marzo de 2026" in shown
+    assert "6 comentarios de clientes, 4 quejas." in shown
+    top = shown[shown.index("Los temas con más quejas:"):]
+    assert "1. *Entrega*: 3 quejas (↑ +2 frente a 1 el mes anterior)" in top
+    assert "2. *Precio*: 1 quejas (↑ +1 frente a 0 el mes anterior)" in top  # ties by name
+    assert "3. *Tiempo de respuesta*: 1 quejas (↓ −1 frente a 2 el mes anterior)" in top
+    quotes = shown[shown.index("Lo que dicen (sin datos personales):"):].splitlines()[1:3]
+    # the latest complaint of each top theme in turn, none twice (price's only one is delivery's latest)
+    assert quotes == ["> «Muy caro el envío a Cali»", "> «Nadie responde en soporte, pésima respuesta»"]
+    assert "ana@x.co" not in shown
+    # NPS of March: scores 2, 3, 5, 10, 9 -> (2 - 3) / 5 = -20,0; CSAT 2 of 5 = 40,0 %
+    section = shown[shown.index("Voz del cliente —"):]
+    nps = next(line for line in section.splitlines() if "(`nps`)" in line)
+    csat = next(line for line in section.splitlines() if "(`csat`)" in line)
+    assert nps.startswith("• 🟢 *NPS (Net Promoter Score)* (`nps`): *") and "20* · mes anterior" in nps and "meta" in nps
+    assert "*40" in csat and "mes anterior 0" in csat
+    buttons = [element for block in reply.params["blocks"] if block.get("type") == "actions" for element in block["elements"]]
+    assert [(b["action_id"], b["value"]) for b in buttons if b["action_id"] == "feedback_propose_okr"] == [
+        ("feedback_propose_okr", "delivery"), ("feedback_propose_okr", "price"), ("feedback_propose_okr", "response_time")]
+
+
+@SQLITE_ONLY
+def test_the_weekly_agenda_says_which_themes_moved(bot, team):
+    seed_feedback(bot)
+    _, reply = bot.command("agenda vista", user_id=ANA, channel_id=CHANNEL, timeout=30)
+    shown = render(reply.params)
+    # week 11 (9-15 March): attention 1, response time 1; week 10: delivery 3, price 1. Largest move first, then the busier theme
+    assert "🗣️ Voz del cliente frente a la semana anterior: Entrega 0 (−3), Atención 1 (+1), Tiempo de respuesta 1 (+1)" in shown
+
+
+# An objective proposed from a theme ---------------------------------------------------------------------
+
+
+@pytest.mark.both_transports
+@BOTH_DATABASES
+def test_propose_an_okr_from_a_theme_fills_the_form_and_a_person_saves_it(bot, team):
+    seed_feedback(bot)
+    pressed = bot.driver.block_action("feedback_propose_okr", value="response_time", user_id=ANA, channel_id=CHANNEL, trigger_id="T.voc-okr")
+    assert pressed.status == 200
+    view = bot.double.wait_for("views.open", lambda call: call.params["trigger_id"] == "T.voc-okr")[-1].params["view"]
+    fields = input_blocks(view)
+    assert view["callback_id"] == NEW_VIEW
+    assert fields[TITLE]["initial_value"] == "Mejorar la experiencia del cliente en Tiempo de respuesta: menos quejas"
+    # February had 2 complaints about response time: halve them by the end of the third month from now
+    assert fields[KR_KPI]["initial_option"]["value"] == "complaints_response_time"
+    assert (fields[KR_BASELINE]["initial_value"], fields[KR_TARGET]["initial_value"], fields[KR_DEADLINE]["initial_date"]) == ("2", "1", "2026-05-31")
+    assert stored(bot, OkrObjective) == []  # nothing is created without a person
+    values = new_form(title=fields[TITLE]["initial_value"], kpi="complaints_response_time", metric="", baseline="2", target="1",
+                      start="2026-03-11", deadline="2026-05-31", owner=LUIS, sides=("sales",), contributors=("customer_service",))
+    submitted = submit(bot, NEW_VIEW, values, view)
+    assert submitted.status == 200 and not submitted.body
+    said = render(bot.double.wait_for("chat.postEphemeral")[-1].params)
+    assert "Creé el objetivo *O1*" in said and "menos quejas" in said and "`complaints_response_time`" in said and "Revisión SMART" in said
+    [objective] = stored(bot, OkrObjective)
+    assert objective.title == "Mejorar la experiencia del cliente en Tiempo de respuesta: menos quejas"
+
+
+@SQLITE_ONLY
+def test_the_okr_command_checks_the_theme_and_who_asks(bot, team):
+    seed_feedback(bot)
+    result = bot.driver.slash_command("feedback okr entrega", user_id=ANA, channel_id=CHANNEL)
+    opened = bot.double.wait_for("views.open", lambda call: call.params["trigger_id"] == result.trigger_id)[-1].params["view"]
+    assert input_blocks(opened)[KR_KPI]["initial_option"]["value"] == "complaints_delivery"
+    assert (input_blocks(opened)[KR_BASELINE]["initial_value"], input_blocks(opened)[KR_TARGET]["initial_value"]) == ("1", "0")
+    assert "líder" in command(bot, "feedback okr entrega", user_id=PEDRO).lower()
+    assert "no tuvo quejas el mes pasado" in command(bot, "feedback okr inventario")
+    assert "No hay un tema «clima»" in command(bot, "feedback okr clima")
+    assert "Di de qué tema proponer" in command(bot, "feedback okr")
+    assert stored(bot, OkrObjective) == []
