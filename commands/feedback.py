@@ -227,7 +227,7 @@ def submit_form(interaction: Interaction) -> Reply:
             raise UserError("feedback.shortcut.no_team")
         done = feedback.record(
             session, team=team, actor=interaction.user_id, text=form["text"], source=form["source"], score=form["score"],
-            now=interaction.now, external_id=form["sender"] or None, theme_keys=form["themes"], tagged_by="person",
+            now=interaction.now, external_id=form["sender"] or None, theme_keys=form["themes"], themes_from="person",
             removed_before=form["removed"],
         )  # fmt: skip
         return recorded_reply(done.item, created=done.created, locale=team.locale)

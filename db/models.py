@@ -879,7 +879,7 @@ class FeedbackItem(Base):
     text: Mapped[str] = mapped_column(Text)
     removed: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     external_id: Mapped[str | None] = mapped_column(String(200))
-    tagged_by: Mapped[str] = mapped_column(String(8), default="words")  # words, model or person
+    themes_from: Mapped[str] = mapped_column(String(8), default="words")  # who chose the themes: words, model or person
     added_by: Mapped[str] = mapped_column(String(64))  # a Slack user id, or "api" / "csv"
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

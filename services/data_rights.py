@@ -102,6 +102,8 @@ USER_ID_COLUMNS: tuple[UserColumn, ...] = (
     UserColumn("experiments", "result_by", "experiments"),
     UserColumn("narrative_hypotheses", "adopted_by", "experiments"),
     UserColumn("narrative_feedback", "user_id", "feedback"),
+    UserColumn("feedback_items", "added_by", "customer_feedback"),
+    UserColumn("feedback_themes", "created_by", "customer_feedback"),
     UserColumn("audit_log", "actor", "audit"),
 )
 KINDS: tuple[str, ...] = tuple(dict.fromkeys(column.kind for column in USER_ID_COLUMNS))
@@ -132,6 +134,8 @@ SAMPLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "experiments": ("week_key", "hypothesis"),
     "narrative_hypotheses": ("number", "text"),
     "narrative_feedback": ("verdict", "created_at"),
+    "feedback_items": ("number", "source"),
+    "feedback_themes": ("name",),
     "audit_log": ("action", "at"),
 }
 

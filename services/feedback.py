@@ -49,7 +49,7 @@ class FeedbackView:
     text: str
     removed: dict[str, int]
     themes: tuple[ThemeView, ...]
-    tagged_by: str
+    themes_from: str
     added_by: str
     received_at: datetime
 
@@ -167,7 +167,7 @@ def _names(active: Sequence[ThemeView]) -> str:
 
 def record(
     session, *, team: AlignmentTeam, actor: str, text: str, source: str, score: int | None, now: datetime,
-    external_id: str | None = None, theme_keys: Sequence[str] | None = None, tagged_by: str = "words",
+    external_id: str | None = None, theme_keys: Sequence[str] | None = None, themes_from: str = "words",
     removed_before: dict[str, int] | None = None,
 ) -> Recorded:
     """Stores one piece of feedback, personal data removed, tagged by words (or with `theme_keys`
@@ -195,7 +195,7 @@ def record(
     chosen = _chosen_themes(active, clean, theme_keys)
     row = FeedbackItem(
         workspace_id=team.workspace_id, team_id=team.id, number=_next_number(session, team), source=source, score=score,
-        text=clean, removed=removed, external_id=external_id, tagged_by=tagged_by if theme_keys is not None else "words",
+        text=clean, removed=removed, external_id=external_id, themes_from=themes_from if theme_keys is not None else "words",
         added_by=actor[:64], received_at=now,
     )  # fmt: skip
     try:
@@ -257,7 +257,7 @@ def _item_view(session, row: FeedbackItem) -> FeedbackView:
     )  # fmt: skip
     return FeedbackView(
         row.id, row.number, row.source, row.score, row.text, dict(row.removed or {}), tuple(_theme_view(theme) for theme in tagged),
-        row.tagged_by, row.added_by, row.received_at,
+        row.themes_from, row.added_by, row.received_at,
     )  # fmt: skip
 
 
@@ -285,7 +285,7 @@ def retag(session, *, team: AlignmentTeam, actor: str, reference: str, typed_the
     before = [theme.key for theme in _item_view(session, row).themes]
     session.execute(delete(FeedbackTag).where(FeedbackTag.item_id == row.id))
     _tag(session, team, row, chosen)
-    row.tagged_by = "person"
+    row.themes_from = "person"
     session.flush()
     count(session, team=team, received_at=row.received_at, active=active, now=now)
     _audit(session, team, actor, "feedback_item.retag", "feedback_item", row.id, {"themes": before}, {"themes": [t.key for t in chosen]}, now)

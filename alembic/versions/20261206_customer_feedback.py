@@ -33,7 +33,7 @@ def upgrade() -> None:
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('removed', sa.JSON(), nullable=False),
     sa.Column('external_id', sa.String(length=200), nullable=True),
-    sa.Column('tagged_by', sa.String(length=8), nullable=False),
+    sa.Column('themes_from', sa.String(length=8), nullable=False),
     sa.Column('added_by', sa.String(length=64), nullable=False),
     sa.Column('received_at', db.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['team_id'], ['alignment_teams.id'], name=op.f('fk_feedback_items_team_id_alignment_teams'), ondelete='CASCADE'),

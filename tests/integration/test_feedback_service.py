@@ -14,7 +14,7 @@ from db.models import AuditEntry, FeedbackItem
 from domain.errors import UserError
 from domain.kpis import Aggregation, KpiSpec, Unit
 from domain.periods import Period
-from services import feedback, kpis
+from services import data_rights, feedback, kpis
 from tests.support.teams import set_up_team
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -32,7 +32,7 @@ def act(factory, team, action, **kwargs):
         return action(session, team=team(session), now=NOW, **kwargs)
 
 
-def test_feedback_is_stored_without_personal_data_and_tagged_by_words(session_factory, team):
+def test_feedback_is_stored_without_personal_data_and_themes_from_words(session_factory, team):
     written = "Soy Ana (CC 1020345678, ana@x.co, 3001234567): el pedido no ha llegado y nadie responde"
     done = act(session_factory, team, feedback.record, actor=PEDRO, text=written, source="whatsapp", score=3)
     assert done.created and done.item.label == "F1"
@@ -76,7 +76,7 @@ def test_leads_edit_the_theme_list_and_people_retag(session_factory, team):
     removed = act(session_factory, team, feedback.remove_theme, actor=LUIS, typed="inventario")
     assert removed.key == "stock" and "stock" not in [theme.key for theme in act(session_factory, team, feedback.themes)]
     retagged = act(session_factory, team, feedback.retag, actor=PEDRO, reference="f1", typed_themes="precio, Atención")
-    assert ([theme.key for theme in retagged.themes], retagged.tagged_by) == (["price", "attention"], "person")
+    assert ([theme.key for theme in retagged.themes], retagged.themes_from) == (["price", "attention"], "person")
     with pytest.raises(UserError) as unknown:
         act(session_factory, team, feedback.retag, actor=PEDRO, reference="F1", typed_themes="clima")
     assert unknown.value.message_id == "feedback.themes.unknown"
@@ -142,3 +142,29 @@ def test_a_kpi_the_team_made_with_the_same_key_is_left_alone(session_factory, te
         [point] = kpis.series(session, team=team(session), key="nps", periods=[Period.iso_week(2026, 11)])
         csat = kpis.series(session, team=team(session), key="csat", periods=[Period.iso_week(2026, 11)])[0]
     assert point.value is None and csat.value == 0
+
+
+# Data rights ----------------------------------------------------------------------------------------------
+
+
+def test_data_rights_cover_feedback(session_factory, team):
+    record_at(session_factory, team, _at(10), "Muy caro, escribir a ana@x.co", 3)
+    act(session_factory, team, feedback.add_theme, actor=ANA, written="Aduana: aduana")
+    with session_factory() as session:
+        workspace_id = team(session).workspace_id
+        export = data_rights.export_workspace(session, workspace_id)
+        report = data_rights.person_report(session, workspace_id, PEDRO)
+    [item] = export["feedback_items"]
+    assert item["text"] == "Muy caro, escribir a [email]" and item["removed"] == {"email": 1}
+    assert {row["key"] for row in export["feedback_themes"]} >= {"delivery", "aduana"} and len(export["feedback_tags"]) == 1
+    assert report.count("customer_feedback") == 1
+    with session_factory.begin() as session:
+        erased = data_rights.erase_person(session, workspace_id, PEDRO, NOW, ["key-one"])
+    assert erased.pseudonymised.get("customer_feedback") == 1
+    with session_factory() as session:
+        [row] = session.scalars(select(FeedbackItem))
+        assert row.added_by == erased.pseudonym and row.text == "Muy caro, escribir a [email]"
+    with session_factory.begin() as session:
+        data_rights.delete_workspace_data(session, workspace_id, NOW)
+    with session_factory() as session:
+        assert session.scalars(select(FeedbackItem)).all() == []

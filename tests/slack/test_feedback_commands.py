@@ -112,7 +112,7 @@ def test_leads_edit_themes_and_a_person_retags(bot, team):
     assert "Temas de F1: Precio, Atención" in command(bot, "feedback etiquetar F1 precio, atención", user_id=PEDRO)
     assert tag_names(bot) == {1: ["price", "attention"]}
     [item] = stored(bot, FeedbackItem)
-    assert item.tagged_by == "person"
+    assert item.themes_from == "person"
     recent = command(bot, "feedback lista")
     assert "Últimos comentarios de clientes" in recent and "*F1* «Retenido en la aduana hace una semana»" in recent
 
@@ -195,7 +195,7 @@ def test_the_message_shortcut_stores_a_message_once_without_personal_data(bot, t
     said = render(bot.double.wait_for("chat.postEphemeral")[-1].params)
     assert "Comentario F1 guardado" in said and "WhatsApp · nota 2" in said and "temas: Entrega, Tiempo de respuesta" in said
     [item] = stored(bot, FeedbackItem)
-    assert (item.source, item.score, item.external_id, item.added_by, item.tagged_by) == (
+    assert (item.source, item.score, item.external_id, item.added_by, item.themes_from) == (
         "whatsapp", 2, f"slack:{SUPPORT}:{MESSAGE['ts']}", PEDRO, "person")
     assert item.removed == {"email": 1, "id_number": 1} and "cliente@mail.co" not in item.text
     again = open_shortcut_form(bot, user_id=ANA)  # the same message sent again: stored once
