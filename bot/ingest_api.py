@@ -1,4 +1,5 @@
-"""`POST /api/v1/teams/{team}/metrics`: the ingest API for CRMs and shops, as a WSGI app.
+"""`POST /api/v1/teams/{team}/metrics` and `…/feedback`: the ingest API for CRMs, shops and survey
+tools, as a WSGI app.
 
 Thin on purpose: HTTP in (method, path, bearer token, content type, size, JSON), the service
 (`services.ingest`) decides, HTTP out. Served by the same waitress server as Slack's endpoint
@@ -28,12 +29,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import is_database_outage, new_reference
 from db.session import read_only
-from services import ingest
+from services import feedback_ingest, ingest
 
 logger = logging.getLogger("alinea.api")
 
 API_PREFIX = "/api/v1/"
-METRICS_PATH = re.compile(r"/api/v1/teams/(?P<team>[^/]{1,64})/metrics")
+METRICS_PATH = re.compile(r"/api/v1/teams/(?P<team>[^/]{1,64})/(?P<kind>metrics|feedback)")
 MAX_BODY_BYTES = 2 * 1024 * 1024
 RETRY_AFTER_SECONDS = 5
 MAX_CONCURRENT = 4
@@ -115,7 +116,8 @@ class IngestApi:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
         match = METRICS_PATH.fullmatch(path)
         if match is None:
-            return error("404 Not Found", "not_found", f"no such endpoint; the API has POST {API_PREFIX}teams/{{team}}/metrics")
+            return error("404 Not Found", "not_found",
+                         f"no such endpoint; the API has POST {API_PREFIX}teams/{{team}}/metrics and POST {API_PREFIX}teams/{{team}}/feedback")
         if method != "POST":
             return error("405 Method Not Allowed", "method_not_allowed", "use POST", ("Allow", "POST"))
         channel_id = match.group("team")
@@ -126,11 +128,18 @@ class IngestApi:
         if not self._slots.acquire(timeout=2):
             return unavailable("too many batches at once; retry in a few seconds")
         try:
-            return self._metrics(environ, channel_id, bearer.group("token"))
+            read = self._document(environ, channel_id, bearer.group("token"))
+            if isinstance(read, Answer):
+                return read
+            caller, document = read
+            if match.group("kind") == "feedback":
+                return self._feedback(caller, document)
+            return self._metrics(caller, document)
         finally:
             self._slots.release()
 
-    def _metrics(self, environ: dict, channel_id: str, token: str) -> Answer:
+    def _document(self, environ: dict, channel_id: str, token: str) -> tuple[ingest.Caller, Any] | Answer:
+        """The caller and the JSON body, or the answer that refuses them (401, 415, 413, 400)."""
         with read_only(self._factory) as session:
             caller = ingest.authenticate(session, channel_id=channel_id, token=token)
         if caller is None:
@@ -151,6 +160,10 @@ class IngestApi:
             document = parse_json(body)
         except (ValueError, UnicodeDecodeError, RecursionError) as invalid:  # RecursionError: arrays nested thousands deep
             return error("400 Bad Request", "malformed_json", f"the body is not valid UTF-8 JSON: {_short(invalid)}")
+        return caller, document
+
+    def _metrics(self, caller: ingest.Caller, document: Any) -> Answer:
+        channel_id = caller.channel_id
         rows = document.get("values") if isinstance(document, dict) else None
         if not isinstance(rows, list) or not rows or set(document) - {"values"}:
             return error(
@@ -177,6 +190,28 @@ class IngestApi:
         logger.info("ingest API: team %s token %s… %s", channel_id, caller.prefix, result.counts())
         if result.alerts and self._post_alerts is not None:
             self._post_alerts(caller.team_id)
+        return Answer("200 OK", result.counts())
+
+    def _feedback(self, caller: ingest.Caller, document: Any) -> Answer:
+        """Customer feedback: {"items": [{"id", "text", "score"?, "source"?, "received_at"?}, …]}."""
+        items = document.get("items") if isinstance(document, dict) else None
+        if not isinstance(items, list) or not items or set(document) - {"items"}:
+            return error("400 Bad Request", "invalid_request", 'the body must be an object with one field, "items": a non-empty list of items')
+        if len(items) > feedback_ingest.MAX_ITEMS:
+            return error("413 Content Too Large", "too_many_items",
+                         f"{len(items)} items in one request; send at most {feedback_ingest.MAX_ITEMS} per request (split the batch)")
+        try:
+            with self._factory.begin() as session:
+                result = feedback_ingest.record_api_batch(session, caller=caller, items=items, now=self._clock())
+        except ingest.TokenRevoked:
+            return unauthorized(presented=True)
+        if not result.ok:
+            logger.info("ingest API: team %s token %s… sent %d feedback items, %d refused", caller.channel_id, caller.prefix, len(items), len(result.errors))
+            return Answer("422 Unprocessable Content", {
+                "error": "invalid_items", "message": "no item was written: fix the items listed and send the whole batch again",
+                "items": [row.as_json() for row in result.errors],
+            })
+        logger.info("ingest API: team %s token %s… feedback %s", caller.channel_id, caller.prefix, result.counts())
         return Answer("200 OK", result.counts())
 
     def _read_body(self, environ: dict) -> bytes | None:

@@ -168,12 +168,13 @@ def _names(active: Sequence[ThemeView]) -> str:
 def record(
     session, *, team: AlignmentTeam, actor: str, text: str, source: str, score: int | None, now: datetime,
     external_id: str | None = None, theme_keys: Sequence[str] | None = None, themes_from: str = "words",
-    removed_before: dict[str, int] | None = None,
+    removed_before: dict[str, int] | None = None, received_at: datetime | None = None, count_kpis: bool = True,
 ) -> Recorded:
     """Stores one piece of feedback, personal data removed, tagged by words (or with `theme_keys`
     a person or a model chose from the team's list). The same `external_id` twice stores it once.
     `removed_before` counts what was removed before the text reached here (the shortcut's form
-    shows the text already cleaned)."""
+    shows the text already cleaned). `received_at` is when the customer said it (a survey's
+    date; default `now`); a batch passes `count_kpis=False` and calls `count` once at its end."""
     if source not in SOURCES:
         raise ValueError(f"unknown feedback source {source!r}")
     if score is not None and not MIN_SCORE <= score <= MAX_SCORE:
@@ -196,7 +197,7 @@ def record(
     row = FeedbackItem(
         workspace_id=team.workspace_id, team_id=team.id, number=_next_number(session, team), source=source, score=score,
         text=clean, removed=removed, external_id=external_id, themes_from=themes_from if theme_keys is not None else "words",
-        added_by=actor[:64], received_at=now,
+        added_by=actor[:64], received_at=received_at or now,
     )  # fmt: skip
     try:
         with session.begin_nested():  # a savepoint: a sender's id stored meanwhile keeps the transaction usable
@@ -208,7 +209,8 @@ def record(
             raise
         return Recorded(_item_view(session, existing), created=False)
     _tag(session, team, row, chosen)
-    count(session, team=team, received_at=now, active=active, now=now)
+    if count_kpis:
+        count(session, team=team, received_at=row.received_at, active=active, now=now)
     _audit(session, team, actor, "feedback_item.add", "feedback_item", row.id, None,
            {"source": source, "score": score, "themes": [theme.key for theme in chosen], "removed": removed}, now)  # fmt: skip
     return Recorded(_item_view(session, row), created=True)
@@ -218,9 +220,11 @@ def _added_counts(first: dict[str, int], second: dict[str, int]) -> dict[str, in
     return {kind: first.get(kind, 0) + second.get(kind, 0) for kind in KINDS if first.get(kind, 0) + second.get(kind, 0)}
 
 
-def count(session, *, team: AlignmentTeam, received_at: datetime, active: Sequence[ThemeView], now: datetime) -> None:
-    """The week's and the month's feedback KPIs again, for the periods an item received then counts in."""
-    feedback_kpis.refresh(session, team=team, periods=feedback_kpis.periods_of(team, received_at), themes=active, now=now)
+def count(session, *, team: AlignmentTeam, received_at: datetime | Sequence[datetime], active: Sequence[ThemeView], now: datetime) -> None:
+    """The week's and the month's feedback KPIs again, for the periods items received then count in."""
+    moments = [received_at] if isinstance(received_at, datetime) else list(received_at)
+    periods = dict.fromkeys(period for moment in moments for period in feedback_kpis.periods_of(team, moment))
+    feedback_kpis.refresh(session, team=team, periods=sorted(periods, key=lambda p: (p.kind, p.start)), themes=active, now=now)
 
 
 def _chosen_themes(active: Sequence[ThemeView], text: str, theme_keys: Sequence[str] | None) -> list[ThemeView]:

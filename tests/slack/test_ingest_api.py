@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 1, 14, 15, 0, tzinfo=timezone.utc)  # Wednesday of 2026-W03 in Bogotá
 ONE_LINE = "configurar mercadeo <@U0ANA|ana> ventas <@U0LUIS|luis> zona America/Bogota idioma es"
 PATH = "/api/v1/teams/{team}/metrics"
+FEEDBACK_PATH = "/api/v1/teams/{team}/feedback"
 observed: set[int] = set()  # every status the server answered here, checked against openapi.yaml
 
 
@@ -251,7 +252,7 @@ def spec() -> dict[str, Any]:
 
 def test_openapi_documents_the_endpoint_the_server_serves(spec):
     assert spec["openapi"].startswith("3.1")
-    assert list(spec["paths"]) == [PATH] and list(spec["paths"][PATH]) == ["post"]
+    assert list(spec["paths"]) == [PATH, FEEDBACK_PATH] and all(list(spec["paths"][path]) == ["post"] for path in spec["paths"])
     assert spec["components"]["securitySchemes"]["ingestToken"] == {**spec["components"]["securitySchemes"]["ingestToken"],
                                                                   "type": "http", "scheme": "bearer"}
     documented = {int(code) for code in spec["paths"][PATH]["post"]["responses"]}
