@@ -85,8 +85,9 @@ def seed_demo(bot: LoopbackBot) -> None:
     for user_id, name, locale in demo_data.PEOPLE:
         bot.double.add_user(user_id, name=name, locale=locale)
     team = demo_data.DemoTeam(slack_team_id=bot.double.team_id, channel_id=CHANNEL[0], name=CHANNEL[1])
-    demo_data.seed(bot.runtime.session_factory, team, today=MONDAY)
-    print("Seeded #alineacion-tienda: 12 weeks of values, MQL/SQL/'venta atribuible' agreed, 2 SLAs, 2 objectives, 2 topics.")
+    demo_data.seed(bot.runtime.session_factory, team, today=MONDAY, with_feedback=True)
+    print("Seeded #alineacion-tienda: 12 weeks of values, MQL/SQL/'venta atribuible' agreed, 2 SLAs, 2 objectives, 2 topics, "
+          "a month of customer feedback.")
 
 
 def start_afresh(database_url: str) -> None:
@@ -119,6 +120,9 @@ def run_week(bot: LoopbackBot, clock: Clock) -> None:
     run(bot, "weekly-agenda", clock.now)
     clock.set(22, 10, 0)
     run(bot, "okr-remind", clock.now)
+    clock.set(22, 11, 0)
+    say(bot, demo_data.LUIS, "feedback El kit llegó incompleto y nadie contesta el WhatsApp, mi correo es luisa@correo.co fuente whatsapp nota 3")
+    say(bot, demo_data.ANA, "agenda vista mensual")  # the voice of the customer of March, privately
 
 
 def run(bot: LoopbackBot, job: str, at: datetime) -> None:

@@ -25,7 +25,7 @@ from domain.okr import parse_checkin, parse_objective
 from domain.periods import Period
 from domain.setup import SetupChanges
 from domain.sla import parse_commitment
-from services import agenda_topics, experiments, glossary, kpis, okr, sla, sla_breaches, teams, workspaces
+from services import agenda_topics, experiments, feedback, glossary, kpis, okr, sla, sla_breaches, teams, workspaces
 from services.experiments import Result
 from services.teams import TeamDefaults
 from services.workspaces import WorkspaceDefaults
@@ -41,6 +41,23 @@ TERMS = (
               source_system="CRM"),
     TermDraft("Venta atribuible", "Pedido pagado cuyo primer contacto vino de una campaña de mercadeo en los 30 días anteriores.",
               Side.BOTH, formula="pedidos pagados con UTM de campaña ≤ 30 días", aliases=("venta de mercadeo",)),
+)
+FEEDBACK_DAYS = 35  # a month and a bit: the monthly agenda compares the month with the one before
+# What the shop's customers say (source, score or None, text), personal data included on purpose:
+# it is removed on the way in, as it would be from a real survey or chat.
+CUSTOMER_SAYINGS = (
+    ("whatsapp", None, "Llevo tres días preguntando por mi pedido y nadie responde"),
+    ("whatsapp", None, "El domicilio no ha llegado, mi cel es 310 555 1234"),
+    ("survey", 3, "La entrega se demoró una semana y el paquete llegó roto"),
+    ("survey", 4, "El envío a Cali es muy caro para lo que cuesta el kit"),
+    ("survey", 9, "Todo perfecto, la asesora fue muy amable"),
+    ("survey", 10, "Excelente, llegó antes de lo prometido"),
+    ("survey", 8, "Buen producto, el empaque podría mejorar"),
+    ("review", 2, "Pedí la devolución hace un mes y no me han reembolsado; escríbanme a cliente@correo.co"),
+    ("support", None, "Me rechazaron la tarjeta en el checkout dos veces"),
+    ("support", None, "Estaba agotado el kit que vi en Instagram"),
+    ("crm", 6, "La respuesta por WhatsApp tarda demasiado en la noche"),
+    ("survey", 7, "Bien, aunque la entrega fue lenta"),
 )
 
 
@@ -86,8 +103,12 @@ def _days(rng: random.Random, key: str, weekly: Decimal, week: Period) -> list[t
     return [(day, Decimal(str(round(float(weekly) * rng.uniform(0.97, 1.03), places)))) for day in week.days()]
 
 
-def seed(factory: sessionmaker[Session], team: DemoTeam, *, today: date, daily: bool = True, seed_value: int = 2026) -> None:
-    """Sets up the team and its history up to the week before `today`'s week."""
+def seed(
+    factory: sessionmaker[Session], team: DemoTeam, *, today: date, daily: bool = True, seed_value: int = 2026, with_feedback: bool = False,
+) -> None:
+    """Sets up the team and its history up to the week before `today`'s week; with `with_feedback`
+    (`alinea demo`), customer feedback for the last FEEDBACK_DAYS days too. Off by default so the
+    benchmarks and the tests built on this history keep the KPI catalog they were written for."""
     now = datetime.combine(today, time(6, 0), ZoneInfo(BOGOTA))
     first_week = Period.week_of(today)
     for _ in range(WEEKS):
@@ -106,6 +127,9 @@ def seed(factory: sessionmaker[Session], team: DemoTeam, *, today: date, daily: 
         sla_breaches.evaluate(session, team=_load(session, team), now=now)
     with factory.begin() as session:
         _okrs_topics_experiment(session, _load(session, team), started, today, now)
+    if with_feedback:
+        with factory.begin() as session:
+            _customer_feedback(session, _load(session, team), random.Random(seed_value), today, now)
 
 
 def _load(session: Session, team: DemoTeam) -> AlignmentTeam:
@@ -184,6 +208,21 @@ def _okrs_topics_experiment(session: Session, team: AlignmentTeam, started: date
                        metric="conversion_web", owner=ANA, due=last_week.start + timedelta(days=4), now=now - timedelta(days=7))  # fmt: skip
     experiments.record_result(session, team=team, actor=ANA, week=last_week, result=Result.REFUTED,
                               note="la conversión no subió; el cuello parece estar en el checkout móvil", now=now - timedelta(days=2))
+
+
+def _customer_feedback(session: Session, team: AlignmentTeam, rng: random.Random, today: date, now: datetime) -> None:
+    """One or two things customers said each day, through the same service as `/alinea feedback`;
+    the KPIs (NPS, CSAT, complaints) are counted once at the end, as a batch does."""
+    moments = []
+    for days_ago in range(FEEDBACK_DAYS, 0, -1):
+        day = today - timedelta(days=days_ago)
+        for _ in range(rng.choice((1, 1, 2))):
+            source, score, text = rng.choice(CUSTOMER_SAYINGS)
+            moment = datetime.combine(day, time(rng.randint(8, 20), rng.choice((0, 15, 30, 45))), ZoneInfo(BOGOTA))
+            feedback.record(session, team=team, actor=LUIS if source in {"whatsapp", "crm"} else ANA, text=text, source=source,
+                            score=score, now=moment, count_kpis=False)  # fmt: skip
+            moments.append(moment)
+    feedback.count(session, team=team, received_at=moments, active=feedback.themes(session, team=team, now=now), now=now)
 
 
 def demo_team(index: int = 0) -> DemoTeam:

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Sequence
 
-from db.models import AlignmentTeam, IngestToken
+from db.models import AlignmentTeam
 from domain.errors import UserError
 from domain.feedback import MAX_SCORE, MIN_SCORE, SOURCES, TYPED_SOURCES, fold_text
 from domain.personal_data import scrub, without_marks
 from services import feedback
-from services.ingest import Caller, RowError, TokenRevoked
+from services.ingest import Caller, RowError, caller_team
 
 MAX_ITEMS = 1000
 MAX_ID_LENGTH = 200
@@ -144,12 +144,7 @@ def record_items(session, *, team: AlignmentTeam, items: Sequence[ValidItem], ac
 
 def record_api_batch(session, *, caller: Caller, items: Sequence[object], now: datetime) -> ItemsResult:
     """The ingest API's batch: the token checked again inside the write, then all items or none."""
-    token = session.get(IngestToken, caller.token_id)
-    if token is None or token.revoked_at is not None:
-        raise TokenRevoked()
-    token.last_used_at = now
-    team = session.get(AlignmentTeam, caller.team_id)
-    assert team is not None and team.id == token.team_id
+    team = caller_team(session, caller=caller, now=now)
     valid, errors = validate_items(items, default_source="api", now=now)
     if errors:
         return ItemsResult(errors=tuple(errors))

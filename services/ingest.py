@@ -448,18 +448,25 @@ def validate_rows(rows: Sequence[object], *, kpis: dict[str, Kpi], timezone_name
     return valid, errors
 
 
-def record_batch(session: Session, *, caller: Caller, rows: Sequence[object], now: datetime) -> BatchResult:
-    """Check every row, then write them all (or, when any row fails, none) in the caller's transaction.
-
-    The token's `last_used_at` is updated either way. Raises TokenRevoked when the token is no
-    longer active (revoked since `authenticate`).
-    """
+def caller_team(session: Session, *, caller: Caller, now: datetime) -> AlignmentTeam:
+    """The caller's team, its token checked again inside the write (and its last use noted).
+    Raises TokenRevoked when the token was revoked since `authenticate`."""
     token = session.get(IngestToken, caller.token_id)
     if token is None or token.revoked_at is not None:
         raise TokenRevoked()
     token.last_used_at = now
     team = session.get(AlignmentTeam, caller.team_id)
     assert team is not None and team.id == token.team_id
+    return team
+
+
+def record_batch(session: Session, *, caller: Caller, rows: Sequence[object], now: datetime) -> BatchResult:
+    """Check every row, then write them all (or, when any row fails, none) in the caller's transaction.
+
+    The token's `last_used_at` is updated either way. Raises TokenRevoked when the token is no
+    longer active (revoked since `authenticate`).
+    """
+    team = caller_team(session, caller=caller, now=now)
     kpis = team_kpis(session, team)
     valid, errors = validate_rows(rows, kpis=kpis, timezone_name=team.timezone, now=now)
     if errors:

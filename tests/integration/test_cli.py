@@ -125,6 +125,9 @@ def test_demo_runs_a_week_on_a_fresh_directory(tmp_path):
     assert "posted the weekly agenda 2026-W13" in out and "Se publica antes por un festivo" in out
     assert "✅ Confirmado. la conversión móvil subió" in out
     assert "Direct message to @ana:" in out and "Tu check-in de OKR" in out
+    # a month of customer feedback: one more line saved without its email, and the monthly section in the preview
+    assert "Comentario F" in out and "escribanme" not in out and out.count("luisa@correo.co") == 1  # only in what Luis typed
+    assert "Voz del cliente — marzo de 2026" in out and "Los temas con más quejas:" in out and "Proponer un OKR" in out
     output = tmp_path / "demo-output"
     channel = json.loads((output / "channel.json").read_text(encoding="utf-8"))
     assert any(block["type"] == "header" for message in channel["messages"] for block in message.get("blocks") or [])

@@ -6,62 +6,21 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Iterator
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from bot.loopback import LoopbackBot
-from bot.slack_double import slack_escape
+from bot.blocks.okr import KR_BASELINE, KR_DEADLINE, KR_KPI, KR_TARGET, NEW_VIEW, TITLE
 from bot.transcript import render
 from db import repositories
-from bot.blocks.okr import KR_BASELINE, KR_DEADLINE, KR_KPI, KR_TARGET, NEW_VIEW, TITLE
 from db.models import AuditEntry, FeedbackItem, FeedbackTag, FeedbackTheme, OkrObjective
-from domain.setup import SetupChanges
-from services import feedback, teams, workspaces
-from services.teams import TeamDefaults
+from services import feedback
 from tests.slack.test_okr_commands import input_blocks, new_form, submit
-from tests.support.clock import Clock
 
-BOGOTA = ZoneInfo("America/Bogota")
-ANA, LUIS, CARO, PEDRO = "U0ANA", "U0LUIS", "U0CARO", "U0PEDRO"  # mkt lead, sales lead, admin, a member
-CHANNEL = "C0TEAM"
-NOW = datetime(2026, 3, 11, 10, 0, tzinfo=BOGOTA)
-SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+# The agenda tests' team (leads Ana and Luis, admin Caro, member Pedro; the starter KPIs) on Wednesday 11 March 2026.
+from tests.slack.test_agenda_commands import ANA, BOGOTA, CARO, CHANNEL, LUIS, PEDRO, SQLITE_ONLY, bot, clock, command, stored, team  # noqa: F401
+
 BOTH_DATABASES = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
-
-
-@pytest.fixture
-def bot(settings, double, transport) -> Iterator[LoopbackBot]:
-    for user_id in (LUIS, CARO, PEDRO):
-        double.add_user(user_id, name=user_id[3:].lower())
-    with LoopbackBot(settings, double=double, clock=Clock(NOW), transport=transport) as bot:
-        yield bot
-
-
-@pytest.fixture
-def team(request, bot) -> str:
-    language = getattr(request, "param", "es")
-    with bot.runtime.session_factory.begin() as session:
-        workspace = workspaces.ensure_workspace(session, slack_team_id=bot.double.team_id, defaults=bot.runtime.workspace_defaults, now=NOW)
-        teams.setup_team(
-            session, workspace_id=workspace.id, channel_id=CHANNEL, channel_name="alineacion", actor=CARO,
-            is_workspace_admin=False, defaults=TeamDefaults("America/Bogota", "es"), now=NOW,
-            changes=SetupChanges(marketing_leads=(ANA,), sales_leads=(LUIS,), admins=(CARO,), language=language),
-        )
-    return language
-
-
-def command(bot: LoopbackBot, text: str, user_id: str = ANA) -> str:
-    _, reply = bot.command(slack_escape(text), user_id=user_id, channel_id=CHANNEL)
-    assert reply.ok and reply.params["response_type"] == "ephemeral", reply.response
-    return render(reply.params)
-
-
-def stored(bot, model) -> list:
-    with bot.runtime.session_factory() as session:
-        return list(session.scalars(select(model).order_by(model.id)))
 
 
 def tag_names(bot) -> dict[int, list[str]]:
