@@ -20,6 +20,7 @@ message twice stores it once.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -57,6 +58,7 @@ from domain.errors import UserError
 from domain.feedback import classify, parse_feedback_line
 from domain.periods import local_date
 from domain.personal_data import scrub
+from domain.slack_text import decode_entities
 from services import feedback, feedback_kpis
 from services.i18n import t
 from services.teams import roles_of
@@ -166,7 +168,9 @@ def _form_teams(session, interaction: Interaction) -> list[AlignmentTeam]:
 def open_form(interaction: Interaction) -> Reply | None:
     """The form under the message as it will be kept: its personal data is removed before the
     text is shown, carried or stored."""
+    # Slack's markup first (mentions, <url|label> links are personal data or carry it), then its entities.
     scrubbed = scrub(interaction.value.get("text") or "")
+    scrubbed = replace(scrubbed, text=decode_entities(scrubbed.text))
     if not scrubbed.text:
         raise UserError("feedback.shortcut.no_text")
     with interaction.unit_of_work() as session:  # the first look at a team's themes seeds them

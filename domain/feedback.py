@@ -174,7 +174,7 @@ def _percent(share: Fraction) -> Decimal:
 def typed_score(word: str) -> int | None:
     """"8", "8/10", "8 de 10" reduced to the number; None when it is not a whole 0–10."""
     text = word.strip().split("/")[0].strip()
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()) or len(text) > 3:  # "²" is a digit to isdigit, not to int
         return None
     value = int(text)
     return value if MIN_SCORE <= value <= MAX_SCORE else None

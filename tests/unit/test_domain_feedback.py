@@ -85,7 +85,7 @@ def test_a_score_outside_the_scale_is_refused():
         summarize_scores([11])
 
 
-@pytest.mark.parametrize(("typed", "score"), [("8", 8), ("10/10", 10), ("0", 0), ("11", None), ("-1", None), ("7.5", None), ("x", None)])
+@pytest.mark.parametrize(("typed", "score"), [("8", 8), ("10/10", 10), ("0", 0), ("11", None), ("-1", None), ("7.5", None), ("x", None), ("²", None), ("0" * 5000, None)])
 def test_typed_scores(typed, score):
     assert typed_score(typed) == score
 
