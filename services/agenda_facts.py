@@ -30,13 +30,14 @@ from domain.kpis import Aggregation, KpiSpec
 from domain.meetings import Occurrence
 from domain.periods import MONTH, WEEK, Period, counts_in_month, local_date, month_close, weeks_of_month
 from domain.sla import Outcome, State, attainment
-from services import agenda_topics, experiments, kpis, okr, sla, sla_breaches
+from services import agenda_topics, experiments, kpis, okr, sla, sla_breaches, whatif
 from services.agenda_topics import TopicView
 from services.experiments import ExperimentView
 from services.kpis import KpiView
 from services.okr import Board, ObjectiveView
 from services.sla import CommitmentRow
 from services.sla_breaches import BreachView
+from services.whatif import ConversionWorth
 
 HISTORY_PERIODS = 12  # for the trend chart: 12 weeks, 12 months
 _STORED_PLACES = Decimal("0.000001")
@@ -99,6 +100,7 @@ class WeeklyFacts:
     topics: tuple[TopicView, ...]
     logged: bool = False  # any KPI has a value in the last 12 weeks
     unlogged: tuple[KpiFact, ...] = ()  # the KPIs without a value in the week reported
+    conversion_worth: ConversionWorth | None = None  # what more conversion would have sold that week (team with a funnel)
 
     @property
     def has_data(self) -> bool:
@@ -236,6 +238,7 @@ def weekly(session: Session, *, team: AlignmentTeam, occurrence: Occurrence, now
         last_experiment=last, last_experiment_change=_experiment_change(facts, last, session, team, board),
         experiment=experiments.of_week(session, team=team, week=meeting_week),
         topics=tuple(agenda_topics.open_topics(session, team=team)),
+        conversion_worth=whatif.conversion_worth(session, team=team, week=reported),
     )  # fmt: skip
 
 
