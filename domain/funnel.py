@@ -326,6 +326,7 @@ _WEEKS_CLAUSE = re.compile(
     r"\s+(?:semanas?|weeks?)(?!\w)",
     re.IGNORECASE,
 )
+_SHOWN_COUNT = 12  # a refused week count is quoted back up to this many characters
 _NUMBER_START = re.compile(r"[+\-−]?\s*(?:\$\s*)?\d")
 
 
@@ -351,10 +352,10 @@ def parse_ask(text: str, *, language: str, country: str | None, currency: str = 
 
     A sign, or "más/more" right after the amount, makes it an increase; a bare amount is the target ("meta
     ventas 60 millones"); "+10 %" is ten percent more than today. Per month unless a week is
-    said. "Últimas 8 semanas" / "last 8 weeks" chooses the weeks of the baseline (whether the
-    count is in range is the caller's rule). Raises `whatif.usage` (no amount), `whatif.not_money`
-    (a unit other than money or percent), `whatif.weeks_not_a_number` or the number reader's own
-    errors."""
+    said. "Últimas 8 semanas" / "last 8 weeks" chooses the weeks of the baseline (1 to
+    `MAX_WEEKS`). Raises `whatif.usage` (no amount), `whatif.not_money` (a unit other than money
+    or percent), `whatif.weeks_not_a_number`, `whatif.weeks_out_of_range` or the number reader's
+    own errors."""
     text, weeks = _weeks_asked(text)
     folded = fold(fold_keeping_positions(text))
     start = _NUMBER_START.search(text)
@@ -376,11 +377,17 @@ def parse_ask(text: str, *, language: str, country: str | None, currency: str = 
 
 
 def _weeks_asked(text: str) -> tuple[str, int | None]:
-    """(the text without its "últimas N semanas", N); (text, None) when no window is named."""
+    """(the text without its "últimas N semanas", N); (text, None) when no window is named.
+    A count that is no whole number, or outside 1–`MAX_WEEKS`, is refused here, before any
+    long run of digits becomes an int."""
     found = _WEEKS_CLAUSE.search(fold_keeping_positions(text))
     if found is None:
         return text, None
     count = found.group("count") or found.group("before")
+    shown = count if len(count) <= _SHOWN_COUNT else count[:_SHOWN_COUNT] + "…"
     if not count.isascii() or not count.isdigit():
-        raise UserError("whatif.weeks_not_a_number", value=count, limit=MAX_WEEKS)
-    return f"{text[: found.start()]} {text[found.end() :]}", int(count)
+        raise UserError("whatif.weeks_not_a_number", value=shown, limit=MAX_WEEKS)
+    digits = count.lstrip("0") or "0"
+    if len(digits) > len(str(MAX_WEEKS)) or not 1 <= int(digits) <= MAX_WEEKS:
+        raise UserError("whatif.weeks_out_of_range", weeks=shown, limit=MAX_WEEKS)
+    return f"{text[: found.start()]} {text[found.end() :]}", int(digits)

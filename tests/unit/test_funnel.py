@@ -246,12 +246,21 @@ def test_reading_the_ask(text, language, amount, increase, per, relative, lever)
         ("how many orders do I need for 60M? last 1 week", "en", 1, 60000000, Per.MONTH),
         ("ventas 60 millones", "es", None, 60000000, Per.MONTH),
         ("ventas 60 millones las últimas semanas", "es", None, 60000000, Per.MONTH),  # no count: the default
-        ("sales 60M last 0 weeks", "en", 0, 60000000, Per.MONTH),  # read; the range is the service's rule
+        ("sales 60M last 13 weeks", "en", 13, 60000000, Per.MONTH),  # a quarter: the longest
+        ("ventas 60 millones últimas 0013 semanas", "es", 13, 60000000, Per.MONTH),
     ],
 )
 def test_the_weeks_asked_for(text, language, weeks, amount, per):
     ask = parse_ask(text, language=language, country="CO")
     assert (ask.weeks, ask.goal.amount, ask.goal.per) == (weeks, D(amount), per)
+
+
+@pytest.mark.parametrize("text, weeks", [("ventas 60 millones últimas 14 semanas", "14"), ("sales 60M last 0 weeks", "0"),
+                                         ("ventas 60M ultimas 0014 semanas", "0014"), ("sales 60M last " + "9" * 5000 + " weeks", "9" * 12 + "…")])  # fmt: skip
+def test_weeks_out_of_range_are_refused_as_typed(text, weeks):
+    with pytest.raises(UserError) as raised:
+        parse_ask(text, language="es", country="CO")
+    assert (raised.value.message_id, raised.value.params) == ("whatif.weeks_out_of_range", {"weeks": weeks, "limit": 13})
 
 
 @pytest.mark.parametrize("text, value", [("ventas 60 millones últimas ocho semanas", "ocho"), ("sales 60M last 2.5 weeks", "2.5"),
