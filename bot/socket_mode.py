@@ -22,6 +22,7 @@ as `bot/http.py` measures it for HTTP.
 from __future__ import annotations
 
 import contextvars
+import functools
 import json
 import logging
 import socket
@@ -46,9 +47,24 @@ PING_INTERVAL_SECONDS = 0.25
 _WATCH_SECONDS = 0.25  # how often the liveness watch looks at the connections
 
 
-class _PromptClient(SocketModeClient):
-    """slack_sdk's built-in client with two changes, both about time:
+class _Heard:
+    """What Slack said on one connection that matters later: whether it asked the app to move off it."""
 
+    def __init__(self) -> None:
+        self.asked_to_move = False
+
+
+class _PromptClient(SocketModeClient):
+    """slack_sdk's built-in client with three changes:
+
+    - a connection is replaced once per refresh, not once per `disconnect` message. Slack
+      announces a refresh with two messages on the same socket (`warning`, then
+      `refresh_requested`; Slack's Node SDK handles the two as one event since
+      slackapi/node-slack-sdk#1762), and slack_sdk's client moves at each one, whichever socket
+      it came on: the second message, read off the socket already replaced, made it drop the
+      brand-new connection too, and an envelope Slack had just routed there was lost (a slash
+      command is never sent again: the person sees an error). Here a `disconnect` moves the client
+      only while the connection it came on is still the current one.
     - a session being replaced or closed has its socket shut down first. The client's receive
       loop holds the socket's lock while it waits up to 3 s in recv(), and closing a session
       takes that lock: without this, replacing a connection (Slack's refresh) stalled this
@@ -60,10 +76,38 @@ class _PromptClient(SocketModeClient):
     """
 
     _shut_on_purpose = 0  # receive errors still to come from sockets shut here
+    _heard_on_current: _Heard | None = None  # what the current connection was told
 
     def connect(self) -> None:
         self._shut_current_socket()
+        heard = _Heard()
+        # slack_sdk gives the new connection `self._on_message` as its listener: this one also
+        # notes which connection a message came on.
+        self._on_message = functools.partial(self._on_message_from, heard)  # type: ignore[method-assign]
         super().connect()
+        self._heard_on_current = heard
+
+    def connect_to_new_endpoint(self, force: bool = False) -> None:
+        """slack_sdk's, with `force` (what it passes for every `disconnect` message) meaning "if
+        the current connection was asked to move": decided under the lock, after any move
+        already under way."""
+        with self.connect_operation_lock:
+            heard = self._heard_on_current
+            if self.closed:
+                return
+            if self.is_connected() and not (force and heard is not None and heard.asked_to_move):
+                if force:
+                    self.logger.debug("socket mode disconnect message from a connection already replaced; staying")
+                return
+            self.logger.info("Connecting to a new endpoint...")
+            self.wss_uri = self.issue_new_wss_url()
+            self.connect()
+            self.logger.info("Connected to a new endpoint...")
+
+    def _on_message_from(self, heard: _Heard, message: str) -> None:
+        if '"disconnect"' in message and _is_disconnect(message):
+            heard.asked_to_move = True
+        SocketModeClient._on_message(self, message)
 
     def close(self) -> None:
         self.closed, self.auto_reconnect_enabled = True, False
@@ -98,6 +142,14 @@ class _PromptClient(SocketModeClient):
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def _is_disconnect(raw: str) -> bool:
+    try:
+        message = json.loads(raw)
+    except ValueError:
+        return False
+    return isinstance(message, dict) and message.get("type") == "disconnect"
 
 
 class _ObservedHandler(SocketModeHandler):

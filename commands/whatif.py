@@ -20,15 +20,21 @@ from services import whatif
 
 __all__ = ["CHECK_SMART", "USE_AS_KR", "check_smart", "handle", "use_as_key_result"]
 
-# "¿cuántos pedidos necesito para 60 millones?" arrives as the word "¿cuantos" and the rest:
-# the words of the question say what is asked (orders), so the rest is read like any other ask.
-WORDS = ("whatif", "meta", "cuantos", "¿cuantos", "cuanto", "¿cuanto")
+# "¿cuántos pedidos necesito para 60 millones?" and "how many orders do I need for 60 million?"
+# arrive as the word "¿cuantos" (or "how") and the rest: the question's words say what is asked
+# (orders; "¿cuántas ventas…?" and "how many sales…?" count sales, so orders too), so the
+# question is read whole, like any other ask.
+QUESTION_WORDS = ("cuantos", "¿cuantos", "cuantas", "¿cuantas", "cuanto", "¿cuanto", "cuanta", "¿cuanta", "how")
+WORDS = ("whatif", "meta", *QUESTION_WORDS)
+_HOW = ("many", "much")  # "how" asks the what-if only as "how many…" or "how much…"
 
 
 def handle(request: CommandRequest) -> Reply:
     text = request.args.strip()
-    if not text:
+    if not text or (request.word == "how" and text.split()[0].casefold() not in _HOW):
         raise UserError("whatif.usage")
+    if request.word in QUESTION_WORDS:
+        text = f"{request.word} {text}"
     with read_only(request.runtime.session_factory) as session:
         team = team_of(session, request.scope)
         result = whatif.simulate(session, team=team, text=text, today=local_date(request.now, team.timezone))

@@ -48,6 +48,7 @@ __all__ = [
     "DEFAULT_WEEKS",
     "HISTORY_WEEKS",
     "Lever",
+    "MAX_WEEKS",
     "Path",
     "Per",
     "Plan",
@@ -62,6 +63,7 @@ __all__ = [
 
 DEFAULT_WEEKS = 4
 HISTORY_WEEKS = 26
+MAX_WEEKS = 13  # the longest baseline one may ask for: a quarter (older weeks describe another shop)
 _WIDE = Context(prec=60)
 _HUNDRED = Decimal(100)
 
@@ -300,7 +302,8 @@ def worth_of_points(base: Baseline, points: Decimal, per: Per = Per.WEEK) -> Dec
 @dataclass(frozen=True)
 class Ask:
     goal: SalesGoal
-    lever: Lever | None  # the one path asked for; None: all of them
+    lever: Lever | None  # the one path asked for (shown first); None: all of them in the formula's order
+    weeks: int | None = None  # "últimas 8 semanas" / "last 8 weeks": the baseline's window; None: the default
 
 
 _LEVER_WORDS = {
@@ -312,6 +315,18 @@ _LEVER_WORDS = {
 _WEEK_WORDS = ("por semana", "a la semana", "semanal", "semanales", "per week", "a week", "weekly", "each week", "cada semana")
 _MONTH_WORDS = ("por mes", "al mes", "mensual", "mensuales", "per month", "a month", "monthly", "each month", "cada mes")
 _MORE_WORDS = ("mas", "more", "extra", "adicional", "adicionales", "additional")
+# "¿cuántas ventas necesito…?" and "how many sales…?" count sales one by one: orders.
+_COUNTED_SALES = re.compile(r"(?<!\w)(?:cuantas|how many)(?:\s+(?:mas|more))?\s+(?:ventas|sales)(?!\w)")
+# "últimas 8 semanas", "las 8 últimas semanas", "con las últimas 8 semanas", "over the last 8 weeks":
+# the window, cut out of the text before the amount is read (its number is no amount). The count
+# is any word after últimas/last, so "últimas ocho semanas" gets a message, not a wrong window.
+_WEEKS_CLAUSE = re.compile(
+    r"(?<!\w)(?:(?:con|en|de|sobre|over|in|for|from|using|with)\s+)?(?:(?:las|the)\s+)?"
+    r"(?:(?:ultimas|last|past)\s+(?P<count>[^\s?!.,;:]+|\d+[.,]\d+)|(?P<before>\d[\d.,]*)\s+(?:ultimas|last|past))"
+    r"\s+(?:semanas?|weeks?)(?!\w)",
+    re.IGNORECASE,
+)
+_SHOWN_COUNT = 12  # a refused week count is quoted back up to this many characters
 _NUMBER_START = re.compile(r"[+\-−]?\s*(?:\$\s*)?\d")
 
 
@@ -337,8 +352,11 @@ def parse_ask(text: str, *, language: str, country: str | None, currency: str = 
 
     A sign, or "más/more" right after the amount, makes it an increase; a bare amount is the target ("meta
     ventas 60 millones"); "+10 %" is ten percent more than today. Per month unless a week is
-    said. Raises `whatif.usage` (no amount), `whatif.not_money` (a unit other than money or
-    percent) or the number reader's own errors."""
+    said. "Últimas 8 semanas" / "last 8 weeks" chooses the weeks of the baseline (1 to
+    `MAX_WEEKS`). Raises `whatif.usage` (no amount), `whatif.not_money` (a unit other than money
+    or percent), `whatif.weeks_not_a_number`, `whatif.weeks_out_of_range` or the number reader's
+    own errors."""
+    text, weeks = _weeks_asked(text)
     folded = fold(fold_keeping_positions(text))
     start = _NUMBER_START.search(text)
     if start is None:
@@ -354,4 +372,22 @@ def parse_ask(text: str, *, language: str, country: str | None, currency: str = 
     next_word = (fold(rest).split() or [""])[0]
     increase = signed or relative or next_word in _MORE_WORDS
     per = Per.WEEK if _has(folded, _WEEK_WORDS) and not _has(folded, _MONTH_WORDS) else Per.MONTH
-    return Ask(SalesGoal(quantity.value, increase, per, relative), _lever_of(folded))
+    lever = _lever_of(folded) or (Lever.ORDERS if _COUNTED_SALES.search(folded) else None)
+    return Ask(SalesGoal(quantity.value, increase, per, relative), lever, weeks)
+
+
+def _weeks_asked(text: str) -> tuple[str, int | None]:
+    """(the text without its "últimas N semanas", N); (text, None) when no window is named.
+    A count that is no whole number, or outside 1–`MAX_WEEKS`, is refused here, before any
+    long run of digits becomes an int."""
+    found = _WEEKS_CLAUSE.search(fold_keeping_positions(text))
+    if found is None:
+        return text, None
+    count = found.group("count") or found.group("before")
+    shown = count if len(count) <= _SHOWN_COUNT else count[:_SHOWN_COUNT] + "…"
+    if not count.isascii() or not count.isdigit():
+        raise UserError("whatif.weeks_not_a_number", value=shown, limit=MAX_WEEKS)
+    digits = count.lstrip("0") or "0"
+    if len(digits) > len(str(MAX_WEEKS)) or not 1 <= int(digits) <= MAX_WEEKS:
+        raise UserError("whatif.weeks_out_of_range", weeks=shown, limit=MAX_WEEKS)
+    return f"{text[: found.start()]} {text[found.end() :]}", int(digits)

@@ -24,6 +24,7 @@ class FactKind(str, Enum):
     BREACH = "breach"  # an open breach (value, target, gap) and its reason code once acknowledged
     EXPERIMENT = "experiment"  # last week's experiment: its result and its metric's move
     KEY_RESULT = "key_result"  # a KR's progress and expected progress (percent), status
+    WHAT_IF = "what_if"  # funnel arithmetic on the week: what more conversion would have sold (points, worth…)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from domain.kpis import Aggregation, KpiSpec
 from domain.meetings import Occurrence
 from domain.periods import MONTH, WEEK, Period, counts_in_month, local_date, month_close, weeks_of_month
 from domain.sla import Outcome, State, attainment
-from services import agenda_topics, experiments, feedback_agenda, kpis, okr, sla, sla_breaches
+from services import agenda_topics, experiments, feedback_agenda, kpis, okr, sla, sla_breaches, whatif
 from services.agenda_topics import TopicView
 from services.experiments import ExperimentView
 from services.feedback_agenda import MonthlyVoice, ThemeMove
@@ -38,6 +38,7 @@ from services.kpis import KpiView
 from services.okr import Board, ObjectiveView
 from services.sla import CommitmentRow
 from services.sla_breaches import BreachView
+from services.whatif import ConversionWorth
 
 HISTORY_PERIODS = 12  # for the trend chart: 12 weeks, 12 months
 _STORED_PLACES = Decimal("0.000001")
@@ -100,6 +101,7 @@ class WeeklyFacts:
     topics: tuple[TopicView, ...]
     logged: bool = False  # any KPI has a value in the last 12 weeks
     unlogged: tuple[KpiFact, ...] = ()  # the KPIs without a value in the week reported
+    conversion_worth: ConversionWorth | None = None  # what more conversion would have sold that week (team with a funnel)
     voice_moves: tuple[ThemeMove, ...] = ()  # customer feedback themes that moved most against the week before
 
     @property
@@ -239,6 +241,7 @@ def weekly(session: Session, *, team: AlignmentTeam, occurrence: Occurrence, now
         last_experiment=last, last_experiment_change=_experiment_change(facts, last, session, team, board),
         experiment=experiments.of_week(session, team=team, week=meeting_week),
         topics=tuple(agenda_topics.open_topics(session, team=team)),
+        conversion_worth=whatif.conversion_worth(session, team=team, week=reported),
         voice_moves=feedback_agenda.weekly_moves(session, team=team, week=reported),
     )  # fmt: skip
 

@@ -219,13 +219,17 @@ _NUMBER_NAMES = {
            "commitments": "compromisos", "met": "cumplidos", "breached": "incumplidos", "no_data": "sin datos",
            "at_risk": "en riesgo", "open_breaches": "incumplimientos abiertos", "unacknowledged": "sin reconocer",
            "total": "total", "on_track": "en camino", "off_track": "atrasados", "periods": "periodos",
-           "periods_met": "periodos cumplidos", "breaches": "incumplimientos"},
+           "periods_met": "periodos cumplidos", "breaches": "incumplimientos", "points": "puntos de conversión de más",
+           "worth": "ventas de más que habrían sido", "sessions": "sesiones de la semana", "conversion": "conversión de la semana",
+           "ticket": "ticket de la semana"},
     "en": {"value": "value", "previous": "previous", "difference": "difference", "percent": "change", "target": "target",
            "to_target": "distance to target", "gap": "gap", "attained": "periods met", "evaluated": "periods evaluated",
            "attainment": "attainment", "progress": "progress", "expected": "expected progress", "confidence": "confidence",
            "commitments": "commitments", "met": "met", "breached": "breached", "no_data": "no data", "at_risk": "at risk",
            "open_breaches": "open breaches", "unacknowledged": "unacknowledged", "total": "total", "on_track": "on track",
-           "off_track": "off track", "periods": "periods", "periods_met": "periods met", "breaches": "breaches"},
+           "off_track": "off track", "periods": "periods", "periods_met": "periods met", "breaches": "breaches",
+           "points": "extra points of conversion", "worth": "extra sales they would have been", "sessions": "the week's sessions",
+           "conversion": "the week's conversion", "ticket": "the week's ticket"},
 }  # fmt: skip
 _DETAIL_WORDS = {
     "es": {
@@ -253,9 +257,10 @@ _DETAIL_WORDS = {
 }  # fmt: skip
 _KIND_WORDS = {
     "es": {FactKind.SLA: "Compromiso", FactKind.BREACH: "Incumplimiento de compromiso",
-           FactKind.EXPERIMENT: "Experimento de la semana pasada", FactKind.KEY_RESULT: "Resultado clave"},
+           FactKind.EXPERIMENT: "Experimento de la semana pasada", FactKind.KEY_RESULT: "Resultado clave",
+           FactKind.WHAT_IF: "Qué pasaría si sube la conversión, con el tráfico y el ticket de la semana"},
     "en": {FactKind.SLA: "Commitment", FactKind.BREACH: "Commitment breach", FactKind.EXPERIMENT: "Last week's experiment",
-           FactKind.KEY_RESULT: "Key result"},
+           FactKind.KEY_RESULT: "Key result", FactKind.WHAT_IF: "What if conversion rises, at the week's traffic and ticket"},
 }  # fmt: skip
 
 # Second line of defence: whatever reaches a fact's text, no Slack id or email leaves us.

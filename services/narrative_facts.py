@@ -3,7 +3,8 @@ weekly or monthly narrative may say, each with a stable id (`domain.narrative.Fa
 
 Nothing here is new arithmetic: values, differences, percent changes, targets and trends come
 from `domain.deltas.Change` (via `services.agenda_facts`), SLA states and gaps from the stored
-evaluations, progress from the OKR board. This module only picks and labels them.
+evaluations, progress from the OKR board, the what-if from the funnel arithmetic
+(`domain.funnel` via `services.whatif`). This module only picks and labels them.
 
 No person: facts carry KPI names (in the team's language), glossary terms, commitment and key
 result labels (SLA1, KR3, B1), numbers, states and reason codes. Never a Slack id, a name, an
@@ -23,6 +24,9 @@ Ids (stable for the same period, unique within one list):
     experiment.<week key>      EXPERIMENT   its metric's value, previous, difference, percent; detail result
     kr.<KR3>                   KEY_RESULT   progress, expected (percent of the way), confidence
     kr.summary                 KEY_RESULT   counts: total, on_track, at_risk, off_track
+    whatif.conversion.<week>   WHAT_IF      worth, points (what `points` more of conversion would have
+                                            sold that week, in its currency), and the week's sessions,
+                                            conversion and ticket it comes from (`services.whatif`)
 
 The two summaries carry `detail["summary"] == "yes"`. Percentages derived here (relative change, KR progress) keep six decimals, the precision values
 are stored with; a KPI's `trend` detail is its last four values, oldest first, as plain decimals
@@ -47,6 +51,7 @@ from services.i18n import t
 from services.okr import Board
 from services.sla import CommitmentRow
 from services.sla_breaches import BreachView
+from services.whatif import ConversionWorth
 
 _PLACES = Decimal("0.000001")
 _HUNDRED = Decimal(100)
@@ -296,6 +301,19 @@ def okr_facts(board: Board, *, language: str) -> list[Fact]:
     return found
 
 
+# What if --------------------------------------------------------------------------------------------
+
+
+def whatif_fact(found: ConversionWorth, *, language: str) -> Fact:
+    """"At the week's traffic and ticket, +0,2 points of conversion would have been $X more": the
+    numbers Alinea computed, so a narrator quotes them (by placeholder) rather than working
+    them out. Named after the conversion KPI the points are of."""
+    numbers = _numbers(worth=_plain(found.worth), points=found.points, sessions=_plain(found.sessions),
+                       conversion=_plain(found.conversion), ticket=_plain(found.ticket))  # fmt: skip
+    detail = {"kpi": found.kpi.key, "lever": "conversion", "period": found.week.key, "period_kind": found.week.kind}
+    return Fact(f"whatif.conversion.{found.week.key}", FactKind.WHAT_IF, found.kpi.spec.name(language), numbers, found.currency, detail)
+
+
 # The lists ------------------------------------------------------------------------------------------
 
 
@@ -303,7 +321,8 @@ def weekly_facts(facts: WeeklyFacts, *, language: str) -> list[Fact]:
     """Everything the weekly agenda's numbers say, as facts: the KPIs shown (primary,
     supporting, the changes that matter, the bottleneck, the experiment's metric over its week),
     SLA commitments' last closed periods and their summary, open breaches, last week's
-    experiment, key results and their summary. Ids are unique; the order is the agenda's."""
+    experiment, key results and their summary; then, when the team's funnel has the week's
+    figures, what more conversion would have sold. Ids are unique; the order is the agenda's."""
     entries: list[tuple[KpiFact | None, str | None]] = [(facts.primary, None)]
     entries += [(fact, None) for fact in facts.supporting]
     entries += [(fact, None) for fact in facts.changes]
@@ -314,6 +333,8 @@ def weekly_facts(facts: WeeklyFacts, *, language: str) -> list[Fact]:
     if experiment is not None:
         found.append(experiment)
     found += okr_facts(facts.okr, language=language)
+    if facts.conversion_worth is not None:  # last, so the other facts keep their places (and aliases)
+        found.append(whatif_fact(facts.conversion_worth, language=language))
     return found
 
 

@@ -9,8 +9,13 @@ The summary, in this order, each sentence only when its facts exist:
 2. the largest changes that matter (up to three, largest relative move first);
 3. SLA: the open breaches (how many, the largest by its gap relative to the promise, and whether
    it was acknowledged, with the reason's code in words), else how many commitments were met;
-4. last week's experiment: its result and its metric's move;
-5. key results: how many are on track, at risk and off track, and the one furthest behind.
+4. what if: what 0,2 more points of conversion would have sold at the week's traffic and ticket
+   (a team with a funnel: sessions, conversion, ticket);
+5. last week's experiment: its result and its metric's move;
+6. key results: how many are on track, at risk and off track, and the one furthest behind.
+
+At most five: with all six, the experiment's sentence gives way (the agenda's experiment part,
+just above the thread, reports the same result and move in full; the what-if is said nowhere else).
 
 Hypotheses, by priority (at most one per rule, at most three, never two on the same fact):
 
@@ -42,6 +47,7 @@ from services.i18n import t
 
 MAX_CHANGES = 3
 MAX_HYPOTHESES = 3
+MAX_SENTENCES = 5
 _TENTH = Decimal("0.1")
 _HUNDREDTH = Decimal("0.01")
 _WHOLE = Decimal(1)
@@ -69,9 +75,10 @@ class OfflineNarrator:
         )
 
 
-_AMOUNTS = frozenset({"value", "previous", "target"})  # in the fact's unit
+_AMOUNTS = frozenset({"value", "previous", "target", "worth", "ticket"})  # in the fact's unit
 _MAGNITUDES = frozenset({"difference", "gap", "to_target"})  # without sign; points for a percentage
-_PERCENTS = {"percent": _TENTH, "attainment": _WHOLE, "progress": _WHOLE, "expected": _WHOLE}
+_PERCENTS = {"percent": _TENTH, "attainment": _WHOLE, "progress": _WHOLE, "expected": _WHOLE, "conversion": _HUNDREDTH}
+_POINTS = frozenset({"points"})  # percent points of a rate, whatever the fact's unit ("0,2 pp")
 
 
 def fact_number(fact: Fact, name: str, *, language: str, country: str | None) -> str:
@@ -82,6 +89,8 @@ def fact_number(fact: Fact, name: str, *, language: str, country: str | None) ->
     value = fact.numbers[name]
     if name in _PERCENTS:
         return writer.percent(value, places=_PERCENTS[name])
+    if name in _POINTS:
+        return writer.amount(value, PERCENT)
     if name in _MAGNITUDES:
         return writer.amount(value, fact.unit)
     if name in _AMOUNTS:
@@ -162,7 +171,10 @@ class _Writer:
     # -- the summary
 
     def summary(self) -> list[str]:
-        parts = (self.primary_sentence(), self.changes_sentence(), self.sla_sentence(), self.experiment_sentence(), self.okr_sentence())
+        experiment = self.experiment_sentence()
+        parts = [self.primary_sentence(), self.changes_sentence(), self.sla_sentence(), self.whatif_sentence(), experiment, self.okr_sentence()]
+        if sum(bool(sentence) for sentence in parts) > MAX_SENTENCES:
+            parts.remove(experiment)  # said in full by the agenda's experiment part
         return [sentence for sentence in parts if sentence]
 
     def primary_sentence(self) -> str | None:
@@ -245,6 +257,17 @@ class _Writer:
             return t(self.language, key, count=count)
         return t(self.language, "narrative.offline.sla.mixed", met=int(numbers["met"]), count=count,
                  breached=int(numbers["breached"]), no_data=int(numbers["no_data"]))  # fmt: skip
+
+    def whatif_sentence(self) -> str | None:
+        fact = next(iter(self.of_kind(FactKind.WHAT_IF)), None)
+        if fact is None:
+            return None
+        numbers = fact.numbers
+        return t(
+            self.language, "narrative.offline.whatif.conversion", name=fact.subject, sessions=self.number(numbers["sessions"], None),
+            ticket=self.number(numbers["ticket"], fact.unit), points=self.amount(numbers["points"], PERCENT),
+            conversion=self.percent(numbers["conversion"], places=_HUNDREDTH), worth=self.number(numbers["worth"], fact.unit),
+        )  # fmt: skip
 
     def experiment_sentence(self) -> str | None:
         experiment = next(iter(self.of_kind(FactKind.EXPERIMENT)), None)

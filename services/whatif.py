@@ -28,14 +28,16 @@ from sqlalchemy.orm import Session
 
 from db.models import AlignmentTeam
 from domain.commands import fold
-from domain.funnel import DEFAULT_WEEKS, HISTORY_WEEKS, Ask, Plan, WeekFigures, baseline, histories, parse_ask, plan, worth_of_points
+from domain.funnel import DEFAULT_WEEKS, HISTORY_WEEKS, MAX_WEEKS, Ask, Plan, WeekFigures, baseline, histories, parse_ask, plan, worth_of_points
 from domain.errors import UserError
 from domain.kpis import DEFAULT_CURRENCY, Aggregation, Unit, rate
 from domain.periods import Period
 from services import glossary, kpis
 from services.kpis import KpiView
 
-MAX_WEEKS = 13  # a quarter: older weeks describe another shop
+# The week in brief prices a fifth of a point of conversion: a move a shop converting 1–3 % can
+# make in a month, and big enough to be worth saying in money.
+BRIEF_POINTS = Decimal("0.2")
 
 
 @dataclass(frozen=True)
@@ -83,12 +85,13 @@ class WhatIf:
 
 def simulate(session: Session, *, team: AlignmentTeam, text: str, today: date, weeks: int = DEFAULT_WEEKS) -> WhatIf:
     """The paths to the goal typed in `text` ("ventas +15 millones por mes con conversión"),
-    from the team's last `weeks` complete weeks. Raises UserErrors for what cannot be read or
-    is missing, each with what to type."""
-    if not 1 <= weeks <= MAX_WEEKS:
-        raise UserError("whatif.weeks_out_of_range", limit=MAX_WEEKS)
+    from the team's last complete weeks: as many as the text names ("últimas 8 semanas"), else
+    `weeks`. Raises UserErrors for what cannot be read or is missing, each with what to type."""
     found = funnel_kpis(session, team=team)
     ask = parse_ask(text, language=team.locale, country=team.country, currency=found.currency)
+    weeks = ask.weeks if ask.weeks is not None else weeks
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise UserError("whatif.weeks_out_of_range", limit=MAX_WEEKS, weeks=weeks)
     window = _weeks(today, max(weeks, HISTORY_WEEKS))
     figures = weekly_figures(session, team=team, funnel=found, periods=window)
     recent = figures[-weeks:]
@@ -98,15 +101,32 @@ def simulate(session: Session, *, team: AlignmentTeam, text: str, today: date, w
     return WhatIf(ask, result, found, definitions, (window[0].start, window[-1].start), found.currency)
 
 
-def conversion_worth(session: Session, *, team: AlignmentTeam, week: Period, points: Decimal) -> Decimal | None:
+@dataclass(frozen=True)
+class ConversionWorth:
+    """What `points` more of conversion would have sold in `week` at that week's own traffic
+    and ticket, with the figures it comes from (the week in brief quotes them)."""
+
+    week: Period
+    points: Decimal  # percent points of conversion
+    worth: Decimal  # in `currency`
+    sessions: Decimal
+    conversion: Decimal  # percent points, as the week converted
+    ticket: Decimal
+    kpi: KpiView  # the conversion KPI the points are of
+    currency: str
+
+
+def conversion_worth(session: Session, *, team: AlignmentTeam, week: Period, points: Decimal = BRIEF_POINTS) -> ConversionWorth | None:
     """What `points` more of conversion would have sold in `week`, at its own traffic and
     ticket (the week in brief's "+0,2 points of conversion is worth $X"); None when the team
     has no funnel or the week lacks a figure, so a summary simply leaves the fact out."""
     try:
         found = funnel_kpis(session, team=team)
-        return worth_of_points(baseline(weekly_figures(session, team=team, funnel=found, periods=[week])), points)
+        base = baseline(weekly_figures(session, team=team, funnel=found, periods=[week]))
     except UserError:
         return None
+    worth = worth_of_points(base, points)
+    return ConversionWorth(week, points, worth, base.sessions, base.conversion, base.ticket, found.conversion, found.currency)
 
 
 def _weeks(today: date, count: int) -> list[Period]:
@@ -145,7 +165,9 @@ def funnel_kpis(session: Session, *, team: AlignmentTeam) -> FunnelKpis:
     sessions = _named(views, (" session", " sesion", " trafico", " traffic", " visit"), _is(Unit.COUNT))
     orders = _named(views, (" order", " pedido", " orden", " compras"), _is(Unit.COUNT))
     sales = _named(views, (" sales", " venta", " revenue", " ingreso"), _is(Unit.CURRENCY, Aggregation.SUM))
-    ticket = _named(views, (" ticket", " aov ", " average order", " valor promedio"), _is(Unit.CURRENCY, Aggregation.AVERAGE, Aggregation.LAST))
+    # The starter set's ticket is avg_deal ("Average deal size" in English): found by its key too.
+    ticket = _named(views, (" ticket", " aov ", " average order", " valor promedio", " avg deal", " average deal"),
+                    _is(Unit.CURRENCY, Aggregation.AVERAGE, Aggregation.LAST))  # fmt: skip
     conversion = _conversion(views, sessions, orders)
     if sessions is None:
         raise UserError("whatif.missing_sessions")

@@ -192,19 +192,27 @@ class SocketModeServer:
         with self._lock:
             return sum(1 for link in self._links.values() if link.open)
 
+    @property
+    def serving_connections(self) -> int:
+        """Open connections not asked to refresh: the ones new envelopes go to."""
+        with self._lock:
+            return sum(1 for link in self._links.values() if link.open and not link.refreshing)
+
     def wait_for_connections(self, count: int = 1, timeout: float = 5.0) -> int:
-        """Block until at least `count` connections are open; returns how many are."""
+        """Block until at least `count` serving connections are open; returns how many are. A
+        connection asked to refresh does not count: the app is leaving it."""
         deadline = time.monotonic() + timeout
         with self._changed:
-            while self.open_connections < count:
+            while self.serving_connections < count:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise TimeoutError(f"{self.open_connections} Socket Mode connection(s) open after {timeout}s, wanted {count}")
+                    raise TimeoutError(f"{self.serving_connections} serving Socket Mode connection(s) after {timeout}s, wanted {count}")
                 self._changed.wait(remaining)
-            return self.open_connections
+            return self.serving_connections
 
     def drop_connection(self, connection_id: int | None = None) -> int | None:
-        """Cut one open connection (default: the oldest) without a close frame; its id, or None."""
+        """Cut one open connection (default: the oldest serving one, else the oldest) without a
+        close frame; its id, or None."""
         link = self._pick_link(connection_id)
         if link is not None:
             link.drop()
@@ -375,7 +383,8 @@ class SocketModeServer:
             links = [link for link in sorted(self._links.values(), key=lambda l: l.id) if link.open]
         if connection_id is not None:
             links = [link for link in links if link.id == connection_id]
-        return links[0] if links else None
+        # One the app still uses first: a fault on a connection it is leaving would test nothing.
+        return next((link for link in links if not link.refreshing), links[0] if links else None)
 
     def _close_link(self, link: _Link) -> None:
         self._forget(link)

@@ -71,9 +71,12 @@ def test_serve_in_socket_mode_answers_reconnects_and_reports_health(tmp_path):
             after_refresh = answered(double, driver, "ayuda")
 
             assert get(f"{process.url}/healthz") == (200, '{"status": "ok"}')
+            # A command is counted once its answer is posted: the last one may still be on its way.
+            answers_counted = 'alinea_commands_total{outcome="ok",subcommand="help"} 3.0'
+            wait_for(lambda: answers_counted in get(f"{process.url}/metrics")[1])
             status, metrics = get(f"{process.url}/metrics")
             assert status == 200 and 'alinea_ack_seconds_count{kind="slash-command"} 3.0' in metrics
-            assert 'alinea_commands_total{outcome="ok",subcommand="help"} 3.0' in metrics
+            assert answers_counted in metrics
             assert get(f"{process.url}/slack/events")[0] == 404  # Slack's traffic never comes here
         finally:
             exit_code = process.stop()

@@ -172,7 +172,37 @@ def test_what_points_of_conversion_were_worth_last_week(session_factory, team):
     starter_funnel(session_factory, team)
     last_week = Period.week_of(THIS_MONDAY - timedelta(weeks=1))
     with session_factory() as session:
-        worth = whatif.conversion_worth(session, team=team(session), week=last_week, points=Decimal("0.2"))
-        unlogged = whatif.conversion_worth(session, team=team(session), week=Period.week_of(THIS_MONDAY), points=Decimal("0.2"))
-    assert worth == Decimal(5000000)  # 25 000 sessions × 0,2 % × $100 000
+        found = whatif.conversion_worth(session, team=team(session), week=last_week)
+        unlogged = whatif.conversion_worth(session, team=team(session), week=Period.week_of(THIS_MONDAY))
+    assert found.points == Decimal("0.2")
+    assert found.worth == Decimal(5000000)  # 25 000 sessions × 0,2 % × $100 000
+    assert (found.sessions, found.conversion, found.ticket) == (25000, Decimal("1.2"), 100000)
+    assert (found.kpi.key, found.currency, found.week) == ("conversion_web", "COP", last_week)
     assert unlogged is None
+
+
+def test_the_weeks_typed_choose_the_baseline(session_factory, team):
+    act(session_factory, team, kpis.enable_starter_set, actor=ANA, now=NOW, language="es")
+    log_weeks(session_factory, team, "sessions", ["10000"] * 4 + ["30000"] * 4)
+    log_weeks(session_factory, team, "orders", ["100"] * 4 + ["300"] * 4)
+    log_weeks(session_factory, team, "avg_deal", ["100000"] * 8)
+    default = simulate(session_factory, team, "ventas 60 millones por semana")
+    eight = simulate(session_factory, team, "ventas 60 millones por semana últimas 8 semanas")
+    english = simulate(session_factory, team, "sales 60M a week over the last 8 weeks")
+    assert len(default.plan.baseline.weeks) == 4 and default.plan.baseline.sessions == 30000
+    assert len(eight.plan.baseline.weeks) == 8 and eight.plan.baseline.sessions == 20000  # (4 × 10 000 + 4 × 30 000) ÷ 8
+    assert eight.plan.baseline.weeks[0] == THIS_MONDAY - timedelta(weeks=8)
+    assert english.plan.baseline == eight.plan.baseline and english.plan.target == Decimal(60000000)
+
+
+@pytest.mark.parametrize("text, message_id", [
+    ("ventas +15 millones últimas 14 semanas", "whatif.weeks_out_of_range"),
+    ("ventas +15 millones últimas 0 semanas", "whatif.weeks_out_of_range"),
+    ("ventas +15 millones últimas ocho semanas", "whatif.weeks_not_a_number"),
+    ("sales +15M last 2.5 weeks", "whatif.weeks_not_a_number"),
+])  # fmt: skip
+def test_a_bad_number_of_weeks_is_refused(session_factory, team, text, message_id):
+    starter_funnel(session_factory, team)
+    with pytest.raises(UserError) as raised:
+        simulate(session_factory, team, text)
+    assert raised.value.message_id == message_id and raised.value.params["limit"] == 13

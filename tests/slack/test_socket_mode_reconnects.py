@@ -99,8 +99,8 @@ def test_a_week_over_socket_mode_survives_five_drops_and_two_refreshes_with_one_
     decided = [m for m in double.messages(demo.CHANNEL[0]) if "decidido por" in str(m.get("blocks") or m.get("text"))]
     assert len(decided) == 1
 
-    # Reconnected every time, in the same process: 5 drops + 2 refreshes (+1 for the warning
-    # slack_sdk's client also answers by moving) new sockets at least, and both held open now.
+    # Reconnected every time, in the same process: a new socket for each of the 5 drops and 2
+    # refreshes (a refresh's two `disconnect` messages cost one move), and both held open now.
     assert server.connections_opened - opened_before >= DROPS + REFRESHES
     assert bot.link is not None and bot.link.connected == 2
     assert server.unknown_acks == []

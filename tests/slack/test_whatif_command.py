@@ -225,3 +225,129 @@ def test_use_as_key_result_is_for_the_teams_leads(bot):
     (answer,) = bot.double.wait_for_response(result.response_url)
     assert "líder" in render(answer.params).lower()
     assert bot.double.calls_to("views.open") == []
+
+
+# English questions, the weeks and the path chosen --------------------------------------------------
+
+
+def orders_needed(bot, goal, channel_id="C0TEAM"):
+    """The orders a month that sell `goal` at the demo's ticket of its last four weeks (Σ sales ÷ Σ orders)."""
+    read = demo_funnel(bot, channel_id)
+    ticket = sum(o * t for o, t in zip(read["orders"], read["avg_deal"])) / sum(read["orders"])
+    return round(Decimal(goal) / ticket)
+
+
+@pytest.mark.both_transports
+def test_how_many_orders_do_i_need_in_english(bot):
+    shown, _ = ask(bot, "how many orders do I need for 60 million?", channel_id="C0GROWTH")
+    assert "What if: sales of COP60,000,000 per month" in shown
+    assert shown.index("*Orders*") < shown.index("*Conversion*")  # what was asked comes first
+    assert f"to *{orders_needed(bot, 60000000, 'C0GROWTH'):,}* per month" in shown
+    assert "mean of 4 complete weeks, Feb 9, 2026 to Mar 8, 2026" in shown
+
+
+@pytest.mark.parametrize("channel_id, text, first, title", [
+    ("C0GROWTH", "how many sales for 60M", "*Orders*", "What if: sales of COP60,000,000 per month"),
+    ("C0GROWTH", "how much traffic do I need for 60M a week?", "*Traffic*", "What if: sales of COP60,000,000 per week"),
+    ("C0TEAM", "¿cuántas ventas necesito para 60 millones?", "*Pedidos*", "Simulación: ventas de $60.000.000 por mes"),
+    ("C0TEAM", "¿Cuántas sesiones necesito para 60 millones por semana?", "*Tráfico*", "Simulación: ventas de $60.000.000 por semana"),
+    ("C0TEAM", "simular ventas +15 millones con tráfico", "*Tráfico*", "Simulación: ventas +$15.000.000 por mes"),
+    ("C0TEAM", "simular ventas +15 millones por mes con ticket", "*Ticket promedio*", "Simulación: ventas +$15.000.000 por mes"),
+    ("C0GROWTH", "whatif sales +15M per month by ticket", "*Average ticket*", "What if: sales +COP15,000,000 per month"),
+    ("C0GROWTH", "whatif sales +15M per month by traffic", "*Traffic*", "What if: sales +COP15,000,000 per month"),
+])  # fmt: skip
+def test_the_path_asked_for_comes_first(bot, channel_id, text, first, title):
+    shown, _ = ask(bot, text, channel_id=channel_id)
+    assert title in shown
+    levers = [word for word in ("*Conversión*", "*Tráfico*", "*Ticket promedio*", "*Pedidos*", "*Conversion*", "*Traffic*", "*Average ticket*", "*Orders*")
+              if word in shown]  # fmt: skip
+    assert min(levers, key=shown.index) == first
+    assert len(levers) == 4  # the others follow
+
+
+def test_how_without_many_or_much_says_what_to_type(bot):
+    shown, _ = ask(bot, "how do I define a term?", channel_id="C0GROWTH")
+    assert "Type the sales goal, for example:" in shown and "`/alinea how many orders do I need for 60M?`" in shown
+
+
+@pytest.mark.both_transports
+@pytest.mark.parametrize("channel_id, text, stated", [
+    ("C0TEAM", "simular ventas +15 millones por mes con conversión últimas 8 semanas", "promedio de 8 semanas completas, del 12 ene 2026 al 8 mar 2026"),
+    ("C0GROWTH", "whatif sales +15M per month by conversion last 8 weeks", "mean of 8 complete weeks, Jan 12, 2026 to Mar 8, 2026"),
+])  # fmt: skip
+def test_the_weeks_asked_for_are_used_and_stated(bot, channel_id, text, stated):
+    shown, _ = ask(bot, text, channel_id=channel_id)
+    assert stated in shown
+    eight = [Period.week_of(date(2026, 3, 2) - timedelta(weeks=back)) for back in range(7, -1, -1)]
+    with bot.runtime.session_factory() as session:
+        workspace = repositories.workspace_by_slack_id(session, slack_team_id=bot.double.team_id)
+        team = repositories.team_by_channel(session, workspace_id=workspace.id, channel_id=channel_id)
+        sessions, orders = (sum(point.value for point in kpis.series(session, team=team, key=key, periods=eight)) for key in ("sessions", "orders"))
+    today = f"{orders * 100 / sessions:.2f}".rstrip("0").rstrip(".")
+    assert (f"de {today.replace('.', ',')}\u00a0% a *" if channel_id == "C0TEAM" else f"from {today}% to *") in shown
+
+
+@pytest.mark.parametrize("channel_id, text, said", [
+    ("C0TEAM", "simular ventas +15 millones últimas 20 semanas",
+     "No puedo usar 20 semanas: el promedio sale de entre 1 y 13 semanas completas. Por ejemplo: `/alinea simular ventas +15 millones por mes últimas 8 semanas`."),
+    ("C0TEAM", "simular ventas +15 millones últimas ocho semanas", "«ocho» no es un número de semanas. Escríbelo con cifras, entre 1 y 13"),
+    ("C0GROWTH", "whatif sales +15M last 0 weeks", "I cannot use 0 weeks: the mean comes from between 1 and 13 complete weeks."),
+    ("C0GROWTH", "whatif sales +15M last eight weeks", "\"eight\" is not a number of weeks. Type it in digits, from 1 to 13"),
+])  # fmt: skip
+def test_a_bad_number_of_weeks_says_what_to_type(bot, channel_id, text, said):
+    shown, _ = ask(bot, text, channel_id=channel_id)
+    assert said in shown
+
+
+# With a history of 1,2 % conversion: "3,5 % next month" is unrealistic, "1,6 % in a month" is not -----
+
+HISTORY_ORDERS = [120, 110, 120, 130, 120, 120] * 3 + [120] * 8  # 26 weeks of 10 000 sessions: 1,1–1,3 %, fastest move 0,1 points
+TWELVE = {"C0DOCE": ("es", "CO"), "C0TWELVE": ("en", "US")}
+
+
+def twelve_tenths_team(bot, channel_id):
+    """A shop converting 1,2 % for half a year (10 000 sessions and a $100 000 ticket a week),
+    made as a team would: set up, starter KPIs, values logged week by week."""
+    language, country = TWELVE[channel_id]
+    bot.double.add_channel(channel_id, channel_id.lower())
+    with bot.runtime.session_factory.begin() as session:
+        workspace = workspaces.ensure_workspace(session, slack_team_id=bot.double.team_id, defaults=bot.runtime.workspace_defaults, now=NOW)
+        teams.setup_team(
+            session, workspace_id=workspace.id, channel_id=channel_id, channel_name=channel_id.lower(), actor=demo_data.ANA,
+            is_workspace_admin=True, changes=SetupChanges(language=language, country=country, marketing_leads=(demo_data.ANA,)),
+            defaults=TeamDefaults("America/Bogota", language), now=NOW,
+        )  # fmt: skip
+        team = repositories.team_by_channel(session, workspace_id=workspace.id, channel_id=channel_id)
+        kpis.enable_starter_set(session, team=team, actor=demo_data.ANA, now=NOW, language=language)
+        last = Period.week_of(date(2026, 3, 2))
+        weeks = [last]
+        while len(weeks) < len(HISTORY_ORDERS):
+            weeks.insert(0, weeks[0].previous())
+        for week, orders in zip(weeks, HISTORY_ORDERS):
+            for key, value in (("sessions", 10000), ("orders", orders), ("avg_deal", 100000)):
+                kpis.record(session, team=team, key=key, value=Decimal(value), shown=str(value), period=week, source="slack",
+                            actor=demo_data.ANA, note="", now=NOW)  # fmt: skip
+
+
+def monthly_sales_at(conversion: str) -> Decimal:
+    """A month's sales at `conversion` % of this shop's traffic and ticket: 10 000 × 30,4375 ÷ 7 sessions × % × $100 000."""
+    return (Decimal(10000) * DAYS_PER_MONTH / 7 * Decimal(conversion) / 100 * 100000).quantize(Decimal("0.01"))
+
+
+@pytest.mark.both_transports
+@pytest.mark.parametrize("channel_id, conversion, path, verdict", [
+    ("C0DOCE", "3.5", "*Conversión* (`conversion_web`): de 1,2\u00a0% a *3,5\u00a0%* (+2,3 puntos, ×2,92)", "❌ Poco realista: tendría que moverse 5,3 veces más rápido"),
+    ("C0DOCE", "1.6", "*Conversión* (`conversion_web`): de 1,2\u00a0% a *1,6\u00a0%* (+0,4 puntos, ×1,33)", "✅ Realista: pide 0,09\u00a0% por semana"),
+    ("C0TWELVE", "3.5", "*Conversion* (`conversion_web`): from 1.2% to *3.5%* (+2.3 points, ×2.92)", "❌ Unrealistic: it would have to move 5.3 times faster"),
+    ("C0TWELVE", "1.6", "*Conversion* (`conversion_web`): from 1.2% to *1.6%* (+0.4 points, ×1.33)", "✅ Realistic: it asks 0.09% a week"),
+])  # fmt: skip
+def test_from_a_history_of_1_2_percent_conversion(bot, channel_id, conversion, path, verdict):
+    twelve_tenths_team(bot, channel_id)
+    amount = monthly_sales_at(conversion)  # 152.187.500 at 3,5 %; 69.571.428,57 at 1,6 %
+    typed = (f"simular ventas {amount:,.2f} por mes con conversión".replace(",", "_").replace(".", ",").replace("_", ".")
+             if TWELVE[channel_id][0] == "es" else f"whatif sales {amount:,.2f} per month by conversion")  # fmt: skip
+    shown, _ = ask(bot, typed, channel_id=channel_id)
+    line = next(line for line in shown.splitlines() if line.startswith(("*Conversión*", "*Conversion*")))
+    assert line.startswith(path), line
+    realism = shown.splitlines()[shown.splitlines().index(line) + 1]
+    assert realism.startswith(verdict), realism

@@ -214,6 +214,18 @@ def test_without_history_realism_is_unknown_and_a_lever_that_never_moved_fails()
         ("pedidos con tráfico para 60 millones", "es", 60000000, False, Per.MONTH, False, Lever.TRAFFIC),
         ("pedidos más necesito para 60 millones?", "es", 60000000, False, Per.MONTH, False, Lever.ORDERS),
         ("sales 15M more a week", "en", 15000000, True, Per.WEEK, False, None),
+        ("sales +15M per week by traffic", "en", 15000000, True, Per.WEEK, False, Lever.TRAFFIC),
+        ("ventas +15 millones con ticket", "es", 15000000, True, Per.MONTH, False, Lever.TICKET),
+        ("ventas +15 millones con pedidos", "es", 15000000, True, Per.MONTH, False, Lever.ORDERS),
+        ("sales +15M by orders", "en", 15000000, True, Per.MONTH, False, Lever.ORDERS),
+        # the English questions, read whole ("how" is the command's word, put back by the command)
+        ("how many orders do I need for 60 million?", "en", 60000000, False, Per.MONTH, False, Lever.ORDERS),
+        ("how many sales for 60M", "en", 60000000, False, Per.MONTH, False, Lever.ORDERS),
+        ("how many more sales do I need for 15M more a week?", "en", 15000000, True, Per.WEEK, False, Lever.ORDERS),
+        ("how much traffic do I need for 60M?", "en", 60000000, False, Per.MONTH, False, Lever.TRAFFIC),
+        ("¿cuántas ventas necesito para 60 millones?", "es", 60000000, False, Per.MONTH, False, Lever.ORDERS),
+        ("¿cuántas sesiones necesito para 60 millones por semana?", "es", 60000000, False, Per.WEEK, False, Lever.TRAFFIC),
+        ("how many sales by conversion for 60M", "en", 60000000, False, Per.MONTH, False, Lever.CONVERSION),  # a lever named wins
     ],
 )
 def test_reading_the_ask(text, language, amount, increase, per, relative, lever):
@@ -223,9 +235,47 @@ def test_reading_the_ask(text, language, amount, increase, per, relative, lever)
 
 
 @pytest.mark.parametrize(
+    "text, language, weeks, amount, per",
+    [
+        ("ventas +15 millones por mes últimas 8 semanas", "es", 8, 15000000, Per.MONTH),
+        ("ventas +15 millones con las 8 últimas semanas por semana", "es", 8, 15000000, Per.WEEK),
+        ("ventas 60 millones por semana con las ultimas 12 semanas", "es", 12, 60000000, Per.WEEK),
+        ("Últimas 6 semanas: ventas 60 millones", "es", 6, 60000000, Per.MONTH),  # the window's number is no amount
+        ("sales +15M per month by ticket over the last 8 weeks", "en", 8, 15000000, Per.MONTH),
+        ("sales 60M a week, past 3 weeks", "en", 3, 60000000, Per.WEEK),
+        ("how many orders do I need for 60M? last 1 week", "en", 1, 60000000, Per.MONTH),
+        ("ventas 60 millones", "es", None, 60000000, Per.MONTH),
+        ("ventas 60 millones las últimas semanas", "es", None, 60000000, Per.MONTH),  # no count: the default
+        ("sales 60M last 13 weeks", "en", 13, 60000000, Per.MONTH),  # a quarter: the longest
+        ("ventas 60 millones últimas 0013 semanas", "es", 13, 60000000, Per.MONTH),
+    ],
+)
+def test_the_weeks_asked_for(text, language, weeks, amount, per):
+    ask = parse_ask(text, language=language, country="CO")
+    assert (ask.weeks, ask.goal.amount, ask.goal.per) == (weeks, D(amount), per)
+
+
+@pytest.mark.parametrize("text, weeks", [("ventas 60 millones últimas 14 semanas", "14"), ("sales 60M last 0 weeks", "0"),
+                                         ("ventas 60M ultimas 0014 semanas", "0014"), ("sales 60M last " + "9" * 5000 + " weeks", "9" * 12 + "…")])  # fmt: skip
+def test_weeks_out_of_range_are_refused_as_typed(text, weeks):
+    with pytest.raises(UserError) as raised:
+        parse_ask(text, language="es", country="CO")
+    assert (raised.value.message_id, raised.value.params) == ("whatif.weeks_out_of_range", {"weeks": weeks, "limit": 13})
+
+
+@pytest.mark.parametrize("text, value", [("ventas 60 millones últimas ocho semanas", "ocho"), ("sales 60M last 2.5 weeks", "2.5"),
+                                         ("ventas 60 millones ultimas -3 semanas", "-3")])  # fmt: skip
+def test_weeks_not_in_digits_say_how_to_type_them(text, value):
+    with pytest.raises(UserError) as raised:
+        parse_ask(text, language="es", country="CO")
+    assert (raised.value.message_id, raised.value.params) == ("whatif.weeks_not_a_number", {"value": value, "limit": 13})
+
+
+@pytest.mark.parametrize(
     "text, message_id",
     [
         ("ventas por mes", "whatif.usage"),
+        ("ventas por mes últimas 8 semanas", "whatif.usage"),  # the only number is the window's
         ("", "whatif.usage"),
         ("ventas +15 millones USD", "whatif.not_money"),
         ("ventas 12 h", "whatif.not_money"),

@@ -226,3 +226,18 @@ def test_a_plain_text_request_answered_in_json_is_read_as_json():
     assert parse_answer('{"summary": "roto', "text").summary == ('{"summary": "roto',)  # not JSON after all: lines
     with pytest.raises(Malformed):
         parse_answer("S: Las ventas bajaron.", "json_object")
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("es", "F1: Qué pasaría si sube la conversión, con el tráfico y el ticket de la semana · Tasa de conversión web. "
+           "{F1.worth} = ventas de más que habrían sido; {F1.points} = puntos de conversión de más; "
+           "{F1.sessions} = sesiones de la semana; {F1.conversion} = conversión de la semana; {F1.ticket} = ticket de la semana."),
+    ("en", "F1: What if conversion rises, at the week's traffic and ticket · Tasa de conversión web. "
+           "{F1.worth} = extra sales they would have been; {F1.points} = extra points of conversion; "
+           "{F1.sessions} = the week's sessions; {F1.conversion} = the week's conversion; {F1.ticket} = the week's ticket."),
+])  # fmt: skip
+def test_the_what_if_reaches_the_model_as_placeholders_it_can_say(language, expected):
+    fact = Fact("whatif.conversion.2026-W11", FactKind.WHAT_IF, "Tasa de conversión web",
+                {"worth": Decimal("5000000"), "points": Decimal("0.2"), "sessions": Decimal("25000"), "conversion": Decimal("1.2"),
+                 "ticket": Decimal("100000")}, "COP", {"kpi": "conversion_web", "lever": "conversion", "period": "2026-W11"})  # fmt: skip
+    assert fact_line(1, fact, language=language) == expected

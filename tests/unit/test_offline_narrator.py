@@ -16,6 +16,7 @@ from domain.periods import Period
 from services.agenda_facts import KpiFact
 from services.i18n import t
 from services.narrative_facts import kpi_change_fact
+from services.narrative_placeholders import Placeholders
 from services.offline_narrator import OfflineNarrator
 
 WEEK = Period.week_of(date(2026, 3, 9))  # 2026-W11
@@ -128,8 +129,21 @@ NEGATIVE = [kpi("gross_margin", "2.5", "-5.5", role="primary")]  # selling at a 
 HOSTILE_SPEC = KpiSpec("custom", "<!channel> *Ventas* en www.evil.com", "<!channel> *Sales* at www.evil.com", Unit.CURRENCY, Direction.HIGHER)
 HOSTILE = [kpi("custom", 100000, 90000, role="primary", spec=HOSTILE_SPEC)]
 
+def whatif(sessions, orders, ticket, points="0.2", name="Tasa de conversión web"):
+    """The week's what-if as services.narrative_facts builds it: its figures as logged, the worth
+    worked out here (sessions × points % × ticket)."""
+    sessions, orders, ticket, points = D(str(sessions)), D(str(orders)), D(str(ticket)), D(points)
+    numbers = {"worth": sessions * points / 100 * ticket, "points": points, "sessions": sessions, "conversion": orders * 100 / sessions,
+               "ticket": ticket}  # fmt: skip
+    detail = {"kpi": "conversion_web", "lever": "conversion", "period": "2026-W11", "period_kind": "week"}
+    return Fact("whatif.conversion.2026-W11", FactKind.WHAT_IF, name, numbers, "COP", detail)
+
+
+WHATIF = whatif(27500, 330, "125573.5")  # 1,2 % of 27 500 sessions; +0,2 pp = 55 more orders × $125 573,5 = $6 906 542,5
+WHATIF_FULL = [*FULL, WHATIF]
+
 SETS = {
-    "full": FULL, "conversion_traffic": CONVERSION_TRAFFIC, "abandonment": ABANDONMENT, "tracking": TRACKING, "only_kr": ONLY_KR,
+    "full": FULL, "whatif": [SALES, WHATIF], "whatif_full": WHATIF_FULL, "conversion_traffic": CONVERSION_TRAFFIC, "abandonment": ABANDONMENT, "tracking": TRACKING, "only_kr": ONLY_KR,
     "improved": IMPROVED, "no_previous": NO_PREVIOUS, "monthly": MONTHLY, "sixty_days": SIXTY_DAYS, "hostile": HOSTILE,
     "negative": NEGATIVE,
 }  # fmt: skip
@@ -275,3 +289,34 @@ def test_people_words_are_escaped_for_slack():
     [sentence] = narrate(HOSTILE).summary
     assert sentence.startswith("&lt;!channel&gt; \u2217Ventas\u2217 en www[.]evil[.]com cerró la semana en $90.000")
     assert "<" not in sentence and "*" not in sentence
+
+
+# --- the what-if ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language, country, said", [
+    ("es", "CO", "Con el tráfico (27.500 sesiones) y el ticket ($125.574) de la semana, 0,2 pp más de Tasa de conversión web "
+                 "(cerró en 1,2\u00a0%) habrían sido $6.906.543 más en ventas."),
+    ("en", "US", "At the week's traffic (27,500 sessions) and ticket (COP125,574), 0.2 pp more of Tasa de conversión web "
+                 "(it closed at 1.2%) would have been COP6,906,543 more in sales."),
+])  # fmt: skip
+def test_the_what_if_in_the_teams_words_and_numbers(language, country, said):
+    assert WHATIF.numbers["worth"] == D("6906542.5")  # pesos show no decimals: half up to $6.906.543
+    narrative = narrate([SALES, WHATIF], language, country)
+    assert narrative.summary[-1] == said
+
+
+def test_five_sentences_at_most_the_experiment_gives_way_to_the_what_if():
+    """The agenda's experiment part reports the experiment in full; the what-if is said nowhere else."""
+    full, with_whatif = narrate(FULL), narrate(WHATIF_FULL)
+    assert len(with_whatif.summary) == 5
+    assert with_whatif.summary == (*FULL_ES[:3], narrate([WHATIF]).summary[0], FULL_ES[4])
+    assert full.summary == FULL_ES  # without the what-if, nothing changes
+    assert with_whatif.hypotheses == full.hypotheses  # hypotheses still rest on the experiment
+
+
+def test_the_llm_fills_the_what_if_placeholders_as_the_offline_narrator_writes_them():
+    places = Placeholders([WHATIF], language="es", country="CO")
+    filled = places.fill("Subir {F1.points} valdría {F1.worth} con {F1.sessions} sesiones, ticket {F1.ticket} y conversión {F1.conversion}.")
+    assert filled.text == "Subir 0,2 pp valdría $6.906.543 con 27.500 sesiones, ticket $125.574 y conversión 1,2\u00a0%."
+    assert places.metric("{F1}").text == "conversion_web"  # a hypothesis on it can be adopted as the week's experiment
