@@ -7,8 +7,8 @@ The schema says more than the structured-output one (`services.llm_narrator.RESP
 because a grammar is enforced token by token, and a small model needs the help:
 
 - each summary sentence is an object: the fact it is about (`"fact"`, one of this week's aliases
-  "F1", "F2"…) and its text, which must carry a placeholder of that fact ({F1}, {F1.value}…) and
-  may carry one more of any fact;
+  "F1", "F2"…) and its text, which must carry one to three placeholders of the week's facts
+  ({F1}, {F1.value}…);
 - no text can hold a digit, a brace outside a placeholder, a quote, a backslash, `<`, `>` or a
   control character: a number can only be said by placeholder, and Alinea writes it;
 - a hypothesis cites facts by alias, and its metric is one of them.
@@ -30,8 +30,11 @@ from services.narrative_placeholders import alias
 # A character a model may write in a text: no digit, brace, quote, backslash, angle bracket or
 # control character (a JSON escape would let any of them back in).
 _FREE = r'[^0-9{}"\\<>\x00-\x1f]'
-MIN_SENTENCES, MAX_SENTENCES = 3, 4
-MAX_HYPOTHESES, MAX_CITED = 2, 3
+# Short on purpose: the servers that enforce a grammar are mostly local ones on small machines,
+# where every token costs; two sentences are what the narrator needs to keep the summary.
+MIN_SENTENCES, MAX_SENTENCES = 2, 3
+MAX_HYPOTHESES, MAX_CITED = 1, 2
+_LEAD, _TAIL, _TEXT = 100, 80, 160  # characters of free text before, between and after placeholders; a hypothesis'
 
 
 def references(number: int, fact: Fact) -> list[str]:
@@ -41,12 +44,12 @@ def references(number: int, fact: Fact) -> list[str]:
 
 
 def sentence_pattern(facts: Sequence[Fact]) -> str:
-    """Free text with at least one placeholder of these facts."""
+    """Free text with one to three placeholders of these facts (as the prompt's example has)."""
     options = "|".join(reference for number, fact in enumerate(facts, start=1) for reference in references(number, fact))
-    return rf"^{_FREE}*(\{{({options})\}}{_FREE}*)+$"
+    return rf"^{_FREE}{{0,{_LEAD}}}(\{{({options})\}}{_FREE}{{0,{_TAIL}}}){{1,3}}$"
 
 
-FREE_TEXT = {"type": "string", "pattern": f"^{_FREE}+$"}
+FREE_TEXT = {"type": "string", "pattern": f"^{_FREE}{{10,{_TEXT}}}$"}
 
 
 def response_schema(facts: Sequence[Fact]) -> dict[str, Any]:

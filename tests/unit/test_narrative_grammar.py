@@ -55,6 +55,7 @@ def test_a_sentence_that_names_a_fact_by_placeholder_is_allowed(text):
         "Ventas <!channel> {F1.value}.",
         "Ventas {F1.value}\nsubieron.",
         "Ventas {F1.value} {",
+        "{F1} {F1.value}, {F2} {F2.value}.",  # more placeholders than a short sentence needs
     ],
 )
 def test_the_grammar_refuses_digits_unknown_placeholders_and_sentences_about_nothing(text):
