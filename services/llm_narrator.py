@@ -57,7 +57,7 @@ from domain.kpis import KEY_PATTERN
 from domain.narrative import Fact, FactKind, Hypothesis, Narrative, Narrator, Source
 from services.llm_budget import DatabaseBudget, TokenBudget
 from services.narrative_grammar import response_schema
-from services.narrative_placeholders import TYPED_NUMBER, UNKNOWN_PLACEHOLDER, Placeholders, alias
+from services.narrative_placeholders import BARE_ALIAS, PLACEHOLDER, TYPED_NUMBER, UNKNOWN_PLACEHOLDER, Placeholders, alias
 
 if TYPE_CHECKING:  # services never import bot/ at run time
     from bot.config import Settings
@@ -752,15 +752,17 @@ def _transient_reason(error: Exception) -> str:
 # Reasons a sentence or hypothesis of the model is dropped (counted by `alinea llm check` and
 # `make test-llm`): it typed a number itself, a placeholder named no fact, the filled text failed
 # the grounding check anyway, a summary sentence named no fact at all ("no_fact": filler, or
-# people and events a small model made up), it carried a link or a mention, or a hypothesis was
-# ill-formed or cited a fact that does not exist.
+# people and events a small model made up), it copied the prompt's worked example ("example":
+# true of the example's facts, not of this week's), it was a bare number with no words
+# ("fragment"), it carried a link or a mention, or a hypothesis was ill-formed or cited a fact
+# that does not exist.
 NUMBER_DROPS = (TYPED_NUMBER, UNKNOWN_PLACEHOLDER, "ungrounded")
 
 
 @dataclass(frozen=True)
 class Dropped:
     text: str  # as the model wrote it
-    reason: str  # TYPED_NUMBER, UNKNOWN_PLACEHOLDER, "ungrounded", "no_fact", "link" or "hypothesis"
+    reason: str  # TYPED_NUMBER, UNKNOWN_PLACEHOLDER, "ungrounded", "no_fact", "example", "fragment", "link" or "hypothesis"
 
 
 @dataclass(frozen=True)
@@ -812,13 +814,34 @@ def _checked(places: Placeholders, text: str, facts: Sequence[Fact], *, language
         return "", "ungrounded"
     if not places.names_a_fact(text):
         return "", "no_fact"
+    if _copies_the_example(text):
+        return "", "example"
+    if not _WORD.search(PLACEHOLDER.sub(" ", BARE_ALIAS.sub(" ", text))):
+        return "", "fragment"
     return filled.text, ""
+
+
+# A sentence copied from the prompt's worked example says what the example's facts did, not this
+# week's: "Las ventas bajaron a {F1.value}" when this week's F1 rose, "La conversión web mejoró a
+# {F2.value}" when F2 is another KPI (SmolLM2-135M did both). Its numbers are real, its words false.
+_EXAMPLE_SENTENCES = frozenset(
+    " ".join(text.casefold().split()).rstrip(".")
+    for answer in _EXAMPLE_ANSWER.values()
+    for text in (*answer["summary"], *(h["text"] for h in answer["hypotheses"]))
+)
+_WORD = re.compile(r"[^\W\d_]{3,}")  # a word of three letters or more: a sentence, not a bare number
+
+
+def _copies_the_example(text: str) -> bool:
+    return " ".join(text.casefold().split()).rstrip(".") in _EXAMPLE_SENTENCES
 
 
 def _checked_hypothesis(places: Placeholders, hypothesis: Hypothesis, facts: Sequence[Fact], *, language: str,
                         country: str | None) -> tuple[Hypothesis | None, str]:  # fmt: skip
     if any(_LINK.search(text) for text in (hypothesis.text, hypothesis.experiment, hypothesis.metric)):
         return None, "link"
+    if _copies_the_example(hypothesis.text):
+        return None, "example"
     texts = []
     for text in (hypothesis.text, hypothesis.experiment):
         filled = places.fill(text)
