@@ -824,16 +824,19 @@ def _checked(places: Placeholders, text: str, facts: Sequence[Fact], *, language
 # A sentence copied from the prompt's worked example says what the example's facts did, not this
 # week's: "Las ventas bajaron a {F1.value}" when this week's F1 rose, "La conversión web mejoró a
 # {F2.value}" when F2 is another KPI (SmolLM2-135M did both). Its numbers are real, its words false.
+# Compared with every placeholder masked: the example's words around other placeholders are as false.
+def _shape(text: str) -> str:
+    return " ".join(PLACEHOLDER.sub("{}", BARE_ALIAS.sub("{}", text)).casefold().split()).rstrip(".")
+
+
 _EXAMPLE_SENTENCES = frozenset(
-    " ".join(text.casefold().split()).rstrip(".")
-    for answer in _EXAMPLE_ANSWER.values()
-    for text in (*answer["summary"], *(h["text"] for h in answer["hypotheses"]))
+    _shape(text) for answer in _EXAMPLE_ANSWER.values() for text in (*answer["summary"], *(h["text"] for h in answer["hypotheses"]))
 )
 _WORD = re.compile(r"[^\W\d_]{3,}")  # a word of three letters or more: a sentence, not a bare number
 
 
 def _copies_the_example(text: str) -> bool:
-    return " ".join(text.casefold().split()).rstrip(".") in _EXAMPLE_SENTENCES
+    return _shape(text) in _EXAMPLE_SENTENCES
 
 
 def _checked_hypothesis(places: Placeholders, hypothesis: Hypothesis, facts: Sequence[Fact], *, language: str,

@@ -109,6 +109,7 @@ def test_a_copy_of_the_prompts_example_or_a_bare_number_is_dropped():
         summary=(
             "Las ventas bajaron a {F1.value}, un cambio de {F1.percent} frente a {F1.previous}.",
             "la conversión web  mejoró a {F2.value}",
+            "Las ventas bajaron a {F2.value}, un cambio de F1.value frente a {F1}.",  # other placeholders, same false words
             "Web conversion improved to {F2.value}.",
             "{F2.value}.",
             "{F1} quedó en {F1.value}.",
@@ -121,4 +122,4 @@ def test_a_copy_of_the_prompts_example_or_a_bare_number_is_dropped():
     grounded = ground(draft, FACTS, language="es", country="CO")
     assert grounded.summary == ("Ventas quedó en $41.440.000.",)
     assert [h.text for h in grounded.hypotheses] == ["Conversión web explica la caída."]
-    assert sorted(d.reason for d in grounded.dropped) == ["example", "example", "example", "example", "fragment"]
+    assert sorted(d.reason for d in grounded.dropped) == ["example", "example", "example", "example", "example", "fragment"]
