@@ -9,7 +9,8 @@ a placeholder per number, never the number itself, a person's name, a Slack id o
 and carries one worked example in the team's language, so small local models follow it too.
 What it returns: 3–5 summary sentences and 1–3 hypotheses citing the facts they rest on, each
 with an experiment and the metric that would confirm it, as structured output (JSON schema,
-strict), or JSON mode where a server refuses a schema, or plain text where it refuses both.
+strict), or JSON mode with a schema for the week's facts that llama.cpp's servers enforce as a
+grammar (`services.narrative_grammar`), or JSON mode alone, or plain text where all are refused.
 
 What we keep: Alinea writes every number (`services.narrative_placeholders` fills the
 placeholders the team's way); a sentence in which the model typed a number itself, or named a
@@ -55,7 +56,8 @@ from domain import grounding
 from domain.kpis import KEY_PATTERN
 from domain.narrative import Fact, FactKind, Hypothesis, Narrative, Narrator, Source
 from services.llm_budget import DatabaseBudget, TokenBudget
-from services.narrative_placeholders import TYPED_NUMBER, UNKNOWN_PLACEHOLDER, Placeholders, alias
+from services.narrative_grammar import response_schema
+from services.narrative_placeholders import BARE_ALIAS, PLACEHOLDER, TYPED_NUMBER, UNKNOWN_PLACEHOLDER, Placeholders, alias
 
 if TYPE_CHECKING:  # services never import bot/ at run time
     from bot.config import Settings
@@ -111,9 +113,25 @@ RESPONSE_SCHEMA: dict[str, Any] = {
 
 JSON_SCHEMA_FORMAT = {"type": "json_schema", "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": RESPONSE_SCHEMA}}
 JSON_OBJECT_FORMAT = {"type": "json_object"}
-# Tried in order; a server that answers 400 to one ("not supported") gets the next.
-TIERS = ("json_schema", "json_object", "text")
+# Tried in order; a server that refuses one gets the next. "json_object_schema" is JSON mode with
+# a schema written for the week's facts (`services.narrative_grammar`), which llama.cpp's servers
+# enforce as a grammar: sentences that must name a fact and cannot type a digit.
+TIERS = ("json_schema", "json_object_schema", "json_object", "text")
 FORMAT_REFUSALS = (400, 422, 500)  # statuses a server refuses a format with (llama-cpp-python: 500)
+
+
+# The answer the prompt's example shows in each format: sentences as objects tied to a fact where
+# the grammar asks for them, so the example and the grammar agree.
+PROMPT_OUTPUT = {"json_schema": "json", "json_object_schema": "json_facts", "json_object": "json", "text": "text"}
+
+
+def response_format(mode: str, facts: Sequence[Fact]) -> dict[str, Any] | None:
+    """What `response_format` says in `mode` (none in plain text)."""
+    if mode == "json_schema":
+        return JSON_SCHEMA_FORMAT
+    if mode == "json_object_schema":
+        return {**JSON_OBJECT_FORMAT, "schema": response_schema(facts)}
+    return JSON_OBJECT_FORMAT if mode == "json_object" else None
 
 
 class FormatMemory:
@@ -302,6 +320,9 @@ def fact_line(number: int, fact: Fact, *, language: str) -> str:
 
 def _example_answer(lang: str, output: str) -> str:
     answer = _EXAMPLE_ANSWER[lang]
+    if output == "json_facts":  # each sentence with the fact it is about: its first placeholder's
+        tied = [{"fact": _FIRST_ALIAS.search(s).group(0), "text": s} for s in answer["summary"]]  # type: ignore[union-attr]
+        return json.dumps({**answer, "summary": tied}, ensure_ascii=False)
     if output != "text":
         return json.dumps(answer, ensure_ascii=False)
     lines = [f"S: {sentence}" for sentence in answer["summary"]]
@@ -309,10 +330,14 @@ def _example_answer(lang: str, output: str) -> str:
     return "\n".join(lines)
 
 
+_FIRST_ALIAS = re.compile(r"F\d+")
+
+
 def build_prompt(facts: Sequence[Fact], *, language: str, country: str | None = None, output: str = "json") -> list[dict[str, str]]:
     """The system message (rules and one worked example, in the team's language) and the user
-    message (the facts, one line each, and nothing else). `output` is "json" or "text" (for
-    servers without JSON modes: the S:/H: line format). `country` is accepted for symmetry with
+    message (the facts, one line each, and nothing else). `output` is "json", "json_facts" (each
+    sentence an object naming its fact, as the grammar of `services.narrative_grammar` asks) or
+    "text" (for servers without JSON modes: the S:/H: line format). `country` is accepted for symmetry with
     the other narrators: the model sees no number, so no decimal mark either."""
     lang = language_of(language)
     words = _WORDS[lang]
@@ -360,7 +385,7 @@ def parse_json_answer(content: str) -> Draft:
         raise Malformed(f"not JSON: {error}", ignored_format=not text.startswith(("{", "["))) from None
     if not isinstance(data, dict) or not isinstance(data.get("summary"), list):
         raise Malformed("no summary list")
-    summary = tuple(s.strip() for s in data["summary"] if isinstance(s, str) and s.strip())
+    summary = tuple(text.strip() for text in map(_sentence_text, data["summary"]) if text.strip())
     hypotheses: list[Hypothesis] = []
     unusable = 0
     raw = data.get("hypotheses") or []
@@ -371,6 +396,14 @@ def parse_json_answer(content: str) -> Draft:
         else:
             hypotheses.append(hypothesis)
     return Draft(summary, tuple(hypotheses), unusable)
+
+
+def _sentence_text(item: object) -> str:
+    """A summary sentence: a string, or an object whose "text" is one (the grammar's shape, where
+    "fact" says what it is about; the text is checked on its own all the same)."""
+    if isinstance(item, Mapping):
+        item = item.get("text")
+    return item if isinstance(item, str) else ""
 
 
 def _hypothesis(item: object) -> Hypothesis | None:
@@ -557,9 +590,10 @@ class LlmNarrator:
             if left <= 0.01:
                 raise _Fallback("timeout")
             mode = TIERS[tier]
-            messages = build_prompt(facts, language=language, country=country, output="text" if mode == "text" else "json")
+            messages = build_prompt(facts, language=language, country=country, output=PROMPT_OUTPUT[mode])
+            request = partial(self._request, messages, response_format(mode, facts), token_parameter, left)
             try:
-                content = self._call_before(deadline, partial(self._request, messages, mode, token_parameter, left))
+                content = self._call_before(deadline, request)
             except _DeadlinePassed:
                 raise _Fallback("timeout") from None
             except openai.APIStatusError as error:
@@ -612,7 +646,7 @@ class LlmNarrator:
         """What a format is remembered for: the server's base URL and the model."""
         return str(getattr(self._client, "base_url", "") or "").rstrip("/"), self.model
 
-    def _request(self, messages: list[dict[str, str]], mode: str, token_parameter: str, timeout_s: float) -> str:
+    def _request(self, messages: list[dict[str, str]], format: dict[str, Any] | None, token_parameter: str, timeout_s: float) -> str:
         """One HTTP try (runs on a helper thread). Records the tokens the server reports, even
         when the caller has already given up waiting: they were spent."""
         arguments: dict[str, Any] = {
@@ -621,10 +655,8 @@ class LlmNarrator:
             token_parameter: self.max_output_tokens,
             "timeout": openai.Timeout(timeout_s, connect=min(timeout_s, CONNECT_TIMEOUT_S)),
         }
-        if mode == "json_schema":
-            arguments["response_format"] = JSON_SCHEMA_FORMAT
-        elif mode == "json_object":
-            arguments["response_format"] = JSON_OBJECT_FORMAT
+        if format is not None:
+            arguments["response_format"] = format
         response = self._client.chat.completions.create(**arguments)
         # A proxy's HTML page comes back as a str, a body without choices as a bare model.
         choices = getattr(response, "choices", None)
@@ -725,15 +757,17 @@ def _transient_reason(error: Exception) -> str:
 # Reasons a sentence or hypothesis of the model is dropped (counted by `alinea llm check` and
 # `make test-llm`): it typed a number itself, a placeholder named no fact, the filled text failed
 # the grounding check anyway, a summary sentence named no fact at all ("no_fact": filler, or
-# people and events a small model made up), it carried a link or a mention, or a hypothesis was
-# ill-formed or cited a fact that does not exist.
+# people and events a small model made up), it copied the prompt's worked example ("example":
+# true of the example's facts, not of this week's), it was a bare number with no words
+# ("fragment"), it carried a link or a mention, or a hypothesis was ill-formed or cited a fact
+# that does not exist.
 NUMBER_DROPS = (TYPED_NUMBER, UNKNOWN_PLACEHOLDER, "ungrounded")
 
 
 @dataclass(frozen=True)
 class Dropped:
     text: str  # as the model wrote it
-    reason: str  # TYPED_NUMBER, UNKNOWN_PLACEHOLDER, "ungrounded", "no_fact", "link" or "hypothesis"
+    reason: str  # TYPED_NUMBER, UNKNOWN_PLACEHOLDER, "ungrounded", "no_fact", "example", "fragment", "link" or "hypothesis"
 
 
 @dataclass(frozen=True)
@@ -785,13 +819,37 @@ def _checked(places: Placeholders, text: str, facts: Sequence[Fact], *, language
         return "", "ungrounded"
     if not places.names_a_fact(text):
         return "", "no_fact"
+    if _copies_the_example(text):
+        return "", "example"
+    if not _WORD.search(PLACEHOLDER.sub(" ", BARE_ALIAS.sub(" ", text))):
+        return "", "fragment"
     return filled.text, ""
+
+
+# A sentence copied from the prompt's worked example says what the example's facts did, not this
+# week's: "Las ventas bajaron a {F1.value}" when this week's F1 rose, "La conversión web mejoró a
+# {F2.value}" when F2 is another KPI (SmolLM2-135M did both). Its numbers are real, its words false.
+# Compared with every placeholder masked: the example's words around other placeholders are as false.
+def _shape(text: str) -> str:
+    return " ".join(PLACEHOLDER.sub("{}", BARE_ALIAS.sub("{}", text)).casefold().split()).rstrip(".")
+
+
+_EXAMPLE_SENTENCES = frozenset(
+    _shape(text) for answer in _EXAMPLE_ANSWER.values() for text in (*answer["summary"], *(h["text"] for h in answer["hypotheses"]))
+)
+_WORD = re.compile(r"[^\W\d_]{3,}")  # a word of three letters or more: a sentence, not a bare number
+
+
+def _copies_the_example(text: str) -> bool:
+    return _shape(text) in _EXAMPLE_SENTENCES
 
 
 def _checked_hypothesis(places: Placeholders, hypothesis: Hypothesis, facts: Sequence[Fact], *, language: str,
                         country: str | None) -> tuple[Hypothesis | None, str]:  # fmt: skip
     if any(_LINK.search(text) for text in (hypothesis.text, hypothesis.experiment, hypothesis.metric)):
         return None, "link"
+    if _copies_the_example(hypothesis.text):
+        return None, "example"
     texts = []
     for text in (hypothesis.text, hypothesis.experiment):
         filled = places.fill(text)

@@ -33,25 +33,26 @@ def test_a_llama_cpp_server_refuses_the_schema_and_answers_json_mode_and_text(en
     with OpenAIDouble("llama_cpp") as double:
         code, lines = run_check(environment, capsys, double.base_url)
     assert code == 0
-    assert [(r.get("response_format") or {}).get("type") for r in double.requests] == ["json_schema", "json_object", None]
+    sent = [r.get("response_format") or {} for r in double.requests]
+    assert [(f.get("type"), "schema" in f) for f in sent] == [("json_schema", False), ("json_object", True), ("json_object", False), (None, False)]
     assert lines[0] == f"LLM server {double.base_url}, model smollm2: one request in each format, on a sample week"
     assert lines[1].startswith("json_schema: did not work (format_refused) in ")
-    worked = [line for line in lines if line.startswith(("json_object:", "text:"))]
-    assert len(worked) == 2 and all(": worked in " in line for line in worked)
+    worked = [line for line in lines if line.startswith(("json_object_schema:", "json_object:", "text:"))]
+    assert len(worked) == 3 and all(": worked in " in line for line in worked)
     # What a team would read: the model named the facts by placeholder, Alinea wrote the numbers.
     assert "  kept: El indicador Ventas quedó en $41.440.000 en el periodo." in lines
     assert "  kept: El indicador Tasa de conversión web quedó en 1,24\xa0% en el periodo." in lines
     assert "  hypotheses kept: 1; numbers the model typed itself: 0" in lines
-    assert lines[-1] == "first format that worked here: json_object (narrations step down to it on their own)"
+    assert lines[-1] == "first format that worked here: json_object_schema (narrations step down to it on their own)"
 
 
 def test_dropped_sentences_are_shown_with_their_reason_in_english(environment, capsys):
     with OpenAIDouble("invents") as double:
         code, lines = run_check(environment, capsys, double.base_url, "--language", "en")
-    assert code == 0 and len(double.requests) == 3
+    assert code == 0 and len(double.requests) == 4
     assert "Write no figures and no digits" in double.requests[0]["messages"][0]["content"]
-    assert lines.count(f"  dropped (typed_number): Las ventas llegaron a {INVENTED_NUMBER} pedidos, un récord.") == 3
-    assert lines.count("  dropped (hypothesis): Los clientes nuevos compran menos.") == 3
+    assert lines.count(f"  dropped (typed_number): Las ventas llegaron a {INVENTED_NUMBER} pedidos, un récord.") == 4
+    assert lines.count("  dropped (hypothesis): Los clientes nuevos compran menos.") == 4
     assert "  kept: El indicador Sales quedó en COP41,440,000 en el periodo." in lines  # pesos, written the en-US way
     assert not any(INVENTED_NUMBER in line for line in lines if line.startswith("  kept:"))
 
@@ -61,7 +62,7 @@ def test_no_format_working_exits_1_and_no_model_exits_2(environment, capsys):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     code, lines = run_check(environment, capsys, f"http://127.0.0.1:{port}/v1")
-    assert code == 1 and sum("did not work (connection)" in line for line in lines) == 3
+    assert code == 1 and sum("did not work (connection)" in line for line in lines) == 4
     assert lines[-1] == "no format worked: every narration on this server falls back to the automatic summary"
     environment.delenv("ALINEA_LLM_MODEL")
     assert cli.main(["llm", "check"]) == 2

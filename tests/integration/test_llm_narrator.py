@@ -194,6 +194,28 @@ def test_a_trickling_answer_is_cut_at_the_deadline(run):
     assert seconds < 1.5, seconds
 
 
+def test_a_llama_cpp_server_gets_json_mode_with_the_facts_schema(run):
+    """The recorded llama-cpp double refuses the JSON schema (500) and takes JSON mode with a
+    schema, answering only what its grammar allows: the schema names this narration's facts,
+    the prompt's example is in the grammar's shape, and every sentence kept is the model's."""
+    narrative, double, offline, _, _ = run("llama_cpp")
+    assert formats_sent(double) == ["json_schema", "json_object_schema"]
+    schema = double.requests[1]["response_format"]["schema"]
+    aliases = [fact["alias"] for fact in double.facts_of(double.requests[1])]
+    assert schema["properties"]["summary"]["items"]["properties"]["fact"]["enum"] == aliases
+    assert '"summary": [{"fact": "F1", "text": "Las ventas bajaron a {F1.value}' in double.requests[1]["messages"][0]["content"]
+    assert narrative.source is Source.LLM and narrative.dropped == 0 and offline.calls == 0
+    assert len(narrative.summary) >= 2 and not any(re.search(r"\{|F\d", text) for text in narrative.summary)
+    assert_safe_and_grounded(narrative)
+
+
+def formats_sent(double: OpenAIDouble, since: int = 0) -> list[str | None]:
+    """The format of each request as the narrator names it: JSON mode with a schema is
+    "json_object_schema"."""
+    sent = [r.get("response_format") or {} for r in double.requests[since:]]
+    return [f"{f['type']}_schema" if f.get("type") == "json_object" and "schema" in f else f.get("type") for f in sent]
+
+
 def test_a_server_error_is_retried_once_then_falls_back(run):
     narrative, double, offline, _, seconds = run("error500")
     assert (narrative.source, narrative.fallback_reason) == (Source.OFFLINE, "server_error")
@@ -209,7 +231,8 @@ def test_one_server_error_then_a_good_answer_succeeds(run):
 
 def test_a_server_without_json_schema_gets_json_mode(run):
     narrative, double, offline, budget, _ = run("no_json_schema")
-    assert [r["response_format"]["type"] for r in double.requests] == ["json_schema", "json_object"]
+    # It takes JSON mode with the facts' schema and ignores the schema: the answer is read all the same.
+    assert formats_sent(double) == ["json_schema", "json_object_schema"]
     assert narrative.source is Source.LLM and narrative.dropped == 0 and offline.calls == 0
     assert "JSON" in double.requests[1]["messages"][0]["content"]  # JSON mode needs the word in the prompt
     assert budget.records == [PROMPT_TOKENS + COMPLETION_TOKENS]  # a refused request costs nothing
@@ -218,17 +241,15 @@ def test_a_server_without_json_schema_gets_json_mode(run):
 
 def test_a_server_without_json_modes_gets_plain_text(run):
     narrative, double, _, _, _ = run("text_only")
-    assert [(r.get("response_format") or {}).get("type") for r in double.requests] == ["json_schema", "json_object", None]
-    assert "\nS: Las ventas bajaron a {F1.value}" in double.requests[2]["messages"][0]["content"]  # the example, in lines
+    assert formats_sent(double) == ["json_schema", "json_object_schema", "json_object", None]
+    assert "\nS: Las ventas bajaron a {F1.value}" in double.requests[3]["messages"][0]["content"]  # the example, in lines
     assert narrative.source is Source.LLM and len(narrative.summary) == 4 and len(narrative.hypotheses) == 1
     assert_safe_and_grounded(narrative)
 
 
-def formats_sent(double: OpenAIDouble, since: int = 0) -> list[str | None]:
-    return [(r.get("response_format") or {}).get("type") for r in double.requests[since:]]
 
 
-@pytest.mark.parametrize("scenario, learnt", [("llama_cpp", ["json_object"]), ("prose", [None])])
+@pytest.mark.parametrize("scenario, learnt", [("llama_cpp", ["json_object_schema"]), ("prose", [None])])
 def test_a_refused_format_is_learnt_once_per_server_and_model(scenario, learnt, caplog):
     """llama-cpp-python's server answers 500 to a JSON schema (the recorded double); a server
     that ignores response_format answers prose. Either way the next format is tried at once
@@ -249,7 +270,9 @@ def test_a_refused_format_is_learnt_once_per_server_and_model(scenario, learnt, 
         again = narrate()
         other_model = narrate("other-model")
         client.close()
-    assert formats_sent(double)[:tried] == (["json_schema", "json_object"] if scenario == "llama_cpp" else ["json_schema", "json_object", None])
+    assert formats_sent(double)[:tried] == (
+        ["json_schema", "json_object_schema"] if scenario == "llama_cpp" else ["json_schema", "json_object_schema", "json_object", None]
+    )
     assert formats_sent(double, tried)[:1] == learnt  # the same server and model: straight to what worked
     assert formats_sent(double, tried + 1)[0] == "json_schema"  # another model on that server is asked afresh
     for narrative in (first, again, other_model):

@@ -29,6 +29,9 @@ and says their numbers by placeholder, as the prompt asks:
   request model accepts only `text` and `json_object`, and its route handler turns the failed
   validation into an HTTP 500 "internal_server_error" whose message is the validation error
   (LLAMA_CPP_REFUSAL); JSON mode answers JSON, a request without a format the prompt's lines;
+  JSON mode with a `schema` (which the real server compiles to a grammar and enforces token by
+  token) answers in the schema's shape: each summary sentence an object {"fact", "text"}, and
+  only the sentences whose text the schema's pattern allows, as a grammar would;
 - "prose": a server that ignores `response_format`: every answer is plain text in the prompt's
   S:/H: format, whatever was asked.
 
@@ -155,6 +158,8 @@ class OpenAIDouble:
             return 200, refused
         if scenario == "malformed":
             content = '{"summary": ["La semana fue buena", "hypotheses": [oops'
+        elif scenario == "llama_cpp" and "schema" in (body.get("response_format") or {}):
+            content = json.dumps(_constrained(_good(facts), body["response_format"]["schema"]), ensure_ascii=False)
         elif scenario in ("text_only", "prose") or (scenario == "llama_cpp" and format_type is None):
             content = _plain_text(_good(facts))
         elif scenario == "invents":
@@ -257,6 +262,17 @@ def _injected(facts: list[dict[str, Any]]) -> dict[str, Any]:
     ]
     good["hypotheses"][0]["text"] = "*Urgente* <!here> la conversión explica la caída."
     return good
+
+
+def _constrained(answer: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """`answer` in the grammar's shape: sentences as {"fact", "text"}, the fact being the first
+    alias the sentence names, and only the texts the sentence pattern matches (what a grammar
+    lets through)."""
+    sentence = schema["properties"]["summary"]["items"]
+    allowed = re.compile(sentence["properties"]["text"]["pattern"])
+    facts = sentence["properties"]["fact"]["enum"]
+    tied = [{"fact": re.search(r"F\d+", text).group(0), "text": text} for text in answer["summary"] if allowed.fullmatch(text)]
+    return {**answer, "summary": [item for item in tied if item["fact"] in facts]}
 
 
 def _plain_text(answer: dict[str, Any]) -> str:

@@ -98,3 +98,28 @@ def test_ground_keeps_filled_sentences_and_says_why_each_other_went():
     reasons = [dropped.reason for dropped in grounded.dropped]
     assert sorted(reasons) == sorted(["hypothesis", TYPED_NUMBER, UNKNOWN_PLACEHOLDER, "link", "no_fact", "hypothesis", TYPED_NUMBER])
     assert grounded.typed == 2  # "41.440.000" and "5"
+
+
+def test_a_copy_of_the_prompts_example_or_a_bare_number_is_dropped():
+    """SmolLM2-135M copied the example's "Las ventas bajaron a {F1.value}…" in a week when sales
+    rose, and "La conversión web mejoró a {F2.value}" when F2 was another KPI: real numbers under
+    false words. It also wrote a placeholder alone. Neither reaches Slack; a sentence of its own
+    about the same facts does."""
+    draft = Draft(
+        summary=(
+            "Las ventas bajaron a {F1.value}, un cambio de {F1.percent} frente a {F1.previous}.",
+            "la conversión web  mejoró a {F2.value}",
+            "Las ventas bajaron a {F2.value}, un cambio de F1.value frente a {F1}.",  # other placeholders, same false words
+            "Web conversion improved to {F2.value}.",
+            "{F2.value}.",
+            "{F1} quedó en {F1.value}.",
+        ),
+        hypotheses=(
+            Hypothesis("La mejor conversión web aún no compensa la caída de las ventas.", ("F1", "F2"), "Ofrecer envío gratis.", "F1"),
+            Hypothesis("{F2} explica la caída.", ("F2",), "Quitar un paso del pago.", "F2"),
+        ),
+    )
+    grounded = ground(draft, FACTS, language="es", country="CO")
+    assert grounded.summary == ("Ventas quedó en $41.440.000.",)
+    assert [h.text for h in grounded.hypotheses] == ["Conversión web explica la caída."]
+    assert sorted(d.reason for d in grounded.dropped) == ["example", "example", "example", "example", "example", "fragment"]
