@@ -20,6 +20,23 @@ OKABE_ITO = {"blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermil
 
 
 @dataclass(frozen=True)
+class Series:
+    name: str
+    values: Sequence[float | None]  # one per category; None: nothing to draw there
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """A chart as plain data (`bot.blocks.native.chart_block` writes it as a Slack block)."""
+
+    kind: str  # "line", "bar", "area"
+    title: str
+    categories: Sequence[str]
+    series: Sequence[Series]
+    y_label: str = ""
+
+
+@dataclass(frozen=True)
 class Trend:
     title: str
     labels: Sequence[str]  # one per period, oldest first ("S47", "nov")
