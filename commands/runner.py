@@ -45,6 +45,7 @@ class Interaction(Handled):
     now: datetime
     ephemeral: bool = False  # the button was on an ephemeral message (no chat.update for it)
     from_home: bool = False  # see Handled
+    message: dict[str, Any] | None = None  # the message the button was on, as Slack sent it (blocks included)
 
 
 InteractionHandler = Callable[[Interaction], Reply | None]
@@ -135,6 +136,7 @@ def action_listener(name: str, handler: InteractionHandler) -> Callable[..., Non
                 runtime, client, scope, user_id, channel_id, action.get("value"),
                 (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts"),
                 body.get("trigger_id"), runtime.clock(), bool((body.get("container") or {}).get("is_ephemeral")), from_home,
+                body.get("message"),
             ))
 
         # A button on the App Home has no response_url: its answers go to the person's DM with the app.

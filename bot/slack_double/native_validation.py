@@ -72,35 +72,29 @@ def _series_chart_errors(chart: dict, pointer: str) -> Errors:
         if name in axis:
             errors += _string_errors(axis[name], f"{pointer}/axis_config/{name}", AXIS_LABEL_MAX)
     series = chart.get("series")
-    if not isinstance(series, list) or not 1 <= len(series) <= SERIES_MAX:
+    if not _holds(series, SERIES_MAX):
         return errors + [_at(f"must hold 1 to {SERIES_MAX} series", f"{pointer}/series")]
-    names = []
-    for index, entry in enumerate(series):
-        here = f"{pointer}/series/{index}"
-        if not isinstance(entry, dict):
-            errors.append(_at("must be an object", here))
-            continue
-        errors += _string_errors(entry.get("name"), f"{here}/name", LABEL_MAX)
-        names.append(entry.get("name"))
-        errors += _points_errors(entry.get("data"), f"{here}/data", set(categories))
+    def one_series(entry: dict, here: str) -> Errors:
+        return _string_errors(entry.get("name"), f"{here}/name", LABEL_MAX) + _points_errors(entry.get("data"), f"{here}/data", set(categories))
+
+    errors += _each_object(series, f"{pointer}/series", one_series)
+    names = [entry.get("name") for entry in series if isinstance(entry, dict)]
     if len(set(map(str, names))) != len(names):
         errors.append(_at("series names must be unique", f"{pointer}/series"))
     return errors
 
 
 def _points_errors(points: Any, pointer: str, categories: set) -> Errors:
-    if not isinstance(points, list) or not 1 <= len(points) <= POINTS_MAX:
+    if not _holds(points, POINTS_MAX):
         return [_at(f"must hold 1 to {POINTS_MAX} data points", pointer)]
-    errors, labels = [], []
-    for index, point in enumerate(points):
-        here = f"{pointer}/{index}"
-        if not isinstance(point, dict):
-            errors.append(_at("must be an object", here))
-            continue
+    def one_point(point: dict, here: str) -> Errors:
+        errors = _value_errors(point.get("value"), f"{here}/value")
         if point.get("label") not in categories:
-            errors.append(_at(f"label {point.get('label')!r} is not one of the axis categories", f"{here}/label"))
-        labels.append(point.get("label"))
-        errors += _value_errors(point.get("value"), f"{here}/value")
+            errors.insert(0, _at(f"label {point.get('label')!r} is not one of the axis categories", f"{here}/label"))
+        return errors
+
+    errors = _each_object(points, pointer, one_point)
+    labels = [point.get("label") for point in points if isinstance(point, dict)]
     if len(set(map(str, labels))) != len(labels):
         errors.append(_at("a series has one point per category", pointer))
     return errors
@@ -108,29 +102,27 @@ def _points_errors(points: Any, pointer: str, categories: set) -> Errors:
 
 def _pie_errors(chart: dict, pointer: str) -> Errors:
     segments = chart.get("segments")
-    if not isinstance(segments, list) or not 1 <= len(segments) <= SEGMENTS_MAX:
+    if not _holds(segments, SEGMENTS_MAX):
         return [_at(f"must hold 1 to {SEGMENTS_MAX} segments", f"{pointer}/segments")]
-    errors = []
-    for index, segment in enumerate(segments):
-        here = f"{pointer}/segments/{index}"
-        if not isinstance(segment, dict):
-            errors.append(_at("must be an object", here))
-            continue
-        errors += _string_errors(segment.get("label"), f"{here}/label", LABEL_MAX)
-        errors += _value_errors(segment.get("value"), f"{here}/value")
-        if not errors and segment["value"] <= 0:
-            errors.append(_at("must be greater than 0", f"{here}/value"))
-    return errors
+    def one_segment(segment: dict, here: str) -> Errors:
+        value_errors = _value_errors(segment.get("value"), f"{here}/value") or _positive(segment["value"], f"{here}/value")
+        return _string_errors(segment.get("label"), f"{here}/label", LABEL_MAX) + value_errors
+
+    return _each_object(segments, f"{pointer}/segments", one_segment)
+
+
+def _positive(value: float, pointer: str) -> Errors:
+    return [] if value > 0 else [_at("must be greater than 0", pointer)]
 
 
 def _table_rules(block: dict, pointer: str) -> Errors:
     rows = block.get("rows")
-    if not isinstance(rows, list) or not 1 <= len(rows) <= ROWS_MAX:
+    if not _holds(rows, ROWS_MAX):
         return [_at(f"must hold 1 to {ROWS_MAX} rows", f"{pointer}/rows")]
     errors = []
     for row_index, row in enumerate(rows):
         here = f"{pointer}/rows/{row_index}"
-        if not isinstance(row, list) or not 1 <= len(row) <= CELLS_MAX:
+        if not _holds(row, CELLS_MAX):
             errors.append(_at(f"a row holds 1 to {CELLS_MAX} cells", here))
             continue
         for cell_index, cell in enumerate(row):
@@ -154,6 +146,20 @@ def _cell_errors(cell: Any, pointer: str) -> Errors:
     if cell.get("type") == "rich_text":
         return [] if isinstance(cell.get("elements"), list) else [_at("must be an array", f"{pointer}/elements")]
     return [_at(f"cell type must be raw_text or rich_text (got {cell.get('type')!r})", f"{pointer}/type")]
+
+
+def _each_object(items: list, pointer: str, check: Callable[[dict, str], Errors]) -> Errors:
+    """`check(item, its pointer)` for each item that is an object; an error for each that is not."""
+    errors = []
+    for index, item in enumerate(items):
+        here = f"{pointer}/{index}"
+        errors += check(item, here) if isinstance(item, dict) else [_at("must be an object", here)]
+    return errors
+
+
+def _holds(items: Any, most: int) -> bool:
+    """A list of 1 to `most` items."""
+    return isinstance(items, list) and 1 <= len(items) <= most
 
 
 def _string_errors(value: Any, pointer: str, limit: int | None) -> Errors:
