@@ -400,39 +400,48 @@ class AgendaPoster(TeamSessions):
             ts = self._notifier.post(channel=channel, message=_message(agenda.parent), claim=run.claim, hold=hold)
         if run.message_ts is None:
             self._write(lambda s, team: agendas.record_parent(s, team=team, agenda_id=run.id, attempt=attempt, ts=ts, now=now))
-        claims, files = self._thread(channel, ts) if retaken else ({}, set())
-        laid = agenda_layout.thread(agenda, built.charts, built.where, native=self._native_allowed())
-        replies = charts = 0
-        index = 0
-        while index < len(laid.parts):
-            part = laid.parts[index]
-            index += 1
-            if part.name in run.parts_posted:
-                continue
-            if part.name == agenda_layout.CHARTS and not laid.native:
-                shown = self._upload_charts(run, ts, laid.charts, part.reply.text, files, hold)
-                replies, charts = replies + (shown > 0), charts + shown
-                continue
-            claim = f"{run.claim}-{part.name}"
-            if claim not in claims:
-                try:
-                    self._notifier.post(channel=channel, message=_message(part.reply), claim=claim, thread_ts=ts, hold=hold)
-                except SlackApiError as error:
-                    if not (laid.native and _refused_native(error, part.reply)):
-                        raise
-                    laid = self._without_native(run, laid, built, error)
-                    index -= 1  # the same part again, as PNGs: both layouts name their parts alike
-                    continue
-                replies += 1
-                charts += count(part.reply.blocks, CHART)
-            self._write(lambda s, team, name=part.name: agendas.record_part(s, team=team, agenda_id=run.id, attempt=attempt, part=name))
+        replies, charts, native = self._post_thread(run, built, ts, retaken, hold)
         self._write(lambda s, team: agendas.record_done(s, team=team, agenda_id=run.id, attempt=attempt))
         if run.kind is AgendaKind.MONTHLY:
             self._post_reviews(now)
-        drawn = "native" if laid.native else "PNG"
+        drawn = "native" if native else "PNG"
         line = f"posted the {run.kind.value} agenda {run.occurrence.key}: {'parent, ' if parent_posted else ''}{replies} replies, {charts} {drawn} charts"
         logger.info("%s (%s)", line, run.claim)
         return Outcome("posted", line, run.kind, run.occurrence, channel, ts)
+
+    def _post_thread(self, run: AgendaRun, built: Built, ts: str, retaken: bool, hold: Callable[[], None]) -> tuple[int, int, bool]:
+        """The replies the run has not recorded, each recorded once Slack has it: (replies
+        posted, charts shown, whether natively)."""
+        claims, files = self._thread(run.channel_id, ts) if retaken else ({}, set())
+        laid = agenda_layout.thread(built.agenda, built.charts, built.where, native=self._native_allowed())
+        replies = charts = 0
+        for name in laid.names:
+            if name in run.parts_posted:
+                continue
+            try:
+                posted, shown = self._post_reply(run, ts, laid, name, claims, files, hold)
+            except SlackApiError as error:
+                if not (laid.native and _refused_native(error, laid.part(name).reply)):
+                    raise
+                laid = self._without_native(run, laid, built, error)  # both layouts name their replies alike
+                posted, shown = self._post_reply(run, ts, laid, name, claims, files, hold)
+            replies, charts = replies + posted, charts + shown
+            self._write(lambda s, team, name=name: agendas.record_part(s, team=team, agenda_id=run.id, attempt=run.attempts, part=name))
+        return replies, charts, laid.native
+
+    def _post_reply(self, run: AgendaRun, ts: str, laid: agenda_layout.Thread, name: str, claims: dict[str, str], files: set[str],
+                    hold: Callable[[], None]) -> tuple[int, int]:  # fmt: skip
+        """One reply, unless an earlier attempt posted it (found by its claim or its files):
+        (messages posted, charts in them)."""
+        part = laid.part(name)
+        if name == agenda_layout.CHARTS and not laid.native:
+            uploaded = self._upload_charts(run, ts, laid.charts, part.reply.text, files, hold)
+            return int(uploaded > 0), uploaded
+        claim = f"{run.claim}-{name}"
+        if claim in claims:
+            return 0, 0
+        self._notifier.post(channel=run.channel_id, message=_message(part.reply), claim=claim, thread_ts=ts, hold=hold)
+        return 1, count(part.reply.blocks, CHART)
 
     def _native_allowed(self) -> bool:
         with read_only(self._factory) as session:
@@ -480,7 +489,6 @@ class AgendaPoster(TeamSessions):
         if uploads:
             hold()
             self._uploader.files_upload_v2(channel=run.channel_id, thread_ts=ts, file_uploads=uploads, initial_comment=comment)
-        self._write(lambda s, team: agendas.record_part(s, team=team, agenda_id=run.id, attempt=run.attempts, part=agenda_layout.CHARTS))
         return len(uploads)
 
     def _post_reviews(self, now: datetime) -> None:

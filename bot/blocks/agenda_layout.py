@@ -54,6 +54,9 @@ class Thread:
     def names(self) -> tuple[str, ...]:
         return tuple(part.name for part in self.parts)
 
+    def part(self, name: str) -> Part:
+        return next(part for part in self.parts if part.name == name)
+
 
 def thread(agenda: AgendaMessages, charts: Sequence[Chart], where: TeamLocale, *, native: bool) -> Thread:
     in_reply, beside = list(charts[:MAX_CHARTS_PER_MESSAGE]), list(charts[MAX_CHARTS_PER_MESSAGE:])
