@@ -7,12 +7,16 @@ transaction of its own after Slack answered (never a write transaction across a 
 
 1. the parent message in the team's channel, with the run's claim (`agenda-<id>`) in its Slack
    metadata → `record_parent`;
-2. each thread part (`kpis`, `sla`…) with the claim `agenda-<id>-<part>`, skipping the parts
-   the run already recorded → `record_part` after each;
-3. the charts, rendered here (after the agenda's text is out, never on Bolt's listener
-   threads), uploaded with `files_upload_v2` into the thread under a unique file name
-   (`agenda-<id>-primary.png`) → `record_part("chart-primary")`; a chart that fails to render
-   is logged and skipped;
+2. the thread (`bot.blocks.agenda_layout`): the details reply (`details`, and `details-2`… when
+   they do not fit one message) with the claim `agenda-<id>-<part>`, skipping the parts the run
+   already recorded → `record_part` after each;
+3. the charts reply (`charts`): Slack's native chart blocks in a message, or, where the
+   workspace's Slack refuses them, every chart rendered here as a PNG (after the agenda's text is
+   out, never on Bolt's listener threads) and uploaded in one `files_upload_v2` call under unique
+   file names (`agenda-<id>-primary.png`) → `record_part("charts")`; a chart that fails to
+   render is logged and left out. When Slack answers `invalid_blocks` for a reply holding native
+   blocks (nothing was posted), the refusal is remembered for the workspace for a day
+   (`services.native_blocks`) and that reply and the rest go without them;
 4. `record_done`. The monthly agenda then posts the objectives' review prompts it claimed
    (the okr-review job's claim and rendering, `bot.okr_posts`).
 
@@ -44,12 +48,15 @@ from datetime import datetime
 from typing import Callable, Iterator
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import metrics
 from bot.blocks import Reply
 from bot.slack_client import rate_limit_only_retry_handlers
+from bot.blocks import agenda_layout
+from bot.blocks.native import CHART, count, is_native
 from bot.blocks.agenda import AgendaMessages, Part, ReviewState, monthly_agenda, weekly_agenda
 from bot.blocks.narrative import insight_reply, narrative_reply
 from bot.leases import Clock, LeaseKeeper, Pacer
@@ -63,7 +70,7 @@ from db.session import read_only
 from db.models import Agenda, AgendaStatus, AlignmentTeam, WorkspaceState
 from domain.meetings import AgendaKind, Occurrence
 from domain.narrative import Fact, Narrative, Narrator
-from services import agenda_charts, agenda_facts, agendas, insights, narrative_facts, okr_rhythm
+from services import agenda_charts, agenda_facts, agendas, insights, narrative_facts, native_blocks, okr_rhythm
 from services.insights import Insight
 from services.offline_narrator import OfflineNarrator
 from services.agenda_charts import Chart
@@ -148,6 +155,11 @@ class Measured:
 
 def _message(reply: Reply) -> Message:
     return Message(reply.text, reply.blocks)
+
+
+def _refused_native(error: SlackApiError, reply: Reply) -> bool:
+    """Slack answered invalid_blocks for a message holding chart or table blocks."""
+    return error.response.get("error") == "invalid_blocks" and any(is_native(block) for block in reply.blocks)
 
 
 def build(factory: sessionmaker[Session], notifier: Notifier, *, team_id: int, meeting: Occurrence, now: datetime,
@@ -388,23 +400,61 @@ class AgendaPoster(TeamSessions):
             ts = self._notifier.post(channel=channel, message=_message(agenda.parent), claim=run.claim, hold=hold)
         if run.message_ts is None:
             self._write(lambda s, team: agendas.record_parent(s, team=team, agenda_id=run.id, attempt=attempt, ts=ts, now=now))
-        claims, files = self._thread(channel, ts) if retaken else ({}, set())
-        posted = 0
-        for part in agenda.parts:
-            if part.name in run.parts_posted:
-                continue
-            claim = f"{run.claim}-{part.name}"
-            if claim not in claims:
-                self._notifier.post(channel=channel, message=_message(part.reply), claim=claim, thread_ts=ts, hold=hold)
-                posted += 1
-            self._write(lambda s, team, name=part.name: agendas.record_part(s, team=team, agenda_id=run.id, attempt=attempt, part=name))
-        uploaded = self._upload_charts(run, ts, built.charts, files, hold)
+        replies, charts, native = self._post_thread(run, built, ts, retaken, hold)
         self._write(lambda s, team: agendas.record_done(s, team=team, agenda_id=run.id, attempt=attempt))
         if run.kind is AgendaKind.MONTHLY:
             self._post_reviews(now)
-        line = f"posted the {run.kind.value} agenda {run.occurrence.key}: {'parent, ' if parent_posted else ''}{posted} parts, {uploaded} charts"
+        drawn = "native" if native else "PNG"
+        line = f"posted the {run.kind.value} agenda {run.occurrence.key}: {'parent, ' if parent_posted else ''}{replies} replies, {charts} {drawn} charts"
         logger.info("%s (%s)", line, run.claim)
         return Outcome("posted", line, run.kind, run.occurrence, channel, ts)
+
+    def _post_thread(self, run: AgendaRun, built: Built, ts: str, retaken: bool, hold: Callable[[], None]) -> tuple[int, int, bool]:
+        """The replies the run has not recorded, each recorded once Slack has it: (replies
+        posted, charts shown, whether natively)."""
+        claims, files = self._thread(run.channel_id, ts) if retaken else ({}, set())
+        laid = agenda_layout.thread(built.agenda, built.charts, built.where, native=self._native_allowed())
+        replies = charts = 0
+        for name in laid.names:
+            if name in run.parts_posted:
+                continue
+            try:
+                posted, shown = self._post_reply(run, ts, laid, name, claims, files, hold)
+            except SlackApiError as error:
+                if not (laid.native and _refused_native(error, laid.part(name).reply)):
+                    raise
+                laid = self._without_native(run, laid, built, error)  # both layouts name their replies alike
+                posted, shown = self._post_reply(run, ts, laid, name, claims, files, hold)
+            replies, charts = replies + posted, charts + shown
+            self._write(lambda s, team, name=name: agendas.record_part(s, team=team, agenda_id=run.id, attempt=run.attempts, part=name))
+        return replies, charts, laid.native
+
+    def _post_reply(self, run: AgendaRun, ts: str, laid: agenda_layout.Thread, name: str, claims: dict[str, str], files: set[str],
+                    hold: Callable[[], None]) -> tuple[int, int]:  # fmt: skip
+        """One reply, unless an earlier attempt posted it (found by its claim or its files):
+        (messages posted, charts in them)."""
+        part = laid.part(name)
+        if name == agenda_layout.CHARTS and not laid.native:
+            uploaded = self._upload_charts(run, ts, laid.charts, part.reply.text, files, hold)
+            return int(uploaded > 0), uploaded
+        claim = f"{run.claim}-{name}"
+        if claim in claims:
+            return 0, 0
+        self._notifier.post(channel=run.channel_id, message=_message(part.reply), claim=claim, thread_ts=ts, hold=hold)
+        return 1, count(part.reply.blocks, CHART)
+
+    def _native_allowed(self) -> bool:
+        with read_only(self._factory) as session:
+            return native_blocks.allowed(session, workspace_id=_team(session, self._team_id).workspace_id, now=self._clock())
+
+    def _without_native(self, run: AgendaRun, laid: agenda_layout.Thread, built: Built, error: SlackApiError) -> agenda_layout.Thread:
+        """Slack refused a chart or table block (nothing was posted): remembered for the
+        workspace, and the agenda's remaining replies laid out again without them."""
+        logger.warning("Slack refused native blocks in %s (%s); charts go as PNGs in this workspace for a day",
+                       run.claim, error.response.get("errors"))  # fmt: skip
+        metrics.slack_api_retry("chat.postMessage", "native_blocks_refused")
+        self._write(lambda s, team: native_blocks.record_refused(s, workspace_id=team.workspace_id, now=self._clock()))
+        return agenda_layout.thread(built.agenda, laid.charts, built.where, native=False)
 
     def _thread(self, channel: str, ts: str) -> tuple[dict[str, str], set[str]]:
         """The claims and file names already in the agenda's thread (one conversations.replies)."""
@@ -418,27 +468,28 @@ class AgendaPoster(TeamSessions):
             files.update(file.get("name", "") for file in message.get("files") or [])
         return claims, files
 
-    def _upload_charts(self, run: AgendaRun, ts: str, charts: tuple[Chart, ...], files: set[str], hold: Callable[[], None]) -> int:
-        uploaded = 0
+    def _upload_charts(self, run: AgendaRun, ts: str, charts: tuple[Chart, ...], comment: str, files: set[str],
+                       hold: Callable[[], None]) -> int:  # fmt: skip
+        """Every chart as a PNG in one upload (one message in the thread, its comment the charts
+        reply's text), under unique file names (`agenda-<id>-primary.png`) that a retaken run
+        finds; a chart that fails to render is logged and left out. The number uploaded."""
+        uploads = []
         for chart in charts:
-            part = f"chart-{chart.name}"
-            if part in run.parts_posted:
-                continue
             filename = f"{run.claim}-{chart.name}.png"
-            if filename not in files:
-                try:
-                    with self._timed("charts"):
-                        png = chart.render()
-                except Exception:  # a chart never blocks an agenda: its numbers are in the text anyway
-                    logger.exception("the %s chart of %s did not render; posted without it", chart.name, run.claim)
-                    continue
-                hold()
-                self._uploader.files_upload_v2(
-                    channel=run.channel_id, thread_ts=ts, content=png, filename=filename, title=chart.title, alt_txt=chart.alt,
-                )  # fmt: skip
-                uploaded += 1
-            self._write(lambda s, team, part=part: agendas.record_part(s, team=team, agenda_id=run.id, attempt=run.attempts, part=part))
-        return uploaded
+            if filename in files:  # an earlier attempt uploaded them and lost the answer
+                uploads = []
+                break
+            try:
+                with self._timed("charts"):
+                    png = chart.render()
+            except Exception:  # a chart never blocks an agenda: its numbers are in the text anyway
+                logger.exception("the %s chart of %s did not render; posted without it", chart.name, run.claim)
+                continue
+            uploads.append({"content": png, "filename": filename, "title": chart.title, "alt_txt": chart.alt})
+        if uploads:
+            hold()
+            self._uploader.files_upload_v2(channel=run.channel_id, thread_ts=ts, file_uploads=uploads, initial_comment=comment)
+        return len(uploads)
 
     def _post_reviews(self, now: datetime) -> None:
         """The review prompts this agenda claimed, posted in the channel by the okr-review job's

@@ -10,6 +10,7 @@ so the listeners' calls are counted too.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
@@ -44,6 +45,23 @@ class _CountsRetries:
 
 class CountedRateLimitRetries(_CountsRetries, RateLimitErrorRetryHandler):
     reason = "rate_limited"
+
+
+class ChannelRateLimitRetries(CountedRateLimitRetries):
+    """Waits exactly the Retry-After Slack gives. slack_sdk adds up to a second of jitter, which
+    spreads many clients retrying one shared limit; a post waits on its channel's one message a
+    second, where it is the only one waiting (one poster per agenda), so the jitter only made each
+    429 cost 1.5 s on average instead of 1 (an agenda of three messages posted in ~4 s, not ~2)."""
+
+    def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest,
+                                 response: Optional[HttpResponse] = None, error: Optional[Exception] = None) -> None:
+        if response is None:
+            raise error  # type: ignore[misc]
+        metrics.slack_api_retry(api_method(request.url), self.reason)
+        state.next_attempt_requested = True
+        retry_after = next((values for name, values in response.headers.items() if name.lower() == "retry-after"), None)
+        time.sleep(int(retry_after[0]) if retry_after else 1)
+        state.increment_current_attempt()
 
 
 class CountedServerErrorRetries(_CountsRetries, ServerErrorRetryHandler):
@@ -99,7 +117,7 @@ def retry_handlers() -> list[RetryHandler]:
 def rate_limit_only_retry_handlers() -> list[RetryHandler]:
     """For calls that a retry after a 500 could repeat (posts, uploads): only 429s, where
     Slack did nothing, are tried again; failures are counted all the same."""
-    return [CountedRateLimitRetries(max_retry_count=3), FailureCounter()]
+    return [ChannelRateLimitRetries(max_retry_count=3), FailureCounter()]
 
 
 def make_web_client(*, token: str | None, base_url: str) -> WebClient:

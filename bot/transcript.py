@@ -35,6 +35,15 @@ def block_lines(block: dict[str, Any]) -> list[str]:
         return ["[" + "] [".join(text_of(element.get("text")) for element in block.get("elements", [])) + "]"]
     if kind == "image":
         return [f"(image: {block.get('alt_text', '')})"]
+    if kind == "table":  # Slack draws it as a grid: one line a row
+        return [" | ".join(cell.get("text", "…") for cell in row) for row in block.get("rows", [])]
+    if kind == "data_visualization":
+        chart = block.get("chart") or {}
+        series = "; ".join(
+            f"{entry.get('name')}: " + ", ".join(f"{point.get('label')} {point.get('value')}" for point in entry.get("data", []))
+            for entry in chart.get("series", [])
+        )  # fmt: skip
+        return [f"({chart.get('type')} chart: {block.get('title', '')} — {series})"]
     return [f"({kind} block)"]
 
 

@@ -34,7 +34,7 @@ from commands import insights
 from commands import feedback
 from commands import home
 from commands.context import CommandRequest, Scope, Subcommand
-from commands.runner import ack_then, action_listener, answer, via_response_url, view_listener
+from commands.runner import ack_then, action_listener, answer, native_refused_in, via_response_url, view_listener
 from domain.commands import split_command
 from domain.slack_text import decode_entities, without_controls
 
@@ -144,7 +144,7 @@ def on_slash_command(ack: Ack, body: dict[str, Any], context: BoltContext, clien
     def work() -> None:
         outcome = answer(
             runtime, client, team_id=body["team_id"], user_id=body["user_id"], channel_id=body.get("channel_id"),
-            reply_to=via_response_url(respond), build=build,
+            reply_to=via_response_url(respond, on_native_refused=native_refused_in(runtime, body["team_id"])), build=build,
         )
         if subcommand == metrics.UNKNOWN_SUBCOMMAND and outcome == "ok":
             outcome = "user_error"  # answered with "did you mean", but the person mistyped

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 
 from bot.agenda_posts import narrator_for
-from bot.blocks import Reply, context
+from bot.blocks import Reply, agenda_layout, context
 from bot.blocks.kpi import team_locale
 from bot.blocks.narrative import ADOPT, NOT_USEFUL, insight_reply
 from bot.notifier import POST_FAILURES
@@ -102,7 +102,12 @@ def _redraw(interaction: Interaction, reply: Reply) -> None:
     leaves the old buttons (a second press is refused or counted once)."""
     if interaction.ephemeral or not interaction.message_ts or not interaction.channel_id:
         return
+    text, blocks = reply.text, reply.blocks
+    held = (interaction.message or {}).get("blocks") or []
+    spliced = agenda_layout.replace_section(held, "summary", reply.blocks)
+    if spliced is not None:  # the week in brief inside an agenda's details: only its section is redrawn
+        text, blocks = (interaction.message or {}).get("text") or reply.text, spliced
     try:
-        interaction.client.chat_update(channel=interaction.channel_id, ts=interaction.message_ts, text=reply.text, blocks=reply.blocks)
+        interaction.client.chat_update(channel=interaction.channel_id, ts=interaction.message_ts, text=text, blocks=blocks)
     except POST_FAILURES:
         logger.warning("could not redraw the narrative after a button press", exc_info=True)

@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.alerts import post_pending
 from bot.blocks import Reply
 from bot.blocks import kpi as form
+from bot.blocks.native import chart_block
 from bot.blocks.kpi import (
     TeamLocale,
     catalog_reply,
@@ -39,7 +40,8 @@ from domain.errors import UserError
 from domain.kpis import KpiSpec, check_unit, parse_kpi_new, validate_key, validate_spec
 from domain.numbers import parse_quantity
 from domain.periods import Period, local_date, parse_period, split_for_period
-from services import charts, kpis
+from services import charts, kpis, native_blocks
+from services.charts import ChartData, Series
 from services.i18n import t
 
 logger = logging.getLogger(__name__)
@@ -189,8 +191,18 @@ def show(request: CommandRequest, rest: str) -> Reply:
         for _ in range(WEEKS_SHOWN - 1):
             periods.insert(0, periods[0].previous())
         points = kpis.series(session, team=team, key=view.key, periods=periods)
-    file_id = upload_chart(request, view, points, where) if any(p.value is not None for p in points) else None
-    return show_reply(view, points, where, chart_file_id=file_id)
+        native = native_blocks.allowed(session, workspace_id=team.workspace_id, now=request.now)
+    if not any(p.value is not None for p in points):
+        return show_reply(view, points, where, chart_file_id=None)
+    if native:  # Slack draws it: nothing to render or upload (its numbers are in the reply's text)
+        return show_reply(view, points, where, chart_file_id=None, chart=trend_block(view, points))
+    return show_reply(view, points, where, chart_file_id=upload_chart(request, view, points, where))
+
+
+def trend_block(view, points) -> dict | None:
+    labels = [f"S{p.period.start.isocalendar().week}" for p in points]
+    values = [float(p.value) if p.value is not None else None for p in points]
+    return chart_block(ChartData("line", view.name, labels, [Series(view.name, values)]), block_id="kpi-show-chart")
 
 
 def upload_chart(request: CommandRequest, view, points, where: TeamLocale) -> str | None:

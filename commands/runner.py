@@ -19,12 +19,14 @@ from slack_sdk import WebClient
 
 from bot.blocks import Reply
 from bot.blocks import home as home_blocks
+from bot.blocks.native import is_native, without_native
 from bot.errors import outcome_of, report_failure
 from bot.middleware import runtime_of
 from bot.runtime import Runtime
 from bot.workqueue import WorkQueueFull
 from commands import home
 from commands.context import Handled, Scope, cached_user_locale, resolve_scope
+from services import native_blocks
 from services.i18n import t
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ class Interaction(Handled):
     now: datetime
     ephemeral: bool = False  # the button was on an ephemeral message (no chat.update for it)
     from_home: bool = False  # see Handled
+    message: dict[str, Any] | None = None  # the message the button was on, as Slack sent it (blocks included)
 
 
 InteractionHandler = Callable[[Interaction], Reply | None]
@@ -108,8 +111,27 @@ def answer(
         return outcome_of(error)
 
 
-def via_response_url(respond: Respond) -> Callable[[Reply, str], None]:
-    return lambda reply, _locale: respond(**reply.as_ephemeral())
+def via_response_url(respond: Respond, *, on_native_refused: Callable[[], None] | None = None) -> Callable[[Reply, str], None]:
+    """The reply through the response_url. A Slack without native chart or table blocks answers
+    `invalid_blocks` (and shows nothing): the reply is sent again without them (their numbers are
+    in its text) and `on_native_refused` remembers it for the workspace."""
+
+    def send(reply: Reply, _locale: str) -> None:
+        response = respond(**reply.as_ephemeral())
+        if getattr(response, "body", None) == "invalid_blocks" and any(is_native(block) for block in reply.blocks):
+            if on_native_refused is not None:
+                on_native_refused()
+            respond(**Reply(reply.text, without_native(reply.blocks)).as_ephemeral())
+
+    return send
+
+
+def native_refused_in(runtime: Runtime, slack_team_id: str) -> Callable[[], None]:
+    def remember() -> None:
+        with runtime.session_factory.begin() as session:
+            native_blocks.record_refused_in(session, slack_team_id=slack_team_id, now=runtime.clock())
+
+    return remember
 
 
 def via_ephemeral(client: WebClient, channel_id: str | None, user_id: str) -> Callable[[Reply, str], None]:
@@ -135,6 +157,7 @@ def action_listener(name: str, handler: InteractionHandler) -> Callable[..., Non
                 runtime, client, scope, user_id, channel_id, action.get("value"),
                 (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts"),
                 body.get("trigger_id"), runtime.clock(), bool((body.get("container") or {}).get("is_ephemeral")), from_home,
+                body.get("message"),
             ))
 
         # A button on the App Home has no response_url: its answers go to the person's DM with the app.

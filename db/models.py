@@ -44,6 +44,8 @@ class Workspace(Base):
     state: Mapped[WorkspaceState] = mapped_column(enum_column(WorkspaceState, "workspace_state"))
     installed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When Slack last refused a native chart or table block here (services/native_blocks.py).
+    native_blocks_refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     teams: Mapped[list[AlignmentTeam]] = relationship(back_populates="workspace")
 

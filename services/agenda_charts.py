@@ -17,21 +17,18 @@ that fails (logged), so a chart never blocks an agenda.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable, Sequence
 
 from babel.dates import format_date
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from domain.deltas import SHOWN_PERCENT_PLACES
 from domain.kpis import KpiSpec, Unit
 from domain.numbers import HOURS, PERCENT, display_quantity, format_quantity, rounded_for_display
 from domain.periods import MONTH, Period, format_period
 from services.agenda_facts import KpiFact, MonthlyFacts, WeeklyFacts
-from services.charts import OKABE_ITO, Trend, trend_png
+from services.charts import OKABE_ITO, ChartData, Series, Trend, png_of, reused_axes, trend_png
 from services.formatting import babel_locale
 from services.i18n import t
 from services.okr import Board
@@ -49,6 +46,7 @@ class Chart:
     title: str
     alt: str  # every number the chart shows, as text
     render: Callable[[], bytes]
+    data: ChartData | None = None  # the same chart for Slack to draw itself (a native chart block)
 
 
 @dataclass(frozen=True)
@@ -118,12 +116,7 @@ def history_text(history: Sequence[tuple[Period, Decimal | None]], spec: KpiSpec
 # Rendering ------------------------------------------------------------------------------------------
 
 
-def _png(figure: Figure) -> bytes:
-    canvas = FigureCanvasAgg(figure)
-    buffer = io.BytesIO()
-    canvas.print_png(buffer)
-    return buffer.getvalue()
-
+_BAR_MARGINS = {"left": 0.12, "right": 0.95, "top": 0.85, "bottom": 0.12}
 
 def _literal(text: str) -> str:
     """matplotlib reads text between two `$` as math: a peso sign must stay a peso sign."""
@@ -131,17 +124,14 @@ def _literal(text: str) -> str:
 
 
 def _style(axes, title: str) -> None:
-    axes.set_title(_literal(title), fontsize=15, loc="left", fontweight="bold")
+    axes.set_title(_literal(title), fontsize=15, loc="left", fontweight="bold", y=1.04)  # a fixed height: no measuring
     axes.tick_params(labelsize=12)
-    for side in ("top", "right"):
-        axes.spines[side].set_visible(False)
 
 
 def attainment_png(title: str, bars: Sequence[Bar], *, width_inches: float = 6.4, dpi: int = 110) -> bytes:
     """Vertical bars: the share of closed periods each commitment met, labelled "3/4 · 75 %"."""
     shown = list(bars)[:MAX_BARS]
-    figure = Figure(figsize=(width_inches, 3.8), dpi=dpi, layout="constrained")
-    axes = figure.add_subplot()
+    axes = reused_axes(width_inches, 3.8, dpi, grid="y", margins=_BAR_MARGINS)  # one figure per thread (services.charts)
     heights = [max(0.0, min(1.0, bar.share)) * 100 for bar in shown]
     colours = [OKABE_ITO["green"] if bar.share >= 1 else (OKABE_ITO["orange"] if bar.share >= 0.5 else OKABE_ITO["vermillion"]) for bar in shown]
     positions = range(len(shown))
@@ -153,17 +143,15 @@ def attainment_png(title: str, bars: Sequence[Bar], *, width_inches: float = 6.4
     axes.set_ylim(0, 118)
     axes.set_yticks([0, 50, 100], ["0", "50", "100"])
     axes.set_ylabel("%", fontsize=12)
-    axes.grid(axis="y", alpha=0.3)
     _style(axes, title)
-    return _png(figure)
+    return png_of(axes.figure)
 
 
 def progress_png(title: str, bars: Sequence[Bar], *, expected_label: str = "", width_inches: float = 6.4, dpi: int = 110) -> bytes:
     """Horizontal bars: each key result's progress, with a tick where it is expected to be by now."""
     shown = list(bars)[:MAX_BARS]
     height = 1.2 + 0.55 * max(len(shown), 1)
-    figure = Figure(figsize=(width_inches, height), dpi=dpi, layout="constrained")
-    axes = figure.add_subplot()
+    axes = reused_axes(width_inches, height, dpi, grid="x", margins={**_BAR_MARGINS, "top": 1 - 0.6 / height, "bottom": 0.45 / height})
     positions = list(range(len(shown)))[::-1]  # the first bar on top
     widths = [max(0.0, min(1.0, bar.share)) * 100 for bar in shown]
     axes.barh(positions, widths, color=OKABE_ITO["blue"], height=0.55)
@@ -179,11 +167,10 @@ def progress_png(title: str, bars: Sequence[Bar], *, expected_label: str = "", w
     axes.set_yticks(positions, [_literal(bar.label) for bar in shown])
     axes.set_xlim(0, 125)
     axes.set_xticks([0, 50, 100], ["0", "50", "100 %"])
-    axes.grid(axis="x", alpha=0.3)
     if labelled and expected_label:
         axes.legend(fontsize=10, frameon=False, loc="lower right")
     _style(axes, title)
-    return _png(figure)
+    return png_of(axes.figure)
 
 
 # The agendas' charts ---------------------------------------------------------------------------------
@@ -210,7 +197,11 @@ def trend_chart(name: str, kpi_name: str, spec: KpiSpec, history: Sequence[tuple
     alt = t(language, "agenda.ui.chart.trend.alt", title=title, points=history_text(history, spec, language=language, country=country))
     if target is not None:
         alt += " " + t(language, "agenda.ui.chart.target", value=target_text)
-    return Chart(name, title, alt[:ALT_TEXT_LIMIT], lambda: trend_png(trend))
+    series = [Series(kpi_name, [float(value) if value is not None else None for _, value in history])]
+    if target is not None:
+        series.append(Series(t(language, "agenda.native.series.target"), [float(target)] * len(history)))
+    data = ChartData("line", title, trend.labels, series)
+    return Chart(name, title, alt[:ALT_TEXT_LIMIT], lambda: trend_png(trend), data)
 
 
 def attainment_chart(name: str, title: str, rows: Sequence[tuple[str, int, int]], *, language: str, country: str | None) -> Chart | None:
@@ -219,7 +210,10 @@ def attainment_chart(name: str, title: str, rows: Sequence[tuple[str, int, int]]
     if not bars:
         return None
     alt = t(language, "agenda.ui.chart.bars.alt", title=title, points=", ".join(f"{bar.label} {bar.text}" for bar in bars[:MAX_BARS]))
-    return Chart(name, title, alt[:ALT_TEXT_LIMIT], lambda: attainment_png(title, bars))
+    shown = bars[:MAX_BARS]
+    data = ChartData("bar", title, [bar.label for bar in shown], [Series(t(language, "agenda.native.series.attainment"), [_percent(bar.share) for bar in shown])],
+                     y_label="%")  # fmt: skip
+    return Chart(name, title, alt[:ALT_TEXT_LIMIT], lambda: attainment_png(title, bars), data)
 
 
 def progress_chart(name: str, title: str, rows: Sequence[tuple[str, float, float | None]], *, language: str, country: str | None) -> Chart | None:
@@ -233,7 +227,17 @@ def progress_chart(name: str, title: str, rows: Sequence[tuple[str, float, float
         for bar in bars[:MAX_BARS]
     )  # fmt: skip
     alt = t(language, "agenda.ui.chart.bars.alt", title=title, points=points)
-    return Chart(name, title, alt[:ALT_TEXT_LIMIT], lambda: progress_png(title, bars, expected_label=expected_label))
+    shown = bars[:MAX_BARS]
+    series = [Series(t(language, "agenda.native.series.progress"), [_percent(bar.share) for bar in shown])]
+    if any(bar.expected is not None for bar in shown):
+        series.append(Series(expected_label, [_percent(bar.expected) if bar.expected is not None else None for bar in shown]))
+    data = ChartData("bar", title, [bar.label for bar in shown], series, y_label="%")
+    return Chart(name, title, alt[:ALT_TEXT_LIMIT], lambda: progress_png(title, bars, expected_label=expected_label), data)
+
+
+def _percent(share: float) -> float:
+    """A share as the whole percent its bar is labelled with (0.754 → 75)."""
+    return float(Decimal(str(max(0.0, share) * 100)).quantize(_WHOLE, rounding=ROUND_HALF_UP))
 
 
 def is_png(data: bytes) -> bool:

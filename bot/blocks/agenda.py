@@ -88,9 +88,13 @@ class Part:
 
 @dataclass(frozen=True)
 class AgendaMessages:
+    """The agenda's parent and its sections (`parts`, in reading order). How they are posted
+    (the details and charts replies) is `bot.blocks.agenda_layout`'s."""
+
     kind: AgendaKind
     parent: Reply
     parts: tuple[Part, ...]
+    kpi_rows: tuple[tuple[str, ...], ...] = ()  # the KPIs as a table (header first), shown in the kpis section
 
     def part(self, name: str) -> Reply:
         return next(part.reply for part in self.parts if part.name == name)
@@ -183,6 +187,24 @@ def kpi_line(fact: KpiFact, where: TeamLocale, *, kind: str) -> str:
     else:
         previous = t(language, f"agenda.ui.kpi.vs_previous.{kind}", previous=_num(change.previous, fact.spec, where), move=_move(fact, where))
     return f"{_IMPROVED[change.improved]} {value} · {previous} · {target_text(fact, where)}"
+
+
+def kpi_table_rows(facts: Sequence[KpiFact], where: TeamLocale) -> tuple[tuple[str, ...], ...]:
+    """The KPIs as table rows (a header, then one row each: name, value, previous, move, target),
+    with the same numbers and words as their lines; () without KPIs. Table cells are raw text:
+    names are shown as typed, nothing in them is read as a mention or a link."""
+    if not facts:
+        return ()
+    language = where.language
+    header = tuple(t(language, f"agenda.native.table.{column}") for column in ("kpi", "value", "previous", "change", "target"))
+    rows = [header]
+    for fact in facts:
+        change = fact.change
+        value = _num(change.value, fact.spec, where) if change.value is not None else "—"
+        previous = _num(change.previous, fact.spec, where) if change.previous is not None else "—"
+        move = _move(fact, where) if change.value is not None and change.previous is not None else "—"
+        rows.append((f"{_IMPROVED[change.improved]} {fact.name}", value, previous, move, target_text(fact, where)))
+    return tuple(rows)
 
 
 def primary_line(fact: KpiFact, where: TeamLocale, *, kind: str) -> str:
@@ -415,10 +437,12 @@ def review_line(objective: ObjectiveView, state: ReviewState | None, where: Team
 def weekly_agenda(facts: WeeklyFacts, where: TeamLocale) -> AgendaMessages:
     if not facts.has_data:
         return _weekly_start(facts, where)
+    shown = [fact for fact in (facts.primary, *facts.supporting) if fact is not None]
+    shown += [fact for fact in facts.changes if fact not in shown]
     return AgendaMessages(AgendaKind.WEEKLY, _weekly_parent(facts, where), (
         _weekly_kpis(facts, where), _weekly_sla(facts, where), _weekly_okr(facts, where), _weekly_changes(facts, where),
         _weekly_experiment(facts, where), _topics(facts.topics, where, monthly=False), _weekly_plan(facts, where),
-    ))  # fmt: skip
+    ), kpi_table_rows(shown, where))  # fmt: skip
 
 
 def _weekly_meeting(facts: WeeklyFacts, where: TeamLocale) -> str:
@@ -644,7 +668,8 @@ def monthly_agenda(facts: MonthlyFacts, where: TeamLocale, *, reviews: Mapping[i
         _monthly_okr(facts, where, reviews), _topics(facts.topics, where, monthly=True), _monthly_glossary(facts, where),
         _monthly_voice(facts, where) if facts.voice is not None else None,
     ]  # fmt: skip
-    return AgendaMessages(AgendaKind.MONTHLY, _monthly_parent(facts, where), tuple(part for part in parts if part is not None))
+    rows = kpi_table_rows(facts.kpis, where) if facts.has_data else ()
+    return AgendaMessages(AgendaKind.MONTHLY, _monthly_parent(facts, where), tuple(part for part in parts if part is not None), rows)
 
 
 def _monthly_parent(facts: MonthlyFacts, where: TeamLocale) -> Reply:

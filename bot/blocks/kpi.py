@@ -133,11 +133,14 @@ def trend_lines(view: KpiView, points: Sequence[Point], team: TeamLocale) -> lis
     return lines
 
 
-def show_reply(view: KpiView, points: Sequence[Point], team: TeamLocale, *, chart_file_id: str | None) -> Reply:
+def show_reply(view: KpiView, points: Sequence[Point], team: TeamLocale, *, chart_file_id: str | None, chart: Block | None = None) -> Reply:
+    """`chart`: the trend as Slack's own chart block; `chart_file_id`: as an uploaded PNG."""
     language = team.language
     title = f"{view.name} ({view.key})"
     blocks: list[Block] = [header(title), section(_describe(view, language))]
-    if chart_file_id:
+    if chart is not None:
+        blocks.append(chart)
+    elif chart_file_id:
         alt = "; ".join(trend_lines(view, points, team))[:CHART_ALT_LIMIT]
         blocks.append({"type": "image", "slack_file": {"id": chart_file_id}, "alt_text": alt})
     if all(point.value is None for point in points):

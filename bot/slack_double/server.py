@@ -375,6 +375,12 @@ class SlackDouble:
 
         return self.wait_for(RESPONSE_URL_METHOD, to_this_url, count=count, timeout=timeout)
 
+    def refuse_native_blocks(self, refuse: bool = True) -> None:
+        """Answer chart (data_visualization) and table blocks with invalid_blocks, as a Slack that
+        does not have them yet does; `refuse_native_blocks(False)` takes them again."""
+        with self._lock:
+            self._workspace.native_blocks = not refuse
+
     # --- fault injection ----------------------------------------------------------------------------
 
     def fail_next(
@@ -505,7 +511,7 @@ class SlackDouble:
         if params.get("delete_original"):
             return _Outcome.text("ok", {"ok": True})
         # Slack answers response_urls in plain text: "ok", or the error code with a 4xx status.
-        problem = message_content_error(params)
+        problem = message_content_error(params, native=self._workspace.native_blocks)
         if problem:
             return _Outcome.text(problem["error"], problem, 400)
         return _Outcome.text("ok", {"ok": True})

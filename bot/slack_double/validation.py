@@ -19,6 +19,8 @@ from slack_sdk.models.basic_objects import JsonObject
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from bot.slack_double.native_validation import NATIVE_RULES, native_count_errors
+
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 SECTION_TEXT_MAX = 3000
@@ -31,9 +33,13 @@ TEXT_OBJECT_TYPES = ("plain_text", "mrkdwn")
 Errors = list[str]
 
 
-def message_blocks_errors(blocks: Any) -> Errors:
-    """Errors for the `blocks` of chat.postMessage / postEphemeral / update / a response_url post."""
-    return _blocks_errors(blocks, pointer="/blocks", limit=MAX_MESSAGE_BLOCKS)
+def message_blocks_errors(blocks: Any, *, native: bool = True) -> Errors:
+    """Errors for the `blocks` of chat.postMessage / postEphemeral / update / a response_url post.
+    `native=False` answers as a Slack without the chart and table blocks: unsupported types."""
+    errors = _blocks_errors(blocks, pointer="/blocks", limit=MAX_MESSAGE_BLOCKS, native=native)
+    if isinstance(blocks, list) and not errors:
+        errors = native_count_errors(blocks, "/blocks")
+    return errors
 
 
 def view_errors(view: Any) -> Errors:
@@ -61,22 +67,26 @@ def metadata_errors(metadata: Any) -> Errors:
     return errors
 
 
-def _blocks_errors(blocks: Any, *, pointer: str, limit: int) -> Errors:
+def _blocks_errors(blocks: Any, *, pointer: str, limit: int, native: bool = True) -> Errors:
     if not isinstance(blocks, list):
         return [_at("must be an array", pointer)]
     errors = []
     if len(blocks) > limit:
         errors.append(_at(f"no more than {limit} items allowed (got {len(blocks)})", pointer))
     for index, block in enumerate(blocks):
-        errors += _block_errors(block, f"{pointer}/{index}")
+        errors += _block_errors(block, f"{pointer}/{index}", native=native)
     errors += _duplicate_block_id_errors(blocks, pointer)
     return errors
 
 
-def _block_errors(block: Any, pointer: str) -> Errors:
+def _block_errors(block: Any, pointer: str, *, native: bool = True) -> Errors:
     if not isinstance(block, dict):
         return [_at("must be an object", pointer)]
     block_type = block.get("type")
+    if block_type in NATIVE_RULES:  # newer than slack_sdk's models: our rules only
+        if not native:
+            return [_at(f"unsupported block type: {block_type!r}", f"{pointer}/type")]
+        return NATIVE_RULES[block_type](block, pointer)
     if block_type not in _known_block_types():
         # Checked before Block.parse, which would log a warning and return None.
         return [_at(f"unsupported block type: {block_type!r}", f"{pointer}/type")]

@@ -37,6 +37,8 @@ class Workspace:
         self.file_url_prefix = ""  # where files' url_private live, also set by the server
         self.users: dict[str, SlackDoubleUser] = {}
         self.channels: dict[str, SlackDoubleChannel] = {}
+        # False: answer as a Slack without the chart and table blocks (invalid_blocks for them).
+        self.native_blocks = True
         self.add_user(SlackDoubleUser(id=bot_user_id, name="alinea", real_name="Alinea", is_bot=True))
         self.clear_activity()
 
@@ -90,7 +92,7 @@ def truthy(value: Any) -> bool:
     return bool(value)
 
 
-def message_content_error(params: Params) -> Response | None:
+def message_content_error(params: Params, *, native: bool = True) -> Response | None:
     """What Slack answers for a message without content or with bad blocks/metadata (None if fine)."""
     blocks = params.get("blocks")
     if not params.get("text") and not blocks and not params.get("attachments"):
@@ -98,7 +100,7 @@ def message_content_error(params: Params) -> Response | None:
     if blocks is not None:
         if isinstance(blocks, str):
             return _error("invalid_blocks_format")  # a JSON string that did not decode
-        errors = message_blocks_errors(blocks)
+        errors = message_blocks_errors(blocks, native=native)
         if errors:
             return _error("invalid_blocks", errors=errors)
     if "metadata" in params and params["metadata"] is not None:
@@ -152,7 +154,7 @@ def chat_post_message(ws: Workspace, params: Params) -> Response:
     refused = _posting_error(ws, channel)
     if refused:
         return refused
-    problem = message_content_error(params)
+    problem = message_content_error(params, native=ws.native_blocks)
     if problem:
         return problem
     message = {
@@ -190,7 +192,7 @@ def chat_post_ephemeral(ws: Workspace, params: Params) -> Response:
         return _error("channel_not_found")
     if not params.get("user"):
         return _error("user_not_in_channel")
-    problem = message_content_error(params)
+    problem = message_content_error(params, native=ws.native_blocks)
     if problem:
         return problem
     # Ephemeral messages are not part of history; the recorded call is the only trace, as in Slack.
@@ -202,7 +204,7 @@ def chat_update(ws: Workspace, params: Params) -> Response:
     message = ws.find_message(channel, str(ts)) if channel and ts else None
     if message is None:
         return _error("message_not_found")
-    problem = message_content_error(params)
+    problem = message_content_error(params, native=ws.native_blocks)
     if problem:
         return problem
     message.update(_message_fields(params))

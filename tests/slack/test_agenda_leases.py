@@ -40,7 +40,7 @@ from tests.support.replicas import AlineaProcess, alinea_environment
 # an `alinea` process takes a minute to start on a loaded machine (2 cores, several test runs).
 HELD_FOR_S = 240
 SUBPROCESS_TEST = pytest.mark.timeout(2 * HELD_FOR_S)
-PARTS = ["topics", "plan"]  # a team without numbers yet: its agenda's thread
+PARTS = ["details"]  # a team without numbers yet: its agenda's thread (no charts)
 
 
 @pytest.fixture
@@ -99,8 +99,8 @@ def posted_once_and_done(bot, *, attempts: int) -> None:
 
 def test_a_live_poster_renews_its_lease_while_a_slow_slack_call_is_in_flight(bot, clock, started):
     pacer = StepPacer()
-    held = bot.double.hold_next("chat.postMessage", after=1)  # the first thread part: posted, its answer slow
-    next_part = bot.double.hold_next("chat.postMessage")  # then the part after it
+    held = bot.double.hold_next("chat.postMessage")  # the parent: posted, its answer slow
+    next_part = bot.double.hold_next("chat.postMessage")  # then the details reply
     thread, result = post_in_background(in_process_poster(bot, clock, pacer), started)
     assert held.reached.wait(HELD_FOR_S)
     meeting = with_team(bot, lambda session, team: agendas.meeting_of_period(team, AgendaKind.WEEKLY, started))
@@ -120,7 +120,7 @@ def test_a_live_poster_renews_its_lease_while_a_slow_slack_call_is_in_flight(bot
     assert run_row(bot).lease_expires_at == clock.now + LEASE
     next_part.release()
     thread.join(HELD_FOR_S)
-    assert result["outcome"].status == "posted" and result["outcome"].line.endswith("parent, 2 parts, 0 charts")
+    assert result["outcome"].status == "posted" and result["outcome"].line.endswith("parent, 1 replies, 0 native charts")
     posted_once_and_done(bot, attempts=1)
 
 
@@ -137,7 +137,7 @@ def test_a_lease_expiring_mid_post_is_taken_over_by_another_process_and_the_froz
     other = other_process(bot, tmp_path, "replica-2", ["jobs", "run", "agenda-resume"])
     assert other.wait(HELD_FOR_S) == 0, other.stderr[-3000:]
     # The part in flight was already in the thread: found and recorded, not posted again.
-    assert "agenda-resume alineacion" in other.stdout and "1 parts, 0 charts" in other.stdout, other.stdout
+    assert "agenda-resume alineacion" in other.stdout and "0 replies, 0 native charts" in other.stdout, other.stdout
     held.release()  # the frozen poster wakes up with its answer
     thread.join(HELD_FOR_S)
     outcome = result["outcome"]
@@ -167,5 +167,5 @@ def test_a_poster_killed_mid_post_is_taken_over_when_its_lease_runs_out(bot, clo
     assert scheduler_fire(bot, clock, "weekly-agenda", expires - timedelta(seconds=1)) == {
         "alineacion": f"weekly {row.period_key}: being posted by another run"}
     detail = scheduler_fire(bot, clock, "agenda-resume", expires)["alineacion"]
-    assert detail == f"posted the weekly agenda {row.period_key}: 1 parts, 0 charts"
+    assert detail == f"posted the weekly agenda {row.period_key}: 0 replies, 0 native charts"
     posted_once_and_done(bot, attempts=2)

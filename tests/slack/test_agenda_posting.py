@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 import bot.agenda_posts as agenda_posts
 from bot.agenda_posts import AgendaNotPosted, AgendaPoster
+from bot.blocks.agenda_layout import sections_of
 from bot.blocks.agenda_topics import DECIDE_EXPERIMENT
 from bot.jobs import run_job
 from bot.loopback import LoopbackBot
@@ -28,13 +29,13 @@ from bot.scheduler import AT_START, build_scheduler, job_named
 from bot.slack_client import make_web_client
 from bot.transcript import render
 from db import repositories
-from db.models import Agenda, AgendaStatus
+from db.models import Agenda, AgendaStatus, Workspace
 from domain.meetings import AgendaKind
 from domain.okr import parse_objective
 from domain.periods import Period
 from domain.setup import SetupChanges
 from domain.sla import parse_commitment
-from services import agenda_topics, agendas, experiments, kpis, okr, sla, teams, workspaces
+from services import agenda_topics, agendas, experiments, kpis, native_blocks, okr, sla, teams, workspaces
 from services.experiments import Result
 from services.job_runs import Outcome
 from services.teams import TeamDefaults
@@ -154,6 +155,23 @@ def part_claims(bot, parent) -> list[str]:
     return [claim_of(m).removeprefix(claim_of(parent) + "-") for m in thread(bot, parent["ts"]) if claim_of(m)]
 
 
+def sections(bot, parent) -> dict[str, dict[str, Any]]:
+    """The agenda's sections as posted in its details replies, by name, each as a message."""
+    found: dict[str, dict[str, Any]] = {}
+    for message in thread(bot, parent["ts"]):
+        if claim_of(message).removeprefix(claim_of(parent) + "-").startswith("details"):
+            found.update({name: {"text": "", "blocks": blocks} for name, blocks in sections_of(message["blocks"]).items()})
+    return found
+
+
+def reply(bot, parent, name) -> dict[str, Any]:
+    return next(m for m in thread(bot, parent["ts"]) if claim_of(m) == f"{claim_of(parent)}-{name}")
+
+
+def native(message, kind="data_visualization") -> list[dict[str, Any]]:
+    return [block for block in message.get("blocks") or [] if block["type"] == kind]
+
+
 def chart_files(bot, parent) -> list[str]:
     return [f["name"] for m in thread(bot, parent["ts"]) if m.get("subtype") == "file_share" for f in m["files"]]
 
@@ -189,16 +207,17 @@ def test_the_weekly_agenda_is_posted_at_seven_with_sla_okr_topics_changes_and_ch
     assert scheduler_fire(bot, clock, "weekly-agenda", local(3, 16, 6, 55)) == {"alineacion": "weekly: nothing due"}
     assert parents(bot) == []
     detail = scheduler_fire(bot, clock, "weekly-agenda", local(3, 16, 7, 0))["alineacion"]
-    assert detail == "posted the weekly agenda 2026-W12: parent, 8 parts, 3 charts"
+    assert detail == "posted the weekly agenda 2026-W12: parent, 2 replies, 3 native charts"
     (parent,) = parents(bot)
     assert claim_of(parent) == f"agenda-{agenda_row(bot).id}"
-    assert tuple(part_claims(bot, parent)) == PARTS
+    assert part_claims(bot, parent) == ["details", "charts"]  # three messages: the parent, the details, the charts
+    assert tuple(sections(bot, parent)) == PARTS
     head = shown(parent)
     assert "Agenda semanal · alineacion" in head and "lunes 16 mar, 09:00–09:30 (America/Bogota)" in head
     assert "*Ventas* (`sales_cop`): *$45.000.000* · semana anterior $40.000.000 (+$5.000.000, +12,5 %, mejor)" in head
     assert "Tasa de conversión web" in head and "Ticket promedio" in head
     assert "incumplimientos abiertos: 1 (1 sin reconocer)" in head and "objetivos activos: 1" in head
-    parts = dict(zip(PARTS, [m for m in thread(bot, parent["ts"]) if claim_of(m)]))
+    parts = sections(bot, parent)
     sla_part = shown(parts["sla"])
     assert "Semana pasada: ❌ incumplido (30 h)" in sla_part and "*B1* · SLA1 · semana 11 de 2026 (9–15 mar): 30 h" in sla_part
     assert "Nadie lo ha reconocido; le toca a <@U0LUIS>." in sla_part
@@ -213,15 +232,23 @@ def test_the_weekly_agenda_is_posted_at_seven_with_sla_okr_topics_changes_and_ch
     assert "Cuello de botella" in shown(parts["plan"])
     (decide,) = [e for b in parts["plan"]["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert (decide["action_id"], decide["value"]) == (DECIDE_EXPERIMENT, "2026-W12")
-    # The charts, in the thread, once each; their numbers are in the text.
-    run = agenda_row(bot)
-    assert sorted(chart_files(bot, parent)) == sorted(f"agenda-{run.id}-{name}.png" for name in ("primary", "sla", "okr"))
-    assert all(file.content.startswith(b"\x89PNG") and file.thread_ts == parent["ts"] for file in double.files.values())
+    # The KPIs as a native table in the details; the charts drawn by Slack, their numbers in the text.
+    (table,) = native(reply(bot, parent, "details"), "table")
+    assert [cell["text"] for cell in table["rows"][1]][:3] == ["🟢 Ventas", "$45.000.000", "$40.000.000"]
+    (okr_chart,) = native(parts["okr"])  # Slack takes two charts a message: the third goes beside its section
+    assert okr_chart["chart"]["type"] == "bar" and [s["name"] for s in okr_chart["chart"]["series"]] == ["Avance %", "esperado a hoy"]
+    charts = reply(bot, parent, "charts")
+    trend, attainment = native(charts)
+    assert trend["chart"]["type"] == "line" and [s["name"] for s in trend["chart"]["series"]] == ["Ventas"]  # no target agreed for it
+    assert trend["chart"]["series"][0]["data"][-1] == {"label": "S11", "value": 45000000}
+    assert "S11 $45.000.000" in shown(charts) and attainment["chart"]["type"] == "bar"
+    assert double.files == {}  # no PNG drawn or uploaded
     assert "Últimas 12 semanas:" in shown(parts["kpis"]) and "S11 $45.000.000" in shown(parts["kpis"])
-    assert run.status is AgendaStatus.DONE and set(run.parts_posted) == {*PARTS, "chart-primary", "chart-sla", "chart-okr"}
+    run = agenda_row(bot)
+    assert run.status is AgendaStatus.DONE and run.parts_posted == ["details", "charts"]
     # The next fires find it done.
     assert scheduler_fire(bot, clock, "weekly-agenda", local(3, 16, 7, 5)) == {"alineacion": "weekly 2026-W12: already done (posted before)"}
-    assert len(parents(bot)) == 1 and len(double.files) == 3
+    assert len(parents(bot)) == 1 and len(thread(bot, parent["ts"])) == 2
     assert_posted_once(bot)
 
 
@@ -229,7 +256,7 @@ def test_the_weekly_agenda_is_posted_at_seven_with_sla_okr_topics_changes_and_ch
 def test_the_decide_button_opens_the_experiment_form_for_the_agendas_week(bot, clock, double):
     scheduler_fire(bot, clock, "weekly-agenda", local(3, 16, 7, 0))
     (parent,) = parents(bot)
-    plan = next(m for m in thread(bot, parent["ts"]) if claim_of(m).endswith("-plan"))
+    plan = reply(bot, parent, "details")
     assert bot.driver.block_action(DECIDE_EXPERIMENT, value="2026-W12", user_id=ANA, channel_id=CHANNEL,
                                    message={"ts": plan["ts"]}, trigger_id="T0DECIDE").ok  # fmt: skip
     (opened,) = double.wait_for("views.open")
@@ -247,7 +274,7 @@ def test_each_team_gets_its_agenda_in_its_own_timezone_across_dst_and_holidays(b
     scheduler_fire(bot, clock, "weekly-agenda", utc(3, 20, 11, 55))
     assert parents(bot) == [] and parents(bot, MADRID_CHANNEL) == []
     fired = scheduler_fire(bot, clock, "weekly-agenda", utc(3, 20, 12, 0))
-    assert fired["alineacion"].endswith("posted the weekly agenda 2026-W13: parent, 2 parts, 0 charts")
+    assert fired["alineacion"].endswith("posted the weekly agenda 2026-W13: parent, 1 replies, 0 native charts")
     assert fired["alineacion-madrid"] == "weekly: nothing due"
     assert "skipped the weekly agenda 2026-W12" in caplog.text  # Bogotá's team existed, the bot never posted W12
     (bogota,) = parents(bot)
@@ -256,15 +283,15 @@ def test_each_team_gets_its_agenda_in_its_own_timezone_across_dst_and_holidays(b
     scheduler_fire(bot, clock, "weekly-agenda", utc(3, 23, 5, 55))
     assert parents(bot, MADRID_CHANNEL) == []
     fired = scheduler_fire(bot, clock, "weekly-agenda", utc(3, 23, 6, 0))
-    assert fired == {"alineacion": "weekly 2026-W13: already done (posted before)", "alineacion-madrid": "posted the weekly agenda 2026-W13: parent, 2 parts, 0 charts"}
+    assert fired == {"alineacion": "weekly 2026-W13: already done (posted before)", "alineacion-madrid": "posted the weekly agenda 2026-W13: parent, 1 replies, 0 native charts"}
     # Summer time began on Sunday 29 March in Madrid: 07:00 CEST is 05:00 UTC, an hour earlier than the week before.
     scheduler_fire(bot, clock, "weekly-agenda", utc(3, 30, 4, 55))
     assert len(parents(bot, MADRID_CHANNEL)) == 1
     fired = scheduler_fire(bot, clock, "weekly-agenda", utc(3, 30, 5, 0))
-    assert fired["alineacion-madrid"] == "posted the weekly agenda 2026-W14: parent, 2 parts, 0 charts"
+    assert fired["alineacion-madrid"] == "posted the weekly agenda 2026-W14: parent, 1 replies, 0 native charts"
     assert fired["alineacion"] == "weekly: nothing due"  # Bogotá's is at 12:00 UTC
     assert "lunes 30 mar, 09:00–09:30 (Europe/Madrid)" in shown(parents(bot, MADRID_CHANNEL)[-1])
-    assert scheduler_fire(bot, clock, "weekly-agenda", utc(3, 30, 12, 0))["alineacion"] == "posted the weekly agenda 2026-W14: parent, 2 parts, 0 charts"
+    assert scheduler_fire(bot, clock, "weekly-agenda", utc(3, 30, 12, 0))["alineacion"] == "posted the weekly agenda 2026-W14: parent, 1 replies, 0 native charts"
     assert len(parents(bot)) == 2 and len(parents(bot, MADRID_CHANNEL)) == 2
     assert_posted_once(bot) and assert_posted_once(bot, MADRID_CHANNEL)
 
@@ -292,7 +319,7 @@ def test_two_schedulers_on_one_database_post_one_agenda(bot, clock, double, monk
     assert details[0].startswith("posted the weekly agenda 2026-W12") or details[1].startswith("posted the weekly agenda 2026-W12")
     assert any(detail.endswith(("being posted by another run", "already done (posted before)")) for detail in details), details
     (parent,) = parents(bot)
-    assert part_claims(bot, parent) == ["topics", "plan"]
+    assert part_claims(bot, parent) == ["details"]
     assert_posted_once(bot)
 
 
@@ -310,7 +337,7 @@ def test_two_posters_of_one_process_queue_on_the_teams_lock(bot, clock):
         thread_.start()
     for thread_ in threads:
         thread_.join(timeout=60)
-    assert sorted(lines) == ["posted the weekly agenda 2026-W12: parent, 2 parts, 0 charts", "weekly 2026-W12: already done (posted before)"]
+    assert sorted(lines) == ["posted the weekly agenda 2026-W12: parent, 1 replies, 0 native charts", "weekly 2026-W12: already done (posted before)"]
     assert len(parents(bot)) == 1
 
 
@@ -323,7 +350,7 @@ def test_a_restart_between_claiming_and_posting_posts_once_when_the_lease_runs_o
     assert scheduler_fire(bot, clock, "agenda-resume", local(3, 16, 7, 0) + timedelta(seconds=30)) == {}  # nothing expired
     assert parents(bot) == []
     detail = scheduler_fire(bot, clock, "agenda-resume", local(3, 16, 7, 0) + timedelta(seconds=45))["alineacion"]
-    assert detail == "posted the weekly agenda 2026-W12: parent, 2 parts, 0 charts"
+    assert detail == "posted the weekly agenda 2026-W12: parent, 1 replies, 0 native charts"
     (parent,) = parents(bot)
     assert claim_of(parent) == dead.claim and agenda_row(bot).attempts == 2 and agenda_row(bot).claimed_by == "scheduler"
     assert_posted_once(bot)
@@ -332,16 +359,16 @@ def test_a_restart_between_claiming_and_posting_posts_once_when_the_lease_runs_o
 def test_a_parent_posted_but_not_recorded_is_found_not_posted_again(bot, clock, double):
     meeting = with_team(bot, lambda session, team: agendas.meeting_of_period(team, AgendaKind.WEEKLY, local(3, 16)))
     dead = with_team(bot, agendas.claim, meeting=meeting, claimed_by="replica-1", now=local(3, 16, 7, 0))
-    # The dead process had posted the parent and its first part; neither was recorded.
+    # The dead process had posted the parent and its details; neither was recorded.
     notifier = Notifier(make_web_client(token=bot.settings.slack_bot_token, base_url=double.base_url))
     ts = notifier.post(channel=CHANNEL, message=Message("agenda", []), claim=dead.claim)
-    notifier.post(channel=CHANNEL, message=Message("temas", []), claim=f"{dead.claim}-topics", thread_ts=ts)
+    notifier.post(channel=CHANNEL, message=Message("detalles", []), claim=f"{dead.claim}-details", thread_ts=ts)
     detail = scheduler_fire(bot, clock, "weekly-agenda", local(3, 16, 7, 10))["alineacion"]
-    assert detail == "posted the weekly agenda 2026-W12: 1 parts, 0 charts"  # only the plan was missing
+    assert detail == "posted the weekly agenda 2026-W12: 0 replies, 0 native charts"  # found, recorded, not posted again
     (parent,) = parents(bot)
-    assert parent["ts"] == ts and part_claims(bot, parent) == ["topics", "plan"]
+    assert parent["ts"] == ts and part_claims(bot, parent) == ["details"]
     row = agenda_row(bot)
-    assert row.message_ts == ts and row.status is AgendaStatus.DONE and row.parts_posted == ["topics", "plan"]
+    assert row.message_ts == ts and row.status is AgendaStatus.DONE and row.parts_posted == ["details"]
     assert_posted_once(bot)
 
 
@@ -360,8 +387,9 @@ def test_slack_failing_mid_post_resumes_with_only_the_missing_parts(bot, clock, 
     row = agenda_row(bot)
     assert row.status is AgendaStatus.FAILED and row.message_ts == parent["ts"] and row.parts_posted == []
     assert poster(bot).run(AgendaKind.WEEKLY, local(3, 16, 7, 0)) == "weekly 2026-W12: failed before, retried after 2026-03-16T12:01:00+00:00"
-    assert poster(bot).run(AgendaKind.WEEKLY, local(3, 16, 7, 1)) == "posted the weekly agenda 2026-W12: 8 parts, 3 charts"
-    assert [m["ts"] for m in parents(bot)] == [parent["ts"]] and tuple(part_claims(bot, parent)) == PARTS
+    assert poster(bot).run(AgendaKind.WEEKLY, local(3, 16, 7, 1)) == "posted the weekly agenda 2026-W12: 2 replies, 3 native charts"
+    assert [m["ts"] for m in parents(bot)] == [parent["ts"]] and part_claims(bot, parent) == ["details", "charts"]
+    assert tuple(sections(bot, parent)) == PARTS
     assert agenda_row(bot).status is AgendaStatus.DONE and agenda_row(bot).attempts == 2
     assert_posted_once(bot)
 
@@ -370,26 +398,67 @@ def test_slack_failing_mid_post_resumes_with_only_the_missing_parts(bot, clock, 
 def test_rate_limits_are_waited_out_and_nothing_is_posted_twice(bot, clock, double):
     seed(bot, clock)
     double.fail_next("chat.postMessage", 429, retry_after=0)
-    double.fail_next("files.completeUploadExternal", 429, retry_after=0)
-    assert poster(bot).run(AgendaKind.WEEKLY, local(3, 16, 7, 0)) == "posted the weekly agenda 2026-W12: parent, 8 parts, 3 charts"
+    assert poster(bot).run(AgendaKind.WEEKLY, local(3, 16, 7, 0)) == "posted the weekly agenda 2026-W12: parent, 2 replies, 3 native charts"
     statuses = [call.status for call in double.calls_to("chat.postMessage") if claim_of({"metadata": call.params.get("metadata")}).startswith("agenda-")]
-    assert statuses.count(429) == 1 and statuses.count(200) == 9  # the parent and its 8 parts
-    (parent,) = parents(bot)
-    assert len(chart_files(bot, parent)) == 3
+    assert statuses.count(429) == 1 and statuses.count(200) == 3  # the parent, the details, the charts
     assert_posted_once(bot)
 
 
-def test_a_chart_whose_upload_answer_was_lost_is_not_uploaded_again(bot, clock, double):
+@SQLITE_ONLY
+def test_rate_limits_on_the_png_upload_are_waited_out_and_it_is_shared_once(bot, clock, double):
     seed(bot, clock)
+    double.refuse_native_blocks()
+    double.fail_next("files.completeUploadExternal", 429, retry_after=0)
+    assert poster(bot).run(AgendaKind.WEEKLY, local(3, 16, 7, 0)) == "posted the weekly agenda 2026-W12: parent, 2 replies, 3 PNG charts"
+    (parent,) = parents(bot)
+    assert len(chart_files(bot, parent)) == 3 and len([m for m in thread(bot, parent["ts"]) if m.get("subtype") == "file_share"]) == 1
+    assert_posted_once(bot)
+
+
+def refused(double) -> list:
+    return [call for call in double.calls_to("chat.postMessage") if (call.response or {}).get("error") == "invalid_blocks"]
+
+
+@SQLITE_ONLY
+def test_a_slack_without_native_blocks_gets_the_same_messages_and_one_upload_of_pngs(bot, clock, double):
+    seed(bot, clock)
+    double.refuse_native_blocks()  # an older Slack: invalid_blocks for charts and tables
+    at = local(3, 16, 7, 0)
+    assert poster(bot).run(AgendaKind.WEEKLY, at) == "posted the weekly agenda 2026-W12: parent, 2 replies, 3 PNG charts"
+    (parent,) = parents(bot)
+    run = agenda_row(bot)
+    assert part_claims(bot, parent) == ["details"] and run.parts_posted == ["details", "charts"]
+    assert tuple(sections(bot, parent)) == PARTS and native(reply(bot, parent, "details")) == []
+    assert len(refused(double)) == 1  # the details, refused once (nothing posted), then posted without charts and table
+    (upload,) = double.calls_to("files.completeUploadExternal")  # one upload with every chart
+    assert sorted(chart_files(bot, parent)) == sorted(f"agenda-{run.id}-{name}.png" for name in ("primary", "sla", "okr"))
+    assert all(file.content.startswith(b"\x89PNG") and file.thread_ts == parent["ts"] for file in double.files.values())
+    assert upload.params["initial_comment"] == "Gráficos" and len(thread(bot, parent["ts"])) == 2
+    assert "S11 $45.000.000" in shown(sections(bot, parent)["kpis"])  # the chart's numbers, in the text
+    assert_posted_once(bot)
+    # Remembered for the workspace for a day: the next agenda goes straight to PNGs.
+    with bot.runtime.session_factory() as session:
+        workspace_id = repositories.workspace_by_slack_id(session, slack_team_id=double.team_id).id
+        refused_at = session.get(Workspace, workspace_id).native_blocks_refused_at
+        assert refused_at is not None
+        assert not native_blocks.allowed(session, workspace_id=workspace_id, now=refused_at + timedelta(hours=23))
+        assert native_blocks.allowed(session, workspace_id=workspace_id, now=refused_at + timedelta(days=1))
+    assert poster(bot).run(AgendaKind.WEEKLY, local(3, 23, 7, 0)) == "posted the weekly agenda 2026-W13: parent, 2 replies, 3 PNG charts"
+    assert len(refused(double)) == 1  # not offered again
+
+
+def test_a_chart_upload_whose_answer_was_lost_is_not_uploaded_again(bot, clock, double):
+    seed(bot, clock)
+    double.refuse_native_blocks()
     double.fail_next("files.completeUploadExternal", 500, after_effect=True)  # shared in the thread, answer lost
     with pytest.raises(AgendaNotPosted):
         poster(bot).run(AgendaKind.WEEKLY, local(3, 16, 7, 0))
     (parent,) = parents(bot)
     run = agenda_row(bot)
-    assert chart_files(bot, parent) == [f"agenda-{run.id}-primary.png"] and "chart-primary" not in run.parts_posted
-    assert poster(bot).run(AgendaKind.WEEKLY, local(3, 16, 7, 2)) == "posted the weekly agenda 2026-W12: 0 parts, 2 charts"
+    assert len(chart_files(bot, parent)) == 3 and "charts" not in run.parts_posted
+    assert poster(bot).run(AgendaKind.WEEKLY, local(3, 16, 7, 2)) == "posted the weekly agenda 2026-W12: 0 replies, 0 PNG charts"
     assert sorted(chart_files(bot, parent)) == sorted(f"agenda-{run.id}-{name}.png" for name in ("primary", "sla", "okr"))
-    assert "chart-primary" in agenda_row(bot).parts_posted
+    assert agenda_row(bot).parts_posted == ["details", "charts"] and len(double.calls_to("files.completeUploadExternal")) == 1
     assert_posted_once(bot)
 
 
@@ -429,7 +498,7 @@ def test_a_missed_run_is_skipped_with_a_log_line_once_its_meeting_began(bot, clo
 @SQLITE_ONLY
 def test_jobs_run_with_a_team_posts_the_weeks_agenda_now_unless_its_meeting_happened(bot, clock):
     assert job(bot, clock, "weekly-agenda", local(3, 11, 10)) == "weekly 2026-W11 skipped: the meeting already happened (2026-03-09T14:00:00+00:00)"
-    assert job(bot, clock, "weekly-agenda", local(3, 16, 5, 0)) == "posted the weekly agenda 2026-W12: parent, 2 parts, 0 charts"
+    assert job(bot, clock, "weekly-agenda", local(3, 16, 5, 0)) == "posted the weekly agenda 2026-W12: parent, 1 replies, 0 native charts"
     assert agenda_row(bot).claimed_by == "cli"
     assert job(bot, clock, "weekly-agenda", local(3, 16, 7, 0)) == "weekly 2026-W12: already done (posted before)"
     assert len(parents(bot)) == 1
@@ -442,7 +511,7 @@ def test_the_cli_posts_by_hand_once_and_says_already_done(bot, clock, double, se
     env = {"DATABASE_URL": settings.database_url, "SLACK_BOT_TOKEN": "xoxb-cli", "SLACK_API_URL": double.base_url}
     first = alinea("jobs", "run", "weekly-agenda", "--team", "alineacion", "--at", "2026-03-16T05:00-05:00", env=env)
     assert first.returncode == 0, first.stderr
-    assert "weekly-agenda alineacion 2026-03-16T10:00: done (posted the weekly agenda 2026-W12: parent, 2 parts, 0 charts)" in first.stdout
+    assert "weekly-agenda alineacion 2026-03-16T10:00: done (posted the weekly agenda 2026-W12: parent, 1 replies, 0 native charts)" in first.stdout
     again = alinea("jobs", "run", "weekly-agenda", "--team", CHANNEL, "--at", "2026-03-16T07:00-05:00", env=env)
     assert again.returncode == 0 and "weekly 2026-W12: already done (posted before)" in again.stdout
     assert len(parents(bot)) == 1
@@ -459,7 +528,8 @@ def test_a_chart_that_fails_to_render_is_logged_and_skipped(bot, clock, double, 
         raise ValueError("no font for this")
 
     monkeypatch.setattr("services.agenda_charts.trend_png", broken)
-    assert poster(bot).run(AgendaKind.WEEKLY, local(3, 16, 7, 0)) == "posted the weekly agenda 2026-W12: parent, 8 parts, 2 charts"
+    double.refuse_native_blocks()
+    assert poster(bot).run(AgendaKind.WEEKLY, local(3, 16, 7, 0)) == "posted the weekly agenda 2026-W12: parent, 2 replies, 2 PNG charts"
     assert "the primary chart of agenda-" in caplog.text
     (parent,) = parents(bot)
     assert sorted(name.rsplit("-", 1)[1] for name in chart_files(bot, parent)) == ["okr.png", "sla.png"]
@@ -479,10 +549,12 @@ def test_the_monthly_agenda_asks_each_objectives_review_once(bot, clock, double)
     with_team(bot, kpis.record, key="sales_cop", value=Decimal(5000000), shown="5000000", period=Period.day(date(2026, 3, 10)),
               source="slack", actor=LUIS, note="", now=local(3, 10))  # fmt: skip
     detail = job(bot, clock, "monthly-agenda", local(4, 7, 7, 0))  # first Tuesday of April, 09:00 meeting
-    assert detail.startswith("posted the monthly agenda 2026-04: parent, 6 parts")
+    assert detail.startswith("posted the monthly agenda 2026-04: parent, 2 replies")
     (parent,) = parents(bot)
+    assert part_claims(bot, parent) == ["details", "charts"]
+    assert tuple(sections(bot, parent)) == ("kpis", "sla", "breaches", "okr", "topics", "glossary")
     assert "Agenda mensual · alineacion" in shown(parent) and "marzo de 2026" in shown(parent)
-    okr_part = next(m for m in thread(bot, parent["ts"]) if claim_of(m).endswith("-okr"))
+    okr_part = sections(bot, parent)["okr"]
     assert "*O1* Fidelizar: su revisión se publica ahora en el canal" in shown(okr_part)
     reviews = [m for m in double.messages(CHANNEL) if claim_of(m).startswith("okr-review-")]
     assert len(reviews) == 1 and "O1" in render(reviews[0])

@@ -26,7 +26,7 @@ from services import kpis, sla, sla_breaches, teams, workspaces
 from services.job_runs import Outcome
 from services.teams import TeamDefaults
 from tests.slack.test_agenda_posting import with_team
-from tests.support.agenda_consistency import contradictions
+from tests.support.agenda_consistency import contradictions, thread_sections
 from tests.support.clock import Clock
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -147,14 +147,8 @@ def test_a_month_nobody_logged_names_the_command_for_that_month(start, clock):
 
 
 def parts_by_name(parent: dict, thread: list[dict]) -> dict[str, dict]:
-    """The thread's parts by name, from the claim each carries ("agenda-7-changes" → "changes")."""
-    claim = parent["metadata"]["event_payload"]["claim"]
-    found = {}
-    for message in thread:
-        payload = (message.get("metadata") or {}).get("event_payload") or {}
-        if payload.get("claim", "").startswith(claim + "-"):
-            found[payload["claim"].removeprefix(claim + "-")] = message
-    return found
+    """The agenda's sections by name, read from its details replies."""
+    return thread_sections(parent, thread)
 
 
 @pytest.mark.parametrize("language", ["es", "en"])

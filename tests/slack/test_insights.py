@@ -11,12 +11,13 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
+from bot.blocks.agenda_layout import sections_of
 from bot.blocks.narrative import ADOPT, NOT_USEFUL
 from bot.slack_double import slack_escape
 from bot.transcript import render
 from db.models import AgendaStatus, Experiment, NarrativeFeedback
 from tests.slack.test_agenda_posting import (  # noqa: F401 (fixtures)
-    ANA, CHANNEL, LUIS, PEDRO, PARTS, ROSA, agenda_row, assert_posted_once, bot, claim_of, clock, job, local, parents, seed, shown, thread, utc,
+    ANA, CHANNEL, LUIS, PEDRO, PARTS, ROSA, agenda_row, assert_posted_once, bot, claim_of, clock, job, local, parents, sections, seed, shown, thread, utc,
 )  # fmt: skip
 from tests.support.openai_double import INVENTED_NUMBER, OpenAIDouble
 
@@ -50,9 +51,11 @@ WHY = {
 def post_weekly_agenda(bot, clock) -> dict[str, dict]:
     seed(bot, clock)
     detail = job(bot, clock, "weekly-agenda", local(3, 16, 7, 0))
-    assert detail == "posted the weekly agenda 2026-W12: parent, 8 parts, 3 charts"
+    assert detail == "posted the weekly agenda 2026-W12: parent, 2 replies, 3 native charts"
     (parent,) = parents(bot)
-    return dict(zip(PARTS, [m for m in thread(bot, parent["ts"]) if claim_of(m)]))
+    details = next(m for m in thread(bot, parent["ts"]) if claim_of(m).endswith("-details"))
+    # Each section as its own message-like dict, with the details message it is posted in (buttons act on it).
+    return {name: {**found, "ts": details["ts"], "message": details} for name, found in sections(bot, parent).items()}
 
 
 def buttons(message) -> list[dict]:
@@ -112,7 +115,7 @@ def test_whatever_the_model_does_the_agenda_is_posted_correct_and_safe(bot, cloc
 
 
 def press(bot, action_id, button, message, user_id=PEDRO):
-    result = bot.driver.block_action(action_id, value=button["value"], user_id=user_id, channel_id=CHANNEL, message={"ts": message["ts"]})
+    result = bot.driver.block_action(action_id, value=button["value"], user_id=user_id, channel_id=CHANNEL, message=message.get("message") or {"ts": message["ts"]})
     assert result.status == 200
     (answer,) = bot.double.wait_for_response(result.response_url)
     return render(answer.params)
@@ -133,14 +136,16 @@ def test_adopting_a_hypothesis_makes_it_the_weeks_experiment_and_next_weeks_agen
     assert decided
     (update,) = bot.double.wait_for("chat.update")
     assert update.params["ts"] == parts["summary"]["ts"] and "✅ Adoptada por <@U0PEDRO>" in render(update.params)
-    assert sum(1 for b in update.params["blocks"] if b["type"] == "actions") == len(buttons(parts["summary"])) // 2 - 1
+    redrawn = sections_of(update.params["blocks"])
+    assert sum(1 for b in redrawn["summary"] if b["type"] == "actions") == len(buttons(parts["summary"])) // 2 - 1
+    assert redrawn.keys() == parts.keys() and all(redrawn[name] == parts[name]["blocks"] for name in parts if name != "summary")  # the rest untouched
     # A second press (someone else, the stale button) is refused and changes nothing.
     assert "ya es el experimento de la semana: la adoptó <@U0PEDRO>" in press(bot, ADOPT, adopt, parts["summary"], user_id=ANA)
 
     # Next weekly agenda (Friday 20 March: Monday 23 is San José) reports on it.
     job(bot, clock, "weekly-agenda", utc(3, 20, 12, 0))
     newest = parents(bot)[-1]
-    reported = next(m for m in thread(bot, newest["ts"]) if claim_of(m).endswith("-experiment"))
+    reported = sections(bot, newest)["experiment"]
     assert experiment.hypothesis[:40] in shown(reported).replace("\xa0", " ")
 
 
@@ -200,7 +205,7 @@ def test_a_failed_attempt_is_remembered_for_an_hour_or_until_a_figure_changes(bo
     assert job(bot, clock, "weekly-agenda", local(3, 16, 7, 0)).startswith("posted the weekly agenda 2026-W12")
     assert len(llm.requests) == asked  # nor by the agenda, within the hour
     (parent,) = parents(bot)
-    summary = next(m for m in thread(bot, parent["ts"]) if claim_of(m).endswith("-summary"))
+    summary = sections(bot, parent)["summary"]
     assert "El servidor del modelo falló; este es el resumen automático." in shown(summary)
     clock.now = local(3, 16, 7, 11)  # an hour later: asked again; it fails again and that is remembered anew
     assert "El servidor del modelo falló" in command(bot, "insights") and len(llm.requests) == 2 * asked

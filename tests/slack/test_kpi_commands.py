@@ -105,17 +105,34 @@ def test_bad_input_gets_a_private_answer_and_nothing_is_written(bot, text, expec
 
 
 @pytest.mark.both_transports
-def test_show_lists_the_weeks_as_text_and_attaches_a_chart(bot):
+def test_show_lists_the_weeks_as_text_with_slacks_own_chart(bot):
     set_up(bot)
     say(bot, "kpi registrar orders 16 para semana pasada")
     say(bot, "kpi registrar sessions 1000 para semana pasada")
     reply = say(bot, "kpi ver conversion_web")
-    blocks = reply.params["blocks"]
-    (image,) = [block for block in blocks if block["type"] == "image"]
-    uploaded = bot.double.files[image["slack_file"]["id"]]
-    assert uploaded.content.startswith(b"\x89PNG")
-    assert "1,6" in image["alt_text"]  # the chart's numbers are in the text too
-    assert "*1,6\u00a0%*" in render(reply.params)  # a no-break space keeps the sign with its number
+    (chart,) = [block for block in reply.params["blocks"] if block["type"] == "data_visualization"]
+    (series,) = chart["chart"]["series"]
+    assert chart["chart"]["type"] == "line" and [point["value"] for point in series["data"]] == [1.6]
+    assert series["data"][0]["label"] in chart["chart"]["axis_config"]["categories"]
+    assert "*1,6\u00a0%*" in render(reply.params)  # the chart's numbers are in the text too; a no-break space keeps the sign with its number
+    assert bot.double.files == {}  # nothing rendered or uploaded
+
+
+@pytest.mark.both_transports
+def test_show_on_a_slack_without_native_charts_answers_again_without_it_and_then_uploads_a_png(bot):
+    set_up(bot)
+    say(bot, "kpi registrar orders 16 para semana pasada")
+    say(bot, "kpi registrar sessions 1000 para semana pasada")
+    bot.double.refuse_native_blocks()  # an older Slack: invalid_blocks for the chart block
+    result = bot.driver.slash_command("kpi ver conversion_web", user_id="U0ANA")
+    refused, again = bot.double.wait_for_response(result.response_url, count=2)
+    assert refused.status == 400 and refused.response["error"] == "invalid_blocks"
+    assert again.status == 200 and "*1,6\u00a0%*" in render(again.params)  # the same answer, its numbers in the text
+    assert not [block for block in again.params["blocks"] if block["type"] == "data_visualization"]
+    # Remembered for the workspace: the next one is a PNG, refused by nobody.
+    reply = say(bot, "kpi ver conversion_web")
+    (image,) = [block for block in reply.params["blocks"] if block["type"] == "image"]
+    assert bot.double.files[image["slack_file"]["id"]].content.startswith(b"\x89PNG") and "1,6" in image["alt_text"]
 
 
 def test_show_without_data_invites_a_baseline(bot):

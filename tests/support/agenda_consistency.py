@@ -1,5 +1,6 @@
 """Reads a posted agenda as people read it (the rendered text of the parent, its notification
-text and each thread part) and lists every place where a later statement contradicts what the
+text and each section of its thread: `thread_sections` splits the details replies back into
+their sections) and lists every place where a later statement contradicts what the
 parent says about the same KPI and period. Used by the unit test over generated agendas and by
 the Slack test over an agenda posted through the app.
 
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Mapping, Sequence
 
+from bot.blocks.agenda_layout import DETAILS, sections_of
 from bot.transcript import render
 from services.i18n import t
 
@@ -92,6 +94,19 @@ def said_in(parent_text: str, language: str) -> dict[str, Said]:
         move = re.search(r"\(([^()]*), [^(),]+\)$", segments[1]) if value and len(segments) > 2 else None
         found[key] = Said(key, name, tail, value.group(1) if value else None, move.group(1) if move else None,
                           _percent_of(move.group(1) if move else None), segments[-1] if value else "")  # fmt: skip
+    return found
+
+
+def thread_sections(parent: Mapping, thread: Sequence[Mapping]) -> dict[str, dict]:
+    """The sections of a posted agenda by name ("kpis", "sla", "summary"…), each as a message
+    holding its blocks, read from the details replies (`agenda-<id>-details`, `-details-2`…) of
+    the parent's thread."""
+    claim = parent["metadata"]["event_payload"]["claim"]
+    found: dict[str, dict] = {}
+    for message in thread:
+        payload = (message.get("metadata") or {}).get("event_payload") or {}
+        if payload.get("claim", "").removeprefix(claim + "-").startswith(DETAILS) and payload.get("claim", "").startswith(claim + "-"):
+            found.update({name: {"text": "", "blocks": blocks} for name, blocks in sections_of(message.get("blocks") or []).items()})
     return found
 
 
