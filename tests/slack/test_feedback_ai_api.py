@@ -5,7 +5,6 @@ already stored are not asked about again, and a server error keeps the words' th
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
@@ -13,8 +12,8 @@ from sqlalchemy import select
 from db.models import FeedbackItem
 from tests.slack.test_feedback_api import send
 from tests.slack.test_ingest_api import bot, clock, set_up_team  # noqa: F401 (fixtures)
+from tests.slack.test_insights import llm, settings  # noqa: F401 (fixtures: a model on the OpenAI double)
 from tests.support.fuzz_harness import wait_until_idle
-from tests.support.openai_double import OpenAIDouble
 
 BOTH_DATABASES = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 ITEMS = [
@@ -23,15 +22,6 @@ ITEMS = [
 ]
 
 
-@pytest.fixture
-def llm(request):
-    with OpenAIDouble(getattr(request, "param", "good")) as double:
-        yield double
-
-
-@pytest.fixture
-def settings(settings, llm):
-    return replace(settings, llm_model="double-model", openai_base_url=llm.base_url, openai_api_key="sk-test-key", llm_timeout_s=5.0)
 
 
 def themes_from(bot) -> list[str]:

@@ -6,28 +6,18 @@ model sees the cleaned text only."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
 
 from db.models import FeedbackItem
 from tests.slack.test_agenda_commands import PEDRO, bot, clock, command, stored, team  # noqa: F401
 from tests.slack.test_feedback_commands import tag_names
+from tests.slack.test_insights import llm, settings  # noqa: F401 (fixtures: a model on the OpenAI double)
 from tests.support.fuzz_harness import wait_until_idle
-from tests.support.openai_double import OpenAIDouble
 
 BOTH_DATABASES = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 
 
-@pytest.fixture
-def llm():
-    with OpenAIDouble() as double:
-        yield double
-
-
-@pytest.fixture
-def settings(settings, llm):
-    return replace(settings, llm_model="double-model", openai_base_url=llm.base_url, openai_api_key="sk-test-key", llm_timeout_s=5.0)
 
 
 @pytest.mark.both_transports
