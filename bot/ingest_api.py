@@ -23,7 +23,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -84,11 +84,12 @@ class IngestApi:
     def __init__(
         self, session_factory: sessionmaker[Session], *, clock: Callable[[], datetime],
         max_body_bytes: int = MAX_BODY_BYTES, max_concurrent: int = MAX_CONCURRENT,
-        post_alerts: Callable[[int], None] | None = None,
+        post_alerts: Callable[[int], None] | None = None, refine_feedback: Callable[[int, Sequence[int]], None] | None = None,
     ):
         self._factory = session_factory
         self._clock = clock
         self._post_alerts = post_alerts  # team id -> post its pending alerts (after the commit)
+        self._refine_feedback = refine_feedback  # (team id, item ids) -> the model's themes, queued (after the commit)
         self._max_body = max_body_bytes
         self._slots = threading.BoundedSemaphore(max_concurrent)
 
@@ -212,6 +213,8 @@ class IngestApi:
                 "items": [row.as_json() for row in result.errors],
             })
         logger.info("ingest API: team %s token %s… feedback %s", caller.channel_id, caller.prefix, result.counts())
+        if result.created_ids and result.team_id is not None and self._refine_feedback is not None:
+            self._refine_feedback(result.team_id, result.created_ids)
         return Answer("200 OK", result.counts())
 
     def _read_body(self, environ: dict) -> bytes | None:

@@ -16,6 +16,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.http import HttpServer, build_wsgi_app
 from bot.alerts import poster_on_queue
+from bot.feedback_themes import feedback_refiner
 from bot.ingest_api import IngestApi
 from bot.runtime import Runtime
 from bot.slack_double import Call, Driver, DriverResult, SlackDouble, SlackDriver, SocketModeDriver
@@ -58,7 +59,8 @@ class LoopbackBot:
         tokens = workspace_tokens(self.settings, self.engine, clock=self._clock)
         self.runtime = Runtime(settings=self.settings, session_factory=make_session_factory(self.engine), work=work, tokens=tokens, **extra)
         self.app = create_app(self.runtime)
-        api = IngestApi(self.runtime.session_factory, clock=self.runtime.clock, post_alerts=poster_on_queue(self.runtime, self.app.client))
+        api = IngestApi(self.runtime.session_factory, clock=self.runtime.clock, post_alerts=poster_on_queue(self.runtime, self.app.client),
+                        refine_feedback=feedback_refiner(self.runtime))
         wsgi = build_wsgi_app(self.app, lambda: ping(self.engine), api=api, metrics_token=self.settings.metrics_token)
         self.server = HttpServer(wsgi, host="127.0.0.1", port=0).start()
         self.driver: Driver = SlackDriver(f"{self.server.url}/slack/events", self.settings.slack_signing_secret, self.double)

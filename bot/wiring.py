@@ -14,6 +14,7 @@ from bot.app import create_app
 from bot.config import ConfigError, Settings, redact_url
 from bot.http import HttpServer, build_health_app, build_wsgi_app
 from bot.alerts import poster_on_queue
+from bot.feedback_themes import feedback_refiner
 from bot.ingest_api import IngestApi
 from bot.runtime import Runtime
 from bot.scheduler import build_scheduler
@@ -83,7 +84,8 @@ def serve_http(runtime: Runtime, *, host: str, port: int) -> int:
     app = build_bolt_app(runtime)
     note_installed(runtime, app)
     engine = runtime.session_factory.kw["bind"]
-    api = IngestApi(runtime.session_factory, clock=runtime.clock, post_alerts=poster_on_queue(runtime, app.client))
+    api = IngestApi(runtime.session_factory, clock=runtime.clock, post_alerts=poster_on_queue(runtime, app.client),
+                    refine_feedback=feedback_refiner(runtime))
     wsgi = build_wsgi_app(app, lambda: ping(engine), api=api, metrics_token=runtime.settings.metrics_token)
     server = HttpServer(wsgi, host=host, port=port)
     scheduler = build_scheduler(runtime)

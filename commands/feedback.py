@@ -46,6 +46,7 @@ from bot.blocks.feedback import (
     theme_removed_reply,
     themes_reply,
 )
+from bot.feedback_themes import refine_on_queue
 from bot.middleware import runtime_of
 from commands import okr
 from commands.context import CommandRequest, team_of
@@ -104,7 +105,10 @@ def add(request: CommandRequest, line: str) -> Reply:
         done = feedback.record(
             session, team=team, actor=request.user_id, text=parsed.text, source=parsed.source, score=parsed.score, now=request.now,
         )  # fmt: skip
-        return recorded_reply(done.item, created=done.created, locale=team.locale)
+        reply, team_id = recorded_reply(done.item, created=done.created, locale=team.locale), team.id
+    if done.created:  # committed: the model may refine the words' themes now, off this answer
+        refine_on_queue(request.runtime, team_id=team_id, item_ids=[done.item.id])
+    return reply
 
 
 def listing(request: CommandRequest) -> Reply:
@@ -234,6 +238,8 @@ def submit_form(interaction: Interaction) -> Reply:
             now=interaction.now, external_id=form["sender"] or None, theme_keys=form["themes"], themes_from="person",
             removed_before=form["removed"],
         )  # fmt: skip
+        # No model here: the form showed the words' themes to a person who confirmed or changed
+        # them, so they are a person's themes, which a model never redoes.
         return recorded_reply(done.item, created=done.created, locale=team.locale)
 
 

@@ -296,6 +296,34 @@ def retag(session, *, team: AlignmentTeam, actor: str, reference: str, typed_the
     return _item_view(session, row)
 
 
+def to_refine(session, *, team: AlignmentTeam, item_ids: Sequence[int]) -> list[FeedbackView]:
+    """The items among `item_ids` whose themes words chose: a person's choice is never redone."""
+    rows = session.scalars(select(FeedbackItem).where(
+        FeedbackItem.workspace_id == team.workspace_id, FeedbackItem.team_id == team.id, FeedbackItem.id.in_(list(item_ids)),
+        FeedbackItem.themes_from == "words",
+    ).order_by(FeedbackItem.number))  # fmt: skip
+    return [_item_view(session, row) for row in rows]
+
+
+def apply_model_themes(session, *, team: AlignmentTeam, item_id: int, keys: Sequence[str], now: datetime) -> FeedbackView | None:
+    """The model's themes replace the words' ones, unless a person re-tagged the item meanwhile
+    (then None). Keys not among the team's active themes are ignored; the caller counts the KPIs."""
+    row = session.get(FeedbackItem, item_id)
+    if row is None or row.team_id != team.id or row.workspace_id != team.workspace_id or row.themes_from != "words":
+        return None
+    chosen = _chosen_themes(themes(session, team=team, now=now), row.text, keys)
+    if not chosen:
+        return None
+    before = [theme.key for theme in _item_view(session, row).themes]
+    session.execute(delete(FeedbackTag).where(FeedbackTag.item_id == row.id))
+    _tag(session, team, row, chosen)
+    row.themes_from = "model"
+    session.flush()
+    _audit(session, team, audit.SYSTEM_ACTOR, "feedback_item.model_themes", "feedback_item", row.id, {"themes": before},
+           {"themes": [theme.key for theme in chosen]}, now)  # fmt: skip
+    return _item_view(session, row)
+
+
 def recent(session, *, team: AlignmentTeam, limit: int = 10) -> list[FeedbackView]:
     rows = session.scalars(
         select(FeedbackItem).where(FeedbackItem.workspace_id == team.workspace_id, FeedbackItem.team_id == team.id)

@@ -37,6 +37,8 @@ class ItemsResult:
     recorded: int = 0
     unchanged: int = 0
     errors: tuple[RowError, ...] = ()  # when not empty, nothing was written
+    created_ids: tuple[int, ...] = ()  # the items stored now, for the model's themes after the commit
+    team_id: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -127,6 +129,7 @@ def validate_items(items: Sequence[object], *, default_source: str, now: datetim
 def record_items(session, *, team: AlignmentTeam, items: Sequence[ValidItem], actor: str, now: datetime) -> ItemsResult:
     """Writes checked items in the caller's transaction, then counts the KPIs once for their periods."""
     recorded = unchanged = 0
+    created: list[int] = []
     for item in items:
         try:
             done = feedback.record(
@@ -137,9 +140,11 @@ def record_items(session, *, team: AlignmentTeam, items: Sequence[ValidItem], ac
             raise ValueError(f"item {item.index} refused after its check: {refused.message_id}") from refused
         recorded += done.created
         unchanged += not done.created
+        if done.created:
+            created.append(done.item.id)
     if recorded:
         feedback.count(session, team=team, received_at=[item.received_at for item in items], active=feedback.themes(session, team=team, now=now), now=now)
-    return ItemsResult(recorded=recorded, unchanged=unchanged)
+    return ItemsResult(recorded=recorded, unchanged=unchanged, created_ids=tuple(created), team_id=team.id)
 
 
 def record_api_batch(session, *, caller: Caller, items: Sequence[object], now: datetime) -> ItemsResult:

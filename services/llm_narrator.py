@@ -349,6 +349,11 @@ def build_prompt(facts: Sequence[Fact], *, language: str, country: str | None = 
     return [{"role": "system", "content": system}, {"role": "user", "content": "\n".join((words["facts"], *lines))}]
 
 
+def _prompt_for(facts: Sequence[Fact], mode: str, *, language: str, country: str | None) -> list[dict[str, str]]:
+    """The prompt asked in `mode` (one of TIERS): its example answers in that mode's shape."""
+    return build_prompt(facts, language=language, country=country, output=PROMPT_OUTPUT[mode])
+
+
 def estimate_tokens(text: str) -> int:
     """A rough count (about four characters a token) for servers that report no usage."""
     return math.ceil(len(text) / 4)
@@ -491,6 +496,9 @@ class _Fallback(Exception):
         self.reason = reason
 
 
+ModelFallback = _Fallback  # what another user of NegotiatedClient catches; `.reason` says why
+
+
 class _DeadlinePassed(Exception):
     pass
 
@@ -499,17 +507,16 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class LlmNarrator:
-    """A `Narrator` backed by an OpenAI-compatible server; falls back to `fallback`."""
-
-    source = Source.LLM
+class NegotiatedClient:
+    """What every use of the model shares: the format negotiation (schema, JSON mode, plain
+    text, remembered per server), one total deadline, the single retry, the token budget. The
+    narrator and the feedback theme picker (services/llm_themes.py) ask through it."""
 
     def __init__(
         self,
         client: openai.OpenAI,
         *,
         model: str,
-        fallback: Narrator,
         budget: TokenBudget,
         workspace_id: int,
         timeout_s: float = DEFAULT_TIMEOUT_S,
@@ -520,50 +527,11 @@ class LlmNarrator:
         self._client = client
         self._formats = formats
         self.model = model
-        self._fallback = fallback
         self._budget = budget
         self._workspace_id = workspace_id
         self.timeout_s = timeout_s
         self.max_output_tokens = max_output_tokens
         self._clock = clock
-
-    def narrate(self, facts: Sequence[Fact], *, language: str, country: str | None) -> Narrative:
-        return self.attempt(facts, language=language, country=country).narrative
-
-    def attempt(self, facts: Sequence[Fact], *, language: str, country: str | None, mode: str | None = None) -> Attempt:
-        """A narration and what happened on the way (`alinea llm check`, `make test-llm`).
-        `mode` asks in that format only, without negotiating or remembering anything."""
-        started = time.monotonic()
-        trace = _Trace()
-        try:
-            narrative = self._narrate(facts, language=language, country=country, deadline=started + self.timeout_s, trace=trace, only=mode)
-            return Attempt(narrative, trace.mode, time.monotonic() - started, trace.grounded, trace.content)
-        except _Fallback as fallback:
-            reason = fallback.reason
-        except Exception:  # a bug here must not cost the team its agenda
-            log.exception("LLM narrator failed; the offline narrator speaks instead")
-            reason = "error"
-        seconds = time.monotonic() - started
-        log.warning("LLM narrator fell back (%s) after %.2f s", reason, seconds)
-        narrative = self._offline(facts, language=language, country=country, reason=reason)
-        return Attempt(narrative, trace.mode, seconds, trace.grounded, trace.content)
-
-    # Steps ----------------------------------------------------------------------------------
-
-    def _narrate(self, facts: Sequence[Fact], *, language: str, country: str | None, deadline: float, trace: _Trace,
-                 only: str | None) -> Narrative:  # fmt: skip
-        if not facts:
-            raise _Fallback("no_facts")
-        self._check_budget(build_prompt(facts, language=language, country=country))
-        draft = self._ask(facts, language=language, country=country, deadline=deadline, trace=trace, only=only)
-        trace.grounded = grounded = ground(draft, facts, language=language, country=country)
-        if len(grounded.summary) < MIN_SUMMARY_SENTENCES:
-            numbers = any(dropped.reason in NUMBER_DROPS for dropped in grounded.dropped)
-            raise _Fallback("ungrounded" if numbers else "malformed")
-        return Narrative(
-            summary=grounded.summary, hypotheses=grounded.hypotheses, source=Source.LLM, model=self.model,
-            dropped=len(grounded.dropped),
-        )  # fmt: skip
 
     def _check_budget(self, messages: list[dict[str, str]]) -> None:
         needed = self.max_output_tokens + estimate_tokens("".join(m["content"] for m in messages))
@@ -575,8 +543,9 @@ class LlmNarrator:
         if left < needed:
             raise _Fallback("budget")
 
-    def _ask(self, facts: Sequence[Fact], *, language: str, country: str | None, deadline: float, trace: _Trace,
-             only: str | None = None) -> Draft:  # fmt: skip
+    def _ask(self, build: Callable[[str], list[dict[str, str]]], parse: Callable[[str, str], Any],
+             formats: Callable[[str], Mapping[str, Any] | None], *,
+             deadline: float, trace: _Trace, only: str | None = None) -> Any:  # fmt: skip
         """Structured output, then JSON mode, then plain text (starting where this server last
         answered; only `only` when given); one retry on a transient failure; every try within
         the deadline."""
@@ -590,10 +559,9 @@ class LlmNarrator:
             if left <= 0.01:
                 raise _Fallback("timeout")
             mode = TIERS[tier]
-            messages = build_prompt(facts, language=language, country=country, output=PROMPT_OUTPUT[mode])
-            request = partial(self._request, messages, response_format(mode, facts), token_parameter, left)
+            messages = build(mode)
             try:
-                content = self._call_before(deadline, request)
+                content = self._call_before(deadline, partial(self._request, messages, formats(mode), token_parameter, left))
             except _DeadlinePassed:
                 raise _Fallback("timeout") from None
             except openai.APIStatusError as error:
@@ -621,7 +589,7 @@ class LlmNarrator:
                 raise _Fallback("malformed") from None
             trace.mode, trace.content = mode, content
             try:
-                draft = parse_answer(content, mode)
+                draft = parse(content, mode)
             except Malformed as error:
                 if error.ignored_format and mode != "text" and only is None:
                     tier = self._step_down(tier, "an answer that is not JSON")
@@ -646,7 +614,7 @@ class LlmNarrator:
         """What a format is remembered for: the server's base URL and the model."""
         return str(getattr(self._client, "base_url", "") or "").rstrip("/"), self.model
 
-    def _request(self, messages: list[dict[str, str]], format: dict[str, Any] | None, token_parameter: str, timeout_s: float) -> str:
+    def _request(self, messages: list[dict[str, str]], format: Mapping[str, Any] | None, token_parameter: str, timeout_s: float) -> str:
         """One HTTP try (runs on a helper thread). Records the tokens the server reports, even
         when the caller has already given up waiting: they were spent."""
         arguments: dict[str, Any] = {
@@ -656,7 +624,7 @@ class LlmNarrator:
             "timeout": openai.Timeout(timeout_s, connect=min(timeout_s, CONNECT_TIMEOUT_S)),
         }
         if format is not None:
-            arguments["response_format"] = format
+            arguments["response_format"] = dict(format)
         response = self._client.chat.completions.create(**arguments)
         # A proxy's HTML page comes back as a str, a body without choices as a bare model.
         choices = getattr(response, "choices", None)
@@ -704,6 +672,56 @@ class LlmNarrator:
                 raise _Fallback("malformed") from None
             raise error
         return outcome["value"]
+
+
+class LlmNarrator(NegotiatedClient):
+    """A `Narrator` backed by an OpenAI-compatible server; falls back to `fallback`."""
+
+    source = Source.LLM
+
+    def __init__(self, client: openai.OpenAI, *, fallback: Narrator, **options: Any) -> None:
+        super().__init__(client, **options)
+        self._fallback = fallback
+
+    def narrate(self, facts: Sequence[Fact], *, language: str, country: str | None) -> Narrative:
+        return self.attempt(facts, language=language, country=country).narrative
+
+    def attempt(self, facts: Sequence[Fact], *, language: str, country: str | None, mode: str | None = None) -> Attempt:
+        """A narration and what happened on the way (`alinea llm check`, `make test-llm`).
+        `mode` asks in that format only, without negotiating or remembering anything."""
+        started = time.monotonic()
+        trace = _Trace()
+        try:
+            narrative = self._narrate(facts, language=language, country=country, deadline=started + self.timeout_s, trace=trace, only=mode)
+            return Attempt(narrative, trace.mode, time.monotonic() - started, trace.grounded, trace.content)
+        except _Fallback as fallback:
+            reason = fallback.reason
+        except Exception:  # a bug here must not cost the team its agenda
+            log.exception("LLM narrator failed; the offline narrator speaks instead")
+            reason = "error"
+        seconds = time.monotonic() - started
+        log.warning("LLM narrator fell back (%s) after %.2f s", reason, seconds)
+        narrative = self._offline(facts, language=language, country=country, reason=reason)
+        return Attempt(narrative, trace.mode, seconds, trace.grounded, trace.content)
+
+    # Steps ----------------------------------------------------------------------------------
+
+    def _narrate(self, facts: Sequence[Fact], *, language: str, country: str | None, deadline: float, trace: _Trace,
+                 only: str | None) -> Narrative:  # fmt: skip
+        if not facts:
+            raise _Fallback("no_facts")
+        self._check_budget(build_prompt(facts, language=language, country=country))
+        build = partial(_prompt_for, facts, language=language, country=country)
+        formats = partial(response_format, facts=facts)
+        draft = self._ask(build, parse_answer, formats, deadline=deadline, trace=trace, only=only)
+        trace.grounded = grounded = ground(draft, facts, language=language, country=country)
+        if len(grounded.summary) < MIN_SUMMARY_SENTENCES:
+            numbers = any(dropped.reason in NUMBER_DROPS for dropped in grounded.dropped)
+            raise _Fallback("ungrounded" if numbers else "malformed")
+        return Narrative(
+            summary=grounded.summary, hypotheses=grounded.hypotheses, source=Source.LLM, model=self.model,
+            dropped=len(grounded.dropped),
+        )  # fmt: skip
 
     def _offline(self, facts: Sequence[Fact], *, language: str, country: str | None, reason: str) -> Narrative:
         try:

@@ -35,6 +35,9 @@ and says their numbers by placeholder, as the prompt asks:
 - "prose": a server that ignores `response_format`: every answer is plain text in the prompt's
   S:/H: format, whatever was asked.
 
+A test may set `content` (a string) to have every good answer carry exactly that text, for
+prompts other than the narrator's (the feedback theme picker's `{"themes": [...]}`).
+
 Every answer carries `usage` (except "no_usage"): PROMPT_TOKENS + COMPLETION_TOKENS.
 """
 
@@ -70,6 +73,7 @@ class OpenAIDouble:
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r}")
         self.scenario = scenario
+        self.content: str | None = None  # when set, the good answer's content, verbatim
         self.requests: list[dict[str, Any]] = []  # parsed JSON bodies, in order
         self.raw_bodies: list[bytes] = []
         self.paths: list[str] = []
@@ -156,7 +160,9 @@ class OpenAIDouble:
             refused = _completion(body.get("model", "double"), "", usage=True)
             refused["choices"][0]["message"] = {"role": "assistant", "content": None, "refusal": "I can't help with that."}
             return 200, refused
-        if scenario == "malformed":
+        if self.content is not None:
+            content = self.content
+        elif scenario == "malformed":
             content = '{"summary": ["La semana fue buena", "hypotheses": [oops'
         elif scenario == "llama_cpp" and "schema" in (body.get("response_format") or {}):
             content = json.dumps(_constrained(_good(facts), body["response_format"]["schema"]), ensure_ascii=False)
