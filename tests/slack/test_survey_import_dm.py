@@ -18,7 +18,9 @@ from domain.setup import SetupChanges
 from services import teams, workspaces
 from services.teams import TeamDefaults
 from tests.slack.test_kpi_import_dm import file_shared, posted_in, press_in_dm, share_in_dm
-from tests.slack.test_kpi_import_slack import ANA, CARO, CHANNEL, LUIS, NOW, all_text, bot, buttons  # noqa: F401 - fixtures
+from tests.slack.test_kpi_import_slack import (  # noqa: F401 - fixtures
+    ANA, CARO, CHANNEL, LUIS, NOW, all_text, bot, buttons, ephemeral, open_modal, press, submit, upload,
+)
 
 DM = "D0ANA"
 TOM, TOM_DM = "U0TOM", "D0TOM"
@@ -146,3 +148,20 @@ def test_a_kpi_file_is_still_checked_as_kpi_values(bot, es_team):
     check = send_and_check(bot, kpi_file, name="kpis.csv", user=ANA, dm=DM, token="xoxp-ana")
     assert "encuesta" not in all_text(check.params)
     assert "sales_cop" in all_text(check.params)
+
+
+def test_a_survey_uploaded_in_the_kpi_import_form_is_checked_and_saved_as_feedback(bot, es_team):
+    view = open_modal(bot)
+    submitted = submit(bot, view, [upload(bot.double, EXCEL_CO, name="encuesta.csv")])
+    assert submitted.status == 200
+    check = ephemeral(bot)
+    assert "`encuesta.csv` es una encuesta con 2 comentarios para *alineacion*: 2 nuevos" in all_text(check.params)
+    done = press(bot, COMMIT, buttons(check)[COMMIT]["value"])
+    assert "Guardé los comentarios de la encuesta en alineacion: 2 nuevos, 0 ya estaban." in all_text(done.params)
+    assert [(score, text) for _, score, text, _, _ in stored(bot, CHANNEL)] == [
+        (9, "La entrega llegó rápido, escríbanme a [email]"),
+        (3, "El domicilio se demoró y el precio subió, llámenme al [phone]"),
+    ]
+    again = press(bot, COMMIT, buttons(check)[COMMIT]["value"])  # a second click stores nothing twice
+    assert "ya están guardados" in all_text(again.params)
+    assert len(stored(bot, CHANNEL)) == 2

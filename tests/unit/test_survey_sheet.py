@@ -72,6 +72,14 @@ def test_a_latin1_semicolon_excel_file_and_a_utf8_bom_comma_file_read_the_same()
         assert table.rows[0].values[columns.comment] == "Llegó rápido"
 
 
+def test_a_tab_separated_export_is_read_too():
+    table = read_table("Timestamp\tScore\tComment\r\n3/1/2026 9:30:00\t9\tFast, friendly; great\r\n".encode("utf-8"))
+    assert table.separator == "\t"
+    columns = survey_columns(table.headers)
+    assert columns == SurveyColumns(score="score", comment="comment", date="timestamp")
+    assert table.rows[0].values["comment"] == "Fast, friendly; great"
+
+
 def test_answer_ids_depend_on_the_cells_and_their_repetition_not_on_the_line():
     first = answer_id(("10", "Excelente", ""), 1)
     assert first == answer_id(("10", "Excelente", ""), 1)
