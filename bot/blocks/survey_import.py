@@ -7,8 +7,8 @@ comment from the file is ever shown (it may still hold what the scrubber did not
 
 from __future__ import annotations
 
-from bot.blocks import Block, Reply, actions, button, escape_mrkdwn, header, section
-from bot.blocks.kpi_import import CANCEL, _listing, decision_value
+from bot.blocks import Block, Reply, escape_mrkdwn, header, section
+from bot.blocks.kpi_import import _listing, decision_buttons, decision_value
 from services.i18n import t
 from services.survey_import import SurveyReport
 
@@ -47,12 +47,7 @@ def report_reply(
         ]
         blocks += _listing(t(locale, "kpi_import.ui.rejected_title"), lines, locale)
     if report.ok and not report.committed and report.new:
-        value = decision_value(file_id, report.digest, team_channel)
-        blocks.append(actions(
-            DECISION_BLOCK,
-            button(t(locale, "kpi_import.ui.commit"), COMMIT, value, style="primary"),
-            button(t(locale, "kpi_import.ui.cancel"), CANCEL, value),
-        ))
+        blocks.append(decision_buttons(locale, DECISION_BLOCK, COMMIT, decision_value(file_id, report.digest, team_channel)))
     return Reply(summary, blocks)
 
 

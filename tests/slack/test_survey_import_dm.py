@@ -85,52 +85,66 @@ def send_and_check(bot: LoopbackBot, data: bytes, *, name: str, user: str, dm: s
     return posted_in(bot, dm, count=count)
 
 
+CASES = {
+    "es_excel_latin1_semicolon": dict(
+        team="es_team", data=EXCEL_CO, name="encuesta.csv", user=ANA, dm=DM, token="xoxp-ana", channel=CHANNEL,
+        check=(
+            "`encuesta.csv` es una encuesta con 2 comentarios para *alineacion*: 2 nuevos, 0 ya guardados.",
+            "Temas encontrados: Entrega (2), Precio (1), Tiempo de respuesta (1).",
+            "Datos personales que se quitan antes de guardar: correos 1, teléfonos 1.",
+            "Filas sin comentario, que no se guardan: 1.",
+        ),
+        done="Guardé los comentarios de la encuesta en alineacion: 2 nuevos, 0 ya estaban.",
+        again="Los 2 comentarios de `encuesta.csv` ya están guardados: no hay nada nuevo que guardar.",
+        rows=[  # 09:30 and 14:00 in Bogotá
+            ("survey", 9, "La entrega llegó rápido, escríbanme a [email]", datetime(2026, 3, 1, 14, 30, tzinfo=timezone.utc), ANA),
+            ("survey", 3, "El domicilio se demoró y el precio subió, llámenme al [phone]",
+             datetime(2026, 3, 2, 19, 0, tzinfo=timezone.utc), ANA),
+        ],
+    ),
+    "en_google_forms_utf8_comma": dict(
+        team="en_team", data=FORMS_EN, name="responses.csv", user=TOM, dm=TOM_DM, token="xoxp-tom", channel="C0ENG",
+        check=(
+            "`responses.csv` is a survey with 2 comments for *alignment*: 2 new, 0 already saved.",
+            "Themes found: Delivery (1), Price (1), Product quality (1).",
+            "Personal data removed before saving: emails 1, phone numbers 1.",
+        ),
+        done="Saved the survey's comments in alignment: 2 new, 0 already there.",
+        again="The 2 comments in `responses.csv` are already saved: nothing new to save.",
+        rows=[  # March 1st and 2nd (month first), in Bogotá
+            ("survey", 10, "Great price, text me at [phone]", datetime(2026, 3, 1, 14, 30, tzinfo=timezone.utc), TOM),
+            ("survey", 4, "The parcel arrived broken. Write to [email]", datetime(2026, 3, 2, 23, 5, tzinfo=timezone.utc), TOM),
+        ],
+    ),
+}  # fmt: skip
+
+
 @pytest.mark.both_transports
-def test_a_colombian_excel_survey_is_checked_saved_once_and_kept_without_personal_data(bot, es_team):
-    check = send_and_check(bot, EXCEL_CO, name="encuesta.csv", user=ANA, dm=DM, token="xoxp-ana")
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_a_survey_export_is_checked_saved_once_and_kept_without_personal_data(bot, case, request):
+    request.getfixturevalue(case["team"])
+    sent = {key: case[key] for key in ("name", "user", "dm", "token")}
+    check = send_and_check(bot, case["data"], **sent)
     text = all_text(check.params)
-    assert "`encuesta.csv` es una encuesta con 2 comentarios para *alineacion*: 2 nuevos, 0 ya guardados." in text
-    assert "Temas encontrados: Entrega (2), Precio (1), Tiempo de respuesta (1)." in text
-    assert "Datos personales que se quitan antes de guardar: correos 1, teléfonos 1." in text
-    assert "Filas sin comentario, que no se guardan: 1." in text
-    assert "ana.perez" not in text and "4567" not in text
+    for line in case["check"]:
+        assert line in text
+    assert not EMAIL_OR_PHONE.search(text)  # the check quotes no comment
     found = buttons(check)
     assert set(found) == {COMMIT, CANCEL}
-    assert stored(bot, CHANNEL) == []  # the check writes nothing
+    assert stored(bot, case["channel"]) == []  # the check writes nothing
 
-    done = press_in_dm(bot, COMMIT, found[COMMIT]["value"])
-    assert "Guardé los comentarios de la encuesta en alineacion: 2 nuevos, 0 ya estaban." in all_text(done.params)
+    done = press_in_dm(bot, COMMIT, found[COMMIT]["value"], user_id=case["user"], channel_id=case["dm"])
+    assert case["done"] in all_text(done.params)
     assert buttons(done.params) == {}
-    rows = stored(bot, CHANNEL)
-    assert rows == [
-        ("survey", 9, "La entrega llegó rápido, escríbanme a [email]", datetime(2026, 3, 1, 14, 30, tzinfo=timezone.utc), ANA),
-        ("survey", 3, "El domicilio se demoró y el precio subió, llámenme al [phone]",
-         datetime(2026, 3, 2, 19, 0, tzinfo=timezone.utc), ANA),
-    ]  # fmt: skip
+    rows = stored(bot, case["channel"])
+    assert rows == case["rows"]
     assert not any(EMAIL_OR_PHONE.search(row[2]) for row in rows)
 
     # The same file again (a new upload): recognised answer by answer, nothing new to save.
-    again = send_and_check(bot, EXCEL_CO, name="encuesta.csv", user=ANA, dm=DM, token="xoxp-ana", count=2)
-    assert "Los 2 comentarios de `encuesta.csv` ya están guardados: no hay nada nuevo que guardar." in all_text(again.params)
+    again = send_and_check(bot, case["data"], **sent, count=2)
+    assert case["again"] in all_text(again.params)
     assert buttons(again) == {}
-    assert stored(bot, CHANNEL) == rows
-
-
-@pytest.mark.both_transports
-def test_a_google_forms_export_in_english_is_saved_with_its_dates_and_no_personal_data(bot, en_team):
-    check = send_and_check(bot, FORMS_EN, name="responses.csv", user=TOM, dm=TOM_DM, token="xoxp-tom")
-    text = all_text(check.params)
-    assert "`responses.csv` is a survey with 2 comments for *alignment*: 2 new, 0 already saved." in text
-    assert "Themes found: Delivery (1), Price (1), Product quality (1)." in text
-    assert "Personal data removed before saving: emails 1, phone numbers 1." in text
-    done = press_in_dm(bot, COMMIT, buttons(check)[COMMIT]["value"], user_id=TOM, channel_id=TOM_DM)
-    assert "Saved the survey's comments in alignment: 2 new, 0 already there." in all_text(done.params)
-    rows = stored(bot, "C0ENG")
-    assert rows == [
-        ("survey", 10, "Great price, text me at [phone]", datetime(2026, 3, 1, 14, 30, tzinfo=timezone.utc), TOM),
-        ("survey", 4, "The parcel arrived broken. Write to [email]", datetime(2026, 3, 2, 23, 5, tzinfo=timezone.utc), TOM),
-    ]
-    assert not any(EMAIL_OR_PHONE.search(row[2]) for row in rows)
+    assert stored(bot, case["channel"]) == rows
 
 
 def test_one_bad_row_refuses_the_whole_file_with_its_line_and_offers_no_save(bot, es_team):
