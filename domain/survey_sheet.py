@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Mapping, Sequence
 
 from domain.commands import fold
@@ -98,17 +98,41 @@ _DAY_FIRST = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y")
 _MONTH_FIRST = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y")
 
 
+# Google Forms' downloads add a 12-hour clock and the form's zone: "2026/03/01 9:30:00 p. m. GMT-5".
+_MERIDIEM = re.compile(r"\s*\b([ap])\.?\s?m\.?(?=\s|$)", re.IGNORECASE)
+_GMT = re.compile(r"\s*\b(?:GMT|UTC)([+-]\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+
+
 def parse_answer_date(text: str, *, day_first: bool) -> datetime | None:
     """When the answer was sent, as written in an export; naive unless the text has an offset.
     None when it is none of the shapes survey tools write."""
-    text = " ".join(text.replace("T", " ").split()) if re.match(r"^\d{4}-\d{2}-\d{2}T", text.strip()) else " ".join(text.split())
+    text = " ".join(text.split())
     try:
         return datetime.fromisoformat(text)
     except ValueError:
         pass
+    zone, text = _offset(text)
+    meridiem = _MERIDIEM.search(text)
+    text = _MERIDIEM.sub("", text)
     for pattern in _ISO_FORMATS + (_DAY_FIRST if day_first else _MONTH_FIRST):
         try:
-            return datetime.strptime(text, pattern)
+            moment = datetime.strptime(text, pattern)
         except ValueError:
             continue
+        if meridiem:
+            if not 1 <= moment.hour <= 12:
+                return None
+            moment = moment.replace(hour=moment.hour % 12 + (12 if meridiem.group(1).lower() == "p" else 0))
+        return moment.replace(tzinfo=zone) if zone else moment
     return None
+
+
+def _offset(text: str) -> tuple[timezone | None, str]:
+    found = _GMT.search(text)
+    if found is None:
+        return None, text
+    hours, minutes = int(found.group(1)), int(found.group(2) or 0)
+    if abs(hours) > 14:
+        return None, text
+    delta = timedelta(hours=hours, minutes=minutes if hours >= 0 else -minutes)
+    return timezone(delta), text[: found.start()]
