@@ -20,7 +20,7 @@ from bot.blocks import kpi as kpi_blocks
 from bot.blocks import setup as setup_blocks
 from commands import alert, help, kpi, lifecycle, setup
 from commands import glossary
-from commands import kpi_import, kpi_import_dm
+from commands import kpi_import, kpi_import_dm, survey_import
 from commands import token
 from commands import smart
 from commands import whatif
@@ -66,6 +66,7 @@ ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
     glossary.REQUEST_CHANGES: glossary.ask_for_changes,
     kpi_import.COMMIT: kpi_import.commit,
     kpi_import.CANCEL: kpi_import.cancel,
+    survey_import.COMMIT: survey_import.commit,  # a survey export's Save all (same upload paths)
     sla.ACCEPT: sla.accept,
     sla.PROPOSE_TEMPLATE: sla.propose_template,
     sla_breach.ACKNOWLEDGE: sla_breach.ask_acknowledgement,

@@ -39,6 +39,7 @@ from bot.blocks.kpi_import import (
     upload_modal,
 )
 from commands.context import CommandRequest, team_of
+from commands import survey_import
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from db import repositories
 from db.models import AlignmentTeam
@@ -103,6 +104,11 @@ def on_upload(interaction: Interaction) -> Reply:
     table = read_table(data)
     with read_only(interaction.runtime.session_factory) as session:
         team = team_of(session, interaction.scope)
+        survey = survey_import.survey_reply(
+            session, team=team, table=table, now=interaction.now, file_name=name, file_id=upload.file_id
+        )
+        if survey is not None:
+            return survey
         report = kpi_import.check(
             session, team=team, table=table, today=kpi_import.team_today(team, interaction.now), actor=interaction.user_id
         )

@@ -43,6 +43,7 @@ from bot.notifier import Message, Notifier
 from bot.runtime import Runtime
 from bot.workqueue import WorkQueueFull
 from commands.context import cached_user_locale
+from commands import survey_import
 from commands.kpi_import import download_described, file_info, file_name
 from db import repositories
 from db.models import AlignmentTeam
@@ -140,6 +141,11 @@ def _check(runtime: Runtime, client: WebClient, info: dict[str, Any], *, team_id
     with read_only(runtime.session_factory) as session:
         team = session.get(AlignmentTeam, team_id)
         assert team is not None
+        survey = survey_import.survey_reply(
+            session, team=team, table=table, now=now, file_name=name, file_id=str(info["id"]), team_channel=team.channel_id
+        )
+        if survey is not None:
+            return survey
         report = kpi_import.check(session, team=team, table=table, today=kpi_import.team_today(team, now), actor=user_id)
         return report_reply(
             report, team.locale, team=team.name, file_name=name, file_id=str(info["id"]), team_channel=team.channel_id

@@ -22,7 +22,7 @@ from typing import Iterable, Mapping, Sequence
 from domain.commands import fold
 from domain.errors import UserError
 
-SEPARATORS = (";", ",")
+SEPARATORS = (";", ",", "\t")  # tab: what copying a range out of a sheet, or a .tsv export, gives
 SNIFF_SAMPLE_CHARS = 64 * 1024
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -140,8 +140,8 @@ def _separator_hint(line: str) -> tuple[str | None, bool]:
 
 
 def detect_separator(text: str) -> str:
-    """`;` or `,`: csv.Sniffer's guess when the header line agrees with it, else whichever of the
-    two the header line holds more of (ties go to `;`, Excel's choice in Colombia)."""
+    """`;`, `,` or a tab: csv.Sniffer's guess when the header line agrees with it, else whichever
+    the header line holds more of (ties go to `;`, Excel's choice in Colombia)."""
     header = text.split("\n", 1)[0]
     by_count = max(SEPARATORS, key=lambda sep: (header.count(sep), sep == ";"))
     try:

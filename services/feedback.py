@@ -80,6 +80,16 @@ def themes(session, *, team: AlignmentTeam, now: datetime) -> list[ThemeView]:
     return [_theme_view(row) for row in rows if row.archived_at is None]
 
 
+def themes_as_they_would_be(session, *, team: AlignmentTeam) -> list[ThemeView]:
+    """The active themes without writing anything: the starter list (named in the team's
+    language) when none is stored yet. For a dry run, which must not seed the list."""
+    rows = _theme_rows(session, team)
+    if rows:
+        return [_theme_view(row) for row in rows if row.archived_at is None]
+    language = normalize_locale(team.locale) or "es"
+    return [ThemeView(0, s.key, s.names.get(language, s.names["es"]), tuple(s.words)) for s in STARTER_THEMES]
+
+
 def _theme_rows(session, team: AlignmentTeam) -> list[FeedbackTheme]:
     query = select(FeedbackTheme).where(FeedbackTheme.workspace_id == team.workspace_id, FeedbackTheme.team_id == team.id)
     return list(session.scalars(query.order_by(FeedbackTheme.position, FeedbackTheme.id)))

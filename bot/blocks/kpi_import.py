@@ -117,13 +117,17 @@ def report_reply(
     if report.accepted:
         blocks += _listing(t(locale, "kpi_import.ui.accepted_title"), [_accepted_line(row, locale) for row in report.accepted], locale)
     if report.ok and not report.committed and report.changes:
-        value = decision_value(file_id, report.digest, team_channel)
-        blocks.append(actions(
-            DECISION_BLOCK,
-            button(t(locale, "kpi_import.ui.commit"), COMMIT, value, style="primary"),
-            button(t(locale, "kpi_import.ui.cancel"), CANCEL, value),
-        ))
+        blocks.append(decision_buttons(locale, DECISION_BLOCK, COMMIT, decision_value(file_id, report.digest, team_channel)))
     return Reply(summary, blocks)
+
+
+def decision_buttons(locale: str, block_id: str, commit_action: str, value: str) -> Block:
+    """Save all (`commit_action`) and Cancel, both carrying the decision `value`."""
+    return actions(
+        block_id,
+        button(t(locale, "kpi_import.ui.commit"), commit_action, value, style="primary"),
+        button(t(locale, "kpi_import.ui.cancel"), CANCEL, value),
+    )
 
 
 def cancelled_reply(locale: str) -> Reply:
