@@ -40,8 +40,8 @@ BAD = GOOD.replace(b"leads_mql;120", b"leads_mqll;120")
 
 
 @pytest.fixture
-def bot(settings, double) -> Iterator[LoopbackBot]:
-    with LoopbackBot(settings, double=double, clock=lambda: NOW) as bot:
+def bot(settings, double, transport) -> Iterator[LoopbackBot]:
+    with LoopbackBot(settings, double=double, clock=lambda: NOW, transport=transport) as bot:
         yield bot
 
 
