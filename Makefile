@@ -13,7 +13,7 @@ LLAMA_CPP_PYTHON ?= llama-cpp-python[server]
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF -DGGML_OPENMP=OFF
 TEST_LLM_ARGS ?=
 
-.PHONY: demo test test-socket-faults test-llm bench install clean
+.PHONY: demo test unit test-socket-faults test-llm bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,18 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/alinea demo
 
+# The suite runs on every core (pytest-xdist; `WORKERS=1` for one process): most tests wait on
+# sockets, databases and subprocesses, and one process left the second core idle. worksteal
+# lets an idle worker take queued tests from a busy one, so the long fuzz and load tests do not
+# leave the other core waiting at the end.
+WORKERS ?= auto
+XDIST = -n $(WORKERS) --dist worksteal
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+
+# The fast layer for the edit-test loop: pure domain and block tests, no database server.
+unit: $(STAMP)
+	$(BIN)/python -m pytest $(XDIST) -q $(PYTEST_ARGS) tests/unit
 
 # The Socket Mode reconnect week alone (five cut sockets and two refreshes at seeded moments);
 # `make test` runs it too.
