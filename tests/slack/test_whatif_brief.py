@@ -19,9 +19,9 @@ from domain.setup import SetupChanges
 from services import kpis, teams, workspaces
 from services.teams import TeamDefaults
 from tests.slack.test_agenda_posting import (  # noqa: F401 (the clock fixture)
-    ANA, CHANNEL, CREATED, LUIS, MARTA, PEDRO, PARTS, ROSA, W10, W11, add_team, claim_of, clock, job, local, parents, seed, shown, thread,
+    ANA, CHANNEL, CREATED, LUIS, MARTA, PEDRO, ROSA, W10, W11, add_team, clock, job, local, parents, seed, shown, thread,
 )  # fmt: skip
-from tests.support.agenda_consistency import contradictions
+from tests.support.agenda_consistency import contradictions, thread_sections
 
 ENGLISH = "C0GROWTH"
 POINTS = Decimal("0.2")
@@ -73,7 +73,7 @@ def test_the_agenda_and_insights_say_what_more_conversion_would_have_sold(bot, c
 
     job(bot, clock, "weekly-agenda", local(3, 16, 7, 0))
     (parent,) = parents(bot)
-    parts = dict(zip(PARTS, [message for message in thread(bot, parent["ts"]) if claim_of(message)]))
+    parts = thread_sections(parent, thread(bot, parent["ts"]))
     summary = shown(parts["summary"])
     assert said in summary
     assert contradictions(parent, parts, language="es", period="semana 11 de 2026") == []
