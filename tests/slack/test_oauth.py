@@ -33,6 +33,7 @@ from services import teams
 from services.job_runs import Outcome
 from services.teams import TeamDefaults
 from tests.support.clock import Clock
+from tests.support.tokens import holds_slack_token
 
 CLIENT_ID, CLIENT_SECRET = "111.222", "oauth-client-secret"
 KEY = Fernet.generate_key().decode()
@@ -141,7 +142,7 @@ def test_install_stores_the_workspace_token_encrypted_and_marks_the_workspace_in
     found = stored(bot)
     assert found is not None and found.bot_token == token and found.team_id == bot.double.team_id
     assert found.bot_user_id == bot.double.bot_user_id and found.bot_id == bot.double.bot_id  # from auth.test
-    assert all(token not in cell and "xox" not in cell for cell in raw_token_cells(bot))  # encrypted at rest
+    assert all(token not in cell and not holds_slack_token(cell) for cell in raw_token_cells(bot))  # encrypted at rest
     workspace = workspace_row(bot)
     assert workspace is not None and workspace.state is WorkspaceState.INSTALLED and workspace.name == bot.double.team_domain
 
@@ -337,7 +338,7 @@ def test_a_request_refreshes_an_expiring_token_before_using_it(bot, double):
     fresh = stored(bot).bot_token
     assert fresh != first and fresh == refresh.response["access_token"]
     assert double.calls_to("users.info")[-1].token == fresh
-    assert all("xox" not in cell for cell in raw_token_cells(bot))
+    assert all(not holds_slack_token(cell) for cell in raw_token_cells(bot))
 
 
 def test_a_token_far_from_expiring_is_used_as_it_is(bot, double):
