@@ -40,7 +40,7 @@ class Settings:
     openai_api_key: str | None = field(default=None, repr=False)
     openai_base_url: str | None = None
     llm_model: str | None = None
-    llm_monthly_tokens: int = 200_000  # per workspace and calendar month (issue 8)
+    llm_monthly_tokens: int = 200_000  # per workspace and calendar month (docs/decisions.md: A monthly token budget per workspace)
     llm_timeout_s: float = 20.0  # the narrator's total time, both tries included, so an agenda never waits longer
     default_locale: str = "es"
     default_timezone: str = "America/Bogota"

@@ -1,4 +1,4 @@
-"""`/alinea okr …`: objectives and key results shared by marketing and sales (issue 6).
+"""`/alinea okr …`: objectives and key results shared by marketing and sales.
 
     okr | okr list | lista                      the board: active objectives, each KR with its bar,
                                                 status, value, deadline and owner (privately)

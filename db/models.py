@@ -79,7 +79,7 @@ class AlignmentTeam(Base):
     work_start: Mapped[time] = mapped_column(Time(), default=time(8, 0), server_default="08:00:00")
     work_end: Mapped[time] = mapped_column(Time(), default=time(17, 0), server_default="17:00:00")
     agenda_lead_minutes: Mapped[int] = mapped_column(Integer, default=120, server_default="120")  # agenda posted this long before
-    # The team's own switch for the LLM narrator (issue 8): off means the offline narrator even
+    # The team's own switch for the LLM narrator: off means the offline narrator even
     # when the operator configured a model, so no fact of this team leaves the server.
     llm_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -758,7 +758,7 @@ class Experiment(Base):
 
 class LlmUsage(Base):
     """The tokens a workspace's LLM narrator used in one calendar month (UTC), against its monthly
-    budget (issue 8). One row per (workspace, month), claimed with an insert that ignores a
+    budget. One row per (workspace, month), claimed with an insert that ignores a
     conflict and then incremented in place (`tokens = tokens + n`), so concurrent narrators add
     up without a read-modify-write."""
 

@@ -1,6 +1,6 @@
 """Week-over-week and month-over-month changes of KPIs, computed here and only here.
 
-Every number an agenda (or the AI narrator, issue 8) talks about is a `Change` with a stable
+Every number an agenda (or the AI narrator) talks about is a `Change` with a stable
 `fact_id`: the narrator may cite it and quote its numbers, never invent one.
 
 Decisions worth knowing:

@@ -1,4 +1,4 @@
-"""The grounding check (issue 8): a narrative may only say numbers our facts hold, cite facts
+"""The grounding check: a narrative may only say numbers our facts hold, cite facts
 that exist, and reach Slack as plain text. Pure: no I/O, no clock, no Slack library.
 
 Reading numbers (`numbers_in`, `written_numbers`)

@@ -1,4 +1,4 @@
-"""What a narrator (issue 8) receives and returns: facts with stable ids, and a short narrative
+"""What a narrator receives and returns: facts with stable ids, and a short narrative
 whose every number is one of those facts'.
 
 The facts are computed by our code (`services.narrative_facts` from the agenda's facts); a

@@ -1,4 +1,4 @@
-"""The week's narrative, stored, and what people do with its hypotheses (issue 8: people decide).
+"""The week's narrative, stored, and what people do with its hypotheses (people decide: docs/decisions.md).
 
 A narrative is stored per team, meeting week, facts digest, language and source
 (`StoredNarrative`), so the agenda and `/alinea insights` show the same text and spend tokens

@@ -1,4 +1,4 @@
-"""The monthly token budget of a workspace's LLM narrator (issue 8).
+"""The monthly token budget of a workspace's LLM narrator.
 
 Before a call the narrator asks how much of this month's budget is left; after a response it
 adds the tokens the server reported (`usage.total_tokens`). Months are calendar months in UTC

@@ -1,4 +1,4 @@
-"""The LLM narrator (issue 8): the week's facts put into words by any OpenAI-compatible server
+"""The LLM narrator: the week's facts put into words by any OpenAI-compatible server
 (OpenAI, Azure OpenAI, Ollama, vLLM, llama.cpp's server, LM Studio) through the `openai`
 client's Chat Completions.
 

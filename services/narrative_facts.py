@@ -1,4 +1,4 @@
-"""The facts a narrator receives (issue 8), computed from the agenda's facts: every number a
+"""The facts a narrator receives, computed from the agenda's facts: every number a
 weekly or monthly narrative may say, each with a stable id (`domain.narrative.Fact`).
 
 Nothing here is new arithmetic: values, differences, percent changes, targets and trends come

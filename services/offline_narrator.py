@@ -1,4 +1,4 @@
-"""The offline narrator (issue 8): the default, and what speaks whenever the model cannot. It
+"""The offline narrator: the default, and what speaks whenever the model cannot. It
 puts the facts (`services.narrative_facts`) into 3–5 sentences from catalog templates
 (`narrative.offline.*`, Spanish and English) and proposes 1–3 hypotheses from rules. Same facts,
 same words: no randomness, no clock.

@@ -9,7 +9,7 @@ run until the meeting starts. KPI-backed KRs update themselves, but their owner'
 still asked for, so they count too.
 
 Review. When an objective's last deadline has passed, its review prompt is claimed once (unique
-per objective) and posted in the team's channel; the monthly agenda (issue 7) reuses the same
+per objective) and posted in the team's channel; the monthly agenda reuses the same
 claim, so the question is asked once whichever comes first. Answers (achieved, learned,
 adjust) come from replies in the prompt's thread or from its form.
 """

@@ -1,4 +1,4 @@
-"""The week's narrative with a model (issue 8), end to end: the weekly agenda posted by the job
+"""The week's narrative with a model, end to end: the weekly agenda posted by the job
 with the real `openai` client against a loopback OpenAI-compatible server, in every way that
 server can behave; the Adopt and Not useful buttons through the signed endpoint; `/alinea
 insights`; and a team's own switch. Each scenario must end in a correct, safe agenda."""

@@ -66,7 +66,7 @@ def test_percent_for_last_week_in_an_english_team_in_colombia(bot):
     set_up(bot, "en")
     reply = say(bot, "kpi log cart_abandonment 71,5 % for last week checkout bug", user_id="U0TOM")
     shown = render(reply.params)
-    assert "I read “71,5 %” as 71,5" in shown  # Colombia writes decimal commas, even in English (Decision 16)
+    assert "I read “71,5 %” as 71,5" in shown  # Colombia writes decimal commas, even in English (docs/decisions.md: Colombian numbers in English)
     (row,) = stored(bot)
     assert row[1:] == ("week", date(2026, 1, 5), Decimal("71.5"), "checkout bug")
 

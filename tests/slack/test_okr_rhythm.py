@@ -346,7 +346,7 @@ def test_an_english_team_gets_its_reminder_and_review_in_english(bot, clock, dou
     assert "`/alinea okr checkin KR2 VALUE confidence 7`" in shown
     run(bot, clock, "okr-review", local(4, 1, 0, 7))
     post = review_post(bot)
-    assert "*Final score:* 0,40 — ⚠️ below what aspirational objectives expect (0,70)" in render(post)  # Decision 16: numbers the Colombian way
+    assert "*Final score:* 0,40 — ⚠️ below what aspirational objectives expect (0,70)" in render(post)  # docs/decisions.md: Colombian numbers in English
     clock.now = local(4, 6, 9)
     reply_in_thread(bot, post["ts"], LUIS, "learned: WhatsApp closes faster")
     double.wait_for("chat.update", lambda c: c.params.get("ts") == post["ts"])

@@ -1,4 +1,4 @@
-"""A loopback OpenAI-compatible server for tests of the LLM narrator (issue 8).
+"""A loopback OpenAI-compatible server for tests of the LLM narrator.
 
 The real `openai` client talks to it over HTTP (`base_url=double.base_url`, which ends in
 `/v1`, so the client POSTs to `/v1/chat/completions`). It records every request body and

@@ -223,7 +223,7 @@ def test_the_weekly_agenda_in_english_formats_numbers_the_teams_way():
     agenda = weekly_agenda(weekly_facts(language="en"), TeamLocale("en", "CO", "America/Bogota"))
     parent = valid(agenda.parent)
     assert "Weekly agenda · Tienda <Norte>" in parent and "Monday, Mar 16, 09:00–09:30" in parent
-    assert "$45.000.000" in parent  # Decision 16: English words, Colombian numbers
+    assert "$45.000.000" in parent  # docs/decisions.md: Colombian numbers in English
     assert "previous week $40.000.000 (+$5.000.000, +12,5%, better)" in parent
     us = whole(weekly_agenda(weekly_facts(language="en"), EN))
     assert "COP45,000,000" in us and "Primary KPI" in us and "10 bottleneck" in us and "Last week's experiment" in us

@@ -62,7 +62,7 @@ def test_labels_and_numbers_follow_the_teams_locale():
     week = Period.week_of(date(2026, 3, 9))
     assert (period_label(week, language="es", country="CO"), period_label(week, language="en", country="US")) == ("S11", "W11")
     assert kpi_number(D("45000000"), SALES, language="es", country="CO") == "$45.000.000"
-    assert kpi_number(D("45000000.4"), SALES, language="en", country="CO") == "$45.000.000"  # Decision 16: COP, no decimals
+    assert kpi_number(D("45000000.4"), SALES, language="en", country="CO") == "$45.000.000"  # docs/decisions.md: Colombian numbers in English (COP, no decimals)
     assert signed_percent(D("12.5"), language="es", country="CO").replace("\xa0", " ") == "+12,5 %"
     assert signed_percent(D("-3.333"), language="en", country="US") == "−3.3%"
     assert share_text(0.755, language="es", country="CO").replace("\xa0", " ") == "76 %"

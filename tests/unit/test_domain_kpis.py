@@ -171,7 +171,7 @@ def test_every_template_validates(starter):
 def test_the_starter_set():
     keys = [spec.key for spec in STARTER_TEMPLATES]
     assert len(keys) == len(set(keys)) == 20
-    assert {"gross_margin", "mobile_conversion", "checkout_abandonment", "whatsapp_response_time"} <= set(keys)  # Decision 21
+    assert {"gross_margin", "mobile_conversion", "checkout_abandonment", "whatsapp_response_time"} <= set(keys)  # docs/decisions.md: Primary and supporting KPIs
     for starter in STARTER_TEMPLATES:
         if starter.aggregation is Aggregation.RATE:
             assert {starter.numerator, starter.denominator} <= set(keys)

@@ -36,7 +36,7 @@ def expect_error(message_id, params, text, team=ES_CO, **kwargs):
     "language, country, symbols, example",
     [
         ("es", "CO", (",", "."), "1.234,5"),
-        ("en", "CO", (",", "."), "1.234,5"),  # Decision 16: Babel has no en_CO; numbers follow Colombia
+        ("en", "CO", (",", "."), "1.234,5"),  # Babel has no en_CO; numbers follow Colombia (docs/decisions.md)
         ("en", "US", (".", ","), "1,234.5"),
         ("en", None, (".", ","), "1,234.5"),
         ("es", None, (",", "."), "1.234,5"),
@@ -228,7 +228,7 @@ def test_errors_say_how_the_team_writes_numbers(text, team, message_id, params):
         ("1.6", "%", ES_CO, {}, f"1,6{NBSP}%"),
         ("1.6", "%", EN_US, {}, "1.6%"),
         ("1.6", "%", EN_CO, {}, "1,6%"),  # Colombian numbers, English spacing of %
-        ("45000000", "COP", ES_CO, {}, "$45.000.000"),  # COP shows no decimals (Decision 16)
+        ("45000000", "COP", ES_CO, {}, "$45.000.000"),  # COP shows no decimals (docs/decisions.md: Colombian numbers in English)
         ("45000000", "COP", EN_CO, {}, "$45.000.000"),
         ("45000000.4", "COP", ES_CO, {"decimals": 0}, "$45.000.000"),
         ("1234.5", "USD", ES_CO, {}, "US$1.234,50"),

@@ -292,7 +292,7 @@ def test_a_full_kr_line_in_english():
 @pytest.mark.parametrize(
     "text, baseline, expected",
     [
-        # Relative (Decision 22): 25 % of the baseline, whichever way the verb says.
+        # Relative (docs/decisions.md): 25 % of the baseline, whichever way the verb says.
         ("Aumentar la recompra a 60 días en 25 % al 31/03/2026", D(20), (D(20), D(25), "%", "repurchase_60d", ChangeBy(D(25), None, True))),
         ("Reducir el abandono de carrito en 10 % al 31/03/2026", D(70), (D(70), D(63), "%", "cart_abandonment", ChangeBy(D(10), None, True))),
         # Points add to the baseline; a KPI-backed KR without a verb moves the way the KPI is better.

@@ -34,7 +34,7 @@ def read(text, language="es", country="CO", currency="COP"):
         ("KR3 1.8% by Jun 30 reason the May campaign was cancelled", "en", "US",
          (3, (D("1.8"), "%"), date(2026, 6, 30), "the May campaign was cancelled")),
         ("KR3 by 06/30/2026 because the app ships in June", "en", "US", (3, None, date(2026, 6, 30), "the app ships in June")),
-        ("KR3 1,8% by Jun 30 reason budget", "en", "CO", (3, (D("1.8"), "%"), date(2026, 6, 30), "budget")),  # Decision 16
+        ("KR3 1,8% by Jun 30 reason budget", "en", "CO", (3, (D("1.8"), "%"), date(2026, 6, 30), "budget")),  # Colombian numbers (docs/decisions.md)
         ("KR3 20 %", "es", "CO", (3, (D(20), "%"), None, "")),  # the service refuses it without a reason
         ("KR3: 20 %  Razón:  lo pidió ventas ", "es", "CO", (3, (D(20), "%"), None, "lo pidió ventas")),
     ],
