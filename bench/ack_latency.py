@@ -70,7 +70,7 @@ from slack_sdk import WebClient  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.http import EVENTS_PATH, HttpServer  # noqa: E402
-from bot.wiring import settle_heap  # noqa: E402
+from bot.serve import settle_heap  # noqa: E402
 from bot.loopback import LoopbackBot  # noqa: E402
 from bot.slack_double import Driver, SlackDouble, SlackDriver, SocketModeDriver, WaitTimeout  # noqa: E402
 from bot.slack_double.socket_mode import SocketModeServer  # noqa: E402
@@ -145,7 +145,7 @@ class Endpoint:
 
 @contextmanager
 def settled() -> Iterator[None]:
-    """What `alinea serve` does once started (bot.wiring.settle_heap), done for both apps alike;
+    """What `alinea serve` does once started (bot.serve.settle_heap), done for both apps alike;
     undone after, so the next app's start-up objects are its own."""
     settle_heap()
     try:

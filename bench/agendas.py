@@ -60,7 +60,7 @@ from bot.scheduler import AGENDA_PARALLEL  # noqa: E402
 from bot.slack_client import make_web_client  # noqa: E402
 from bot.slack_double import SlackDouble  # noqa: E402
 from db import migrations  # noqa: E402
-from db.session import make_engine, make_session_factory  # noqa: E402
+from bot.bootstrap import open_database  # noqa: E402
 from domain.meetings import AgendaKind  # noqa: E402
 from services import agenda_charts, agenda_facts, agendas  # noqa: E402
 
@@ -175,6 +175,28 @@ def clear_agendas(factory) -> None:
         session.execute(update(Workspace).values(native_blocks_refused_at=None))
 
 
+def run_fan_outs(factory, double, args) -> tuple[dict, float, tuple[list[float], list[float]]]:
+    """Seed the teams, then post every team's weekly agenda with native blocks and with PNGs."""
+    runs = {}
+    started = time.perf_counter()
+    teams = demo_data.seeded(factory, today=MONDAY, count=args.teams, daily=False)
+    seeding = time.perf_counter() - started
+    for team in teams:
+        double.add_channel(team.channel_id, team.name)
+    with factory() as session:
+        team_ids = [demo_data._load(session, team).id for team in teams]
+    for name in ("native", "png"):
+        if args.only not in (None, name):
+            continue
+        clear_agendas(factory)
+        double.reset()  # calls, messages, the rate limiter's window
+        if not args.no_rate_limit:
+            double.set_channel_rate_limit(1)
+        double.refuse_native_blocks(name == "png")
+        runs[name] = fan_out(factory, double, team_ids, args.parallel)
+    return runs, seeding, chart_ratio(factory, team_ids[0], args.chart_runs)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--teams", type=int, default=200)
@@ -184,28 +206,12 @@ def main() -> int:
     parser.add_argument("--only", choices=("native", "png"), default=None, help="one of the two fan-outs")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
-    runs = {}
     with tempfile.TemporaryDirectory() as folder, SlackDouble() as double:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         migrations.upgrade(url)
-        factory = make_session_factory(make_engine(url))
-        started = time.perf_counter()
-        teams = demo_data.seeded(factory, today=MONDAY, count=args.teams, daily=False)
-        seeding = time.perf_counter() - started
-        for team in teams:
-            double.add_channel(team.channel_id, team.name)
-        with factory() as session:
-            team_ids = [demo_data._load(session, team).id for team in teams]
-        for name in ("native", "png"):
-            if args.only not in (None, name):
-                continue
-            clear_agendas(factory)
-            double.reset()  # calls, messages, the rate limiter's window
-            if not args.no_rate_limit:
-                double.set_channel_rate_limit(1)
-            double.refuse_native_blocks(name == "png")
-            runs[name] = fan_out(factory, double, team_ids, args.parallel)
-        ours_ms, bare_ms = chart_ratio(factory, team_ids[0], args.chart_runs)
+        with open_database(url) as database:
+            runs, seeding, chart_ms = run_fan_outs(database.session_factory, double, args)
+    ours_ms, bare_ms = chart_ms
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"Weekly agendas for {args.teams} teams, {args.parallel} at a time, SQLite file, loopback Slack double "
           f"({'rate limit 1 message/s per channel' if not args.no_rate_limit else 'no rate limit'})")

@@ -35,7 +35,7 @@ from bot.config import Settings  # noqa: E402
 from db import migrations  # noqa: E402
 from db.session import make_engine, make_session_factory  # noqa: E402
 from services import insights  # noqa: E402
-from services.llm_narrator import make_llm_narrator  # noqa: E402
+from bot.narrators import ModelServer, Narrators  # noqa: E402
 from services.offline_narrator import OfflineNarrator  # noqa: E402
 from tests.support.openai_double import OpenAIDouble  # noqa: E402
 
@@ -69,7 +69,7 @@ def main() -> None:
             team_id, workspace_id = team.id, team.workspace_id
         settings = Settings(llm_model="bench-model", openai_base_url=llm.base_url, openai_api_key="sk-bench",
                             llm_monthly_tokens=10**9)  # fmt: skip
-        model = make_llm_narrator(settings, workspace_id=workspace_id, session_factory=factory, fallback=OfflineNarrator())
+        model = Narrators(ModelServer.from_settings(settings), factory, clock=lambda: NOW).narrator(workspace_id)
         offline = OfflineNarrator()
         insights.narrate_once(factory, model, team_id=team_id, week=found.meeting.period, facts=found.facts, language="es", country="CO", now=NOW)
         timings: dict[str, list[float]] = {"offline": [], "llm": [], "stored": []}

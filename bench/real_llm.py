@@ -37,7 +37,7 @@ from typing import Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.narrative import MONDAY, NOW, demo_factory  # noqa: E402
+from bench.narrative import NOW, demo_factory  # noqa: E402
 from bot import demo_data  # noqa: E402
 from bot.blocks.kpi import team_locale  # noqa: E402
 from bot.blocks.narrative import narrative_reply  # noqa: E402
@@ -47,9 +47,7 @@ from domain.narrative import Source  # noqa: E402
 from domain.periods import Period  # noqa: E402
 from domain.slack_text import decode_entities  # noqa: E402
 from services import insights  # noqa: E402
-from services.llm_check import Unmetered  # noqa: E402
-from services.llm_narrator import LlmNarrator, make_openai_client  # noqa: E402
-from services.offline_narrator import OfflineNarrator  # noqa: E402
+from bot.narrators import ModelServer, unmetered_narrator  # noqa: E402
 
 GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL = "smollm2"
@@ -120,15 +118,10 @@ def narrate_six(base_url: str, model: str, *, timeout_s: float) -> int:
             team = demo_data._load(session, demo_data.demo_team())
             where = team_locale(team)
             found = [insights.week_facts(session, team=team, week=week, now=NOW) for week in six_weeks()]
-        settings = Settings(llm_model=model, openai_base_url=base_url)
-        client = make_openai_client(settings, timeout_s=timeout_s)
-        narrator = LlmNarrator(client, model=model, fallback=OfflineNarrator(), budget=Unmetered(), workspace_id=0,
-                               timeout_s=timeout_s)  # fmt: skip
-        try:
+        server = ModelServer.from_settings(Settings(llm_model=model, openai_base_url=base_url, llm_timeout_s=timeout_s))
+        with unmetered_narrator(server) as narrator:
             return report([(week, narrator.attempt(week.facts, language=where.language, country=where.country)) for week in found],
                           where)  # fmt: skip
-        finally:
-            client.close()
 
 
 def report(attempts, where) -> int:

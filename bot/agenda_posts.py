@@ -72,7 +72,7 @@ from domain.meetings import AgendaKind, Occurrence
 from domain.narrative import Fact, Narrative, Narrator
 from services import agenda_charts, agenda_facts, agendas, insights, narrative_facts, native_blocks, okr_rhythm
 from services.insights import Insight
-from services.offline_narrator import OfflineNarrator
+from bot.narrators import offline_narrator
 from services.agenda_charts import Chart
 from services.agendas import AgendaRun
 from services.leases import LeaseLost
@@ -108,7 +108,7 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class Built:
+class AgendaDraft:
     agenda: AgendaMessages
     charts: tuple[Chart, ...]
     where: TeamLocale
@@ -116,7 +116,7 @@ class Built:
     facts: tuple[Fact, ...] = ()  # what a narrator may put into words (weekly agendas)
     llm_allowed: bool = True  # the team's own switch (`configurar ia no`)
 
-    def with_narrative(self, narrative: Narrative | Insight) -> Built:
+    def with_narrative(self, narrative: Narrative | Insight) -> AgendaDraft:
         """The agenda with its narrative as the thread part after the KPIs: a stored one with its
         Adopt and Not useful buttons, or (a preview) the text alone."""
         if isinstance(narrative, Insight):
@@ -126,31 +126,6 @@ class Built:
         part = Part("summary", reply)
         first, *rest = self.agenda.parts
         return replace(self, agenda=replace(self.agenda, parts=(first, part, *rest)))
-
-
-def narrator_for(settings, session_factory: sessionmaker[Session], *, workspace_id: int, team_allows: bool = True) -> Narrator:
-    """The LLM narrator when `ALINEA_LLM_MODEL` is set and the team has not switched it off (it
-    falls back to the offline one on any failure), else the offline narrator; measured."""
-    from services.llm_narrator import make_llm_narrator
-
-    if not team_allows:
-        return Measured(OfflineNarrator())
-    return Measured(make_llm_narrator(settings, workspace_id=workspace_id, session_factory=session_factory, fallback=OfflineNarrator()))
-
-
-class Measured:
-    """A narrator whose every narration is timed and counted (`alinea_llm_seconds`,
-    `alinea_llm_fallbacks_total`): a stored narrative reused is not a narration."""
-
-    def __init__(self, narrator: Narrator):
-        self._narrator = narrator
-        self.source = narrator.source
-
-    def narrate(self, facts, *, language: str, country: str | None) -> Narrative:
-        started = time.perf_counter()
-        narrative = self._narrator.narrate(facts, language=language, country=country)
-        metrics.llm_call(time.perf_counter() - started, narrative.source.value, narrative.fallback_reason)
-        return narrative
 
 
 def _message(reply: Reply) -> Message:
@@ -163,7 +138,7 @@ def _refused_native(error: SlackApiError, reply: Reply) -> bool:
 
 
 def build(factory: sessionmaker[Session], notifier: Notifier, *, team_id: int, meeting: Occurrence, now: datetime,
-          claim_reviews: bool = False) -> Built:
+          claim_reviews: bool = False) -> AgendaDraft:
     """Facts (in a read), the review prompts' state (claimed first when `claim_reviews`), the
     rendered agenda and its charts (not rendered yet: `Chart.render`)."""
     with read_only(factory) as session:  # no write lock while the facts are computed
@@ -173,10 +148,10 @@ def build(factory: sessionmaker[Session], notifier: Notifier, *, team_id: int, m
             facts = agenda_facts.weekly(session, team=team, occurrence=meeting, now=now)
             said = tuple(narrative_facts.weekly_facts(facts, language=team.locale)) if facts.has_data else ()
             charts = tuple(agenda_charts.weekly_charts(facts))
-            return Built(weekly_agenda(facts, where), charts, where, channel, said, llm_allowed=team.llm_enabled)
+            return AgendaDraft(weekly_agenda(facts, where), charts, where, channel, said, llm_allowed=team.llm_enabled)
         facts = agenda_facts.monthly(session, team=team, occurrence=meeting, now=now)
     reviews = review_states(factory, notifier, team_id=team_id, objective_ids=[o.id for o in facts.reviews], now=now, claim=claim_reviews)
-    return Built(monthly_agenda(facts, where, reviews=reviews), tuple(agenda_charts.monthly_charts(facts)), where, channel)
+    return AgendaDraft(monthly_agenda(facts, where, reviews=reviews), tuple(agenda_charts.monthly_charts(facts)), where, channel)
 
 
 def review_states(factory: sessionmaker[Session], notifier: Notifier, *, team_id: int, objective_ids: list[int], now: datetime,
@@ -221,7 +196,7 @@ class AgendaPoster(TeamSessions):
         # shares, a test's clock in tests) and the pacer of the heartbeat (a test steps its own).
         self._clock, self._pacer = clock, pacer
         # The offline narrator unless the LLM is configured (bot/scheduler.py); either never raises.
-        self._narrator = narrator or Measured(OfflineNarrator())
+        self._narrator = narrator or offline_narrator()
         self._notifier = Notifier(client, sleep=sleep)
         # Uploads retry 429s only: a retried files.completeUploadExternal after a 500 can share a
         # file twice, so other failures are reconciled by file name on the next attempt.
@@ -378,16 +353,16 @@ class AgendaPoster(TeamSessions):
         with self._timed("posting"):
             return self._post_built(run, built, now, keeper.check)
 
-    def _narrate(self, run: AgendaRun, built: Built, now: datetime) -> Insight:
+    def _narrate(self, run: AgendaRun, built: AgendaDraft, now: datetime) -> Insight:
         """The week's stored narrative of these facts (a retried run, or `/alinea insights` asked
         before, already paid for it), else narrated now; the team's switch picks the narrator."""
-        narrator = self._narrator if built.llm_allowed else Measured(OfflineNarrator())
+        narrator = self._narrator if built.llm_allowed else offline_narrator()
         return insights.narrate_once(
             self._factory, narrator, team_id=self._team_id, week=run.occurrence.period, facts=built.facts,
             language=built.where.language, country=built.where.country, now=now,
         )  # fmt: skip
 
-    def _post_built(self, run: AgendaRun, built: Built, now: datetime, hold: Callable[[], None]) -> Outcome:
+    def _post_built(self, run: AgendaRun, built: AgendaDraft, now: datetime, hold: Callable[[], None]) -> Outcome:
         """`hold()` before each Slack call that posts (each attempt of it): raises LeaseLost once
         another run took over, so an attempt starts only under a lease renewed in the last 15 s."""
         channel, agenda, attempt = run.channel_id, built.agenda, run.attempts
@@ -409,7 +384,7 @@ class AgendaPoster(TeamSessions):
         logger.info("%s (%s)", line, run.claim)
         return Outcome("posted", line, run.kind, run.occurrence, channel, ts)
 
-    def _post_thread(self, run: AgendaRun, built: Built, ts: str, retaken: bool, hold: Callable[[], None]) -> tuple[int, int, bool]:
+    def _post_thread(self, run: AgendaRun, built: AgendaDraft, ts: str, retaken: bool, hold: Callable[[], None]) -> tuple[int, int, bool]:
         """The replies the run has not recorded, each recorded once Slack has it: (replies
         posted, charts shown, whether natively)."""
         claims, files = self._thread(run.channel_id, ts) if retaken else ({}, set())
@@ -447,7 +422,7 @@ class AgendaPoster(TeamSessions):
         with read_only(self._factory) as session:
             return native_blocks.allowed(session, workspace_id=_team(session, self._team_id).workspace_id, now=self._clock())
 
-    def _without_native(self, run: AgendaRun, laid: agenda_layout.Thread, built: Built, error: SlackApiError) -> agenda_layout.Thread:
+    def _without_native(self, run: AgendaRun, laid: agenda_layout.Thread, built: AgendaDraft, error: SlackApiError) -> agenda_layout.Thread:
         """Slack refused a chart or table block (nothing was posted): remembered for the
         workspace, and the agenda's remaining replies laid out again without them."""
         logger.warning("Slack refused native blocks in %s (%s); charts go as PNGs in this workspace for a day",

@@ -42,18 +42,13 @@ def post_pending(factory: sessionmaker[Session], client: WebClient, *, team_id: 
     return posted
 
 
-def poster_on_queue(runtime, client: WebClient):
+def poster_on_queue(runtime):
     """For work that records values outside a Slack listener (the ingest API): post the team's new
     alerts on the work queue, off the request; if the queue is full, the alerts-post job will."""
     from bot.workqueue import WorkQueueFull
 
     def work(team_id: int) -> None:
-        team_client = client
-        if runtime.tokens is not None:  # OAuth mode: the team's workspace's own token
-            from bot.oauth import client_for_team
-
-            team_client = client_for_team(runtime, team_id)
-        post_pending(runtime.session_factory, team_client, team_id=team_id)
+        post_pending(runtime.session_factory, runtime.slack.for_team(team_id), team_id=team_id)
 
     def post(team_id: int) -> None:
         try:

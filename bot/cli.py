@@ -129,22 +129,17 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 def check_llm(settings: Settings, *, language: str | None) -> int:
     """`alinea llm check`: exit 0 when some format worked, 1 when none did."""
-    from services.llm_check import Unmetered, check, report_lines
-    from services.llm_narrator import OPENAI_BASE_URL, LlmNarrator, make_openai_client
-    from services.offline_narrator import OfflineNarrator
+    from bot.narrators import ModelServer, unmetered_narrator
+    from services.llm_check import check, report_lines
 
-    if not settings.llm_model:
+    server = ModelServer.from_settings(settings)
+    if server is None:
         raise ConfigError("ALINEA_LLM_MODEL", "the model to check, e.g. llama3.1:8b (and OPENAI_BASE_URL for a local server)")
     language = language or ("en" if settings.default_locale.startswith("en") else "es")
     country = "US" if language == "en" else "CO"  # the sample week is in pesos either way
-    client = make_openai_client(settings, timeout_s=settings.llm_timeout_s)
-    narrator = LlmNarrator(client, model=settings.llm_model, fallback=OfflineNarrator(), budget=Unmetered(), workspace_id=0,
-                           timeout_s=settings.llm_timeout_s)  # fmt: skip
-    try:
+    with unmetered_narrator(server) as narrator:
         reports = check(narrator, language=language, country=country)
-    finally:
-        client.close()
-    for line in report_lines(reports, server=redact_url(settings.openai_base_url or OPENAI_BASE_URL), model=settings.llm_model):
+    for line in report_lines(reports, server=redact_url(server.base_url), model=server.model):
         print(line)
     return 0 if any(report.worked for report in reports) else 1
 
@@ -197,7 +192,7 @@ def parse_at(value: str | None) -> datetime:
 def jobs(settings: Settings, args: argparse.Namespace) -> int:
     from bot.jobs import JobError, run_job
     from bot.scheduler import JOBS, job_named
-    from bot.wiring import open_runtime
+    from bot.bootstrap import open_runtime
 
     if args.jobs_command == "list":
         name, scope, schedule = (max(len(getattr(spec, field)) for spec in JOBS) for field in ("name", "scope", "schedule"))
@@ -237,7 +232,7 @@ def find_team(session: Session, reference: str) -> AlignmentTeam:
 
 
 def glossary(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.wiring import open_runtime
+    from bot.bootstrap import open_runtime
 
     with open_runtime(settings) as runtime:
         if args.glossary_command == "export":
@@ -309,7 +304,7 @@ def glossary_import(session_factory, *, path: Path, team_ref: str, as_agreed: bo
 def import_kpis(settings: Settings, *, path: Path, team_ref: str, dry_run: bool) -> int:
     """`alinea import kpis FILE --team T [--dry-run]`: check every row; write all of them or none."""
     from bot.runtime import utc_now
-    from bot.wiring import open_runtime
+    from bot.bootstrap import open_runtime
     from db.session import read_only
     from domain.errors import UserError
     from domain.spreadsheet import read_table
@@ -374,7 +369,8 @@ def write_stdout(text: str) -> None:
 
 
 def serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
-    from bot.wiring import open_runtime, serve_http, serve_socket_mode
+    from bot.bootstrap import open_runtime
+    from bot.serve import serve_http, serve_socket_mode
     from db import migrations
 
     if http:

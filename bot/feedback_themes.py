@@ -15,15 +15,12 @@ from bot import metrics
 from bot.runtime import Runtime
 from bot.workqueue import WorkQueueFull
 from services import feedback_ai
-from services.llm_narrator import make_openai_client
-from services.llm_themes import make_theme_picker
 
 logger = logging.getLogger(__name__)
 
 
 def refine_on_queue(runtime: Runtime, *, team_id: int, item_ids: Sequence[int]) -> None:
-    settings = runtime.settings
-    if not item_ids or not settings.llm_enabled or not settings.llm_model:
+    if not item_ids or runtime.narrators.server is None:
         return
     ids = list(item_ids)
     try:
@@ -33,12 +30,7 @@ def refine_on_queue(runtime: Runtime, *, team_id: int, item_ids: Sequence[int]) 
 
 
 def refine_now(runtime: Runtime, *, team_id: int, item_ids: Sequence[int]) -> list[feedback_ai.Refined]:
-    settings = runtime.settings
-    client = make_openai_client(settings, timeout_s=settings.llm_timeout_s)
-
-    def picker_for(workspace_id: int):
-        return make_theme_picker(settings, workspace_id=workspace_id, session_factory=runtime.session_factory, client=client)
-
+    picker_for = runtime.narrators.theme_picker
     done = feedback_ai.refine(runtime.session_factory, team_id=team_id, item_ids=item_ids, now=runtime.clock(), picker_for=picker_for)
     for refined in done:
         metrics.llm_call(refined.picked.seconds, "llm" if refined.applied else "offline", refined.picked.reason)

@@ -12,18 +12,13 @@ import secrets
 from dataclasses import replace
 from typing import Any
 
-from bot.app import create_app
+from contextlib import ExitStack
+
+from bot.bootstrap import build_bolt_app, build_web_app, open_runtime
 from bot.config import Settings
-from bot.http import HttpServer, build_wsgi_app
-from bot.alerts import poster_on_queue
-from bot.feedback_themes import feedback_refiner
-from bot.ingest_api import IngestApi
-from bot.runtime import Runtime
+from bot.http import HttpServer
 from bot.slack_double import Call, Driver, DriverResult, SlackDouble, SlackDriver, SocketModeDriver
 from bot.socket_mode import SocketModeLink
-from bot.wiring import workspace_tokens
-from bot.workqueue import WorkQueue
-from db.session import make_engine, make_session_factory, ping
 
 
 class LoopbackBot:
@@ -53,16 +48,11 @@ class LoopbackBot:
             slack_signing_secret=self._base_settings.slack_signing_secret or secrets.token_hex(16),
             slack_app_token=self.double.app_token,
         )
-        self.engine = make_engine(self.settings.database_url)
-        work = WorkQueue(workers=self.settings.work_threads, limit=self.settings.work_queue_limit)
-        extra = {"clock": self._clock} if self._clock else {}
-        tokens = workspace_tokens(self.settings, self.engine, clock=self._clock)
-        self.runtime = Runtime(settings=self.settings, session_factory=make_session_factory(self.engine), work=work, tokens=tokens, **extra)
-        self.app = create_app(self.runtime)
-        api = IngestApi(self.runtime.session_factory, clock=self.runtime.clock, post_alerts=poster_on_queue(self.runtime, self.app.client),
-                        refine_feedback=feedback_refiner(self.runtime))
-        wsgi = build_wsgi_app(self.app, lambda: ping(self.engine), api=api, metrics_token=self.settings.metrics_token)
-        self.server = HttpServer(wsgi, host="127.0.0.1", port=0).start()
+        self._stack = ExitStack()
+        self.runtime = self._stack.enter_context(open_runtime(self.settings, clock=self._clock))
+        self.engine = self.runtime.session_factory.kw["bind"]
+        self.app = build_bolt_app(self.runtime)
+        self.server = HttpServer(build_web_app(self.runtime, self.app), host="127.0.0.1", port=0).start()
         self.driver: Driver = SlackDriver(f"{self.server.url}/slack/events", self.settings.slack_signing_secret, self.double)
         if self.transport == "socket":
             self.link = SocketModeLink(self.app, self.settings.slack_app_token).connect()
@@ -76,8 +66,7 @@ class LoopbackBot:
         if self.server is not None:
             self.server.stop()
         self.app.listener_runner.listener_executor.shutdown(wait=True)
-        self.runtime.work.shutdown(wait=True)
-        self.engine.dispose()
+        self._stack.close()  # the work queue drains, then the engine is disposed
         if self._own_double:
             self.double.stop()
 

@@ -301,29 +301,3 @@ def oauth_app_arguments(runtime: Any, client: WebClient) -> dict[str, Any]:
         "oauth_flow": AlineaOAuthFlow(runtime=runtime, client=client, settings=oauth_settings(tokens)),
         "authorize": RefreshingAuthorize(tokens, client=client),
     }
-
-
-def client_for_workspace(runtime: Any, workspace_id: int) -> WebClient:
-    """For background work of one of our workspaces (jobs, the ingest API's alerts)."""
-    from db.models import Workspace
-    from db.session import read_only
-
-    with read_only(runtime.session_factory) as session:
-        workspace = session.get(Workspace, workspace_id)
-        slack_team_id = workspace.slack_team_id if workspace is not None else None
-    if slack_team_id is None:
-        raise NotInstalled(f"workspace {workspace_id} is gone")
-    return runtime.tokens.client_for(slack_team_id)
-
-
-def client_for_team(runtime: Any, team_id: int) -> WebClient:
-    """The same for an alignment team's work (its workspace's token)."""
-    from db.models import AlignmentTeam
-    from db.session import read_only
-
-    with read_only(runtime.session_factory) as session:
-        team = session.get(AlignmentTeam, team_id)
-        workspace_id = team.workspace_id if team is not None else None
-    if workspace_id is None:
-        raise NotInstalled(f"alignment team {team_id} is gone")
-    return client_for_workspace(runtime, workspace_id)

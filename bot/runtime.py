@@ -1,4 +1,5 @@
-"""What every listener and job needs, built once by the wiring code and passed explicitly."""
+"""What every listener and job needs, built once by the composition root (bot/bootstrap.py)
+and passed explicitly."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from bot.workqueue import WorkQueue
 from services.workspaces import WorkspaceDefaults
 
 if TYPE_CHECKING:
+    from bot.narrators import Narrators
     from bot.oauth import WorkspaceTokens
+    from bot.slack_clients import SlackClients
 
 
 def utc_now() -> datetime:
@@ -26,6 +29,8 @@ class Runtime:
     settings: Settings
     session_factory: sessionmaker[Session]
     work: WorkQueue
+    narrators: Narrators  # the model's narrator and theme picker per workspace, or the offline ones
+    slack: SlackClients  # Web API clients for background work, per workspace or team
     clock: Callable[[], datetime] = field(default=utc_now)
     # A person's Slack language, so a command costs no users.info call most of the time.
     user_locales: ExpiringCache[str] = field(default_factory=lambda: ExpiringCache(ttl_seconds=600))

@@ -39,16 +39,8 @@ def purge_processed_events(context: JobContext) -> str:
 
 
 def _slack(context: JobContext):
-    """A Web API client for a job's posts (made per run: settings may name a loopback double).
-    In OAuth mode it carries the workspace's own bot token, refreshed first if it is expiring."""
-    from bot.slack_client import make_web_client
-
-    if context.runtime.tokens is not None:
-        from bot.oauth import client_for_workspace
-
-        return client_for_workspace(context.runtime, context.workspace_id)
-    settings = context.runtime.settings
-    return make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    """A Web API client for a job's posts: in OAuth mode, the workspace's own bot token."""
+    return context.runtime.slack.for_workspace(context.workspace_id)
 
 
 def purge_uninstalled(context: JobContext) -> str:
@@ -137,11 +129,11 @@ def utc_minute(at: datetime) -> str:
 
 
 def _agenda_poster(context: JobContext):
-    from bot.agenda_posts import AgendaPoster, narrator_for
+    from bot.agenda_posts import AgendaPoster
 
     assert context.team_id is not None
     runtime = context.runtime
-    narrator = narrator_for(runtime.settings, runtime.session_factory, workspace_id=context.workspace_id)
+    narrator = runtime.narrators.narrator(context.workspace_id)
     return AgendaPoster(runtime.session_factory, _slack(context), team_id=context.team_id, narrator=narrator, clock=runtime.clock)
 
 

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from services.offline_narrator import OfflineNarrator
-from bot.agenda_posts import AgendaNotPosted, AgendaPoster, build, narrator_for
+from bot.agenda_posts import AgendaNotPosted, AgendaPoster, build
 from bot.blocks import Reply
 from bot.blocks.agenda import already_posted_reply, notice, post_time_text, posted_reply, preview_reply
 from bot.notifier import Notifier
@@ -74,7 +74,7 @@ def post_now(request: CommandRequest, kind_word: str | None) -> Reply:
     if request.now >= meeting.meeting_at:
         return notice(t(language, f"agenda.ui.post.meeting_started.{kind.value}", when=post_time_text(meeting.meeting_at, where),
                         next=post_time_text(upcoming.post_at, where)))  # fmt: skip
-    narrator = narrator_for(request.runtime.settings, factory, workspace_id=request.scope.workspace_id)
+    narrator = request.runtime.narrators.narrator(request.scope.workspace_id)
     poster = AgendaPoster(factory, request.client, team_id=team_id, narrator=narrator, clock=request.runtime.clock)
     try:
         outcome = poster.post(kind, request.now, meeting=meeting, claimed_by=request.user_id)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 
-from bot.agenda_posts import narrator_for
 from bot.blocks import Reply, agenda_layout, context
 from bot.blocks.kpi import team_locale
 from bot.blocks.narrative import ADOPT, NOT_USEFUL, insight_reply
@@ -42,7 +41,7 @@ def show(request: CommandRequest) -> Reply:
         found = insights.week_facts(session, team=team, week=week, now=request.now)
         team_id, where, allows = team.id, team_locale(team), team.llm_enabled
     # The narrator runs after the read (a model may take seconds), on the work queue.
-    narrator = narrator_for(request.runtime.settings, factory, workspace_id=request.scope.workspace_id, team_allows=allows)
+    narrator = request.runtime.narrators.narrator(request.scope.workspace_id, team_allows=allows)
     insight = insights.narrate_once(
         factory, narrator, team_id=team_id, week=found.meeting.period, facts=found.facts, language=where.language,
         country=where.country, now=request.now,

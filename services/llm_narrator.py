@@ -46,21 +46,17 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 import openai
-from sqlalchemy.orm import Session, sessionmaker
 
 from domain import grounding
 from domain.kpis import KEY_PATTERN
 from domain.narrative import Fact, FactKind, Hypothesis, Narrative, Narrator, Source
-from services.llm_budget import DatabaseBudget, TokenBudget
+from services.llm_budget import TokenBudget
 from services.narrative_grammar import response_schema
 from services.narrative_placeholders import BARE_ALIAS, PLACEHOLDER, TYPED_NUMBER, UNKNOWN_PLACEHOLDER, Placeholders, alias
-
-if TYPE_CHECKING:  # services never import bot/ at run time
-    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -891,43 +887,3 @@ def _metric_for_slack(metric: str) -> str:
     """A KPI key ("conversion_web") stays as typed, so a hypothesis can be adopted as the week's
     experiment; anything else is text like the rest."""
     return metric if KEY_PATTERN.fullmatch(metric) else _for_slack(metric)
-
-
-# Wiring ---------------------------------------------------------------------------------------
-
-
-def make_openai_client(settings: Settings, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> openai.OpenAI:
-    """One client per process is enough (it pools connections). `max_retries=0`: the narrator
-    makes the single retry itself, inside the total timeout."""
-    return openai.OpenAI(
-        api_key=settings.openai_api_key or PLACEHOLDER_API_KEY,
-        base_url=settings.openai_base_url or OPENAI_BASE_URL,
-        max_retries=0,
-        timeout=openai.Timeout(timeout_s, connect=min(timeout_s, CONNECT_TIMEOUT_S)),
-    )
-
-
-def make_llm_narrator(
-    settings: Settings,
-    *,
-    workspace_id: int,
-    session_factory: sessionmaker[Session],
-    fallback: Narrator,
-    client: openai.OpenAI | None = None,
-    timeout_s: float | None = None,
-    clock: Callable[[], datetime] = _utc_now,
-) -> Narrator:
-    """The workspace's narrator: the LLM one when `ALINEA_LLM_MODEL` is set, else `fallback`.
-    The timeout defaults to `ALINEA_LLM_TIMEOUT_S` (20 s)."""
-    if not settings.llm_enabled or not settings.llm_model:
-        return fallback
-    timeout_s = timeout_s or settings.llm_timeout_s
-    return LlmNarrator(
-        client or make_openai_client(settings, timeout_s=timeout_s),
-        model=settings.llm_model,
-        fallback=fallback,
-        budget=DatabaseBudget(session_factory, limit=settings.llm_monthly_tokens),
-        workspace_id=workspace_id,
-        timeout_s=timeout_s,
-        clock=clock,
-    )

@@ -18,17 +18,11 @@ import re
 import time
 from dataclasses import dataclass
 from functools import partial
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import Any, Sequence
 
 import openai
-from sqlalchemy.orm import Session, sessionmaker
 
-from services.llm_budget import DatabaseBudget
-from services.llm_narrator import _FENCE, ModelFallback, NegotiatedClient, _mask, _Trace, _utc_now, language_of, make_openai_client
-
-if TYPE_CHECKING:  # services never import bot/ at run time
-    from bot.config import Settings
+from services.llm_narrator import _FENCE, ModelFallback, NegotiatedClient, _mask, _Trace, language_of
 
 log = logging.getLogger(__name__)
 
@@ -152,19 +146,4 @@ def _prompt_for(text: str, choices: Sequence[Choice], mode: str, *, language: st
 
 
 
-def make_theme_picker(
-    settings: Settings, *, workspace_id: int, session_factory: sessionmaker[Session], client: openai.OpenAI | None = None,
-    clock: Callable[[], datetime] = _utc_now,
-) -> ThemePicker | None:  # fmt: skip
-    """The workspace's picker when `ALINEA_LLM_MODEL` is set, else None (words only)."""
-    if not settings.llm_enabled or not settings.llm_model:
-        return None
-    timeout_s = settings.llm_timeout_s
-    return ThemePicker(
-        client or make_openai_client(settings, timeout_s=timeout_s), model=settings.llm_model,
-        budget=DatabaseBudget(session_factory, limit=settings.llm_monthly_tokens), workspace_id=workspace_id,
-        timeout_s=timeout_s, clock=clock,
-    )  # fmt: skip
-
-
-__all__ = ["Choice", "Picked", "ThemePicker", "build_prompt", "make_theme_picker", "parse_keys", "response_format"]
+__all__ = ["Choice", "Picked", "ThemePicker", "build_prompt", "parse_keys", "response_format"]

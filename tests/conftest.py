@@ -1,5 +1,6 @@
 """Shared fixtures: real databases (a SQLite file, a throwaway PostgreSQL server), migrated once
-per session and copied per test; a runtime built the way `alinea serve` builds it."""
+per session and copied per test; the database and runtime built by the composition root
+(bot/bootstrap.py), the way `alinea serve` builds them."""
 
 from __future__ import annotations
 
@@ -11,11 +12,10 @@ from typing import Iterator
 
 import pytest
 
+from bot.bootstrap import Database, open_database, open_runtime
 from bot.config import Settings
 from bot.runtime import Runtime
-from bot.workqueue import WorkQueue
 from db import migrations
-from db.session import make_engine, make_session_factory
 
 pytest_plugins = ["tests.support.postgres"]
 
@@ -96,19 +96,22 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def engine(database_url: str):
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
+def opened_database(database_url: str) -> Iterator[Database]:
+    with open_database(database_url) as database:
+        yield database
 
 
 @pytest.fixture
-def session_factory(engine):
-    return make_session_factory(engine)
+def engine(opened_database: Database):
+    return opened_database.engine
 
 
 @pytest.fixture
-def runtime(settings: Settings, session_factory) -> Iterator[Runtime]:
-    work = WorkQueue(workers=settings.work_threads, limit=settings.work_queue_limit)
-    yield Runtime(settings=settings, session_factory=session_factory, work=work)
-    work.shutdown(wait=True)
+def session_factory(opened_database: Database):
+    return opened_database.session_factory
+
+
+@pytest.fixture
+def runtime(settings: Settings, opened_database: Database) -> Iterator[Runtime]:
+    with open_runtime(settings, database=opened_database) as runtime:
+        yield runtime

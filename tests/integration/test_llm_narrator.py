@@ -15,18 +15,14 @@ from zoneinfo import ZoneInfo
 
 import openai
 import pytest
-from sqlalchemy import select
 
 from bot import demo_data
-from bot.config import Settings
-from db.models import LlmUsage
 from domain import grounding
 from domain.meetings import AgendaKind
 from domain.narrative import Fact, FactKind, Hypothesis, Narrative, Source
-from services import agenda_facts, agendas, narrative_facts, workspaces
-from services.llm_narrator import RESPONSE_SCHEMA, FormatMemory, LlmNarrator, make_llm_narrator, make_openai_client
+from services import agenda_facts, agendas, narrative_facts
+from services.llm_narrator import RESPONSE_SCHEMA, FormatMemory, LlmNarrator
 from services.offline_narrator import OfflineNarrator
-from services.workspaces import WorkspaceDefaults
 from tests.support.openai_double import COMPLETION_TOKENS, INVENTED_NUMBER, PROMPT_TOKENS, UNKNOWN_FACT_ID, OpenAIDouble
 
 NOW = datetime(2026, 3, 16, 12, 0, tzinfo=timezone.utc)
@@ -342,37 +338,6 @@ def test_the_narrator_never_raises(run):
         client.close()
     assert (narrative.summary, narrative.source, narrative.fallback_reason) == ((), Source.OFFLINE, "server_error")
     assert narrator.narrate((), language="es", country="CO").fallback_reason == "no_facts"
-
-
-# Wiring ---------------------------------------------------------------------------------------
-
-
-def test_without_a_model_the_offline_narrator_is_used():
-    offline = Offline()
-    unused = object()  # no database is touched when the LLM is off
-    assert make_llm_narrator(Settings(), workspace_id=1, session_factory=unused, fallback=offline) is offline
-
-
-@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
-def test_settings_build_a_narrator_that_spends_the_workspace_budget(session_factory):
-    with session_factory.begin() as session:
-        workspace_id = workspaces.ensure_workspace(
-            session, slack_team_id="T0LLM", defaults=WorkspaceDefaults("es", "America/Bogota"), now=NOW
-        ).id
-    with OpenAIDouble("good") as double:
-        settings = Settings(llm_model="llama3.1:8b", openai_base_url=double.base_url, llm_monthly_tokens=50_000)
-        client = make_openai_client(settings, timeout_s=1.0)
-        assert (client.max_retries, client.api_key, str(client.base_url)) == (0, "not-needed", double.base_url + "/")
-        narrator = make_llm_narrator(
-            settings, workspace_id=workspace_id, session_factory=session_factory, fallback=Offline(), client=client,
-            timeout_s=1.0, clock=lambda: NOW,
-        )  # fmt: skip
-        narrative = narrator.narrate(FACTS, language="es", country="CO")
-        client.close()
-    assert narrative.source is Source.LLM and narrative.model == "llama3.1:8b"
-    with session_factory() as session:
-        usage = session.scalars(select(LlmUsage).where(LlmUsage.workspace_id == workspace_id)).one()
-    assert (usage.month, usage.tokens, usage.requests) == ("2026-03", PROMPT_TOKENS + COMPLETION_TOKENS, 1)
 
 
 # Privacy --------------------------------------------------------------------------------------

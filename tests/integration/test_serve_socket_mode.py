@@ -15,7 +15,7 @@ from bot.http import HttpServer, build_health_app
 from bot.loopback import LoopbackBot
 from bot.slack_double import SlackDouble, SocketModeDriver
 from bot.socket_mode import SocketModeLink
-from bot.wiring import socket_mode_problem
+from bot.serve import socket_mode_problem
 from db.session import make_engine, ping
 from tests.support.replicas import AlineaProcess, Replica, alinea_environment, free_port
 

@@ -23,7 +23,7 @@ from bot import cli
 from bot.installations import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_METADATA
 from bot.jobs import run_job
 from bot.loopback import LoopbackBot
-from bot.oauth import BOT_SCOPES, NotInstalled, WorkspaceTokens, client_for_workspace
+from bot.oauth import BOT_SCOPES, NotInstalled, WorkspaceTokens
 from bot.scheduler import job_named
 from bot.transcript import render
 from db import repositories
@@ -369,7 +369,7 @@ def test_a_job_for_a_workspace_without_an_installation_fails_clearly(bot, double
     with bot.runtime.session_factory.begin() as session:
         bot.runtime.tokens.store.delete_team_in(session, team_id=double.team_id)  # gone without Slack telling us
     with pytest.raises(NotInstalled):
-        client_for_workspace(bot.runtime, workspace_row(bot).id)
+        bot.runtime.slack.for_workspace(workspace_row(bot).id)
     (result,) = run_job(bot.runtime, job_named("weekly-agenda"), at=datetime(2026, 3, 9, 12, 30, tzinfo=timezone.utc), team_ref="C0TEAM")
     assert (result.outcome, result.detail) == (Outcome.FAILED, "NotInstalled")
     assert double.calls_to("chat.postMessage") == []
@@ -466,7 +466,7 @@ def test_alerts_from_the_ingest_api_are_posted_with_the_teams_workspace_token(bo
 
 
 def test_single_workspace_mode_purges_after_the_grace_period_too(settings, double):
-    from bot.wiring import note_installed
+    from bot.serve import note_installed
 
     with LoopbackBot(replace(settings, data_grace_days=7), double=double) as bot:
         bot.command("help")

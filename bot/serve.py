@@ -1,55 +1,18 @@
-"""The one place that builds the running program from settings: engine, runtime, app, server."""
+"""`alinea serve`: the program built by bot/bootstrap.py, serving Slack over HTTP or Socket Mode
+until it is stopped, with the scheduler running beside it."""
 
 from __future__ import annotations
 
 import gc
-
 import logging
-from contextlib import contextmanager
-from typing import Iterator
 
-from slack_bolt.error import BoltError
-
-from bot.app import create_app
-from bot.config import ConfigError, Settings, redact_url
-from bot.http import HttpServer, build_health_app, build_wsgi_app
-from bot.alerts import poster_on_queue
-from bot.feedback_themes import feedback_refiner
-from bot.ingest_api import IngestApi
+from bot.bootstrap import build_bolt_app, build_scheduler, build_web_app
+from bot.config import redact_url
+from bot.http import HttpServer, build_health_app
 from bot.runtime import Runtime
-from bot.scheduler import build_scheduler
-from bot.workqueue import WorkQueue
-from db.session import make_engine, make_session_factory, ping
+from db.session import ping
 
 logger = logging.getLogger("alinea")
-
-
-@contextmanager
-def open_runtime(settings: Settings) -> Iterator[Runtime]:
-    engine = make_engine(settings.database_url)
-    work = WorkQueue(workers=settings.work_threads, limit=settings.work_queue_limit)
-    try:
-        yield Runtime(settings=settings, session_factory=make_session_factory(engine), work=work, tokens=workspace_tokens(settings, engine))
-    finally:
-        work.shutdown(wait=True)
-        engine.dispose()
-
-
-def workspace_tokens(settings: Settings, engine, clock=None):
-    """OAuth mode's installations and tokens (bot/oauth.py); None in single-workspace mode."""
-    if not settings.oauth_enabled:
-        return None
-    from bot.oauth import WorkspaceTokens
-    from bot.runtime import utc_now
-
-    return WorkspaceTokens(settings, engine, clock=clock or utc_now)
-
-
-def build_bolt_app(runtime: Runtime):
-    try:
-        return create_app(runtime)
-    except BoltError as error:  # auth.test refused the token, or Slack is unreachable
-        raise ConfigError("SLACK_BOT_TOKEN", f"a token Slack accepts ({error})") from None
 
 
 def note_installed(runtime: Runtime, app) -> None:
@@ -83,11 +46,7 @@ def settle_heap() -> None:
 def serve_http(runtime: Runtime, *, host: str, port: int) -> int:
     app = build_bolt_app(runtime)
     note_installed(runtime, app)
-    engine = runtime.session_factory.kw["bind"]
-    api = IngestApi(runtime.session_factory, clock=runtime.clock, post_alerts=poster_on_queue(runtime, app.client),
-                    refine_feedback=feedback_refiner(runtime))
-    wsgi = build_wsgi_app(app, lambda: ping(engine), api=api, metrics_token=runtime.settings.metrics_token)
-    server = HttpServer(wsgi, host=host, port=port)
+    server = HttpServer(build_web_app(runtime, app), host=host, port=port)
     scheduler = build_scheduler(runtime)
     scheduler.start()
     logger.info(
