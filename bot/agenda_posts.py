@@ -57,7 +57,10 @@ from bot.blocks import Reply
 from bot.slack_client import rate_limit_only_retry_handlers
 from bot.blocks import agenda_layout
 from bot.blocks.native import CHART, count, is_native
-from bot.blocks.agenda import AgendaMessages, Part, ReviewState, monthly_agenda, weekly_agenda
+from bot.blocks.agenda_monthly import monthly_agenda
+from bot.blocks.agenda_okr import ReviewState
+from bot.blocks.agenda_pieces import AgendaMessages, Part
+from bot.blocks.agenda_weekly import weekly_agenda
 from bot.blocks.narrative import insight_reply, narrative_reply
 from bot.leases import Clock, LeaseKeeper, Pacer
 from bot.runtime import utc_now

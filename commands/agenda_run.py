@@ -15,7 +15,8 @@ from __future__ import annotations
 from services.offline_narrator import OfflineNarrator
 from bot.agenda_posts import AgendaNotPosted, AgendaPoster, build
 from bot.blocks import Reply
-from bot.blocks.agenda import already_posted_reply, notice, post_time_text, posted_reply, preview_reply
+from bot.blocks.agenda_pieces import post_time_text
+from bot.blocks.agenda_preview import already_posted_reply, notice, posted_reply, preview_reply
 from bot.notifier import Notifier
 from bot.blocks.kpi import team_locale
 from commands.context import CommandRequest, team_of

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from bot.blocks import Block, Reply, context, divider, section, truncate
-from bot.blocks.agenda import MAX_BLOCKS, TEXT_LIMIT, AgendaMessages, Part
+from bot.blocks.agenda_pieces import MAX_BLOCKS, TEXT_LIMIT, AgendaMessages, Part
 from bot.blocks.kpi import TeamLocale
 from bot.blocks.native import CHART, MAX_CHARTS_PER_MESSAGE, MAX_TABLES_PER_MESSAGE, TABLE, chart_block, count, table_block, without_native
 from services.agenda_charts import Chart

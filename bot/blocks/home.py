@@ -29,7 +29,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks import Block, button, context, divider, escape_mrkdwn, header, section, truncate
-from bot.blocks.agenda import commitment_lines, kr_text, kpi_line
+from bot.blocks.agenda_kpis import kpi_line
+from bot.blocks.agenda_okr import kr_text
+from bot.blocks.agenda_sla import commitment_lines
 from bot.blocks.kpi import TeamLocale, display, team_locale
 from bot.blocks.okr import CHECKIN_OPEN, goal_text, value_text
 from bot.blocks.sla_breach import ACKNOWLEDGE, promise_text

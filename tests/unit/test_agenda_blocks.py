@@ -9,15 +9,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from bot.blocks.agenda import (
-    MONTHLY_PARTS,
-    PLAN_ACTIONS,
-    WEEKLY_PARTS,
-    ReviewState,
-    monthly_agenda,
-    preview_reply,
-    weekly_agenda,
-)
+from bot.blocks.agenda_monthly import MONTHLY_PARTS, monthly_agenda
+from bot.blocks.agenda_okr import ReviewState
+from bot.blocks.agenda_preview import preview_reply
+from bot.blocks.agenda_weekly import PLAN_ACTIONS, WEEKLY_PARTS, weekly_agenda
 from bot.blocks.agenda_topics import DECIDE_EXPERIMENT
 from bot.blocks.kpi import TeamLocale
 from bot.slack_double.validation import message_blocks_errors

@@ -14,7 +14,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from bot.blocks.agenda import monthly_agenda, weekly_agenda
+from bot.blocks.agenda_monthly import monthly_agenda
+from bot.blocks.agenda_weekly import weekly_agenda
 from bot.blocks.narrative import narrative_reply
 from domain.kpis import KpiSpec
 from domain.periods import Period, format_period

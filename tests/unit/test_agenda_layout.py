@@ -5,7 +5,8 @@ that can be redrawn alone."""
 from __future__ import annotations
 
 from bot.blocks import section
-from bot.blocks.agenda import monthly_agenda, weekly_agenda
+from bot.blocks.agenda_monthly import monthly_agenda
+from bot.blocks.agenda_weekly import weekly_agenda
 from bot.blocks.agenda_layout import CHARTS, DETAILS, replace_section, sections_of, thread
 from bot.blocks.native import count
 from bot.slack_double.validation import message_blocks_errors

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.blocks.agenda import monthly_agenda
+from bot.blocks.agenda_monthly import monthly_agenda
 from domain.periods import Period, counts_in_month, month_close, month_counted_in, weeks_of_month
 from tests.unit.test_agenda_blocks import EN, ES, monthly_facts, valid
 
