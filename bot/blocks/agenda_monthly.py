@@ -16,19 +16,7 @@ from bot.blocks import Block, Reply, context, escape_mrkdwn, header, section
 from bot.blocks import feedback_agenda
 from bot.blocks.agenda_kpis import kpi_line, kpi_sentence, kpi_table_rows, primary_line, trend_line
 from bot.blocks.agenda_okr import ReviewState, okr_blocks, okr_summary, review_line
-from bot.blocks.agenda_pieces import (
-    AgendaMessages,
-    Part,
-    day_text,
-    fitted_message,
-    meeting_minutes,
-    meeting_text,
-    more_text,
-    packed_sections,
-    start_lines,
-    titled_part,
-    topics_part,
-)
+from bot.blocks.agenda_pieces import AgendaMessages, Part, day_text, fitted_message, meeting_minutes, meeting_text, more_text, packed_sections, start_lines, titled_part, topics_part
 from bot.blocks.agenda_sla import MAX_BREACHES, breach_lines
 from bot.blocks.glossary import side_label
 from bot.blocks.kpi import TeamLocale

@@ -13,19 +13,7 @@ from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, he
 from bot.blocks import feedback_agenda
 from bot.blocks.agenda_kpis import kpi_line, kpi_name_text, kpi_sentence, kpi_table_rows, kpi_value_text, primary_line, trend_line
 from bot.blocks.agenda_okr import okr_blocks, okr_summary
-from bot.blocks.agenda_pieces import (
-    SECTION_BUDGET,
-    AgendaMessages,
-    Part,
-    fitted_message,
-    meeting_minutes,
-    meeting_text,
-    more_text,
-    packed_sections,
-    start_lines,
-    titled_part,
-    topics_part,
-)
+from bot.blocks.agenda_pieces import SECTION_BUDGET, AgendaMessages, Part, fitted_message, meeting_minutes, meeting_text, more_text, packed_sections, start_lines, titled_part, topics_part
 from bot.blocks.agenda_sla import MAX_BREACHES, breach_lines, commitment_lines, sla_summary
 from bot.blocks.agenda_topics import DECIDE_EXPERIMENT, experiment_text
 from bot.blocks.kpi import TeamLocale
