@@ -29,7 +29,7 @@ def refine_on_queue(runtime: Runtime, *, team_id: int, item_ids: Sequence[int]) 
         logger.warning("work queue full: %d feedback items of team %s keep the words' themes", len(ids), team_id)
 
 
-def refine_now(runtime: Runtime, *, team_id: int, item_ids: Sequence[int]) -> list[feedback_ai.Refined]:
+def refine_now(runtime: Runtime, *, team_id: int, item_ids: Sequence[int]) -> list[feedback_ai.Refinement]:
     picker_for = runtime.narrators.theme_picker
     done = feedback_ai.refine(runtime.session_factory, team_id=team_id, item_ids=item_ids, now=runtime.clock(), picker_for=picker_for)
     for refined in done:

@@ -128,11 +128,11 @@ class Narrators:
 @contextmanager
 def unmetered_narrator(server: ModelServer) -> Iterator[LlmNarrator]:
     """For `alinea llm check` and bench/real_llm.py: a narrator that spends no workspace's budget."""
-    from services.llm_check import Unmetered
+    from services.llm_check import UnlimitedBudget
 
     client = server.open_client()
     try:
-        yield LlmNarrator(client, model=server.model, fallback=OfflineNarrator(), budget=Unmetered(), workspace_id=0,
+        yield LlmNarrator(client, model=server.model, fallback=OfflineNarrator(), budget=UnlimitedBudget(), workspace_id=0,
                           timeout_s=server.timeout_s)  # fmt: skip
     finally:
         client.close()

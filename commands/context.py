@@ -36,7 +36,7 @@ class Scope:
     locale: str
 
 
-class Handled:
+class AckedRequest:
     """What every request after its ack shares (a command, a button, a modal): the person's
     language, a notifier, and units of work. Subclasses provide runtime, client and scope."""
 
@@ -61,7 +61,7 @@ class Handled:
 
 
 @dataclass(frozen=True)
-class CommandRequest(Handled):
+class CommandRequest(AckedRequest):
     runtime: Runtime
     client: WebClient
     scope: Scope

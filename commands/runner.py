@@ -25,7 +25,7 @@ from bot.middleware import runtime_of
 from bot.runtime import Runtime
 from bot.workqueue import WorkQueueFull
 from commands import home
-from commands.context import Handled, Scope, cached_user_locale, resolve_scope
+from commands.context import AckedRequest, Scope, cached_user_locale, resolve_scope
 from services import native_blocks
 from services.i18n import t
 
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Interaction(Handled):
+class Interaction(AckedRequest):
     """A button press or a modal submission, after the ack, with its scope resolved."""
 
     runtime: Runtime
@@ -46,7 +46,7 @@ class Interaction(Handled):
     trigger_id: str | None
     now: datetime
     ephemeral: bool = False  # the button was on an ephemeral message (no chat.update for it)
-    from_home: bool = False  # see Handled
+    from_home: bool = False  # see AckedRequest
     message: dict[str, Any] | None = None  # the message the button was on, as Slack sent it (blocks included)
 
 

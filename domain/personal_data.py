@@ -43,7 +43,7 @@ _CURRENCY_AFTER = re.compile(r"^\s*(?:cop|pesos?|usd|dolares|dólares|mil|k\b|m\
 
 
 @dataclass(frozen=True)
-class Scrubbed:
+class ScrubbedText:
     text: str
     removed: dict[str, int] = field(default_factory=dict)  # kind -> how many; kinds with none are absent
 
@@ -52,12 +52,12 @@ class Scrubbed:
         return sum(self.removed.values())
 
 
-def scrub(text: str) -> Scrubbed:
+def scrub(text: str) -> ScrubbedText:
     """`text` without personal data, and how many pieces of each kind were taken out."""
     counts: dict[str, int] = {}
     for kind, step in _STEPS:
         text = step(text, kind, counts)
-    return Scrubbed(text.strip(), counts)
+    return ScrubbedText(text.strip(), counts)
 
 
 def without_marks(text: str) -> str:

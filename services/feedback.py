@@ -59,7 +59,7 @@ class FeedbackView:
 
 
 @dataclass(frozen=True)
-class Recorded:
+class StoredFeedback:
     item: FeedbackView
     created: bool  # False: the sender's id was stored before, nothing changed
 
@@ -179,7 +179,7 @@ def record(
     session, *, team: AlignmentTeam, actor: str, text: str, source: str, score: int | None, now: datetime,
     external_id: str | None = None, theme_keys: Sequence[str] | None = None, themes_from: str = "words",
     removed_before: dict[str, int] | None = None, received_at: datetime | None = None, count_kpis: bool = True,
-) -> Recorded:
+) -> StoredFeedback:
     """Stores one piece of feedback, personal data removed, tagged by words (or with `theme_keys`
     a person or a model chose from the team's list). The same `external_id` twice stores it once.
     `removed_before` counts what was removed before the text reached here (the shortcut's form
@@ -201,7 +201,7 @@ def record(
         external_id = external_id.strip()[:200] or None
         existing = _by_external_id(session, team, external_id) if external_id else None
         if existing is not None:
-            return Recorded(_item_view(session, existing), created=False)
+            return StoredFeedback(_item_view(session, existing), created=False)
     active = themes(session, team=team, now=now)
     chosen = _chosen_themes(active, clean, theme_keys)
     row = FeedbackItem(
@@ -217,13 +217,13 @@ def record(
         existing = _by_external_id(session, team, external_id) if external_id else None
         if existing is None:
             raise
-        return Recorded(_item_view(session, existing), created=False)
+        return StoredFeedback(_item_view(session, existing), created=False)
     _tag(session, team, row, chosen)
     if count_kpis:
         count(session, team=team, received_at=row.received_at, active=active, now=now)
     _audit(session, team, actor, "feedback_item.add", "feedback_item", row.id, None,
            {"source": source, "score": score, "themes": [theme.key for theme in chosen], "removed": removed}, now)  # fmt: skip
-    return Recorded(_item_view(session, row), created=True)
+    return StoredFeedback(_item_view(session, row), created=True)
 
 
 def _added_counts(first: dict[str, int], second: dict[str, int]) -> dict[str, int]:

@@ -20,20 +20,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import AlignmentTeam
 from services import feedback
-from services.llm_themes import Choice, Picked, ThemePicker
+from services.llm_themes import Choice, ThemePick, ThemePicker
 
 
 @dataclass(frozen=True)
-class Refined:
+class Refinement:
     item_id: int
-    picked: Picked
+    picked: ThemePick
     applied: bool  # the model's themes replaced the words' ones
 
 
 def refine(
     session_factory: sessionmaker[Session], *, team_id: int, item_ids: Sequence[int], now: datetime,
     picker_for: Callable[[int], ThemePicker | None],
-) -> list[Refined]:  # fmt: skip
+) -> list[Refinement]:  # fmt: skip
     """Asks the workspace's picker (`picker_for(workspace_id)`, None without a model) for each
     item's themes and applies them; returns what happened to each item asked about."""
     if not item_ids:
@@ -49,7 +49,7 @@ def refine(
     if picker is None or not items:
         return []
     picks = [(item_id, picker.pick(text, choices, language=language)) for item_id, text in items]
-    done: list[Refined] = []
+    done: list[Refinement] = []
     with session_factory.begin() as session:
         team = session.get(AlignmentTeam, team_id)
         moments = []
@@ -59,7 +59,7 @@ def refine(
                 view = feedback.apply_model_themes(session, team=team, item_id=item_id, keys=picked.keys, now=now)
             if view is not None:
                 moments.append(view.received_at)
-            done.append(Refined(item_id, picked, applied=view is not None))
+            done.append(Refinement(item_id, picked, applied=view is not None))
         if moments:
             feedback.count(session, team=team, received_at=moments, active=feedback.themes(session, team=team, now=now), now=now)
     return done

@@ -32,7 +32,7 @@ THEME_PREFIX = "complaints_"
 
 
 @dataclass(frozen=True)
-class Written:
+class PeriodRefresh:
     period: Period
     figures: PeriodFigures
     values: dict[str, Decimal]  # KPI key -> value written
@@ -99,7 +99,7 @@ class ThemeLike(Protocol):
     name: str
 
 
-def refresh(session, *, team: AlignmentTeam, periods: Sequence[Period], themes: Sequence[ThemeLike], now: datetime) -> list[Written]:
+def refresh(session, *, team: AlignmentTeam, periods: Sequence[Period], themes: Sequence[ThemeLike], now: datetime) -> list[PeriodRefresh]:
     """Writes each period's NPS, CSAT, complaints and complaints per theme (of the team's active
     `themes`) from its feedback. A resend of the same figure changes nothing (kpis.record); a
     changed one is corrected and audited."""
@@ -107,7 +107,7 @@ def refresh(session, *, team: AlignmentTeam, periods: Sequence[Period], themes: 
     return [_refresh_period(session, team, period, active, now) for period in periods]
 
 
-def _refresh_period(session, team: AlignmentTeam, period: Period, active: Sequence[ThemeLike], now: datetime) -> Written:
+def _refresh_period(session, team: AlignmentTeam, period: Period, active: Sequence[ThemeLike], now: datetime) -> PeriodRefresh:
     found = figures(session, team=team, period=period)
     wanted: list[tuple[KpiSpec, Decimal | None]] = [
         (nps_spec(), found.scores.nps), (csat_spec(), found.scores.csat),
@@ -123,7 +123,7 @@ def _refresh_period(session, team: AlignmentTeam, period: Period, active: Sequen
         kpis.record(session, team=team, key=spec.key, value=value, shown=str(value), period=period, source=SOURCE,
                     actor=ACTOR, note="", now=now)  # fmt: skip
         written[spec.key] = value
-    return Written(period, found, written)
+    return PeriodRefresh(period, found, written)
 
 
 def _exists(session, team: AlignmentTeam, key: str) -> bool:

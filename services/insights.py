@@ -212,13 +212,13 @@ def _still_adopted(row: NarrativeHypothesis, experiment: Experiment | None) -> b
 
 
 @dataclass(frozen=True)
-class Adopted:
+class Adoption:
     experiment: ExperimentView
     insight: Insight
     replaced: str | None  # the hypothesis of the experiment this one replaced, if any
 
 
-def adopt(session: Session, *, team: AlignmentTeam, actor: str, hypothesis_id: int, now: datetime) -> Adopted:
+def adopt(session: Session, *, team: AlignmentTeam, actor: str, hypothesis_id: int, now: datetime) -> Adoption:
     """Records the hypothesis as its meeting week's experiment, owned by `actor`."""
     row = _hypothesis_row(session, team, hypothesis_id)
     narrative = row.narrative
@@ -241,7 +241,7 @@ def adopt(session: Session, *, team: AlignmentTeam, actor: str, hypothesis_id: i
         entity_type="narrative_hypothesis", entity_id=row.id, before=None,
         after={"experiment_id": decided.id, "week": week.key, "number": row.number}, now=now,
     )  # fmt: skip
-    return Adopted(decided, _insight(session, narrative), previous if previous != decided.hypothesis else None)
+    return Adoption(decided, _insight(session, narrative), previous if previous != decided.hypothesis else None)
 
 
 def experiment_text(row: NarrativeHypothesis) -> str:

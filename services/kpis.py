@@ -54,7 +54,7 @@ class KpiView:
 
 
 @dataclass(frozen=True)
-class Recorded:
+class StoredValue:
     kpi: KpiView
     value: Decimal
     period: Period
@@ -221,7 +221,7 @@ def _snapshot(kpi: Kpi) -> dict:
 def record(
     session: Session, *, team: AlignmentTeam, key: str, value: Decimal, shown: str, period: Period, source: str,
     actor: str, note: str, now: datetime,
-) -> Recorded:
+) -> StoredValue:
     """Store one value: new, unchanged (an identical resend), or a correction (audited)."""
     kpi = _kpi(session, team, key)
     spec = spec_of(kpi)
@@ -242,15 +242,15 @@ def record(
     if inserted:
         _audit_value(session, team, row, actor, "kpi_value.recorded", None, now)
         episodes = alerts.evaluate(session, team=team, kpi_id=kpi.id, value=value, now=now)
-        return Recorded(view, value, period, "recorded", None, number, tuple(episodes))
+        return StoredValue(view, value, period, "recorded", None, number, tuple(episodes))
     if row.value == value and row.note == note:
-        return Recorded(view, value, period, "unchanged", value, number)
+        return StoredValue(view, value, period, "unchanged", value, number)
     before = _value_snapshot(row)
     row.value, row.note, row.recorded_by, row.recorded_at = value, note, actor, now
     row.definition_version_id = version.id if version else None
     _audit_value(session, team, row, actor, "kpi_value.replaced", before, now)
     episodes = alerts.evaluate(session, team=team, kpi_id=kpi.id, value=value, now=now)
-    return Recorded(view, value, period, "replaced", Decimal(before["value"]), number, tuple(episodes))
+    return StoredValue(view, value, period, "replaced", Decimal(before["value"]), number, tuple(episodes))
 
 
 def _definition_version(session: Session, team: AlignmentTeam, kpi: Kpi, now: datetime):

@@ -55,7 +55,7 @@ class ModeReport:
     typed: int  # numbers the model typed itself
 
 
-class Unmetered:
+class UnlimitedBudget:
     """A check is the operator's own call: it is charged to no workspace's token budget."""
 
     def remaining(self, *, workspace_id: int, now: datetime) -> int:

@@ -65,7 +65,7 @@ class Choice:
 
 
 @dataclass(frozen=True)
-class Picked:
+class ThemePick:
     keys: tuple[str, ...] | None  # None: the words' themes stand
     reason: str | None  # why not ("timeout", "server_error", "off_list", …), None when picked
     seconds: float
@@ -116,7 +116,7 @@ class ThemePicker(NegotiatedClient):
         options.setdefault("max_output_tokens", MAX_OUTPUT_TOKENS)
         super().__init__(client, **options)
 
-    def pick(self, text: str, choices: Sequence[Choice], *, language: str) -> Picked:
+    def pick(self, text: str, choices: Sequence[Choice], *, language: str) -> ThemePick:
         """The themes the model picks from `choices`, or `keys=None` and why not. Never raises."""
         started = time.monotonic()
         keys = [choice.key for choice in choices]
@@ -131,14 +131,14 @@ class ThemePicker(NegotiatedClient):
             kept = tuple(dict.fromkeys(key for key in written if key in listed))[:MAX_PICKED]
             if not kept:  # nothing usable (or only themes the team does not have): the words' themes stand
                 raise ModelFallback("off_list" if written else "none_picked")
-            return Picked(kept, None, time.monotonic() - started)
+            return ThemePick(kept, None, time.monotonic() - started)
         except ModelFallback as fallback:
             reason = fallback.reason
         except Exception:  # a bug here must not cost the feedback its themes
             log.exception("the model's theme pick failed; the words' themes stand")
             reason = "error"
         log.info("feedback themes by words, not by the model (%s)", reason)
-        return Picked(None, reason, time.monotonic() - started)
+        return ThemePick(None, reason, time.monotonic() - started)
 
 
 def _prompt_for(text: str, choices: Sequence[Choice], mode: str, *, language: str) -> list[dict[str, str]]:
@@ -146,4 +146,4 @@ def _prompt_for(text: str, choices: Sequence[Choice], mode: str, *, language: st
 
 
 
-__all__ = ["Choice", "Picked", "ThemePicker", "build_prompt", "parse_keys", "response_format"]
+__all__ = ["Choice", "ThemePick", "ThemePicker", "build_prompt", "parse_keys", "response_format"]

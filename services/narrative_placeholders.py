@@ -9,7 +9,7 @@ A placeholder is filled with the number written the team's way, as the offline n
 it (`services.offline_narrator.fact_number`): "$41.440.000", "7,9 %", "0,07 pp", "3". An alias
 written without braces ("F1 bajó") is read as if braced, so no "F1" reaches Slack.
 
-A text is refused (`Filled.reason`) when:
+A text is refused (`FilledText.reason`) when:
 
 - "typed_number": the model typed a number itself: any digit outside a placeholder, other than
   the digits of a fact's own name (its id, "KR3", a KPI called "Recompra a 60 días"). Whether
@@ -47,7 +47,7 @@ def alias(number: int) -> str:
 
 
 @dataclass(frozen=True)
-class Filled:
+class FilledText:
     text: str | None  # the text with its numbers in, or None when refused
     reason: str | None = None  # TYPED_NUMBER or UNKNOWN_PLACEHOLDER
     typed: int = 0  # numbers the model typed itself
@@ -91,17 +91,17 @@ class Placeholders:
     def _braced(self, text: str) -> str:
         return BARE_ALIAS.sub(lambda match: f"{{{match.group(0)}}}" if self._number(match.group(0)) else match.group(0), text)
 
-    def fill(self, text: str) -> Filled:
+    def fill(self, text: str) -> FilledText:
         typed = self.typed_numbers(text)
         text = self._braced(text)
         if typed:
-            return Filled(None, TYPED_NUMBER, typed)
+            return FilledText(None, TYPED_NUMBER, typed)
         pieces: list[str] = []
         position = 0
         for match in PLACEHOLDER.finditer(text):
             number = self._number(match.group(1))
             if number is None:
-                return Filled(None, UNKNOWN_PLACEHOLDER)
+                return FilledText(None, UNKNOWN_PLACEHOLDER)
             before = text[position : match.start()]
             if number[:1] in "$€":
                 before = _SIGN_BEFORE.sub("", before)
@@ -111,14 +111,14 @@ class Placeholders:
             if repeated and number.rstrip().lower().endswith(repeated.group(1).lower()):
                 position = repeated.end()
         pieces.append(text[position:])
-        return Filled("".join(pieces))
+        return FilledText("".join(pieces))
 
-    def metric(self, text: str) -> Filled:
+    def metric(self, text: str) -> FilledText:
         """A hypothesis' metric: a fact named by alias is its KPI's key (so the hypothesis can
         be adopted as the week's experiment), else its name; anything else is filled as text."""
         found = self.fact(text) if PLACEHOLDER.fullmatch(text.strip()) or BARE_ALIAS.fullmatch(text.strip()) else None
         if found is not None:
-            return Filled(found.detail.get("kpi") or found.subject)
+            return FilledText(found.detail.get("kpi") or found.subject)
         return self.fill(text)
 
     def _number(self, reference: str) -> str | None:

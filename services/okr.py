@@ -139,13 +139,13 @@ class AddedKeyResult:
 
 
 @dataclass(frozen=True)
-class CheckedIn:
+class KeyResultCheckIn:
     key_result: KeyResultView
     before: KeyResultView
 
 
 @dataclass(frozen=True)
-class Retargeted:
+class KeyResultRetarget:
     key_result: KeyResultView
     old_target: Decimal
     old_deadline: date
@@ -505,7 +505,7 @@ def _kr_snapshot(row: OkrKeyResult) -> dict:
     }  # fmt: skip
 
 
-def check_in(session: Session, *, team: AlignmentTeam, actor: str, checkin: CheckIn, now: datetime) -> CheckedIn:
+def check_in(session: Session, *, team: AlignmentTeam, actor: str, checkin: CheckIn, now: datetime) -> KeyResultCheckIn:
     """Records a check-in. A manual KR needs a value; a KPI-backed one takes only confidence and
     a note (its value is the KPI's: log it with `/alinea kpi log`)."""
     row = find_key_result(session, team=team, reference=checkin.kr_number)
@@ -523,7 +523,7 @@ def check_in(session: Session, *, team: AlignmentTeam, actor: str, checkin: Chec
     session.flush()
     after = {"value": _text(checkin.value) if checkin.value is not None else None, "confidence": checkin.confidence}
     _audit(session, team, actor, "okr_key_result.checkin", "okr_key_result", row.id, None, after, now)
-    return CheckedIn(key_result_view(session, team, row, today=today), before)
+    return KeyResultCheckIn(key_result_view(session, team, row, today=today), before)
 
 
 def _check_checkin_value(team: AlignmentTeam, row: OkrKeyResult, view: KeyResultView, checkin: CheckIn) -> None:
@@ -548,7 +548,7 @@ def _check_checkin_value(team: AlignmentTeam, row: OkrKeyResult, view: KeyResult
 def retarget(
     session: Session, *, team: AlignmentTeam, actor: str, reference: str, target: Decimal | None,
     deadline: date | None, reason: str, now: datetime,
-) -> Retargeted:
+) -> KeyResultRetarget:
     """A new target and/or deadline, with a reason, kept in okr_retargets and the audit log.
     The owner, leads and admins may; the new goal is validated like a new KR."""
     row = find_key_result(session, team=team, reference=reference, lock=True)
@@ -577,7 +577,7 @@ def retarget(
     session.flush()
     after = {**_kr_snapshot(row), "reason": reason.strip()}
     _audit(session, team, actor, "okr_key_result.retarget", "okr_key_result", row.id, before, after, now)
-    return Retargeted(key_result_view(session, team, row, today=today), old_target, old_deadline, reason.strip())
+    return KeyResultRetarget(key_result_view(session, team, row, today=today), old_target, old_deadline, reason.strip())
 
 
 def retargets_of(session: Session, *, team: AlignmentTeam, reference: str) -> list[OkrRetarget]:

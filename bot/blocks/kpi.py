@@ -11,7 +11,7 @@ from domain.kpis import Direction, KpiSpec, Unit
 from domain.numbers import HOURS, PERCENT, display_quantity, format_quantity
 from domain.periods import Period, format_period
 from services.i18n import t
-from services.kpis import KpiView, Point, Recorded
+from services.kpis import KpiView, Point, StoredValue
 
 CHART_ALT_LIMIT = 2000
 
@@ -45,7 +45,7 @@ def display(value: Decimal, spec: KpiSpec, team: TeamLocale) -> str:
     return display_quantity(value, quantity_unit(spec), language=team.language, country=team.country, currency=spec.currency)
 
 
-def recorded_reply(result: Recorded, team: TeamLocale, *, typed: str, note: str) -> Reply:
+def recorded_reply(result: StoredValue, team: TeamLocale, *, typed: str, note: str) -> Reply:
     language = team.language
     value = shown(result.value, result.kpi.spec, team)
     params = {"name": escape_mrkdwn(result.kpi.name), "key": result.kpi.key, "value": value,

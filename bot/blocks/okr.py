@@ -30,7 +30,7 @@ from domain.okr import GOOD_SCORE, Contributor, FocusWarning, ObjectiveKind, Sta
 from domain.sla import Comparator
 from domain.smart import SmartCheck
 from services.i18n import language_of, t
-from services.okr import AddedKeyResult, Board, CheckedIn, KeyResultView, ObjectiveView, Retargeted
+from services.okr import AddedKeyResult, Board, KeyResultCheckIn, KeyResultRetarget, KeyResultView, ObjectiveView
 
 # Ids: buttons, modals and their input blocks ------------------------------------------------------
 
@@ -426,7 +426,7 @@ def kr_added_post(added: AddedKeyResult, where: TeamLocale, *, actor: str) -> Re
     return notice(text)
 
 
-def retarget_post(result: Retargeted, where: TeamLocale, *, actor: str) -> Reply:
+def retarget_post(result: KeyResultRetarget, where: TeamLocale, *, actor: str) -> Reply:
     return notice(t(where.language, "okr.ui.post.retargeted", user=mention(actor), **_retarget_params(result, where)))
 
 
@@ -493,7 +493,7 @@ def _logged_baseline_line(added: AddedKeyResult, where: TeamLocale) -> list[str]
     return [t(where.language, "okr.ui.kr.baseline_logged", value=value, period=format_period(logged.period, where.language))]
 
 
-def checked_in_reply(result: CheckedIn, where: TeamLocale) -> Reply:
+def checked_in_reply(result: KeyResultCheckIn, where: TeamLocale) -> Reply:
     """Before → after: value, progress and status, with the confidence and note echoed."""
     language = where.language
     kr, before = result.key_result, result.before
@@ -517,7 +517,7 @@ def checked_in_reply(result: CheckedIn, where: TeamLocale) -> Reply:
     return Reply(text=lines[0], blocks=[section(text)])
 
 
-def _retarget_params(result: Retargeted, where: TeamLocale) -> dict[str, str]:
+def _retarget_params(result: KeyResultRetarget, where: TeamLocale) -> dict[str, str]:
     kr = result.key_result
     language = where.language
     changes = []
@@ -530,7 +530,7 @@ def _retarget_params(result: Retargeted, where: TeamLocale) -> dict[str, str]:
             "reason": escape_mrkdwn(truncate(result.reason, MAX_NOTE_LENGTH))}
 
 
-def retargeted_reply(result: Retargeted, where: TeamLocale, *, channel_id: str, posted: bool) -> Reply:
+def retargeted_reply(result: KeyResultRetarget, where: TeamLocale, *, channel_id: str, posted: bool) -> Reply:
     language = where.language
     kr = result.key_result
     lines = [

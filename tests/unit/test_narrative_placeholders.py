@@ -10,7 +10,7 @@ import pytest
 
 from domain.narrative import Fact, FactKind, Hypothesis
 from services.llm_narrator import Draft, ground
-from services.narrative_placeholders import TYPED_NUMBER, UNKNOWN_PLACEHOLDER, Filled, Placeholders
+from services.narrative_placeholders import TYPED_NUMBER, UNKNOWN_PLACEHOLDER, FilledText, Placeholders
 
 FACTS = (
     Fact("kpi.sales_cop.2026-W11", FactKind.KPI_CHANGE, "Ventas",
@@ -45,7 +45,7 @@ def places() -> Placeholders:
     ],
 )
 def test_placeholders_are_filled_with_the_facts_numbers_the_teams_way(places, written, filled):
-    assert places.fill(written) == Filled(filled)
+    assert places.fill(written) == FilledText(filled)
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def test_placeholders_are_filled_with_the_facts_numbers_the_teams_way(places, wr
     ],
 )
 def test_a_typed_number_or_a_placeholder_naming_no_fact_refuses_the_text(places, written, reason, typed):
-    assert places.fill(written) == Filled(None, reason, typed)
+    assert places.fill(written) == FilledText(None, reason, typed)
 
 
 def test_a_metric_named_by_alias_is_its_kpis_key_and_cited_aliases_are_the_facts_ids(places):

@@ -40,7 +40,7 @@ from domain.glossary import Side
 from domain.kpis import KpiSpec
 from domain.okr import FocusWarning, Guardrail, KeyResult, Milestone, ObjectiveKind, Status
 from domain.sla import Comparator
-from services.okr import Board, CheckedIn, KeyResultView, ObjectiveView, Reading, Retargeted
+from services.okr import Board, KeyResultCheckIn, KeyResultRetarget, KeyResultView, ObjectiveView, Reading
 
 ES = TeamLocale(language="es", country="CO", timezone="America/Bogota")
 EN = TeamLocale(language="en", country="US", timezone="America/Bogota")
@@ -186,9 +186,9 @@ def test_details_posts_and_replies_are_valid_in_both_languages(where):
         objective_post(goal, where, actor="U0ANA"),
         objective_post(objective(2), where, actor="U0ANA"),
         created_reply(objective(2), where, channel_id="C0TEAM", posted=True, example="/alinea okr kr add O2 x de 1 a 2 al 30/06/2026"),
-        checked_in_reply(CheckedIn(kr, key_result(1, current=None, progress=0.0, status=Status.ON_TRACK)), where),
-        retargeted_reply(Retargeted(kr, D(160), date(2026, 5, 31), "la <!here> campaña"), where, channel_id="C0TEAM", posted=False),
-        retarget_post(Retargeted(kr, D(160), date(2026, 5, 31), "porque sí"), where, actor="U0ANA"),
+        checked_in_reply(KeyResultCheckIn(kr, key_result(1, current=None, progress=0.0, status=Status.ON_TRACK)), where),
+        retargeted_reply(KeyResultRetarget(kr, D(160), date(2026, 5, 31), "la <!here> campaña"), where, channel_id="C0TEAM", posted=False),
+        retarget_post(KeyResultRetarget(kr, D(160), date(2026, 5, 31), "porque sí"), where, actor="U0ANA"),
         closed_post(objective(1, [kr], active=False), where, actor="U0CARO"),
     ):
         text = valid(reply)
