@@ -24,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -33,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot import demo_data  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from db import migrations  # noqa: E402
-from db.session import make_engine, make_session_factory  # noqa: E402
+from bot.bootstrap import open_database  # noqa: E402
 from services import insights  # noqa: E402
 from bot.narrators import ModelServer, Narrators  # noqa: E402
 from services.offline_narrator import OfflineNarrator  # noqa: E402
@@ -43,13 +44,14 @@ MONDAY = date(2026, 3, 16)
 NOW = datetime(2026, 3, 16, 7, 0, tzinfo=ZoneInfo("America/Bogota"))
 
 
+@contextmanager
 def demo_factory(folder: str):
     """A SQLite database in `folder`, migrated, with the demo team's twelve weeks up to MONDAY."""
     url = f"sqlite:///{folder}/bench.db"
     migrations.upgrade(url)
-    factory = make_session_factory(make_engine(url))
-    demo_data.seeded(factory, today=MONDAY)
-    return factory
+    with open_database(url) as database:
+        demo_data.seeded(database.session_factory, today=MONDAY)
+        yield database.session_factory
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -61,8 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder, OpenAIDouble("good") as llm:
-        factory = demo_factory(folder)
+    with tempfile.TemporaryDirectory() as folder, OpenAIDouble("good") as llm, demo_factory(folder) as factory:
         with factory() as session:
             team = demo_data._load(session, demo_data.demo_team())
             found = insights.week_facts(session, team=team, week=None, now=NOW)

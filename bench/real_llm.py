@@ -112,8 +112,7 @@ def wait_until_up(base_url: str, server: subprocess.Popen, log: Path, limit_s: f
 
 
 def narrate_six(base_url: str, model: str, *, timeout_s: float) -> int:
-    with tempfile.TemporaryDirectory() as folder:
-        factory = demo_factory(folder)
+    with tempfile.TemporaryDirectory() as folder, demo_factory(folder) as factory:
         with factory() as session:
             team = demo_data._load(session, demo_data.demo_team())
             where = team_locale(team)

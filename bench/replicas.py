@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.slack_double import SlackDouble, SlackDriver  # noqa: E402
 from db import migrations, repositories  # noqa: E402
-from db.session import make_engine, make_session_factory  # noqa: E402
+from bot.bootstrap import open_database  # noqa: E402
 from domain.periods import Period  # noqa: E402
 from domain.setup import SetupChanges  # noqa: E402
 from services import kpis, teams, workspaces  # noqa: E402
@@ -97,22 +97,18 @@ def seed(database_url: str) -> list[str]:
     weeks = [this_week]
     for _ in range(8):
         weeks.append(weeks[-1].previous())
-    engine = make_engine(database_url)
-    try:
-        with make_session_factory(engine).begin() as session:
-            workspace = workspaces.ensure_workspace(session, slack_team_id=SLACK_TEAM, defaults=WorkspaceDefaults("es", BOGOTA), now=now)
-            teams.setup_team(
-                session, workspace_id=workspace.id, channel_id=CHANNEL, channel_name="alineacion", actor=ANA, is_workspace_admin=True,
-                changes=SetupChanges(marketing_leads=(ANA,), sales_leads=(LUIS,), language="es", country="CO"),
-                defaults=TeamDefaults(BOGOTA, "es"), now=now,
-            )  # fmt: skip
-            team = repositories.team_by_channel(session, workspace_id=workspace.id, channel_id=CHANNEL)
-            kpis.enable_starter_set(session, team=team, actor=ANA, now=now, language="es")
-            for index, week in enumerate(weeks[1:]):
-                kpis.record(session, team=team, key="sales_cop", value=Decimal(40_000_000 + index * 100_000), shown="x", period=week,
-                            source="slack", actor=LUIS, note="", now=now - timedelta(days=7 * index))  # fmt: skip
-    finally:
-        engine.dispose()
+    with open_database(database_url) as database, database.session_factory.begin() as session:
+        workspace = workspaces.ensure_workspace(session, slack_team_id=SLACK_TEAM, defaults=WorkspaceDefaults("es", BOGOTA), now=now)
+        teams.setup_team(
+            session, workspace_id=workspace.id, channel_id=CHANNEL, channel_name="alineacion", actor=ANA, is_workspace_admin=True,
+            changes=SetupChanges(marketing_leads=(ANA,), sales_leads=(LUIS,), language="es", country="CO"),
+            defaults=TeamDefaults(BOGOTA, "es"), now=now,
+        )  # fmt: skip
+        team = repositories.team_by_channel(session, workspace_id=workspace.id, channel_id=CHANNEL)
+        kpis.enable_starter_set(session, team=team, actor=ANA, now=now, language="es")
+        for index, week in enumerate(weeks[1:]):
+            kpis.record(session, team=team, key="sales_cop", value=Decimal(40_000_000 + index * 100_000), shown="x", period=week,
+                        source="slack", actor=LUIS, note="", now=now - timedelta(days=7 * index))  # fmt: skip
     return [week.key for week in weeks[1:]]
 
 

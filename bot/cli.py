@@ -148,18 +148,16 @@ def rekey_tokens(settings: Settings) -> int:
     """`alinea tokens rekey`: every stored token (installations and bots) re-encrypted with the
     first key of ALINEA_TOKEN_KEYS, so the keys after it can be dropped (README: key rotation)."""
     from bot.installations import OAUTH_METADATA, BOTS_TABLE, INSTALLATIONS_TABLE, TokenCipher, TokenKeyError, rekey_tables
-    from db.session import make_engine
+    from bot.bootstrap import open_database
 
     if not settings.token_keys:
         raise ConfigError("ALINEA_TOKEN_KEYS", "the Fernet keys, the new one first, then the old ones")
-    engine = make_engine(settings.database_url)
-    try:
-        tables = (OAUTH_METADATA.tables[INSTALLATIONS_TABLE], OAUTH_METADATA.tables[BOTS_TABLE])
-        count = rekey_tables(engine, TokenCipher(settings.token_keys), tables)
-    except TokenKeyError as error:  # nothing was changed: the transaction rolled back
-        raise ConfigError("ALINEA_TOKEN_KEYS", f"every key still needed ({error})") from None
-    finally:
-        engine.dispose()
+    tables = (OAUTH_METADATA.tables[INSTALLATIONS_TABLE], OAUTH_METADATA.tables[BOTS_TABLE])
+    with open_database(settings.database_url) as database:
+        try:
+            count = rekey_tables(database.engine, TokenCipher(settings.token_keys), tables)
+        except TokenKeyError as error:  # nothing was changed: the transaction rolled back
+            raise ConfigError("ALINEA_TOKEN_KEYS", f"every key still needed ({error})") from None
     print(f"re-encrypted {count} tokens with the first key of ALINEA_TOKEN_KEYS; the other keys can go now")
     return 0
 
