@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -58,6 +59,7 @@ from db.session import read_only
 from domain.commands import fold, unknown_word
 from domain.errors import UserError
 from domain.feedback import classify, parse_feedback_line
+from domain.feedback_okr import typed_milestones
 from domain.periods import local_date
 from domain.personal_data import scrub
 from domain.slack_text import decode_entities
@@ -261,8 +263,9 @@ def propose_okr(request: CommandRequest, typed: str) -> None:
 def _propose(ctx, typed: str) -> None:
     """The new objective form, filled in: a qualitative objective named for the theme, a key
     result that halves the theme's complaints of last month within three months, and one that
-    raises the team's CSAT by then (or, without CSAT, how to get one). The person edits it, picks
-    owners and sides, and saves it (the SMART check runs then); nothing is created here."""
+    raises the team's CSAT by then (or, without CSAT, how to get one), each with the milestones
+    the SMART check advises. The person edits it, picks owners and sides, and saves it (the SMART
+    check runs then); nothing is created here."""
     with ctx.unit_of_work() as session:  # the first look at a team's themes seeds them
         team = team_of(session, ctx.scope)
         if not roles_of(team, ctx.user_id):
@@ -275,7 +278,9 @@ def _propose(ctx, typed: str) -> None:
     if proposal is None:
         raise UserError("feedback.okr_nothing_to_reduce", name=theme.name)
     title = t(language, "feedback.okr.title", name=theme.name)
-    prefill = KeyResultPrefill(proposal.kpi_key, str(proposal.baseline), str(proposal.target), proposal.deadline)
-    second = csat_key_result(csat, language=language, country=country, deadline=proposal.deadline)
+    milestones = typed_milestones(Decimal(proposal.baseline), Decimal(proposal.target), start=today, deadline=proposal.deadline, unit=None,
+                                  language=language, country=country)
+    prefill = KeyResultPrefill(proposal.kpi_key, str(proposal.baseline), str(proposal.target), proposal.deadline, milestones)
+    second = csat_key_result(csat, language=language, country=country, today=today, deadline=proposal.deadline)
     okr.open_new_form(ctx, prefill, title=title, second=second)
     return None

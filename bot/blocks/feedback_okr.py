@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.blocks.okr import KeyResultPrefill, SecondKeyResult
+from domain.feedback_okr import typed_milestones
 from domain.numbers import PERCENT, display_quantity
 from domain.periods import format_period
 from services.feedback_kpis import CSAT
@@ -15,9 +16,9 @@ from services.feedback_okr import CsatProposal
 from services.i18n import t
 
 
-def csat_key_result(proposal: CsatProposal | None, *, language: str, country: str | None, deadline: date) -> SecondKeyResult:
-    """The CSAT key result to the same deadline as the complaints one, with where its numbers
-    come from; none (and why) without CSAT or with CSAT already at 100 %."""
+def csat_key_result(proposal: CsatProposal | None, *, language: str, country: str | None, today: date, deadline: date) -> SecondKeyResult:
+    """The CSAT key result from today to the complaints one's deadline, with where its numbers
+    come from and its milestones; none (and why) without CSAT or with CSAT already at 100 %."""
     if proposal is None:
         return SecondKeyResult(t(language, "feedback_okr.no_csat"), None)
 
@@ -29,4 +30,6 @@ def csat_key_result(proposal: CsatProposal | None, *, language: str, country: st
         return SecondKeyResult(t(language, "feedback_okr.csat_full", baseline=percent(proposal.baseline), month=month), None)
     baseline, target = percent(proposal.baseline), percent(proposal.target)
     intro = t(language, "feedback_okr.csat_intro", baseline=baseline, target=target, month=month)
-    return SecondKeyResult(intro, KeyResultPrefill(CSAT, baseline, target, deadline))
+    milestones = typed_milestones(proposal.baseline, proposal.target, start=today, deadline=deadline, unit=PERCENT, language=language,
+                                  country=country)
+    return SecondKeyResult(intro, KeyResultPrefill(CSAT, baseline, target, deadline, milestones))

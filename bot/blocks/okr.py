@@ -609,6 +609,7 @@ class KeyResultPrefill:
     baseline: str  # as the team writes it ("1,28 %")
     target: str
     deadline: date
+    milestones: str = ""  # as the field reads them: "1,4 % 30/04/2026; 1,5 % 31/05/2026"
 
 
 def _key_result_fields(
@@ -644,8 +645,9 @@ def _key_result_fields(
                          optional=True, hint=label("sides_hint")))
     helpers = [_option(t(language, f"okr.ui.contributor.{who.value}"), who.value) for who in Contributor]
     blocks.append(_input(KR_CONTRIBUTORS, label("contributors"), {"type": "checkboxes", "action_id": VALUE, "options": helpers}, optional=True))
-    blocks.append(_input(KR_MILESTONES, label("milestones"), _text(300, placeholder=t(language, "okr.ui.form.milestones_placeholder", **example_params(today, language))),
-                         optional=True, hint=label("milestones_hint")))
+    milestones = _text(300, placeholder=t(language, "okr.ui.form.milestones_placeholder", **example_params(today, language)),
+                       initial=prefill.milestones if prefill else "")
+    blocks.append(_input(KR_MILESTONES, label("milestones"), milestones, optional=True, hint=label("milestones_hint")))
     blocks.append(_input(KR_CONFIDENCE, label("confidence"), _text(2, placeholder="7"), optional=True, hint=label("confidence_hint")))
     return blocks
 

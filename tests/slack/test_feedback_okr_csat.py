@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.blocks.okr import KR_BASELINE, KR_DEADLINE, KR_KPI, KR_TARGET, NEW_VIEW, SECOND, SECOND_KEEP, TITLE
+from bot.blocks.okr import KR_BASELINE, KR_DEADLINE, KR_KPI, KR_MILESTONES, KR_TARGET, NEW_VIEW, SECOND, SECOND_KEEP, TITLE
 from bot.transcript import render
 from db import repositories
 from db.models import OkrKeyResult, OkrObjective
@@ -59,11 +59,11 @@ def sections(view: dict) -> str:
     return "\n".join(block["text"]["text"] for block in view["blocks"] if block["type"] == "section")
 
 
-def both_key_results(keep: bool = True, csat_target: str = "80 %") -> dict:
+def both_key_results(keep: bool = True, csat_target: str = "80 %", milestones: tuple[str, str] = ("", "")) -> dict:
     first = new_form(title="Mejorar la experiencia del cliente en Entrega: menos quejas", kpi="complaints_delivery", metric="",
-                     baseline="2", target="1", start="2026-03-11", deadline="2026-05-31", owner=LUIS, sides=("sales",))
+                     baseline="2", target="1", start="2026-03-11", deadline="2026-05-31", owner=LUIS, sides=("sales",), milestones=milestones[0])
     second = kr_form(kpi="csat", metric="", baseline="60 %", target=csat_target, start="2026-03-11", deadline="2026-05-31", owner=ANA,
-                     contributors=("customer_service",))
+                     contributors=("customer_service",), milestones=milestones[1])
     return {**first, **{SECOND + block: value for block, value in second.items()}, SECOND_KEEP: picked(*(["keep"] if keep else []))}
 
 
@@ -81,16 +81,20 @@ def test_the_proposal_carries_a_csat_key_result_from_the_teams_history(bot, team
     # February's CSAT (3 of 5 scores of 8 or more) to half of what it lacks to 100 %, by the complaints KR's deadline
     assert (csat[KR_BASELINE]["initial_value"], csat[KR_TARGET]["initial_value"], csat[KR_DEADLINE]["initial_date"]) == (
         "60\u00a0%", "80\u00a0%", "2026-05-31")  # as the team writes a percentage
+    # the milestones the SMART check advises past six weeks: every four weeks, on the straight line
+    assert first[KR_MILESTONES]["initial_value"] == "2 08/04/2026; 1 06/05/2026"
+    assert csat[KR_MILESTONES]["initial_value"] == "67\u00a0% 08/04/2026; 74\u00a0% 06/05/2026"
     assert [option["value"] for option in input_blocks(view)[SECOND_KEEP]["initial_options"]] == ["keep"]
     assert "De 60\u00a0% (el CSAT de febrero de 2026, según las notas de los clientes) a 80\u00a0%" in sections(view)
     assert all(block["optional"] for block in view["blocks"] if block.get("block_id", "").startswith(SECOND))
     assert stored(bot, OkrObjective) == []  # nothing is created without a person
 
-    submitted = submit(bot, NEW_VIEW, both_key_results(), view)
+    offered = (first[KR_MILESTONES]["initial_value"], csat[KR_MILESTONES]["initial_value"])
+    submitted = submit(bot, NEW_VIEW, both_key_results(milestones=offered), view)  # saved as proposed
     assert submitted.status == 200 and not submitted.body
     said = render(bot.double.wait_for("chat.postEphemeral")[-1].params)
     assert "Creé el objetivo *O1*" in said and "Agregué *KR2* al objetivo *O1*" in said and "`csat`" in said
-    assert said.count("Revisión SMART") == 2  # each key result with its own checklist
+    assert said.count("Revisión SMART") == 2 and said.count("Cumple 5 de 5 criterios") == 2  # each KR with its own checklist, both passed
     csat_part = said[said.index("Agregué *KR2*"):]
     # 20 points in 81 days is 1,73 a week; CSAT moved 50 points a week (0 % to 100 % in the two weeks to 16 February)
     assert "✅ *Alcanzable*: Pide 1,73\u00a0% por semana; lo más rápido que se ha movido es 50\u00a0% por semana" in csat_part
@@ -99,6 +103,9 @@ def test_the_proposal_carries_a_csat_key_result_from_the_teams_history(bot, team
     assert [(r.number, r.objective_id, r.baseline, r.target, r.owner_user_id) for r in rows] == [
         (1, objective.id, Decimal(2), Decimal(1), LUIS), (2, objective.id, Decimal(60), Decimal(80), ANA)]
     assert rows[1].contributors == "customer_service"
+    with bot.runtime.session_factory() as session:
+        kept = session.query(OkrKeyResult).filter_by(number=2).one().milestones
+        assert [(m.due.isoformat(), m.value) for m in kept] == [("2026-04-08", Decimal(67)), ("2026-05-06", Decimal(74))]
     posted = render(bot.double.messages(CHANNEL)[-1])
     assert "KR1" in posted and "KR2" in posted  # the channel sees the objective with both
 
