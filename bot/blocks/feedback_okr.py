@@ -32,4 +32,4 @@ def csat_key_result(proposal: CsatProposal | None, *, language: str, country: st
     intro = t(language, "feedback_okr.csat_intro", baseline=baseline, target=target, month=month)
     milestones = typed_milestones(proposal.baseline, proposal.target, start=today, deadline=deadline, unit=PERCENT, language=language,
                                   country=country)
-    return SecondKeyResult(intro, KeyResultPrefill(CSAT, baseline, target, deadline, milestones))
+    return SecondKeyResult(intro, KeyResultPrefill(CSAT, baseline, target, deadline, milestones), label=t(language, "feedback_okr.form.keep_label"))

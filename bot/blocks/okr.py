@@ -685,6 +685,7 @@ class SecondKeyResult:
 
     intro: str  # mrkdwn: where its numbers come from
     prefill: KeyResultPrefill | None
+    label: str = ""  # the name of its "create this one too" box ("CSAT key result")
 
 
 def second_key_result_blocks(
@@ -696,9 +697,9 @@ def second_key_result_blocks(
     blocks: list[Block] = [section(second.intro)]
     if second.prefill is None:
         return blocks
-    keep = _option(t(where.language, "feedback_okr.form.keep_option"), "keep")
+    keep = _option(t(where.language, "okr.ui.form.second_keep"), "keep")
     box = {"type": "checkboxes", "action_id": VALUE, "options": [keep], "initial_options": [keep]}
-    blocks.append(_input(SECOND_KEEP, t(where.language, "feedback_okr.form.keep_label"), box, optional=True))
+    blocks.append(_input(SECOND_KEEP, second.label or t(where.language, "okr.ui.form.second_kr"), box, optional=True))
     for block in _key_result_fields(where, kpis=kpis, today=today, owner=owner, prefill=second.prefill):
         blocks.append({**block, "block_id": SECOND + block["block_id"], "optional": True})
     return blocks

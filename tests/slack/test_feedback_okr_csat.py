@@ -164,3 +164,21 @@ def test_without_csat_in_english(bot, team):
     view = bot.double.wait_for("views.open", lambda call: call.params["trigger_id"] == result.trigger_id)[-1].params["view"]
     assert second_fields(view) == {}
     assert "*No CSAT key result yet:*" in sections(view) and "`/alinea feedback The order arrived complete score 9`" in sections(view)
+
+
+@SQLITE_ONLY
+def test_a_team_whose_first_scores_came_this_month_starts_from_them(bot, team):
+    # February's complaints came without a score; March's two answers so far (9 and 3) are its first CSAT: 50 %
+    seed(bot, UNSCORED + [(datetime(2026, 3, 2, 9, tzinfo=BOGOTA), "Me gustó", 9), (datetime(2026, 3, 3, 9, tzinfo=BOGOTA), "Regular", 3)])
+    view = proposed_view(bot, "T.csat-march")
+    csat = second_fields(view)
+    assert (csat[KR_BASELINE]["initial_value"], csat[KR_TARGET]["initial_value"]) == ("50\u00a0%", "75\u00a0%")
+    assert "(el CSAT de marzo de 2026, según las notas de los clientes)" in sections(view)
+
+
+@SQLITE_ONLY
+def test_a_csat_of_100_proposes_nothing_to_raise(bot, team):
+    seed(bot, UNSCORED + [(datetime(2026, 2, 20, 9, tzinfo=BOGOTA), "Excelente", 10), (datetime(2026, 2, 21, 9, tzinfo=BOGOTA), "Muy bien", 9)])
+    view = proposed_view(bot, "T.csat-full")
+    assert second_fields(view) == {}
+    assert "*CSAT*: el de febrero de 2026 fue 100\u00a0%, no queda nada por subir" in sections(view)
