@@ -3,7 +3,7 @@
     feedback TEXT [fuente|source whatsapp|encuesta|reseña|soporte|crm] [nota|score N]
                                              stores it, personal data removed, themes by words
     feedback lista | list                    the latest items with their themes
-    feedback okr THEME                       (leads) the objective form filled in to reduce that theme's complaints
+    feedback okr THEME                       (leads) the objective form filled in: that theme's complaints down, CSAT up
     feedback etiquetar | tag F3 THEME, THEME a person's themes replace the ones words chose
     feedback temas | themes                  the team's themes and their words
     feedback temas agregar | add NAME[: word, word]   (leads) a new theme
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -28,6 +29,7 @@ from slack_sdk import WebClient
 
 from bot.blocks import Reply
 from bot.blocks.feedback_agenda import PROPOSE_OKR
+from bot.blocks.feedback_okr import csat_key_result
 from bot.blocks.okr import KeyResultPrefill
 from bot.blocks.feedback import (
     FORM_SOURCES,
@@ -57,10 +59,11 @@ from db.session import read_only
 from domain.commands import fold, unknown_word
 from domain.errors import UserError
 from domain.feedback import classify, parse_feedback_line
+from domain.feedback_okr import typed_milestones
 from domain.periods import local_date
 from domain.personal_data import scrub
 from domain.slack_text import decode_entities
-from services import feedback, feedback_kpis
+from services import feedback, feedback_kpis, feedback_okr
 from services.i18n import t
 from services.teams import roles_of
 
@@ -258,19 +261,26 @@ def propose_okr(request: CommandRequest, typed: str) -> None:
 
 
 def _propose(ctx, typed: str) -> None:
-    """The new objective form, filled in: a qualitative objective named for the theme and a key
-    result that halves the theme's complaints of last month within three months. The person edits
-    it, picks owners and sides, and saves it (the SMART check runs then); nothing is created here."""
+    """The new objective form, filled in: a qualitative objective named for the theme, a key
+    result that halves the theme's complaints of last month within three months, and one that
+    raises the team's CSAT by then (or, without CSAT, how to get one), each with the milestones
+    the SMART check advises. The person edits it, picks owners and sides, and saves it (the SMART
+    check runs then); nothing is created here."""
     with ctx.unit_of_work() as session:  # the first look at a team's themes seeds them
         team = team_of(session, ctx.scope)
         if not roles_of(team, ctx.user_id):
             raise UserError("okr.not_a_lead")
         theme = feedback.find_theme(feedback.themes(session, team=team, now=ctx.now), typed)
-        proposal = feedback_kpis.propose(session, team=team, theme=theme, today=local_date(ctx.now, team.timezone))
-        language = team.locale
+        today = local_date(ctx.now, team.timezone)
+        proposal = feedback_kpis.propose(session, team=team, theme=theme, today=today)
+        csat = feedback_okr.propose_csat(session, team=team, today=today, deadline=proposal.deadline) if proposal else None
+        language, country = team.locale, team.country
     if proposal is None:
         raise UserError("feedback.okr_nothing_to_reduce", name=theme.name)
     title = t(language, "feedback.okr.title", name=theme.name)
-    prefill = KeyResultPrefill(proposal.kpi_key, str(proposal.baseline), str(proposal.target), proposal.deadline)
-    okr.open_new_form(ctx, prefill, title=title)
+    milestones = typed_milestones(Decimal(proposal.baseline), Decimal(proposal.target), start=today, deadline=proposal.deadline, unit=None,
+                                  language=language, country=country)
+    prefill = KeyResultPrefill(proposal.kpi_key, str(proposal.baseline), str(proposal.target), proposal.deadline, milestones)
+    second = csat_key_result(csat, language=language, country=country, today=today, deadline=proposal.deadline)
+    okr.open_new_form(ctx, prefill, title=title, second=second)
     return None

@@ -27,7 +27,7 @@ from __future__ import annotations
 import calendar
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Callable, Union
@@ -63,8 +63,11 @@ from bot.blocks.okr import (
     MAX_NOTE_LENGTH,
     NEW_OPEN,
     NEW_VIEW,
+    SECOND,
+    SECOND_KEEP,
     TITLE,
     RetargetShown,
+    SecondKeyResult,
     board_reply,
     checked_in_reply,
     checkin_modal,
@@ -84,6 +87,7 @@ from bot.blocks.okr import (
     objective_post,
     retarget_post,
     retargeted_reply,
+    with_second_kr,
 )
 from bot.notifier import POST_FAILURES, Message
 from commands.context import CommandRequest, team_of, dispatch_subword
@@ -233,9 +237,9 @@ def _quarter_end(day: date) -> date:
     return date(day.year, month, calendar.monthrange(day.year, month)[1])
 
 
-def open_new_form(ctx: Context, prefill: KeyResultPrefill | None = None, title: str = "") -> None:
+def open_new_form(ctx: Context, prefill: KeyResultPrefill | None = None, title: str = "", second: SecondKeyResult | None = None) -> None:
     """The form with the objective and its first KR (filled with `prefill` and `title` when
-    given); refused (nothing opened) to non-leads."""
+    given, and a `second` proposed KR below it); refused (nothing opened) to non-leads."""
     with read_only(ctx.runtime.session_factory) as session:
         team = team_of(session, ctx.scope)
         if not roles_of(team, ctx.user_id):
@@ -245,7 +249,7 @@ def open_new_form(ctx: Context, prefill: KeyResultPrefill | None = None, title: 
         specs = [view.spec for view in catalog]
         metadata = _form_metadata(channel, where, today, specs, unlogged=_unlogged(session, team, specs, today))
     view = new_objective_modal(where, kpis=[(v.key, v.name) for v in catalog], today=today, metadata=metadata, owner=ctx.user_id,
-                               prefill=prefill, title=title)
+                               prefill=prefill, title=title, second=second)
     ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
     return None
 
@@ -305,6 +309,7 @@ class NewObjectiveForm:
     title: str
     kind: ObjectiveKind
     key_result: KeyResultForm
+    second: KeyResultForm | None = None  # a second proposed KR its box kept
 
 
 def read_new_form(values: dict[str, Any], metadata: dict[str, Any]) -> NewObjectiveForm:
@@ -318,10 +323,23 @@ def read_new_form(values: dict[str, Any], metadata: dict[str, Any]) -> NewObject
     if kind not in {k.value for k in ObjectiveKind}:
         errors[KIND] = "okr.ui.form.choose"
     key_result = _read_key_result(values, metadata, errors)
+    second = _read_second_key_result(values, metadata, errors)
     if errors:
         raise FieldErrors(errors)
     assert key_result is not None
-    return NewObjectiveForm(title, ObjectiveKind(kind), key_result)
+    return NewObjectiveForm(title, ObjectiveKind(kind), key_result, second)
+
+
+def _read_second_key_result(values: dict[str, Any], metadata: dict[str, Any], errors: dict[str, Any]) -> KeyResultForm | None:
+    """The second proposed KR (`second_key_result_blocks`) while its box is ticked: the same
+    checks as the first's, its problems shown beside its own fields."""
+    if not chosen_many(values, SECOND_KEEP):
+        return None
+    own = {block.removeprefix(SECOND): value for block, value in values.items() if block.startswith(SECOND) and block != SECOND_KEEP}
+    found: dict[str, Any] = {}
+    key_result = _read_key_result(own, metadata, found)
+    errors.update({SECOND + block: problem for block, problem in found.items()})
+    return key_result
 
 
 def read_kr_form(values: dict[str, Any], metadata: dict[str, Any]) -> tuple[int, KeyResultForm]:
@@ -510,14 +528,22 @@ def submit_new(interaction: Interaction) -> Reply:
         row = okr.create_objective(
             session, team=team, actor=interaction.user_id, draft=Objective(form.title, form.kind), now=interaction.now
         )
-        draft, logged = _draft(session, team, form.key_result, _today(team, interaction))
-        added = okr.add_key_result(
-            session, team=team, actor=interaction.user_id, objective_id=row.id, draft=draft, now=interaction.now, logged_baseline=logged,
-        )
+        added = _add_from_form(session, team, interaction, row.id, form.key_result)
+        second = _add_from_form(session, team, interaction, row.id, form.second) if form.second is not None else None
         where, channel = team_locale(team), team.channel_id
-    post = objective_post(added.objective, where, actor=interaction.user_id)
-    posted = _post(interaction, channel, post, claim=f"okr-objective-{added.objective.id}")
-    return created_with_kr_reply(added, where, channel_id=channel, posted=posted)
+    objective = (second or added).objective
+    posted = _post(interaction, channel, objective_post(objective, where, actor=interaction.user_id), claim=f"okr-objective-{objective.id}")
+    if second is None:
+        return created_with_kr_reply(added, where, channel_id=channel, posted=posted)
+    first = created_with_kr_reply(replace(added, warnings=()), where, channel_id=channel, posted=posted)
+    return with_second_kr(first, second, where)  # the board's warnings once, with both KRs on it
+
+
+def _add_from_form(session: Session, team: AlignmentTeam, interaction: Interaction, objective_id: int, form: KeyResultForm) -> okr.AddedKeyResult:
+    draft, logged = _draft(session, team, form, _today(team, interaction))
+    return okr.add_key_result(
+        session, team=team, actor=interaction.user_id, objective_id=objective_id, draft=draft, now=interaction.now, logged_baseline=logged,
+    )
 
 
 # Key results ---------------------------------------------------------------------------------------

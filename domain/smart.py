@@ -957,20 +957,29 @@ class _Checker:
         return self._finding(Criterion.TIME_BOUND, Verdict.PASSED, "smart.time_bound.ok", **dates)
 
     def _suggested_milestones(self, start: date) -> str:
-        """One milestone every four weeks (none in the last week), valued on the straight line."""
         goal = self.goal
         assert goal.deadline is not None
-        total = (goal.deadline - start).days
         shown = []
-        for offset in range(MILESTONE_EVERY_DAYS, total - 6, MILESTONE_EVERY_DAYS):
-            due = start + timedelta(days=offset)
+        for due in milestone_days(start, goal.deadline):
             if goal.baseline is not None and goal.target is not None:
-                with localcontext(_WIDE):
-                    value = goal.baseline + (goal.target - goal.baseline) * offset / total
+                value = on_the_line(goal.baseline, goal.target, start, goal.deadline, due)
                 shown.append(f"{self._proposed(value)} ({self.style.day(due)})")
             else:
                 shown.append(self.style.day(due))
         return ", ".join(shown)
+
+
+def milestone_days(start: date, deadline: date) -> list[date]:
+    """The milestones a goal longer than `MILESTONES_AFTER_WEEKS` is advised to have: one every
+    four weeks from its start, none in its last week."""
+    total = (deadline - start).days
+    return [start + timedelta(days=offset) for offset in range(MILESTONE_EVERY_DAYS, total - 6, MILESTONE_EVERY_DAYS)]
+
+
+def on_the_line(baseline: Decimal, target: Decimal, start: date, deadline: date, day: date) -> Decimal:
+    """The value the straight line from baseline (at start) to target (at deadline) has on `day`."""
+    with localcontext(_WIDE):
+        return baseline + (target - baseline) * (day - start).days / (deadline - start).days
 
 
 def _words_key(text: str) -> str:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, fields_section, header, mention, plain, section, truncate
+from bot.blocks import Block, Reply, actions, button, context, divider, escape_mrkdwn, fields_section, header, mention, plain, section, truncate
 from bot.blocks.kpi import TeamLocale
 from bot.blocks.smart import checklist_reply
 from domain.examples import example_params
@@ -58,6 +58,8 @@ KR_SIDES = "okr-kr-sides"
 KR_CONTRIBUTORS = "okr-kr-contributors"
 KR_MILESTONES = "okr-kr-milestones"
 KR_CONFIDENCE = "okr-kr-confidence"
+SECOND = "okr-second-"  # prefixes the block ids of a second key result proposed in the new objective form
+SECOND_KEEP = "okr-second-keep"  # its "create this one too" box
 CHECKIN_KR = "okr-checkin-kr"
 CHECKIN_VALUE = "okr-checkin-value"
 CHECKIN_CONFIDENCE = "okr-checkin-confidence"
@@ -463,6 +465,15 @@ def created_with_kr_reply(added: AddedKeyResult, where: TeamLocale, *, channel_i
     return _with_smart(lines, added.smart, added.warnings, where)
 
 
+def with_second_kr(reply: Reply, second: AddedKeyResult, where: TeamLocale) -> Reply:
+    """The form's reply when it created a second key result too: that one's lines and its own
+    SMART checklist below the first's (the focus warnings, of the board with both, come last)."""
+    kr = second.key_result
+    lines = [t(where.language, "okr.ui.kr.added", kr=kr.short_id, objective=second.objective.label), kr_lines(kr, where),
+             *_logged_baseline_line(second, where)]
+    return Reply(text=reply.text, blocks=[*reply.blocks, divider(), *_with_smart(lines, second.smart, second.warnings, where).blocks])
+
+
 def created_reply(objective: ObjectiveView, where: TeamLocale, *, channel_id: str, posted: bool, example: str) -> Reply:
     """After `okr new TITLE`: the objective, and how to add its KRs in one line."""
     language = where.language
@@ -598,6 +609,7 @@ class KeyResultPrefill:
     baseline: str  # as the team writes it ("1,28 %")
     target: str
     deadline: date
+    milestones: str = ""  # as the field reads them: "1,4 % 30/04/2026; 1,5 % 31/05/2026"
 
 
 def _key_result_fields(
@@ -633,18 +645,20 @@ def _key_result_fields(
                          optional=True, hint=label("sides_hint")))
     helpers = [_option(t(language, f"okr.ui.contributor.{who.value}"), who.value) for who in Contributor]
     blocks.append(_input(KR_CONTRIBUTORS, label("contributors"), {"type": "checkboxes", "action_id": VALUE, "options": helpers}, optional=True))
-    blocks.append(_input(KR_MILESTONES, label("milestones"), _text(300, placeholder=t(language, "okr.ui.form.milestones_placeholder", **example_params(today, language))),
-                         optional=True, hint=label("milestones_hint")))
+    milestones = _text(300, placeholder=t(language, "okr.ui.form.milestones_placeholder", **example_params(today, language)),
+                       initial=prefill.milestones if prefill else "")
+    blocks.append(_input(KR_MILESTONES, label("milestones"), milestones, optional=True, hint=label("milestones_hint")))
     blocks.append(_input(KR_CONFIDENCE, label("confidence"), _text(2, placeholder="7"), optional=True, hint=label("confidence_hint")))
     return blocks
 
 
 def new_objective_modal(
     where: TeamLocale, *, kpis: Sequence[tuple[str, str]], today: date, metadata: str, owner: str | None, prefill: KeyResultPrefill | None = None,
-    title: str = "",
+    title: str = "", second: SecondKeyResult | None = None,
 ) -> dict[str, Any]:
     """The objective (title, kind) and its first key result, every field of it; `title` fills
-    the title in (an objective proposed from a customer-feedback theme)."""
+    the title in (an objective proposed from a customer-feedback theme), `second` adds a second
+    proposed key result below the first."""
     language = where.language
 
     def label(field: str) -> str:
@@ -659,7 +673,36 @@ def new_objective_modal(
         section(f"*{label('first_kr')}*"),
         *_key_result_fields(where, kpis=kpis, today=today, owner=owner, prefill=prefill),
     ]
+    if second is not None:
+        blocks += second_key_result_blocks(where, second, kpis=kpis, today=today, owner=owner)
     return _modal(NEW_VIEW, label("modal_title"), label("create"), label("cancel"), metadata, blocks)
+
+
+@dataclass(frozen=True)
+class SecondKeyResult:
+    """A second key result proposed with the objective (an objective from a feedback theme: its
+    complaints first, then CSAT). `prefill` None proposes none: `intro` says why and what to do."""
+
+    intro: str  # mrkdwn: where its numbers come from
+    prefill: KeyResultPrefill | None
+    label: str = ""  # the name of its "create this one too" box ("CSAT key result")
+
+
+def second_key_result_blocks(
+    where: TeamLocale, second: SecondKeyResult, *, kpis: Sequence[tuple[str, str]], today: date, owner: str | None
+) -> list[Block]:
+    """Its intro, a ticked box that keeps it, and the fields of a key result under block ids of
+    their own (`SECOND` + the first one's). Slack requires none of them: they are checked only
+    while the box is ticked, so unticking it leaves the objective with its first key result."""
+    blocks: list[Block] = [section(second.intro)]
+    if second.prefill is None:
+        return blocks
+    keep = _option(t(where.language, "okr.ui.form.second_keep"), "keep")
+    box = {"type": "checkboxes", "action_id": VALUE, "options": [keep], "initial_options": [keep]}
+    blocks.append(_input(SECOND_KEEP, second.label or t(where.language, "okr.ui.form.second_kr"), box, optional=True))
+    for block in _key_result_fields(where, kpis=kpis, today=today, owner=owner, prefill=second.prefill):
+        blocks.append({**block, "block_id": SECOND + block["block_id"], "optional": True})
+    return blocks
 
 
 def key_result_modal(
