@@ -26,7 +26,7 @@ from db.models import KpiValue, TeamMember
 from domain.alerts import AlertSpec
 from domain.glossary import Side, TermDraft
 from domain.sla import Reason
-from services import alerts, data_rights, glossary, ingest, insights, okr, sla_breaches, workspaces
+from services import alerts, breach_acknowledgement, data_rights, glossary, ingest, insights, okr, sla_breaches, workspaces
 from services.data_rights import USER_ID_COLUMNS, PseudonymKeyMissing, pseudonym
 from services.offline_narrator import OfflineNarrator
 
@@ -71,8 +71,8 @@ def seeded(session_factory) -> Seeded:
         )  # fmt: skip
         glossary.request_changes(session, team=team, version_id=proposal.version.id, actor=LUIS, reason=f"<@{ANA}> falta el periodo", now=NOW)
         [breach] = sla_breaches.open_breaches(session, team=team)
-        sla_breaches.acknowledge(session, team=team, breach_id=breach.id, actor=LUIS, reason=Reason.LOW_TRAFFIC,
-                                 note=f"lo hablé con <@{ANA}>", now=NOW)  # fmt: skip
+        breach_acknowledgement.acknowledge(session, team=team, breach_id=breach.id, actor=LUIS, reason=Reason.LOW_TRAFFIC,
+                                           note=f"lo hablé con <@{ANA}>", now=NOW)  # fmt: skip
         okr.retarget(session, team=team, actor=ANA, reference="KR1", target=Decimal("25"), deadline=None, reason="la base subió", now=NOW)
         team_id, workspace_id = team.id, team.workspace_id
         week = insights.week_facts(session, team=team, week=None, now=NOW)
