@@ -46,7 +46,7 @@ def _slack(context: JobContext):
 def purge_uninstalled(context: JobContext) -> str:
     """A workspace uninstalled longer than the grace period ago loses every row (its tokens went
     at the uninstall); one installed again before then keeps everything."""
-    from services.data_rights import delete_workspace_data
+    from services.workspace_deletion import delete_workspace_data
 
     runtime = context.runtime
     with runtime.session_factory.begin() as session:
