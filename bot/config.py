@@ -63,7 +63,7 @@ class Settings:
     # A bot token that expires within this many minutes is refreshed before use (Bolt's default).
     token_refresh_minutes: int = 120
     # Keys of the keyed hash that turns an erased person's Slack id into a stand-in (services/
-    # data_rights.py): the first makes new stand-ins, the others are older keys still recognised.
+    # person_data.py): the first makes new stand-ins, the others are older keys still recognised.
     pseudonym_keys: tuple[str, ...] = field(default=(), repr=False)
     # An uninstalled workspace's data is kept this many days (a reinstall keeps it), then purged.
     data_grace_days: int = 30

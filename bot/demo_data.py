@@ -25,7 +25,7 @@ from domain.okr import parse_checkin, parse_objective
 from domain.periods import Period
 from domain.setup import SetupChanges
 from domain.sla import parse_commitment
-from services import agenda_topics, experiments, feedback, glossary, kpis, okr, sla, sla_breaches, teams, workspaces
+from services import agenda_topics, breach_evaluation, experiments, feedback, glossary, kpis, okr, sla, teams, workspaces
 from services.experiments import Result
 from services.teams import TeamDefaults
 from services.workspaces import WorkspaceDefaults
@@ -124,7 +124,7 @@ def seed(
     with factory.begin() as session:
         _agreements(session, _load(session, team), started, first_week)
     with factory.begin() as session:
-        sla_breaches.evaluate(session, team=_load(session, team), now=now)
+        breach_evaluation.evaluate(session, team=_load(session, team), now=now)
     with factory.begin() as session:
         _okrs_topics_experiment(session, _load(session, team), started, today, now)
     if with_feedback:

@@ -22,7 +22,8 @@ from bot import metrics
 from bot.config import Settings
 from domain.narrative import Narrative, Narrator
 from services.llm_budget import DatabaseBudget
-from services.llm_narrator import CONNECT_TIMEOUT_S, OPENAI_BASE_URL, PLACEHOLDER_API_KEY, LlmNarrator
+from services.llm_client import CONNECT_TIMEOUT_S
+from services.llm_narrator import OPENAI_BASE_URL, PLACEHOLDER_API_KEY, LlmNarrator
 from services.llm_themes import ThemePicker
 from services.offline_narrator import OfflineNarrator
 

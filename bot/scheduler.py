@@ -18,7 +18,7 @@ from bot.jobs import JobContext, JobSpec, run_job
 from bot.runtime import Runtime
 from db.models import AlignmentTeam, Workspace, WorkspaceState
 from domain.meetings import AgendaKind
-from services import agendas, housekeeping, sla_breaches
+from services import agendas, breach_escalation, breach_evaluation, housekeeping
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _slack(context: JobContext):
 def purge_uninstalled(context: JobContext) -> str:
     """A workspace uninstalled longer than the grace period ago loses every row (its tokens went
     at the uninstall); one installed again before then keeps everything."""
-    from services.data_rights import delete_workspace_data
+    from services.workspace_deletion import delete_workspace_data
 
     runtime = context.runtime
     with runtime.session_factory.begin() as session:
@@ -93,14 +93,14 @@ def _sla_poster(context: JobContext):
 
 def evaluate_slas(context: JobContext) -> str:
     with context.runtime.session_factory.begin() as session:
-        summary = sla_breaches.evaluate(session, team=session.get(AlignmentTeam, context.team_id), now=context.now)
+        summary = breach_evaluation.evaluate(session, team=session.get(AlignmentTeam, context.team_id), now=context.now)
     posted = _sla_poster(context).post_pending(now=context.now)
     return f"{summary.line()}; {posted.line()}"
 
 
 def escalate_slas(context: JobContext) -> str:
     with context.runtime.session_factory.begin() as session:
-        steps = sla_breaches.escalate(session, team=session.get(AlignmentTeam, context.team_id), now=context.now)
+        steps = breach_escalation.escalate(session, team=session.get(AlignmentTeam, context.team_id), now=context.now)
     posted = _sla_poster(context).post_pending(now=context.now)
     return f"{steps} reminders or escalations; {posted.line()}"
 

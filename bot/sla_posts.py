@@ -30,7 +30,7 @@ from bot.blocks.sla_breach import breach_message, no_data_message, risk_message,
 from bot.team_locks import TeamLocks
 from bot.team_sessions import TeamSessions
 from bot.notifier import POST_FAILURES, Message, Notifier
-from services import sla_breaches
+from services import sla_breaches, sla_pending_posts
 from services.sla_breaches import StepView
 
 logger = logging.getLogger(__name__)
@@ -84,13 +84,13 @@ class SlaPoster(TeamSessions):
     def post_pending(self, *, now: datetime) -> PostSummary:
         summary = PostSummary()
         with _team_lock(self._team_id):
-            self._post_each(summary, "sla-breach", sla_breaches.unposted_breaches, breach_message,
-                            lambda s, team, view, ts: sla_breaches.record_breach_post(s, team=team, breach_id=view.id, ts=ts, now=now))
-            self._post_each(summary, "sla-no-data", sla_breaches.unposted_no_data, no_data_message,
-                            lambda s, team, view, ts: sla_breaches.record_no_data_post(s, team=team, evaluation_id=view.id, ts=ts))
-            self._post_each(summary, "sla-risk", sla_breaches.unposted_risks, risk_message,
-                            lambda s, team, view, ts: sla_breaches.record_risk_post(s, team=team, flag_id=view.id, ts=ts))
-            steps, where, _ = self._read(lambda s, team: sla_breaches.unposted_steps(s, team=team))
+            self._post_each(summary, "sla-breach", sla_pending_posts.unposted_breaches, breach_message,
+                            lambda s, team, view, ts: sla_pending_posts.record_breach_post(s, team=team, breach_id=view.id, ts=ts, now=now))
+            self._post_each(summary, "sla-no-data", sla_pending_posts.unposted_no_data, no_data_message,
+                            lambda s, team, view, ts: sla_pending_posts.record_no_data_post(s, team=team, evaluation_id=view.id, ts=ts))
+            self._post_each(summary, "sla-risk", sla_pending_posts.unposted_risks, risk_message,
+                            lambda s, team, view, ts: sla_pending_posts.record_risk_post(s, team=team, flag_id=view.id, ts=ts))
+            steps, where, _ = self._read(lambda s, team: sla_pending_posts.unposted_steps(s, team=team))
             self._post_steps(summary, [step for step in steps if step.kind in JOB_STEPS or now - step.at >= STEP_GRACE], where)
         return summary
 
@@ -112,7 +112,7 @@ class SlaPoster(TeamSessions):
         """The steps an interaction just took on one breach (acknowledged, plan, closed), said at once."""
         summary = PostSummary()
         with _team_lock(self._team_id):
-            steps, where, _ = self._read(lambda s, team: sla_breaches.unposted_steps(s, team=team))
+            steps, where, _ = self._read(lambda s, team: sla_pending_posts.unposted_steps(s, team=team))
             self._post_steps(summary, [step for step in steps if step.breach.id == breach_id], where)
         return summary
 
@@ -120,7 +120,7 @@ class SlaPoster(TeamSessions):
         breach = step.breach
         assert breach.message_ts is not None
         ts = self._notifier.post(channel=breach.channel_id, message=_message(step_reply(step, where)), claim=step.claim, thread_ts=breach.message_ts)
-        self._write(lambda s, team: sla_breaches.record_step_post(s, team=team, step_id=step.id, ts=ts))
+        self._write(lambda s, team: sla_pending_posts.record_step_post(s, team=team, step_id=step.id, ts=ts))
         self.redraw(breach.id)
 
     def redraw(self, breach_id: int) -> None:

@@ -29,7 +29,7 @@ from commands.setup import is_workspace_admin
 from db.models import Workspace
 from db.session import read_only
 from domain.errors import UserError
-from services import audit, data_rights
+from services import audit, data_rights, person_data, workspace_deletion, workspace_export
 
 __all__ = ["DELETE_CONFIRM", "ERASE_ME", "confirm_delete", "erase_me", "handle"]
 
@@ -65,12 +65,12 @@ def export(request: CommandRequest, _rest: str) -> Reply:
     require_workspace_admin(request)  # before reading: no transaction held across Slack
     workspace_id = request.scope.workspace_id
     with read_only(request.runtime.session_factory) as session:
-        data = data_rights.export_workspace(session, workspace_id)
+        data = workspace_export.export_workspace(session, workspace_id)
         workspace = session.get(Workspace, workspace_id)
         assert workspace is not None
         name, zone = workspace.name or request.scope.slack_team_id, workspace.default_timezone
-    bundle = data_rights.archive(data, locale=request.locale)
-    counts = {table: count for table, count in data_rights.row_counts(data).items() if count}
+    bundle = workspace_export.archive(data, locale=request.locale)
+    counts = {table: count for table, count in workspace_export.row_counts(data).items() if count}
     filename = f"alinea-export-{request.scope.slack_team_id}-{_local_day(request.now, zone)}.zip"
     comment = blocks.export_comment(request.locale, team_name=name, rows=sum(counts.values()))
     try:
@@ -138,7 +138,7 @@ def confirm_delete(interaction: Interaction) -> Reply:
         workspace = session.get(Workspace, interaction.scope.workspace_id)
         if workspace is None or workspace.id != workspace_id or _micros(workspace.installed_at) != installed:
             raise UserError("data_rights.delete.already")
-        deleted = data_rights.delete_workspace_data(session, workspace.id, interaction.now)
+        deleted = workspace_deletion.delete_workspace_data(session, workspace.id, interaction.now)
     logger.info("workspace %s data deleted by a workspace admin (%d rows)", workspace_id, sum(deleted.values()))
     return blocks.deleted(interaction.locale, deleted)
 
@@ -148,11 +148,11 @@ def confirm_delete(interaction: Interaction) -> Reply:
 
 def me(request: CommandRequest, _rest: str) -> Reply:
     with read_only(request.runtime.session_factory) as session:
-        report = data_rights.person_report(session, request.scope.workspace_id, request.user_id)
+        report = person_data.person_report(session, request.scope.workspace_id, request.user_id)
         tokens = request.runtime.tokens
         installed = tokens.store.installed_by(session, team_id=request.scope.slack_team_id, user_id=request.user_id) if tokens else 0
     if installed:  # OAuth mode keeps who installed Alinea beside the workspace's tokens
-        report = replace(report, kinds=(*report.kinds, data_rights.KindReport(INSTALLATIONS, installed, ())))
+        report = replace(report, kinds=(*report.kinds, person_data.KindReport(INSTALLATIONS, installed, ())))
     return blocks.person_report(request.locale, report, can_erase=bool(request.runtime.settings.pseudonym_keys))
 
 
@@ -162,14 +162,14 @@ def erase_me(interaction: Interaction) -> Reply:
     workspace_id, user_id = interaction.scope.workspace_id, interaction.user_id
     try:
         with interaction.unit_of_work() as session:
-            erasure = data_rights.erase_person(session, workspace_id, user_id, interaction.now, interaction.runtime.settings.pseudonym_keys)
+            erasure = person_data.erase_person(session, workspace_id, user_id, interaction.now, interaction.runtime.settings.pseudonym_keys)
             if interaction.runtime.tokens is not None:
                 changed = interaction.runtime.tokens.store.erase_user_in(
                     session, team_id=interaction.scope.slack_team_id, user_id=user_id, pseudonym=erasure.pseudonym, older=erasure.older,
                 )
                 if changed:
                     erasure.pseudonymised[INSTALLATIONS] = changed
-    except data_rights.PseudonymKeyMissing:  # never an unkeyed hash: refuse, change nothing, tell whoever runs Alinea
+    except person_data.PseudonymKeyMissing:  # never an unkeyed hash: refuse, change nothing, tell whoever runs Alinea
         logger.error("a person asked to be erased and ALINEA_PSEUDONYM_KEYS is not set; nothing was erased")
         raise UserError("data_rights.erase.no_key") from None
     return blocks.erased(interaction.locale, erasure)

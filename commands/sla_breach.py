@@ -51,8 +51,8 @@ from domain.errors import UserError
 from domain.periods import local_date
 from domain.slack_text import decode_entities
 from domain.sla import Reason, parse_ack
-from services import sla_breaches, workspaces
-from services.sla_breaches import MAX_NOTE_LENGTH, MAX_PLAN_LENGTH, Plan
+from services import breach_acknowledgement, sla_breaches, workspaces
+from services.breach_acknowledgement import MAX_NOTE_LENGTH, MAX_PLAN_LENGTH, Plan
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def _open_form(interaction: Interaction, *, acknowledging: bool) -> None:
     breach_id = _breach_id(interaction.value)
     with read_only(interaction.runtime.session_factory) as session:
         team = team_of(session, interaction.scope)
-        view = sla_breaches.open_for(session, team=team, breach_id=breach_id, actor=interaction.user_id, acknowledging=acknowledging)
+        view = breach_acknowledgement.open_for(session, team=team, breach_id=breach_id, actor=interaction.user_id, acknowledging=acknowledging)
         where, today = team_locale(team), local_date(interaction.now, team.timezone)
     metadata = modal_metadata(channel_id=interaction.channel_id, locale=interaction.locale, from_home=interaction.from_home, breach_id=breach_id)
     build = ack_modal if acknowledging else plan_modal
@@ -133,7 +133,7 @@ def submit_ack(interaction: Interaction) -> Reply:
     form = interaction.value
     with interaction.unit_of_work() as session:
         team = team_of(session, interaction.scope)
-        view = sla_breaches.acknowledge(
+        view = breach_acknowledgement.acknowledge(
             session, team=team, breach_id=form["breach_id"], actor=interaction.user_id, reason=form["reason"],
             note=form["note"], plan=form["plan"], now=interaction.now,
         )
@@ -146,7 +146,7 @@ def submit_plan(interaction: Interaction) -> Reply:
     form = interaction.value
     with interaction.unit_of_work() as session:
         team = team_of(session, interaction.scope)
-        view = sla_breaches.add_plan(session, team=team, breach_id=form["breach_id"], actor=interaction.user_id, plan=form["plan"], now=interaction.now)
+        view = breach_acknowledgement.add_plan(session, team=team, breach_id=form["breach_id"], actor=interaction.user_id, plan=form["plan"], now=interaction.now)
         where = team_locale(team)
     _poster(interaction.runtime, interaction.client, interaction.scope.team_id).post_steps_of(view.id)
     return plan_reply(view, where)
@@ -175,8 +175,8 @@ def close(request: CommandRequest) -> Reply:
     with request.unit_of_work() as session:
         team = team_of(session, request.scope)
         found = sla_breaches.find_breach(session, team=team, reference=reference)
-        view = sla_breaches.close(session, team=team, breach_id=found.id, actor=request.user_id, note=note, now=request.now,
-                                  is_workspace_admin=workspace_admin)
+        view = breach_acknowledgement.close(session, team=team, breach_id=found.id, actor=request.user_id, note=note, now=request.now,
+                                            is_workspace_admin=workspace_admin)
         where = team_locale(team)
     _poster(request.runtime, request.client, request.scope.team_id).post_steps_of(view.id)
     return closed_reply(view, where)
@@ -212,7 +212,7 @@ def handle_thread_reply(runtime: Runtime, client: WebClient, *, slack_team_id: s
                 return
             reason, note = parse_ack(decode_entities(event.get("text") or "")) or (None, "")
             assert reason is not None
-            sla_breaches.acknowledge(session, team=team, breach_id=breach.id, actor=user_id, reason=reason, note=note, now=runtime.clock())
+            breach_acknowledgement.acknowledge(session, team=team, breach_id=breach.id, actor=user_id, reason=reason, note=note, now=runtime.clock())
             breach_id = breach.id
     except Exception as error:  # told privately in the thread; nothing was written
         _whisper(client, channel_id, user_id, thread_ts, describe(error, locale=locale))

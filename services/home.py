@@ -16,7 +16,7 @@ For each team in full:
 - every SLA commitment (`sla.listing`) and the open breaches waiting for *this person's*
   acknowledgement: not yet acknowledged, and the person is among those the acknowledgement
   rule allows (`BreachView.may_acknowledge`: the responsible lead, the side's other leads, the
-  team's admins; `sla_breaches.acknowledge` checks the same list);
+  team's admins; `breach_acknowledgement.acknowledge` checks the same list);
 - the key results the person owns in active objectives (from the team's OKR board);
 - the agreed glossary terms (the version in force of each), name and definition.
 

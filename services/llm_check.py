@@ -16,7 +16,9 @@ from decimal import Decimal
 from typing import Sequence
 
 from domain.narrative import Fact, FactKind, Source
-from services.llm_narrator import TIERS, Dropped, LlmNarrator
+from services.llm_answer import Dropped
+from services.llm_client import TIERS
+from services.llm_narrator import LlmNarrator
 
 _SUBJECTS = {
     "es": ("Ventas", "Tasa de conversión web", "SLA1 · Tiempo de seguimiento a leads", "KR2 · Recompra a 60 días"),

@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 import openai
 
-from services.llm_narrator import _FENCE, ModelFallback, NegotiatedClient, _mask, _Trace, language_of
+from services.llm_client import FENCE, ModelFallback, NegotiatedClient, Trace, language_of, mask
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +92,14 @@ def build_prompt(text: str, choices: Sequence[Choice], *, language: str, output:
     lang = language_of(language)
     words = _WORDS[lang]
     system = "\n".join((_INSTRUCTIONS[lang], words["text" if output == "text" else "json"]))
-    listed = "\n".join(f"{choice.key}: {_mask(choice.name)}" for choice in choices)
-    user = "\n".join((words["themes"], listed, words["feedback"], _mask(text)))
+    listed = "\n".join(f"{choice.key}: {mask(choice.name)}" for choice in choices)
+    user = "\n".join((words["themes"], listed, words["feedback"], mask(text)))
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
 def parse_keys(content: str, mode: str) -> list[str]:
     """The keys the model wrote, in JSON (`{"themes": [...]}`) or as plain words."""
-    fenced = _FENCE.match(content)
+    fenced = FENCE.match(content)
     text = fenced.group(1) if fenced else content.strip()
     if text.startswith("{"):
         try:
@@ -126,7 +126,7 @@ class ThemePicker(NegotiatedClient):
             build = partial(_prompt_for, text, choices, language=language)
             self._check_budget(build("json_schema"))
             formats = partial(response_format, keys)
-            written = self._ask(build, parse_keys, formats, deadline=started + self.timeout_s, trace=_Trace())
+            written = self._ask(build, parse_keys, formats, deadline=started + self.timeout_s, trace=Trace())
             listed = set(keys)
             kept = tuple(dict.fromkeys(key for key in written if key in listed))[:MAX_PICKED]
             if not kept:  # nothing usable (or only themes the team does not have): the words' themes stand

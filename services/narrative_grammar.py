@@ -3,7 +3,7 @@ that constrain their sampling to a schema sent with JSON mode (llama.cpp's and l
 servers take `response_format: {"type": "json_object", "schema": {...}}` and compile it to a
 grammar; they refuse OpenAI's `json_schema` type).
 
-The schema says more than the structured-output one (`services.llm_narrator.RESPONSE_SCHEMA`),
+The schema says more than the structured-output one (`services.llm_prompt.RESPONSE_SCHEMA`),
 because a grammar is enforced token by token, and a small model needs the help:
 
 - each summary sentence is an object: the fact it is about (`"fact"`, one of this week's aliases

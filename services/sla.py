@@ -7,7 +7,8 @@ sales lead (two people) accepted that exact version, the same sign-off as the gl
 (`domain.glossary.missing_sides`). Until then the version in force stays in force. Every write is
 audited. Results are plain views, so rendering happens after the transaction.
 
-Evaluation, breaches, acknowledgement and escalation are in `services.sla_breaches`.
+Breaches are in `services.sla_breaches`; evaluating them in `services.breach_evaluation`,
+acknowledging in `services.breach_acknowledgement`, escalating in `services.breach_escalation`.
 """
 
 from __future__ import annotations
@@ -370,7 +371,7 @@ def _audit(session: Session, team: AlignmentTeam, version: SlaVersion, actor: st
 def listing(session: Session, *, team: AlignmentTeam, now: datetime) -> list[CommitmentRow]:
     """Every commitment with a version in force or waiting, with this period's state so far and
     the last `ATTAINMENT_PERIODS` closed periods."""
-    from services.sla_breaches import open_state  # the pace rules live with the evaluation
+    from services.breach_evaluation import open_state  # the pace rules live with the evaluation
 
     rows = []
     for commitment in commitments(session, team=team):

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from babel.numbers import format_decimal
 
 from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, plain, section
-from services.data_rights import Erasure, PersonReport
+from services.person_data import Erasure, PersonReport
 from services.i18n import t
 
 DELETE_CONFIRM = "data-delete-confirm"  # value: "<issued epoch seconds>:<workspace id>"

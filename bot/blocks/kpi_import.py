@@ -113,9 +113,9 @@ def report_reply(
         summary = f"{t(locale, 'kpi_import.ui.stale')}\n\n{summary}"
     blocks: list[Block] = [header(title), section(summary)]
     if report.rejected:
-        blocks += _listing(t(locale, "kpi_import.ui.rejected_title"), [_rejected_line(row, locale) for row in report.rejected], locale)
+        blocks += titled_sections(t(locale, "kpi_import.ui.rejected_title"), [_rejected_line(row, locale) for row in report.rejected], locale)
     if report.accepted:
-        blocks += _listing(t(locale, "kpi_import.ui.accepted_title"), [_accepted_line(row, locale) for row in report.accepted], locale)
+        blocks += titled_sections(t(locale, "kpi_import.ui.accepted_title"), [_accepted_line(row, locale) for row in report.accepted], locale)
     if report.ok and not report.committed and report.changes:
         blocks.append(decision_buttons(locale, DECISION_BLOCK, COMMIT, decision_value(file_id, report.digest, team_channel)))
     return Reply(summary, blocks)
@@ -151,7 +151,7 @@ def _accepted_line(row: Accepted, locale: str) -> str:
     return f"• {_line_label(row.line, locale)} `{escape_mrkdwn(row.kpi)}` · {period} · *{escape_mrkdwn(row.shown)}* ({outcome}){source}"
 
 
-def _listing(title: str, lines: Sequence[str], locale: str) -> list[Block]:
+def titled_sections(title: str, lines: Sequence[str], locale: str) -> list[Block]:
     """A bold title and the lines, packed into sections under Slack's limits; past the last
     section, how many more rows there are."""
     blocks: list[Block] = []

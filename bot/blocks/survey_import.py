@@ -8,7 +8,7 @@ comment from the file is ever shown (it may still hold what the scrubber did not
 from __future__ import annotations
 
 from bot.blocks import Block, Reply, escape_mrkdwn, header, section
-from bot.blocks.kpi_import import _listing, decision_buttons, decision_value
+from bot.blocks.kpi_import import decision_buttons, decision_value, titled_sections
 from services.i18n import t
 from services.survey_import import SurveyReport
 
@@ -45,7 +45,7 @@ def report_reply(
             f"• *{t(locale, 'kpi_import.ui.line', line=row.line)}:* {escape_mrkdwn(t(locale, row.message_id, **row.params))}"
             for row in report.rejected
         ]
-        blocks += _listing(t(locale, "kpi_import.ui.rejected_title"), lines, locale)
+        blocks += titled_sections(t(locale, "kpi_import.ui.rejected_title"), lines, locale)
     if report.ok and not report.committed and report.new:
         blocks.append(decision_buttons(locale, DECISION_BLOCK, COMMIT, decision_value(file_id, report.digest, team_channel)))
     return Reply(summary, blocks)

@@ -20,7 +20,7 @@ from domain.okr import parse_objective
 from domain.periods import Period
 from domain.setup import SetupChanges
 from domain.sla import parse_commitment
-from services import agenda_facts, agenda_topics, agendas, experiments, kpis, okr, sla, sla_breaches, teams, workspaces
+from services import agenda_facts, agenda_topics, agendas, breach_evaluation, experiments, kpis, okr, sla, teams, workspaces
 from services.experiments import Result
 from services.leases import LeaseLost
 from services.teams import TeamDefaults
@@ -305,7 +305,7 @@ def test_monthly_facts_review_the_month(session_factory, team):
     act(session_factory, team, sla.accept, version_id=proposal.version.id, actor=ANA, now=local(2, 20))
     for monday, hours in ((date(2026, 3, 2), "20"), (date(2026, 3, 9), "30"), (date(2026, 3, 16), "22"), (date(2026, 3, 23), "26")):
         log(session_factory, team, "followup_hours", hours, monday)  # one reading a week, on Mondays
-    act(session_factory, team, sla_breaches.evaluate, now=local(4, 1, 8))
+    act(session_factory, team, breach_evaluation.evaluate, now=local(4, 1, 8))
     with session_factory.begin() as session:
         t = team(session)
         objective = okr.create_objective(session, team=t, actor=ANA, draft=parse_objective("Fidelizar"), now=local(3, 1))

@@ -26,8 +26,10 @@ from db.models import KpiValue, TeamMember
 from domain.alerts import AlertSpec
 from domain.glossary import Side, TermDraft
 from domain.sla import Reason
-from services import alerts, data_rights, glossary, ingest, insights, okr, sla_breaches, workspaces
-from services.data_rights import USER_ID_COLUMNS, PseudonymKeyMissing, pseudonym
+from services import alerts, breach_acknowledgement, data_rights, glossary, ingest, insights, okr, person_data, sla_breaches, workspaces
+from services import workspace_deletion, workspace_export
+from services.data_rights import USER_ID_COLUMNS
+from services.person_data import PseudonymKeyMissing, pseudonym
 from services.offline_narrator import OfflineNarrator
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -71,8 +73,8 @@ def seeded(session_factory) -> Seeded:
         )  # fmt: skip
         glossary.request_changes(session, team=team, version_id=proposal.version.id, actor=LUIS, reason=f"<@{ANA}> falta el periodo", now=NOW)
         [breach] = sla_breaches.open_breaches(session, team=team)
-        sla_breaches.acknowledge(session, team=team, breach_id=breach.id, actor=LUIS, reason=Reason.LOW_TRAFFIC,
-                                 note=f"lo hablé con <@{ANA}>", now=NOW)  # fmt: skip
+        breach_acknowledgement.acknowledge(session, team=team, breach_id=breach.id, actor=LUIS, reason=Reason.LOW_TRAFFIC,
+                                           note=f"lo hablé con <@{ANA}>", now=NOW)  # fmt: skip
         okr.retarget(session, team=team, actor=ANA, reference="KR1", target=Decimal("25"), deadline=None, reason="la base subió", now=NOW)
         team_id, workspace_id = team.id, team.workspace_id
         week = insights.week_facts(session, team=team, week=None, now=NOW)
@@ -111,9 +113,9 @@ def text_cells(session, workspace_id: int):
 @BOTH
 def test_the_export_holds_every_row_of_the_workspace_and_nothing_else(session_factory, seeded):
     with session_factory() as session:
-        export = data_rights.export_workspace(session, seeded.here)
+        export = workspace_export.export_workspace(session, seeded.here)
         expected = rows_per_table(session, seeded.here)
-        other_export = data_rights.export_workspace(session, seeded.other)
+        other_export = workspace_export.export_workspace(session, seeded.other)
     assert set(export) == {table.name for table in Base.metadata.sorted_tables}  # every table, empty ones as []
     assert {name: len(rows) for name, rows in export.items() if rows} == expected
     assert len(expected) >= 25, sorted(expected)  # the fixture reaches most tables
@@ -135,8 +137,8 @@ def test_the_export_holds_every_row_of_the_workspace_and_nothing_else(session_fa
 @BOTH
 def test_the_archive_has_data_json_a_csv_per_table_and_a_readme(session_factory, seeded):
     with session_factory() as session:
-        export = data_rights.export_workspace(session, seeded.here)
-    bundle = zipfile.ZipFile(io.BytesIO(data_rights.archive(export, locale="es")))
+        export = workspace_export.export_workspace(session, seeded.here)
+    bundle = zipfile.ZipFile(io.BytesIO(workspace_export.archive(export, locale="es")))
     names = set(bundle.namelist())
     non_empty = {name for name, rows in export.items() if rows}
     assert names == {"data.json", "README.txt"} | {f"{name}.csv" for name in non_empty}
@@ -151,14 +153,14 @@ def test_the_archive_has_data_json_a_csv_per_table_and_a_readme(session_factory,
     assert "Costo del envío en diciembre: ¿gratis sobre 150 mil?" in {row["text"] for row in topics}
     readme = bundle.read("README.txt").decode("utf-8-sig")
     assert "Exportación de datos de Alinea" in readme and re.search(r"kpi_values\s+%d" % len(export["kpi_values"]), readme)
-    english = zipfile.ZipFile(io.BytesIO(data_rights.archive(export, locale="en")))
+    english = zipfile.ZipFile(io.BytesIO(workspace_export.archive(export, locale="en")))
     header = english.read("kpi_values.csv").decode("utf-8-sig").splitlines()[0]
     assert header.startswith("id,workspace_id,kpi_id") and "Alinea data export" in english.read("README.txt").decode("utf-8-sig")
 
 
 def test_a_typed_formula_never_runs_in_a_spreadsheet():
     export = {"agenda_topics": [{"id": 1, "text": "=HYPERLINK(\"http://x\")", "number": 1}], "kpi_values": [{"id": 1, "value": "-12.5"}]}
-    bundle = zipfile.ZipFile(io.BytesIO(data_rights.archive(export, locale="es")))
+    bundle = zipfile.ZipFile(io.BytesIO(workspace_export.archive(export, locale="es")))
 
     def second_row(name):
         return list(csv.reader(io.StringIO(bundle.read(name).decode("utf-8-sig")), delimiter=";"))[1]
@@ -175,7 +177,7 @@ def test_deleting_a_workspace_removes_every_row_of_it_and_none_of_another(sessio
     with session_factory() as session:
         before_here, before_other = rows_per_table(session, seeded.here), rows_per_table(session, seeded.other)
     with session_factory.begin() as session:
-        deleted = data_rights.delete_workspace_data(session, seeded.here, NOW)
+        deleted = workspace_deletion.delete_workspace_data(session, seeded.here, NOW)
     assert deleted == before_here
     with session_factory() as session:
         assert rows_per_table(session, seeded.here) == {}
@@ -194,8 +196,8 @@ def test_deleting_a_workspace_removes_every_row_of_it_and_none_of_another(sessio
 @BOTH
 def test_the_person_report_counts_what_holds_their_id(session_factory, seeded):
     with session_factory() as session:
-        report = data_rights.person_report(session, seeded.here, ANA)
-        nobody = data_rights.person_report(session, seeded.here, "U0NADIE")
+        report = person_data.person_report(session, seeded.here, ANA)
+        nobody = person_data.person_report(session, seeded.here, "U0NADIE")
         values_by_ana = session.execute(
             select(func.count()).select_from(KpiValue).where(KpiValue.workspace_id == seeded.here, KpiValue.recorded_by == ANA)
         ).scalar_one()
@@ -216,9 +218,9 @@ def test_erasing_a_person_leaves_no_trace_of_their_id_and_keeps_the_numbers(sess
             select(func.count(), func.min(KpiValue.recorded_at)).where(KpiValue.workspace_id == seeded.here)
         ).one()
         rows_before = rows_per_table(session, seeded.here)
-        report = data_rights.person_report(session, seeded.here, ANA)
+        report = person_data.person_report(session, seeded.here, ANA)
     with session_factory.begin() as session:
-        erasure = data_rights.erase_person(session, seeded.here, ANA, NOW, (KEY,))
+        erasure = person_data.erase_person(session, seeded.here, ANA, NOW, (KEY,))
     stand_in = pseudonym(seeded.here, ANA, KEY)
     assert erasure.pseudonym == stand_in and ANA not in stand_in
     assert erasure.removed == {"team_roles": 1, "feedback": 1}
@@ -242,15 +244,15 @@ def test_erasing_a_person_leaves_no_trace_of_their_id_and_keeps_the_numbers(sess
         assert entry.actor == stand_in and ANA not in json.dumps(entry.after)
         assert session.scalars(select(TeamMember.slack_user_id).where(TeamMember.workspace_id == seeded.here)).all()
         assert list(text_cells(session, seeded.other)) == before_other  # another workspace keeps Ana as she was
-        assert data_rights.person_report(session, seeded.here, ANA).total == 0
+        assert person_data.person_report(session, seeded.here, ANA).total == 0
     with session_factory.begin() as session:  # erasing again finds nothing, changes nothing but the audit
-        again = data_rights.erase_person(session, seeded.here, ANA, NOW, (KEY,))
+        again = person_data.erase_person(session, seeded.here, ANA, NOW, (KEY,))
     assert again.total == 0
 
 
 def test_erasing_refuses_something_that_is_not_a_user_id(session_factory):
     with session_factory.begin() as session, pytest.raises(ValueError):
-        data_rights.erase_person(session, 1, "", NOW, (KEY,))
+        person_data.erase_person(session, 1, "", NOW, (KEY,))
 
 
 def test_the_stand_in_cannot_be_found_again_from_a_member_list_without_the_key():
@@ -258,7 +260,7 @@ def test_the_stand_in_cannot_be_found_again_from_a_member_list_without_the_key()
     that finds nobody, and another key (another installation) gives other stand-ins."""
     members = [ANA, LUIS, CARO, *(f"U{number:08d}" for number in range(2000))]
     stand_in = pseudonym(7, ANA, KEY)
-    digest = stand_in.removeprefix(data_rights.ERASED_PREFIX)
+    digest = stand_in.removeprefix(person_data.ERASED_PREFIX)
     unkeyed = {hashlib.sha256(f"{7}:{member}".encode()).hexdigest()[:10].upper() for member in members}
     assert digest not in unkeyed and stand_in == pseudonym(7, ANA, KEY)  # stable under one key
     assert pseudonym(7, ANA, NEW_KEY) != stand_in and pseudonym(8, ANA, KEY) != stand_in
@@ -269,7 +271,7 @@ def test_without_a_key_nobody_is_erased_and_nothing_changes(session_factory, see
     with session_factory() as session:
         before = list(text_cells(session, seeded.here))
     with session_factory.begin() as session, pytest.raises(PseudonymKeyMissing):
-        data_rights.erase_person(session, seeded.here, ANA, NOW, ())
+        person_data.erase_person(session, seeded.here, ANA, NOW, ())
     with session_factory() as session:
         assert list(text_cells(session, seeded.here)) == before
 
@@ -279,13 +281,13 @@ def test_after_a_key_rotation_a_person_erased_twice_keeps_one_stand_in(session_f
     """Ana is erased under the old key, comes back, and is erased again once the new key is first:
     her older stand-in becomes the new one, so the history shows one person, not two."""
     with session_factory.begin() as session:
-        data_rights.erase_person(session, seeded.here, ANA, NOW, (KEY,))
+        person_data.erase_person(session, seeded.here, ANA, NOW, (KEY,))
     old, new = pseudonym(seeded.here, ANA, KEY), pseudonym(seeded.here, ANA, NEW_KEY)
     with session_factory.begin() as session:  # back in the team, she proposes a term
         team = load(session, HERE)
         glossary.propose(session, team=team, actor=ANA, now=NOW, draft=TermDraft("Carrito", "Pedido sin pagar.", Side.MARKETING))
     with session_factory.begin() as session:
-        erasure = data_rights.erase_person(session, seeded.here, ANA, NOW, (NEW_KEY, KEY))
+        erasure = person_data.erase_person(session, seeded.here, ANA, NOW, (NEW_KEY, KEY))
     assert erasure.pseudonym == new and erasure.older == (old,) and erasure.mentions == 0  # nothing else of hers was written meanwhile
     with session_factory() as session:
         cells = [value for _, _, value in text_cells(session, seeded.here)]

@@ -17,7 +17,7 @@ from db.models import AuditEntry
 from domain.setup import SetupChanges
 from services import feedback, feedback_ai, teams
 from services.llm_budget import DatabaseBudget
-from services.llm_narrator import FormatMemory
+from services.llm_client import FormatMemory
 from services.llm_themes import ThemePicker, parse_keys
 from tests.support.openai_double import OpenAIDouble
 from tests.support.teams import set_up_team

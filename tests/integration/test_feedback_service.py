@@ -14,7 +14,7 @@ from db.models import AuditEntry, FeedbackItem
 from domain.errors import UserError
 from domain.kpis import Aggregation, KpiSpec, Unit
 from domain.periods import Period
-from services import data_rights, feedback, kpis
+from services import feedback, kpis, person_data, workspace_deletion, workspace_export
 from tests.support.teams import set_up_team
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -152,19 +152,19 @@ def test_data_rights_cover_feedback(session_factory, team):
     act(session_factory, team, feedback.add_theme, actor=ANA, written="Aduana: aduana")
     with session_factory() as session:
         workspace_id = team(session).workspace_id
-        export = data_rights.export_workspace(session, workspace_id)
-        report = data_rights.person_report(session, workspace_id, PEDRO)
+        export = workspace_export.export_workspace(session, workspace_id)
+        report = person_data.person_report(session, workspace_id, PEDRO)
     [item] = export["feedback_items"]
     assert item["text"] == "Muy caro, escribir a [email]" and item["removed"] == {"email": 1}
     assert {row["key"] for row in export["feedback_themes"]} >= {"delivery", "aduana"} and len(export["feedback_tags"]) == 1
     assert report.count("customer_feedback") == 1
     with session_factory.begin() as session:
-        erased = data_rights.erase_person(session, workspace_id, PEDRO, NOW, ["key-one"])
+        erased = person_data.erase_person(session, workspace_id, PEDRO, NOW, ["key-one"])
     assert erased.pseudonymised.get("customer_feedback") == 1
     with session_factory() as session:
         [row] = session.scalars(select(FeedbackItem))
         assert row.added_by == erased.pseudonym and row.text == "Muy caro, escribir a [email]"
     with session_factory.begin() as session:
-        data_rights.delete_workspace_data(session, workspace_id, NOW)
+        workspace_deletion.delete_workspace_data(session, workspace_id, NOW)
     with session_factory() as session:
         assert session.scalars(select(FeedbackItem)).all() == []

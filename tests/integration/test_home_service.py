@@ -19,7 +19,7 @@ from domain.okr import Objective, ObjectiveKind
 from domain.periods import Period
 from domain.setup import SetupChanges
 from domain.sla import Reason, parse_commitment
-from services import glossary, home, kpis, okr, sla, sla_breaches, teams, workspaces
+from services import breach_acknowledgement, breach_evaluation, glossary, home, kpis, okr, sla, teams, workspaces
 from services.teams import TeamDefaults
 from services.workspaces import WorkspaceDefaults
 
@@ -89,7 +89,7 @@ def world(session_factory):
             log(session, norte, "sales_cop", value, day)
         log(session, norte, "followup_hours", "40", date(2026, 3, 3))
     with session_factory.begin() as session:
-        sla_breaches.evaluate(session, team=load(session, "T1", "C0NORTE"), now=local(3, 9, 0, 5))  # week 10 breached: B1
+        breach_evaluation.evaluate(session, team=load(session, "T1", "C0NORTE"), now=local(3, 9, 0, 5))  # week 10 breached: B1
     return {"a": a, "b": b}
 
 
@@ -146,8 +146,8 @@ def test_breaches_wait_for_those_the_acknowledgement_rule_allows(session_factory
     assert [row.shown.label for row in norte.sla] == ["SLA1"]
     with session_factory.begin() as session:
         team = load(session, "T1", "C0NORTE")
-        sla_breaches.acknowledge(session, team=team, breach_id=norte.to_acknowledge[0].id, actor=MARTA, reason=Reason.STAFFING,
-                                 note="", now=NOW)  # fmt: skip
+        breach_acknowledgement.acknowledge(session, team=team, breach_id=norte.to_acknowledge[0].id, actor=MARTA, reason=Reason.STAFFING,
+                                           note="", now=NOW)  # fmt: skip
     assert [b for t in home_of(session_factory, world, LUIS).teams for b in t.to_acknowledge] == []
 
 

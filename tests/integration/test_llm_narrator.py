@@ -21,7 +21,9 @@ from domain import grounding
 from domain.meetings import AgendaKind
 from domain.narrative import Fact, FactKind, Hypothesis, Narrative, Source
 from services import agenda_facts, agendas, narrative_facts
-from services.llm_narrator import RESPONSE_SCHEMA, FormatMemory, LlmNarrator
+from services.llm_client import FormatMemory
+from services.llm_narrator import LlmNarrator
+from services.llm_prompt import RESPONSE_SCHEMA
 from services.offline_narrator import OfflineNarrator
 from tests.support.openai_double import COMPLETION_TOKENS, INVENTED_NUMBER, PROMPT_TOKENS, UNKNOWN_FACT_ID, OpenAIDouble
 
@@ -252,7 +254,7 @@ def test_a_refused_format_is_learnt_once_per_server_and_model(scenario, learnt, 
     (no retry of the 500), and later narrations for the same base URL and model start with the
     format that worked, which is logged once at INFO."""
     formats = FormatMemory()
-    caplog.set_level("INFO", logger="services.llm_narrator")
+    caplog.set_level("INFO", logger="services.llm_client")
     with OpenAIDouble(scenario) as double:
         client = openai.OpenAI(api_key="not-needed", base_url=double.base_url, max_retries=0)
 

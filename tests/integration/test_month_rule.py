@@ -16,7 +16,7 @@ from domain.meetings import AgendaKind
 from domain.okr import parse_checkin, parse_objective
 from domain.periods import Period, month_counted_in, weeks_of_month
 from domain.sla import parse_commitment
-from services import agenda_facts, agendas, kpis, okr, sla, sla_breaches
+from services import agenda_facts, agendas, breach_evaluation, kpis, okr, sla, sla_breaches
 from tests.integration.test_agenda_service import act, team  # noqa: F401 (team: the fixture, a Bogotá team with the starter KPIs)
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -56,7 +56,7 @@ def a_month_of_weeks(factory, team) -> None:
             if week in values:
                 act(factory, team, kpis.record, key=key, value=Decimal(values[week]), shown=str(values[week]), period=week, source="slack",
                     actor=LUIS, note="", now=local(week.start, 9))  # fmt: skip
-        act(factory, team, sla_breaches.evaluate, now=local(week.end))
+        act(factory, team, breach_evaluation.evaluate, now=local(week.end))
 
 
 def monthly_facts(factory, team, meeting_day: date):

@@ -15,8 +15,8 @@ from domain.errors import UserError
 from domain.periods import Period
 from domain.setup import SetupChanges
 from domain.sla import Commitment, Reason, State, Step, parse_commitment
-from services import kpis, sla, sla_breaches, teams, workspaces
-from services.sla_breaches import Plan
+from services import breach_acknowledgement, breach_escalation, breach_evaluation, kpis, sla, sla_breaches, sla_pending_posts, teams, workspaces
+from services.breach_acknowledgement import Plan
 from services.teams import TeamDefaults
 from services.workspaces import WorkspaceDefaults
 
@@ -69,10 +69,10 @@ def post_all(factory, team, now):
     """What the poster does after Slack answered: record the ts of everything pending."""
     with factory.begin() as session:
         t = team(session)
-        for breach in sla_breaches.unposted_breaches(session, team=t):
-            sla_breaches.record_breach_post(session, team=t, breach_id=breach.id, ts=f"{now.timestamp():.6f}", now=now)
-        for step in sla_breaches.unposted_steps(session, team=t):
-            sla_breaches.record_step_post(session, team=t, step_id=step.id, ts="1.2")
+        for breach in sla_pending_posts.unposted_breaches(session, team=t):
+            sla_pending_posts.record_breach_post(session, team=t, breach_id=breach.id, ts=f"{now.timestamp():.6f}", now=now)
+        for step in sla_pending_posts.unposted_steps(session, team=t):
+            sla_pending_posts.record_step_post(session, team=t, step_id=step.id, ts="1.2")
 
 
 # Commitments ----------------------------------------------------------------------------------------
@@ -148,21 +148,21 @@ def test_a_closed_week_is_evaluated_once_met_breached_or_no_data(session_factory
     for day, hours in ((2, "30"), (3, "28"), (4, "20")):
         log(session_factory, team, "followup_hours", hours, date(2026, 3, day))
     before_close = local(2026, 3, 8, 23, 59)
-    assert act(session_factory, team, sla_breaches.evaluate, now=before_close).evaluated == 0
+    assert act(session_factory, team, breach_evaluation.evaluate, now=before_close).evaluated == 0
     after_close = local(2026, 3, 9, 0, 5)
-    summary = act(session_factory, team, sla_breaches.evaluate, now=after_close)
+    summary = act(session_factory, team, breach_evaluation.evaluate, now=after_close)
     assert (summary.evaluated, summary.breaches) == (1, 1)
-    assert act(session_factory, team, sla_breaches.evaluate, now=after_close).evaluated == 0  # the same instant again
+    assert act(session_factory, team, breach_evaluation.evaluate, now=after_close).evaluated == 0  # the same instant again
     with session_factory() as session:
         (breach,) = sla_breaches.open_breaches(session, team=team(session))
     assert breach.label == "B1" and breach.value == Decimal(26) and breach.gap == Decimal(2)
     assert breach.responsible == LUIS and breach.may_acknowledge == (LUIS, MARTA, ROSA) and breach.escalate_to == (ANA, ROSA)
     assert [value for _, value in breach.trend] == [None, None, None, Decimal(26)]
     # The next week has no value at all: its own state, never a pass.
-    summary = act(session_factory, team, sla_breaches.evaluate, now=local(2026, 3, 16, 0, 5))
+    summary = act(session_factory, team, breach_evaluation.evaluate, now=local(2026, 3, 16, 0, 5))
     assert (summary.evaluated, summary.no_data) == (1, 1)
     with session_factory() as session:
-        (pending,) = sla_breaches.unposted_no_data(session, team=team(session))
+        (pending,) = sla_pending_posts.unposted_no_data(session, team=team(session))
         outcomes = sla.recent_outcomes(session, commitment_id=breach.version.commitment_id)
     assert pending.period == Period.week_of(date(2026, 3, 9))
     assert [o.state for o in outcomes] == [State.BREACHED, State.NO_DATA]
@@ -171,9 +171,9 @@ def test_a_closed_week_is_evaluated_once_met_breached_or_no_data(session_factory
 def test_a_value_logged_late_reevaluates_a_period_without_data_and_a_met_period_resolves_breaches(session_factory, team):
     activate(session_factory, team)
     log(session_factory, team, "followup_hours", "30", date(2026, 3, 3))
-    act(session_factory, team, sla_breaches.evaluate, now=local(2026, 3, 16, 0, 5))  # W10 breached, W11 no data
+    act(session_factory, team, breach_evaluation.evaluate, now=local(2026, 3, 16, 0, 5))  # W10 breached, W11 no data
     log(session_factory, team, "followup_hours", "10", date(2026, 3, 10), now=local(2026, 3, 16, 10))
-    summary = act(session_factory, team, sla_breaches.evaluate, now=local(2026, 3, 16, 10, 5))
+    summary = act(session_factory, team, breach_evaluation.evaluate, now=local(2026, 3, 16, 10, 5))
     assert (summary.evaluated, summary.resolved) == (1, 1)
     with session_factory() as session:
         states = [e.state for e in session.query(SlaEvaluation).order_by(SlaEvaluation.period_start)]
@@ -185,17 +185,17 @@ def test_a_value_logged_late_reevaluates_a_period_without_data_and_a_met_period_
 def test_accepting_a_commitment_does_not_breach_periods_that_closed_before(session_factory, team):
     log(session_factory, team, "followup_hours", "99", date(2026, 2, 23))
     activate(session_factory, team, starts_on=date(2026, 2, 1))
-    assert act(session_factory, team, sla_breaches.evaluate, now=NOW).evaluated == 0
+    assert act(session_factory, team, breach_evaluation.evaluate, now=NOW).evaluated == 0
 
 
 def test_at_risk_is_flagged_once_per_open_period(session_factory, team):
     activate(session_factory, team, "marketing leads_mql >= 100 weekly", by=(ANA, LUIS))
     log(session_factory, team, "leads_mql", "10", date(2026, 3, 2))
     thursday = local(2026, 3, 5, 12)  # more than half of the week gone, 10 of 100 leads
-    assert act(session_factory, team, sla_breaches.evaluate, now=thursday).at_risk == 1
-    assert act(session_factory, team, sla_breaches.evaluate, now=thursday + timedelta(hours=5)).at_risk == 0
+    assert act(session_factory, team, breach_evaluation.evaluate, now=thursday).at_risk == 1
+    assert act(session_factory, team, breach_evaluation.evaluate, now=thursday + timedelta(hours=5)).at_risk == 0
     with session_factory() as session:
-        (risk,) = sla_breaches.unposted_risks(session, team=team(session))
+        (risk,) = sla_pending_posts.unposted_risks(session, team=team(session))
         (row,) = sla.listing(session, team=team(session), now=thursday)
     assert risk.value_so_far == Decimal(10) and row.current_state is State.AT_RISK
 
@@ -206,7 +206,7 @@ def test_at_risk_is_flagged_once_per_open_period(session_factory, team):
 def breached(factory, team) -> sla_breaches.BreachView:
     activate(factory, team)
     log(factory, team, "followup_hours", "40", date(2026, 3, 3))
-    act(factory, team, sla_breaches.evaluate, now=local(2026, 3, 9, 0, 5))
+    act(factory, team, breach_evaluation.evaluate, now=local(2026, 3, 9, 0, 5))
     post_all(factory, team, local(2026, 3, 9, 8))
     with factory() as session:
         (found,) = sla_breaches.open_breaches(session, team=team(session))
@@ -216,25 +216,25 @@ def breached(factory, team) -> sla_breaches.BreachView:
 def test_acknowledgement_rules(session_factory, team):
     found = breached(session_factory, team)
     with pytest.raises(UserError) as outsider:
-        act(session_factory, team, sla_breaches.acknowledge, breach_id=found.id, actor=ANA, reason=Reason.STAFFING, note="", now=NOW)
+        act(session_factory, team, breach_acknowledgement.acknowledge, breach_id=found.id, actor=ANA, reason=Reason.STAFFING, note="", now=NOW)
     assert outsider.value.message_id == "sla.not_allowed_to_ack"
     plan = Plan("Contratar un asesor", MARTA, date(2026, 3, 20))
-    done = act(session_factory, team, sla_breaches.acknowledge, breach_id=found.id, actor=MARTA, reason=Reason.STAFFING,
+    done = act(session_factory, team, breach_acknowledgement.acknowledge, breach_id=found.id, actor=MARTA, reason=Reason.STAFFING,
                note="dos asesores de vacaciones", now=local(2026, 3, 9, 9), plan=plan)
     assert done.status is BreachStatus.ACKNOWLEDGED and done.acknowledged_by == MARTA and done.plan_owner == MARTA
     with pytest.raises(UserError) as twice:
-        act(session_factory, team, sla_breaches.acknowledge, breach_id=found.id, actor=LUIS, reason=Reason.OTHER, note="", now=NOW)
+        act(session_factory, team, breach_acknowledgement.acknowledge, breach_id=found.id, actor=LUIS, reason=Reason.OTHER, note="", now=NOW)
     assert twice.value.message_id == "sla.already_acknowledged"
     with pytest.raises(UserError) as not_admin:
-        act(session_factory, team, sla_breaches.close, breach_id=found.id, actor=LUIS, note="x", now=NOW)
+        act(session_factory, team, breach_acknowledgement.close, breach_id=found.id, actor=LUIS, note="x", now=NOW)
     assert not_admin.value.message_id == "sla.close_admins_only"
-    closed = act(session_factory, team, sla_breaches.close, breach_id=found.id, actor=ROSA, note="Semana con paro nacional", now=NOW)
+    closed = act(session_factory, team, breach_acknowledgement.close, breach_id=found.id, actor=ROSA, note="Semana con paro nacional", now=NOW)
     assert closed.status is BreachStatus.CLOSED
     with pytest.raises(UserError) as after_close:
-        act(session_factory, team, sla_breaches.add_plan, breach_id=found.id, actor=LUIS, plan=plan, now=NOW)
+        act(session_factory, team, breach_acknowledgement.add_plan, breach_id=found.id, actor=LUIS, plan=plan, now=NOW)
     assert after_close.value.message_id == "sla.breach_closed"
     with session_factory() as session:
-        kinds = [step.kind for step in sla_breaches.unposted_steps(session, team=team(session))]
+        kinds = [step.kind for step in sla_pending_posts.unposted_steps(session, team=team(session))]
     assert kinds == ["acknowledged", "closed"]
 
 
@@ -249,7 +249,7 @@ def step_of(factory, team, breach_id):
 def test_reminder_then_escalation_counted_in_working_hours(session_factory, team):
     found = breached(session_factory, team)  # posted Monday 9 March 08:00; 24 working hours
     assert found.posted_at == local(2026, 3, 9, 8)
-    escalate = lambda at: act(session_factory, team, sla_breaches.escalate, now=at)  # noqa: E731
+    escalate = lambda at: act(session_factory, team, breach_escalation.escalate, now=at)  # noqa: E731
     assert escalate(local(2026, 3, 11, 13, 59)) == 0  # 9 + 9 + 5:59 working hours
     assert escalate(local(2026, 3, 11, 14, 0)) == 1 and step_of(session_factory, team, found.id) is Step.REMINDED
     assert escalate(local(2026, 3, 11, 14, 0)) == 0  # the same instant again: nothing twice
@@ -257,7 +257,7 @@ def test_reminder_then_escalation_counted_in_working_hours(session_factory, team
     assert escalate(local(2026, 3, 16, 11, 0)) == 1 and step_of(session_factory, team, found.id) is Step.ESCALATED
     assert escalate(local(2026, 4, 30, 11, 0)) == 0  # escalated is the last step
     with session_factory() as session:
-        kinds = [step.kind for step in sla_breaches.unposted_steps(session, team=team(session))]
+        kinds = [step.kind for step in sla_pending_posts.unposted_steps(session, team=team(session))]
     assert kinds == ["reminded", "escalated"]  # waiting for the poster
     with session_factory() as session:
         rows = [(s.kind, s.message_ts) for s in session.query(SlaBreachStep).order_by(SlaBreachStep.id)]
@@ -266,7 +266,7 @@ def test_reminder_then_escalation_counted_in_working_hours(session_factory, team
 
 def test_a_job_down_for_both_windows_reminds_before_it_escalates(session_factory, team):
     found = breached(session_factory, team)
-    assert act(session_factory, team, sla_breaches.escalate, now=local(2026, 3, 20, 12)) == 2
+    assert act(session_factory, team, breach_escalation.escalate, now=local(2026, 3, 20, 12)) == 2
     with session_factory() as session:
         kinds = [s.kind for s in session.query(SlaBreachStep).order_by(SlaBreachStep.id)]
     assert kinds == ["reminded", "escalated"] and step_of(session_factory, team, found.id) is Step.ESCALATED
@@ -276,15 +276,15 @@ def test_a_public_holiday_pauses_the_clock(session_factory, team):
     # Week of 16 March closes on Monday 23 March, San José (observed), a holiday in Colombia.
     activate(session_factory, team, now=local(2026, 3, 16, 8))
     log(session_factory, team, "followup_hours", "40", date(2026, 3, 17))
-    act(session_factory, team, sla_breaches.evaluate, now=local(2026, 3, 23, 0, 5))
+    act(session_factory, team, breach_evaluation.evaluate, now=local(2026, 3, 23, 0, 5))
     post_all(session_factory, team, local(2026, 3, 23, 0, 5))
     (found,) = act(session_factory, team, sla_breaches.open_breaches)
-    escalate = lambda at: act(session_factory, team, sla_breaches.escalate, now=at)  # noqa: E731
+    escalate = lambda at: act(session_factory, team, breach_escalation.escalate, now=at)  # noqa: E731
     assert escalate(local(2026, 3, 25, 14, 30)) == 0  # would be due Wednesday 14:00 without the holiday
     assert escalate(local(2026, 3, 26, 14, 0)) == 1 and step_of(session_factory, team, found.id) is Step.REMINDED
 
 
 def test_an_acknowledged_breach_is_not_escalated(session_factory, team):
     found = breached(session_factory, team)
-    act(session_factory, team, sla_breaches.acknowledge, breach_id=found.id, actor=LUIS, reason=Reason.TRACKING, note="", now=local(2026, 3, 9, 10))
-    assert act(session_factory, team, sla_breaches.escalate, now=local(2026, 3, 20, 12)) == 0
+    act(session_factory, team, breach_acknowledgement.acknowledge, breach_id=found.id, actor=LUIS, reason=Reason.TRACKING, note="", now=local(2026, 3, 9, 10))
+    assert act(session_factory, team, breach_escalation.escalate, now=local(2026, 3, 20, 12)) == 0

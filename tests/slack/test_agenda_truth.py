@@ -22,7 +22,7 @@ from db import repositories
 from domain.periods import Period
 from domain.setup import SetupChanges
 from domain.sla import parse_commitment
-from services import kpis, sla, sla_breaches, teams, workspaces
+from services import breach_evaluation, kpis, sla, teams, workspaces
 from services.job_runs import Outcome
 from services.teams import TeamDefaults
 from tests.slack.test_agenda_posting import with_team
@@ -163,7 +163,7 @@ def test_a_posted_agenda_never_contradicts_its_parent(start, clock, language):
                                ("avg_deal", "130000", "131000")):  # fmt: skip
         log(bot, key, before, W10)
         log(bot, key, after, W11)
-    with_team(bot, sla_breaches.evaluate, now=datetime(2026, 3, 16, 0, 15, tzinfo=BOGOTA))  # week 11 closed: 43.920.000 < 45.000.000
+    with_team(bot, breach_evaluation.evaluate, now=datetime(2026, 3, 16, 0, 15, tzinfo=BOGOTA))  # week 11 closed: 43.920.000 < 45.000.000
     parent, thread = post_agenda(bot, clock)
     parts = parts_by_name(parent, thread)
     assert {"kpis", "sla", "changes", "plan", "summary"} <= set(parts)

@@ -24,7 +24,7 @@ from db import repositories
 from db.base import Base
 from db.models import TeamMember
 from domain.setup import SetupChanges
-from services import agenda_topics, data_rights, kpis, teams, workspaces
+from services import agenda_topics, data_rights, kpis, person_data, teams, workspaces
 from services.teams import TeamDefaults
 from tests.support.clock import Clock
 
@@ -186,12 +186,12 @@ def test_a_person_sees_what_alinea_holds_about_them_and_erases_it(bot, team, clo
 
     clock.now = NOW + timedelta(minutes=1)
     done = press(bot, ERASE_ME, LUIS, user_id=ANA)  # a forged value: only the presser is ever erased
-    stand_in = data_rights.pseudonym(team, ANA, bot.runtime.settings.pseudonym_keys[0])
+    stand_in = person_data.pseudonym(team, ANA, bot.runtime.settings.pseudonym_keys[0])
     assert f"tu id ya no aparece en Alinea en este espacio de trabajo. En su lugar queda el seudónimo `{stand_in}`" in done
     assert "Eliminado: Roles en equipos (1)." in done and "Con seudónimo: KPI, alertas y tokens creados (20); Temas y agendas (1)" in done
     with bot.runtime.session_factory() as session:
         members = set(session.scalars(select(TeamMember.slack_user_id).where(TeamMember.workspace_id == team)))
-        report = data_rights.person_report(session, team, ANA)
+        report = person_data.person_report(session, team, ANA)
         erased = [e for e in repositories.audit_entries(session, workspace_id=team) if e.action == "person.erased"]
         topics = [row[0] for row in session.execute(select(Base.metadata.tables["agenda_topics"].c.text))]
     assert members == {LUIS, BOSS} and report.total == 0
@@ -213,7 +213,7 @@ def test_without_a_pseudonym_key_erasing_is_refused_saying_what_the_operator_mus
     bot = keyless_bot
     workspace_id = seed_team(bot)
     with bot.runtime.session_factory() as session:
-        before = data_rights.person_report(session, workspace_id, ANA)
+        before = person_data.person_report(session, workspace_id, ANA)
     report = command(bot, "datos yo", user_id=ANA)  # said before anyone presses: no button, what to ask for
     assert "*Roles en equipos*: 1" in render(report.params) and "Borrar tus datos aún no está disponible aquí" in render(report.params)
     assert not [b for b in report.params["blocks"] if b["type"] == "actions"]
@@ -221,7 +221,7 @@ def test_without_a_pseudonym_key_erasing_is_refused_saying_what_the_operator_mus
     assert "Todavía no puedo borrar tus datos" in refused and "`ALINEA_PSEUDONYM_KEYS`" in refused and "No cambié nada" in refused
     assert "`/alinea datos yo`" in refused
     with bot.runtime.session_factory() as session:
-        assert data_rights.person_report(session, workspace_id, ANA) == before and before.total > 0
+        assert person_data.person_report(session, workspace_id, ANA) == before and before.total > 0
         assert not [e for e in repositories.audit_entries(session, workspace_id=workspace_id) if e.action == "person.erased"]
     assert any("ALINEA_PSEUDONYM_KEYS is not set" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
 

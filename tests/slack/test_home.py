@@ -33,7 +33,7 @@ from domain.okr import Objective, ObjectiveKind
 from domain.periods import Period
 from domain.setup import SetupChanges
 from domain.sla import parse_commitment
-from services import glossary, kpis, okr, sla, sla_breaches, teams, workspaces
+from services import breach_evaluation, glossary, kpis, okr, sla, teams, workspaces
 from services.job_runs import Outcome
 from services.teams import TeamDefaults
 from tests.support.clock import Clock
@@ -292,7 +292,7 @@ def test_a_busy_persons_home_stays_within_slacks_100_blocks_and_the_double_accep
             for day in (3, 10, 17, 24):
                 kpis.record(session, team=team, key="followup_hours", value=Decimal(30), shown="30", period=Period.day(date(2026, 2, day)),
                             source="slack", actor=LUIS, note="", now=local(2, 27))  # fmt: skip
-            assert sla_breaches.evaluate(session, team=team, now=local(3, 2, 0, 5)).breaches == 4
+            assert breach_evaluation.evaluate(session, team=team, now=local(3, 2, 0, 5)).breaches == 4
     clock.now = local(3, 3, 10)
     view = open_home(bot, LUIS)
     assert view_errors(view) == [] and len(view["blocks"]) <= 100

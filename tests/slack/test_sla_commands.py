@@ -39,7 +39,7 @@ from domain.periods import Period
 from domain.setup import SetupChanges
 from domain.sla import parse_commitment
 from domain.sla_templates import SLA_TEMPLATES
-from services import kpis, sla, sla_breaches, teams, workspaces
+from services import breach_evaluation, kpis, sla, teams, workspaces
 from services.teams import TeamDefaults
 from tests.support.clock import Clock
 
@@ -547,7 +547,7 @@ def test_the_list_shows_terms_status_this_period_and_attainment(bot, team, clock
     thursday = local(4, 2, 12)
     log(bot, "followup_hours", "10", date(2026, 3, 30), thursday)
     log(bot, "leads_mql", "10", date(2026, 3, 30), thursday)  # 10 of 120 by Thursday: at risk
-    act(bot, sla_breaches.evaluate, now=thursday)
+    act(bot, breach_evaluation.evaluate, now=thursday)
     clock.now = thursday
 
     reply = command(bot, "sla lista")

@@ -25,7 +25,7 @@ from db.models import SlaBreach, SlaBreachStep
 from domain.periods import Period
 from domain.setup import SetupChanges
 from domain.sla import parse_commitment
-from services import kpis, sla, sla_breaches, teams, workspaces
+from services import breach_escalation, kpis, sla, sla_breaches, teams, workspaces
 from services.job_runs import Outcome
 from services.teams import TeamDefaults
 from tests.support.clock import Clock
@@ -215,7 +215,7 @@ def test_a_month_of_slas_breaches_acknowledgements_and_escalation(bot, clock, do
     # it falls due on Tuesday 24 March at 11:00 instead of Monday at 11:00.
     assert run(bot, clock, "sla-escalate", local(3, 23, 16, 0)).startswith("0 reminders")
     # A replica claims the escalation and dies before posting it (the claim is committed).
-    assert with_team(bot, sla_breaches.escalate, now=local(3, 24, 11, 0)) == 1
+    assert with_team(bot, breach_escalation.escalate, now=local(3, 24, 11, 0)) == 1
     assert len(thread(bot, b3["ts"])) == 1
     run(bot, clock, "sla-escalate", local(3, 24, 11, 15))  # the next run posts it, once
     run(bot, clock, "sla-escalate", local(3, 24, 11, 30))
@@ -241,7 +241,7 @@ def test_restart_between_claiming_an_escalation_and_posting_it(bot, clock, doubl
     assert "1 waiting for Slack" in run(bot, clock, "sla-escalate", local(3, 11, 14, 0))
     assert thread(bot, b1["ts"]) == []
     # A replica claims the escalation and dies before posting it.
-    assert with_team(bot, sla_breaches.escalate, now=local(3, 16, 11, 0)) == 1
+    assert with_team(bot, breach_escalation.escalate, now=local(3, 16, 11, 0)) == 1
     # A new process (the old one no longer acts) picks up both pending posts.
     with start_bot(settings, double, clock) as restarted:
         run(restarted, clock, "sla-escalate", local(3, 16, 11, 15))

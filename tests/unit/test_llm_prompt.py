@@ -11,16 +11,9 @@ from decimal import Decimal
 import pytest
 
 from domain.narrative import Fact, FactKind, Hypothesis
-from services.llm_narrator import (
-    JSON_SCHEMA_FORMAT,
-    RESPONSE_SCHEMA,
-    Malformed,
-    build_prompt,
-    fact_line,
-    parse_answer,
-    parse_json_answer,
-    parse_text_answer,
-)
+from services.llm_answer import parse_answer, parse_json_answer, parse_text_answer
+from services.llm_client import Malformed
+from services.llm_prompt import JSON_SCHEMA_FORMAT, RESPONSE_SCHEMA, build_prompt, fact_line
 
 FACTS = (
     Fact(

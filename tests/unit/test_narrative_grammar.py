@@ -11,7 +11,9 @@ from decimal import Decimal
 import pytest
 
 from domain.narrative import Fact, FactKind
-from services.llm_narrator import PROMPT_OUTPUT, TIERS, build_prompt, parse_json_answer, response_format
+from services.llm_answer import parse_json_answer
+from services.llm_client import TIERS
+from services.llm_prompt import PROMPT_OUTPUT, build_prompt, response_format
 from services.narrative_grammar import response_schema
 
 # The prompt's example facts (F1 sales, F2 web conversion), as facts.

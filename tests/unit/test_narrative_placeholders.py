@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from domain.narrative import Fact, FactKind, Hypothesis
-from services.llm_narrator import Draft, ground
+from services.llm_answer import Draft, ground
 from services.narrative_placeholders import TYPED_NUMBER, UNKNOWN_PLACEHOLDER, FilledText, Placeholders
 
 FACTS = (
