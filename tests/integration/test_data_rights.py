@@ -101,7 +101,7 @@ def text_cells(session, workspace_id: int):
         columns = [c for c in table.c if isinstance(c.type, JSON) or c.type.python_type is str]
         if not columns:
             continue
-        for row in session.execute(select(*columns).where(owned)):
+        for row in session.execute(select(*columns).where(owned).order_by(*table.primary_key.columns)):  # the same order on every database
             for column, value in zip(columns, row):
                 if value is not None:
                     yield table.name, column.name, value if isinstance(value, str) else json.dumps(value)
