@@ -9,7 +9,8 @@ but the other one does (`13/01/2026` in English) the other one is used, since it
 that. A two-digit year is this century's. Month names are both languages' full names and
 abbreviations (`ene`, `sept`, `set`, `Jan`…), accents and case ignored, an abbreviation's dot
 allowed. A month named alone (`marzo`, `March 2026`) is the whole month, and only by its full
-name: in running text `mar`, `set` and `may` are words too. `fin de marzo` is its last day.
+name: in running text `mar`, `set` and `may` are words too (`domain.periods` reads months as
+periods itself, abbreviations included). `fin de marzo` is its last day.
 
 A date typed without a year is resolved by what its reader needs: a deadline is the next such day
 on or after the start, a start the one nearest to today, a day a value is logged for the most
@@ -72,7 +73,7 @@ _ORDINAL = r"(?:st|nd|rd|th|o)?"
 _YEAR = r"(?P<year>\d{4}|\d{2})"
 
 # In this order: of two readings that end at the same place, the first one listed is kept.
-_PATTERNS = tuple(
+_DAY_PATTERNS = tuple(
     re.compile(pattern + END)
     for pattern in (
         r"(?P<year>\d{4})-(?P<month_number>\d{1,2})-(?P<day>\d{1,2})",
@@ -81,9 +82,9 @@ _PATTERNS = tuple(
         rf"(?P<day>\d{{1,2}}){_ORDINAL}(?:\s+de|\s+of)?\s+{ANY_MONTH}{YEAR_AFTER}",
         rf"{ANY_MONTH}\s+(?P<day>\d{{1,2}}){_ORDINAL}(?:,?\s+(?:de\s+|of\s+)?(?P<year>\d{{4}}))?",
         rf"{ARTICLE}(?P<end>(?:fin|final|finales|cierre)\s+de(?:l\s+mes\s+de)?|end\s+of)\s+{_FULL_MONTH}(?P<day>){YEAR_AFTER}",
-        rf"{_FULL_MONTH}(?P<day>){YEAR_AFTER}",
     )
 )
+_MONTH_ALONE = re.compile(rf"{_FULL_MONTH}(?P<day>){YEAR_AFTER}" + END)
 
 
 @dataclass(frozen=True)
@@ -136,10 +137,12 @@ class TypedDate:
         return None
 
 
-def date_matches(folded: str, pos: int) -> list[re.Match[str]]:
+def date_matches(folded: str, pos: int, *, month_alone: bool = True) -> list[re.Match[str]]:
     """Every date shape that starts at `pos` of folded text, whether or not the date exists
-    ("31/02/2026" is shaped like one: a caller may want to say it does not exist)."""
-    return [found for pattern in _PATTERNS if (found := pattern.match(folded, pos))]
+    ("31/02/2026" is shaped like one: a caller may want to say it does not exist). Without
+    `month_alone`, days only: no "marzo" (a reader of periods reads a month as a month)."""
+    patterns = _DAY_PATTERNS + (_MONTH_ALONE,) if month_alone else _DAY_PATTERNS
+    return [found for pattern in patterns if (found := pattern.match(folded, pos))]
 
 
 def typed_date(found: re.Match[str], language: str) -> TypedDate | None:
