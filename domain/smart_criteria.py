@@ -218,6 +218,7 @@ class _Checker:
 
 
 def _places(value: Decimal) -> int:
+    """How many decimals a value is written with, trailing zeros aside (1,20 → 1)."""
     exponent = value.normalize().as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 

@@ -99,6 +99,19 @@ class Goal:
     kpi_key: str | None = None  # set for a KPI-backed key result
 
 
+def direction_of(baseline: Decimal | None, target: Decimal | None) -> GoalDirection | None:
+    """The way the numbers move (None: a number is missing, or they are equal)."""
+    if baseline is None or target is None or baseline == target:
+        return None
+    return GoalDirection.INCREASE if target > baseline else GoalDirection.DECREASE
+
+
+def whole(value: Decimal) -> Decimal:
+    """1.8E+7 → 18000000: the digits people expect to see."""
+    exponent = value.as_tuple().exponent
+    return value.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else value
+
+
 # ---------------------------------------------------------------------------------------------
 # The result
 
@@ -240,21 +253,10 @@ HistoryInput = History | Sequence[tuple[date, Decimal | int | float | str]] | No
 
 
 def as_history(history: HistoryInput) -> History:
+    """A `History` from what a caller has: one, (period start, value) points, or nothing."""
     if history is None:
         return History(None)
     if isinstance(history, History):
         return history
     return History.from_points(history)
 
-
-def direction_of(baseline: Decimal | None, target: Decimal | None) -> GoalDirection | None:
-    """The way the numbers move (None: a number is missing, or they are equal)."""
-    if baseline is None or target is None or baseline == target:
-        return None
-    return GoalDirection.INCREASE if target > baseline else GoalDirection.DECREASE
-
-
-def whole(value: Decimal) -> Decimal:
-    """1.8E+7 → 18000000: the digits people expect to see."""
-    exponent = value.as_tuple().exponent
-    return value.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else value
