@@ -117,7 +117,7 @@ from domain.okr import (
 )
 from domain.okr_retarget import parse_retarget
 from domain.periods import local_date
-from domain.smart import parse_deadline
+from domain.smart_timing import parse_deadline
 from services import kpis, okr
 from services.i18n import language_of, t
 from services.teams import roles_of

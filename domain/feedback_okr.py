@@ -20,7 +20,8 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from domain.examples import typed_day
 from domain.numbers import decimal_places, format_quantity
-from domain.smart import MILESTONES_AFTER_WEEKS, STRETCH_FACTOR, History, milestone_days, on_the_line
+from domain.smart_criteria import MILESTONES_AFTER_WEEKS, milestone_days, on_the_line
+from domain.smart_goal import STRETCH_FACTOR, History
 
 FULL = Decimal(100)
 STEP = Decimal("0.1")  # CSAT is kept with one decimal

@@ -6,7 +6,7 @@ From a team's own weekly figures (sessions, conversion in percent points, averag
 baseline of its last complete weeks says what a week sells today; a goal ("+15 millones por
 mes", "60 millones por semana") then becomes four ways to get there, each moving one lever and
 keeping the others as they are today, and each graded against the fastest that lever has moved
-in the team's history with the SMART check's own "achievable" rule (`domain.smart.judge_pace`).
+in the team's history with the SMART check's own "achievable" rule (`domain.smart_goal.judge_pace`).
 
 Decisions worth knowing:
 
@@ -40,7 +40,7 @@ from typing import Mapping, Sequence
 from domain.commands import fold
 from domain.errors import UserError
 from domain.numbers import PERCENT, fold_keeping_positions, parse_quantity
-from domain.smart import DAYS_PER_MONTH, History, Pace, judge_pace
+from domain.smart_goal import DAYS_PER_MONTH, History, Pace, judge_pace
 
 __all__ = [
     "Ask",

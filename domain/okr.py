@@ -3,7 +3,7 @@
 Pure rules only: the shape of an objective and a key result (KR), reading the one-line forms
 (`/alinea okr kr add …`, `/alinea okr checkin …`), validation, progress, the on-track status,
 scores and focus warnings. Storage, Slack and the clock live elsewhere: "today" is a parameter.
-Key results are SMART-checked by `domain.smart.check_key_result` (`KeyResult.as_goal()`).
+Key results are SMART-checked by `domain.smart_criteria.check_key_result` (`KeyResult.as_goal()`).
 
 Decisions worth knowing:
 
@@ -52,7 +52,9 @@ from domain.locales import normalize_locale
 from domain.numbers import check_storable, fold_keeping_positions, format_quantity, parse_quantity
 from domain.slack_text import user_id_of
 from domain.sla import Comparator, parse_comparator
-from domain.smart import ChangeBy, Goal, GoalDirection, Milestone, parse_deadline, parse_goal
+from domain.smart_goal import ChangeBy, Goal, GoalDirection, Milestone
+from domain.smart_reading import parse_goal
+from domain.smart_timing import parse_deadline
 
 __all__ = [
     "CheckIn",
@@ -187,7 +189,7 @@ class KeyResult:
         return GoalDirection.INCREASE if self.target >= self.baseline else GoalDirection.DECREASE
 
     def as_goal(self) -> Goal:
-        """The KR as `domain.smart` reads goals, for its SMART checklist."""
+        """The KR as `domain.smart_reading` reads goals, for its SMART checklist."""
         return Goal(
             metric=self.metric, direction=self.direction, baseline=self.baseline, target=self.target,
             unit=self.unit, start=self.start, deadline=self.deadline, change=self.change, scale=self.scale,

@@ -4,7 +4,7 @@
     KR3 al|by|para DATE razón|reason TEXT                   (only a new deadline)
 
 The target is a number the team's way (`domain.numbers.parse_quantity`: "20 %", "1,8 %",
-"50 millones COP"); the date is anything `domain.smart.parse_deadline` reads ("al 30/06/2026",
+"50 millones COP"); the date is anything `domain.smart_timing.parse_deadline` reads ("al 30/06/2026",
 "by Jun 30", "en 6 semanas"). The reason starts at the first `razón`, `motivo`, `porque`,
 `reason` or `because` and runs to the end; it may be left out here, and the service refuses
 a re-target without one (so the message names the KR). Pure: no storage, no clock.
@@ -21,7 +21,7 @@ from domain.examples import example_params
 from domain.locales import normalize_locale
 from domain.numbers import DEFAULT_CURRENCY, Quantity, fold_keeping_positions, parse_quantity
 from domain.okr import format_kr_id
-from domain.smart import parse_deadline
+from domain.smart_timing import parse_deadline
 
 __all__ = ["RetargetRequest", "parse_retarget"]
 

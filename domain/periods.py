@@ -11,12 +11,14 @@ What follows `for`/`para` in `/alinea kpi log KEY VALUE for PERIOD` is read by `
 * Understood in both languages whatever the team's language: ISO weeks (`2026-W02`, `2026-w2`,
   `W02`, `semana 2`, `week 2 of 2026`, `semana del 12 de enero`), months (`2026-01`, `01/2026`,
   `enero`, `Enero 2026`, `enero de 2026`, `january`, `ene`, `sept`), days (`2026-01-12`,
-  `12/01/2026`, `12 de enero`, `enero 12`, `January 12, 2026`) and relative words (`hoy`,
-  `today`, `ayer`, `antier`, `esta semana`, `la semana pasada`, `last week`, `este mes`,
-  `el mes pasado`, `last month`…). A leading article (`el`, `la`, `the`) is allowed.
+  `12/01/2026`, `12 de enero`, `enero 12`, `January 12, 2026`, `fin de enero`: any date
+  `domain.dates` reads, as goals and deadlines read them) and relative words (`hoy`, `today`,
+  `ayer`, `antier`, `esta semana`, `la semana pasada`, `last week`, `este mes`, `el mes pasado`,
+  `last month`…). A leading article (`el`, `la`, `the`) is allowed.
 * `12/01/2026` is day first in Spanish and month first in English; when that order gives no
   date but the other one does (`13/01/2026` in English) the other one is used, since it can
-  only mean that.
+  only mean that. A month named alone may be abbreviated here (`ene`, `sept`): after
+  `for`/`para` a period is expected, where in a goal's sentence `mar` or `may` could be a word.
 * Without a year, a week number, month name or day means the most recent one that is not in
   the future ("enero" typed in March 2026 is January 2026; typed in December 2025 it is January
   2025). A period that starts after today is refused (`periods.future`): a value cannot be
@@ -38,6 +40,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_interval, format_skeleton
 
+from domain.dates import ANY_MONTH, ARTICLE, END, FULL_MONTH_NAMES, MONTHS, YEAR_AFTER, alternation, date_matches, typed_date
 from domain.errors import UserError
 from domain.locales import normalize_locale
 from domain.numbers import fold_keeping_positions
@@ -229,26 +232,6 @@ period_bounds_utc = week_bounds_utc
 # ---------------------------------------------------------------------------------------------
 # Words
 
-_MONTHS = {
-    **{name: number for number, name in enumerate(
-        ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
-         "octubre", "noviembre", "diciembre"), start=1)},
-    **{name: number for number, name in enumerate(
-        ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-         "october", "november", "december"), start=1)},
-    **{name: number for number, name in enumerate(
-        ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"), start=1)},
-    **{name: number for number, name in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)},
-    "setiembre": 9, "sept": 9, "set": 9,
-}
-_MONTH_NAMES = {
-    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
-           "octubre", "noviembre", "diciembre"),
-    "en": ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-           "october", "november", "december"),
-}
-
 _RELATIVE = {  # folded phrase → (kind, how many periods back)
     **dict.fromkeys(("hoy", "today"), (DAY, 0)),
     **dict.fromkeys(("ayer", "yesterday"), (DAY, 1)),
@@ -264,16 +247,6 @@ _RELATIVE = {  # folded phrase → (kind, how many periods back)
 _WEEK_TEMPLATES = {"es": "semana {week} de {year} ({days})", "en": "week {week} of {year} ({days})"}
 
 
-def _words(phrases) -> str:
-    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True))
-
-
-_ART = r"(?:(?:el|la|the)\s+)?"
-_END = r"(?=$|[\s,;:!?)\]]|\.(?:\s|$))"
-_MONTH = rf"(?P<month>{_words(_MONTHS)})\.?"
-_YEAR_AFTER = r"(?:(?:\s+de|\s+del|\s+of|,)?\s+(?P<year>\d{4}))?"
-_ORDINAL = r"(?:st|nd|rd|th|o)?"
-
 class _NotAPeriod(Exception):
     """Shaped like a period but none exists ("31/02/2026", "2026-W54"); parse_period says so."""
 
@@ -287,7 +260,7 @@ def _matchers() -> list[_Matcher]:
     """Each matcher reads a period at a position of folded text: [(end, builder)]."""
 
     def regex_matcher(pattern: str, build: Callable[[re.Match, date, str], Period]) -> _Matcher:
-        compiled = re.compile(pattern + _END)
+        compiled = re.compile(pattern + END)
 
         def match(text: str, pos: int) -> list[tuple[int, _Builder]]:
             found = compiled.match(text, pos)
@@ -325,61 +298,40 @@ def _matchers() -> list[_Matcher]:
         return _month(int(found.group("year")), int(found.group("month")))
 
     def month_name(found: re.Match, today: date, language: str) -> Period:
-        month = _MONTHS[found.group("month")]
+        month = MONTHS[found.group("month")]
         if found.group("year"):
             return _month(int(found.group("year")), month)
         year = today.year if month <= today.month else today.year - 1
         return Period.month(year, month)
 
-    def iso_date(found: re.Match, today: date, language: str) -> Period:
-        return _day(int(found.group("year")), int(found.group("month")), int(found.group("day")))
-
-    def numeric_date(found: re.Match, today: date, language: str) -> Period:
-        first, second = int(found.group("a")), int(found.group("b"))
-        orders = [(first, second), (second, first)]  # (day, month), as Spanish writes it
-        if language == "en":
-            orders.reverse()
-        for day, month in orders:
-            if 1 <= month <= 12:
-                try:
-                    return _dated(day, month, found.group("year"), today)
-                except _NotAPeriod:
-                    continue
-        raise _NotAPeriod
-
-    def named_date(found: re.Match, today: date, language: str) -> Period:
-        return _dated(int(found.group("day")), _MONTHS[found.group("month")], found.group("year"), today)
-
-    date_matchers = [
-        regex_matcher(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})", iso_date),
-        regex_matcher(r"(?P<a>\d{1,2})(?P<sep>[/-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})", numeric_date),
-        regex_matcher(r"(?P<a>\d{1,2})/(?P<b>\d{1,2})(?P<year>)", numeric_date),
-        regex_matcher(rf"(?P<day>\d{{1,2}}){_ORDINAL}(?:\s+de|\s+of)?\s+{_MONTH}{_YEAR_AFTER}", named_date),
-        regex_matcher(rf"{_MONTH}\s+(?P<day>\d{{1,2}}){_ORDINAL}(?:,?\s+(?:de\s+|of\s+)?(?P<year>\d{{4}}))?", named_date),
-    ]
+    def day(text: str, pos: int) -> list[tuple[int, _Builder]]:
+        """A day as `domain.dates` reads it; a month named alone is `month_name`'s."""
+        return [
+            (found.end(), lambda today, language, found=found: _typed_day(found, today, language))
+            for found in date_matches(text, pos, month_alone=False)
+        ]
 
     def week_of_date(text: str, pos: int) -> list[tuple[int, _Builder]]:
         found = re.compile(r"(?:semana\s+del?|week\s+of)\s+(?:(?:el|the)\s+)?").match(text, pos)
         if found is None:
             return []
-        results = []
-        for matcher in date_matchers:
-            for end, build in matcher(text, found.end()):
-                results.append((end, lambda today, language, build=build: Period.week_of(build(today, language).start)))
-        return results
+        return [
+            (end, lambda today, language, build=build: Period.week_of(build(today, language).start))
+            for end, build in day(text, found.end())
+        ]
 
     return [
-        regex_matcher(rf"(?P<phrase>{_words(_RELATIVE)})", relative),
+        regex_matcher(rf"(?P<phrase>{alternation(_RELATIVE)})", relative),
         regex_matcher(r"(?P<year>\d{4})-?w(?P<week>\d{1,2})", iso_week),
         regex_matcher(r"w(?P<week>\d{1,2})(?P<year>)", week_number),
         regex_matcher(
-            rf"(?:semana|week|sem|wk)\.?\s*(?:#|no\.?|n\.o\.?|numero|number)?\s*(?P<week>\d{{1,2}}){_YEAR_AFTER}", week_number
+            rf"(?:semana|week|sem|wk)\.?\s*(?:#|no\.?|n\.o\.?|numero|number)?\s*(?P<week>\d{{1,2}}){YEAR_AFTER}", week_number
         ),
         week_of_date,
         regex_matcher(r"(?P<year>\d{4})[-/](?P<month>\d{1,2})", month_key),
         regex_matcher(r"(?P<month>\d{1,2})[-/](?P<year>\d{4})", month_key),
-        regex_matcher(rf"{_MONTH}{_YEAR_AFTER}", month_name),
-        *date_matchers,
+        regex_matcher(rf"{ANY_MONTH}{YEAR_AFTER}", month_name),
+        day,
     ]
 
 
@@ -396,30 +348,17 @@ def _month(year: int, month: int) -> Period:
     return Period.month(year, month)
 
 
-def _day(year: int, month: int, day: int) -> Period:
-    try:
-        return Period.day(date(year, month, day))
-    except ValueError:
-        raise _NotAPeriod from None
-
-
-def _dated(day: int, month: int, year: str | None, today: date) -> Period:
-    """A day; without a year, the most recent such day that is not in the future."""
-    if year:
-        number = int(year)
-        return _day(number + 2000 if len(year) == 2 else number, month, day)
-    for candidate in range(today.year, today.year - 8, -1):  # 29 February waits for a leap year
-        try:
-            moment = date(candidate, month, day)
-        except ValueError:
-            continue
-        if moment <= today:
-            return Period.day(moment)
-    raise _NotAPeriod
+def _typed_day(found: re.Match[str], today: date, language: str) -> Period:
+    """The day a date names; without a year, the most recent such day that is not in the future."""
+    typed = typed_date(found, language)
+    day = typed.as_past_day(today) if typed is not None else None
+    if day is None:
+        raise _NotAPeriod
+    return Period.day(day)
 
 
 _MATCHERS: list[_Matcher] = _matchers()
-_ARTICLE = re.compile(_ART)
+_ARTICLE = re.compile(ARTICLE)
 
 
 def _readings(folded: str, pos: int) -> list[tuple[int, _Builder]]:
@@ -475,7 +414,7 @@ def period_examples(today: date, language: str) -> str:
         words, typed_day = "last week", f"{yesterday.month:02d}/{yesterday.day:02d}/{yesterday.year}"
     else:
         words, typed_day = "semana pasada", f"{yesterday.day:02d}/{yesterday.month:02d}/{yesterday.year}"
-    month_name = _MONTH_NAMES[language][last_month.start.month - 1]
+    month_name = FULL_MONTH_NAMES[language][last_month.start.month - 1]
     return ", ".join(f"`{example}`" for example in (words, last_week.key, month_name, typed_day))
 
 

@@ -14,7 +14,7 @@ from db.models import AlignmentTeam
 from domain.feedback_okr import csat_target
 from domain.kpis import Unit
 from domain.periods import Period
-from domain.smart import History
+from domain.smart_goal import History
 from services import kpis
 from services.feedback_kpis import CSAT
 from services.smart import HISTORY_WEEKS

@@ -32,7 +32,7 @@ from domain.kpis import DEFAULT_CURRENCY, Aggregation, KpiSpec
 from domain.okr import CheckIn, Contributor, FocusWarning, Guardrail, KeyResult, Milestone, Objective, ObjectiveKind, Status
 from domain.periods import MONTH, WEEK, Period, local_date
 from domain.sla import Comparator
-from domain.smart import SmartCheck
+from domain.smart_goal import SmartCheck
 from services import audit, kpis, smart
 from services.teams import roles_of
 

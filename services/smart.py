@@ -1,7 +1,7 @@
 """SMART checks of a goal typed in free text, against the team's own catalog and history.
 
-The domain (`domain.smart`) reads and grades the goal; this service gives it what only the
-database knows:
+The domain (`domain.smart_reading`, `domain.smart_criteria`) reads and grades the goal; this
+service gives it what only the database knows:
 
 - **Relevant and Specific:** the keys and names of the team's KPIs (a starter KPI by its
   Spanish and English names, so "web conversion" links in a Spanish team too) and the agreed
@@ -31,7 +31,9 @@ from domain.errors import UserError
 from domain.kpis import DEFAULT_CURRENCY, Aggregation, Unit, template
 from domain.numbers import HOURS, PERCENT
 from domain.periods import Period
-from domain.smart import Criterion, Goal, HasGoal, SmartCheck, Verdict, check_goal, check_key_result as check_structured, parse_goal
+from domain.smart_criteria import HasGoal, check_goal, check_key_result as check_structured
+from domain.smart_goal import Criterion, Goal, SmartCheck, Verdict
+from domain.smart_reading import parse_goal
 from services import glossary, kpis
 from services.kpis import KpiView
 

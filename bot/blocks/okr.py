@@ -28,7 +28,7 @@ from domain.numbers import DEFAULT_CURRENCY, HOURS, PERCENT, display_quantity, f
 from domain.periods import format_period
 from domain.okr import GOOD_SCORE, Contributor, FocusWarning, ObjectiveKind, Status
 from domain.sla import Comparator
-from domain.smart import SmartCheck
+from domain.smart_goal import SmartCheck
 from services.i18n import language_of, t
 from services.okr import AddedKeyResult, Board, KeyResultCheckIn, KeyResultRetarget, KeyResultView, ObjectiveView
 

@@ -12,7 +12,7 @@ from bot.blocks import Block, Reply, context, escape_mrkdwn, header, section
 from bot.blocks.kpi import TeamLocale
 from domain.kpis import DEFAULT_CURRENCY
 from domain.numbers import HOURS, PERCENT, format_quantity
-from domain.smart import Finding, Goal, GoalDirection, SmartCheck, Verdict
+from domain.smart_goal import Finding, Goal, GoalDirection, SmartCheck, Verdict
 from services.i18n import language_of, t
 
 MARKS = {Verdict.PASSED: "✅", Verdict.FAILED: "❌", Verdict.UNKNOWN: "❔"}

@@ -14,7 +14,7 @@ from bot.blocks.kpi import TeamLocale
 from domain.funnel import Lever, Path, Per
 from domain.kpis import Aggregation
 from domain.numbers import PERCENT, display_quantity, format_quantity, rounded_for_display
-from domain.smart import Verdict
+from domain.smart_goal import Verdict
 from services.i18n import language_of, t
 from services.whatif import Definition, WhatIf
 

@@ -17,7 +17,7 @@ from domain.errors import UserError
 from domain.okr import Objective, ObjectiveKind, ReviewQuestion, Status, parse_checkin, parse_objective
 from domain.periods import Period
 from domain.setup import SetupChanges
-from domain.smart import Criterion, Verdict
+from domain.smart_goal import Criterion, Verdict
 from services import kpis, okr, okr_rhythm, teams, workspaces
 from services.teams import TeamDefaults
 from services.workspaces import WorkspaceDefaults

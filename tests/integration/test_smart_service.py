@@ -12,7 +12,7 @@ from db import repositories
 from domain.glossary import Side, TermDraft
 from domain.periods import Period
 from domain.setup import SetupChanges
-from domain.smart import Criterion, Verdict
+from domain.smart_goal import Criterion, Verdict
 from services import glossary, kpis, smart, teams, workspaces
 from services.teams import TeamDefaults
 from services.workspaces import WorkspaceDefaults

@@ -13,7 +13,7 @@ from domain.funnel import Lever
 from domain.glossary import Side, TermDraft
 from domain.kpis import Aggregation, KpiSpec, Unit
 from domain.periods import Period
-from domain.smart import Verdict
+from domain.smart_goal import Verdict
 from services import glossary, kpis, whatif
 from tests.support.teams import set_up_team
 

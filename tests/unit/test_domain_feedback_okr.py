@@ -12,7 +12,7 @@ import pytest
 
 from domain.feedback_okr import csat_target, typed_milestones
 from domain.numbers import PERCENT
-from domain.smart import History, Verdict, judge_pace
+from domain.smart_goal import History, Verdict, judge_pace
 
 UNKNOWN = History(None)
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from domain.examples import example_dates, example_params, next_month_start, quarter_end
-from domain.smart import parse_deadline
+from domain.smart_timing import parse_deadline
 from services.i18n import message_ids
 
 DAYS = [date(2026, 1, 1), date(2026, 3, 31), date(2026, 4, 1), date(2026, 11, 30), date(2026, 12, 6), date(2026, 12, 31), date(2028, 2, 29)]

@@ -11,7 +11,8 @@ import pytest
 from domain.errors import UserError
 from domain.funnel import Lever, Per, SalesGoal, WeekFigures, baseline, histories, parse_ask, plan, worth_of_points
 from domain.kpis import Unit, rate
-from domain.smart import Criterion, History, Verdict, check_text, judge_pace
+from domain.smart_criteria import check_text
+from domain.smart_goal import Criterion, History, Verdict, judge_pace
 
 MONDAY = date(2026, 11, 2)
 

@@ -39,7 +39,8 @@ from domain.okr import (
     validate_key_result,
 )
 from domain.sla import Comparator
-from domain.smart import ChangeBy, Criterion, GoalDirection, Verdict, check_key_result
+from domain.smart_criteria import check_key_result
+from domain.smart_goal import ChangeBy, Criterion, GoalDirection, Verdict
 from services.i18n import t
 
 D = Decimal

@@ -168,6 +168,12 @@ def test_a_day_without_midnight_starts_at_its_first_instant():
         ("5/3", "2025-03-05"),  # 5 March 2026 is tomorrow: last year's
         ("semana del 12 de enero", "2026-W03"),
         ("  semana pasada.  ", "2026-W09"),
+        # Days are read as goals and deadlines read them (domain/dates.py): the end of a month too.
+        ("fin de enero", "2026-01-31"),
+        ("fin de marzo", "2025-03-31"),  # 31 March 2026 is still ahead: last year's
+        ("el cierre del mes de febrero de 2026", "2026-02-28"),
+        ("semana del fin de enero", "2026-W05"),
+        ("30 set 2025", "2025-09-30"),
     ],
 )
 def test_parse_period_in_spanish(text, key):
@@ -190,6 +196,7 @@ def test_parse_period_in_spanish(text, key):
         ("12 January 2026", "2026-01-12"),
         ("jan 12th", "2026-01-12"),
         ("week of january 12", "2026-W03"),
+        ("the end of January", "2026-01-31"),
         ("yesterday", "2026-03-03"),
         ("last month", "2026-02"),
     ],
@@ -208,6 +215,7 @@ def test_parse_period_in_english(text, key):
         ("2026-03-05", "es", "2026-03-05"),
         ("05/03/2026", "es", "2026-03-05"),
         ("12/01/2026", "en", "2026-12-01"),  # December 1st in English
+        ("fin de marzo de 2026", "es", "2026-03-31"),
         ("2026-W53", "en", "2026-W53"),
     ],
 )
@@ -219,7 +227,7 @@ def test_a_period_that_has_not_started_is_refused(text, language, key):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "mañana", "2026", "31/02/2026", "2026-W54", "2026-13", "semana 60", "enero 2026 y febrero", "13/13/2026", "next week"],
+    ["", "mañana", "2026", "31/02/2026", "semana de marzo", "fin de mar", "2026-W54", "2026-13", "semana 60", "enero 2026 y febrero", "13/13/2026", "next week"],
 )
 def test_unreadable_periods_show_examples_that_work_today(text):
     for language in ("es", "en"):
@@ -251,6 +259,7 @@ def test_period_examples_are_recent_and_readable():
         ("12 leads for the fair for last week", "12 leads for the fair", "last week"),
         ("45 millones COP para enero de 2026 feria Medellín", "45 millones COP feria Medellín", "enero de 2026"),
         ("12 para 12 de enero", "12", "12 de enero"),
+        ("12 para fin de enero", "12", "fin de enero"),
         ("12 para 31/02/2026 x", "12 x", "31/02/2026"),  # shaped like a date: parse_period will say it is not one
         ("for hoy", "", "hoy"),
         ("12 leads", "12 leads", None),

@@ -5,19 +5,10 @@ import pytest
 
 from domain.errors import UserError
 from domain.examples import example_params
-from domain.smart import (
-    ChangeBy,
-    Criterion,
-    Goal,
-    GoalDirection,
-    History,
-    Milestone,
-    Verdict,
-    check_goal,
-    check_text,
-    parse_deadline,
-    parse_goal,
-)
+from domain.smart_criteria import check_goal, check_text
+from domain.smart_goal import ChangeBy, Criterion, Goal, GoalDirection, History, Milestone, Verdict
+from domain.smart_reading import parse_goal
+from domain.smart_timing import parse_deadline
 from services.i18n import t
 
 D = Decimal
@@ -77,6 +68,13 @@ def verdicts(check):
         ("Reduce checkout abandonment from 70% to 65% in 6 weeks", "en", "US", ("checkout abandonment", DOWN, D(70), D(65), "%", TODAY, date(2026, 1, 26))),
         ("Increase MQLs from 100 to 150 between Jan 5 and Feb 27", "en", "US", ("MQLs", UP, D(100), D(150), None, date(2026, 1, 5), date(2026, 2, 27))),
         ("Improve lead response time from 24 hours to 8 hours by the end of January", "en", "US", ("lead response time", DOWN, D(24), D(8), "h", TODAY, date(2026, 1, 31))),
+        # "From the end of a month" starts on its last day, not its first (it read as the 1st before).
+        ("Aumentar los leads de 100 a 150 desde fin de enero hasta el 31/03/2026", "es", "CO", ("leads", UP, D(100), D(150), None, date(2026, 1, 31), date(2026, 3, 31))),
+        ("Increase MQLs from 100 to 150 between the end of January and the end of March", "en", "US", ("MQLs", UP, D(100), D(150), None, date(2026, 1, 31), date(2026, 3, 31))),
+        # Read the same ways `kpi log … for` reads a day: "marzo 31 de 2026", "31-03-26", "30 set".
+        ("Subir la conversión web de 1,2 % a 1,6 % al marzo 31 de 2026", "es", "CO", ("conversión web", UP, D("1.2"), D("1.6"), "%", TODAY, date(2026, 3, 31))),
+        ("Subir la conversión web de 1,2 % a 1,6 % al 31-03-26", "es", "CO", ("conversión web", UP, D("1.2"), D("1.6"), "%", TODAY, date(2026, 3, 31))),
+        ("Subir la conversión web de 1,2 % a 1,6 % para el 30 set", "es", "CO", ("conversión web", UP, D("1.2"), D("1.6"), "%", TODAY, date(2026, 9, 30))),
         # Neutral verbs take the direction from the numbers; "más" and "menos" also say it.
         ("Mejorar el tiempo de respuesta de 6 h a 2 h al 31/01/2026", "es", "CO", ("tiempo de respuesta", DOWN, D(6), D(2), "h", TODAY, date(2026, 1, 31))),
         ("Menos devoluciones de kits", "es", "CO", ("devoluciones de kits", DOWN, None, None, None, TODAY, None)),

@@ -5,7 +5,7 @@ from datetime import date
 from bot.blocks.kpi import TeamLocale
 from bot.blocks.smart import checklist_reply
 from bot.transcript import render
-from domain.smart import check_text
+from domain.smart_criteria import check_text
 
 TODAY = date(2025, 12, 15)
 ES = TeamLocale(language="es", country="CO", timezone="America/Bogota")

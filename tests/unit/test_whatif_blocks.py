@@ -14,7 +14,7 @@ from bot.blocks.whatif import CHECK_SMART, USE_AS_KR, whatif_reply
 from bot.transcript import render
 from domain.funnel import Ask, Lever, Per, SalesGoal, WeekFigures, baseline, histories, plan
 from domain.kpis import Aggregation, KpiSpec, Unit
-from domain.smart import parse_goal
+from domain.smart_reading import parse_goal
 from services.kpis import KpiView
 from services.whatif import Definition, FunnelKpis, WhatIf
 
