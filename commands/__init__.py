@@ -84,7 +84,7 @@ ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
     whatif.USE_AS_KR: whatif.use_as_key_result,  # … and the new objective form, that path as its first KR
     feedback.PROPOSE_OKR: feedback.propose_okr_button,  # the monthly agenda's voice of the customer: the objective form filled in
 }
-VIEWS: dict[str, Any] = {  # callback_id -> (validate(values, metadata), handler(Interaction))
+VIEWS: dict[str, Any] = {  # callback_id -> (validate(form, metadata), handler(Interaction))
     setup_blocks.VIEW: (setup.read_modal, setup.on_submit),
     kpi_blocks.NEW_VIEW: (kpi.read_new_form, kpi.submit_new),
     glossary.DEFINE_VIEW: (glossary.validate_define, glossary.submit_define),

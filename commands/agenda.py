@@ -25,7 +25,6 @@ from bot.blocks.agenda_topics import (
     METRIC,
     METRIC_TEXT,
     OWNER,
-    VALUE,
     added_reply,
     closed_reply,
     experiment_modal,
@@ -36,6 +35,7 @@ from bot.blocks.agenda_topics import (
 )
 from bot.notifier import Message
 from commands.context import CommandRequest, team_of, dispatch_subword
+from commands.modal_state import Submitted
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from db.session import read_only
 from domain.commands import fold
@@ -149,28 +149,24 @@ def decide_experiment(interaction: Interaction) -> Reply | None:
     return None
 
 
-def _typed(values: dict[str, Any], block: str, field: str = "value") -> Any:
-    return ((values.get(block) or {}).get(VALUE) or {}).get(field)
-
-
-def read_experiment_form(values: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]:
+def read_experiment_form(form: Submitted, metadata: dict[str, Any]) -> dict[str, Any]:
     """Pure checks shown beside the fields: a hypothesis, exactly one metric, an owner, a date
     not before the week."""
     errors: dict[str, Any] = {}
-    hypothesis = " ".join((_typed(values, HYPOTHESIS) or "").split())
+    hypothesis = " ".join(form.text(HYPOTHESIS).split())
     if not hypothesis:
         errors[HYPOTHESIS] = "agenda.experiment_hypothesis_missing"
     elif len(hypothesis) > MAX_HYPOTHESIS_LENGTH:
         errors[HYPOTHESIS] = ("agenda.experiment_hypothesis_too_long", {"limit": MAX_HYPOTHESIS_LENGTH})
-    chosen = ((_typed(values, METRIC, "selected_option") or {}).get("value") or "").strip()
-    written = (_typed(values, METRIC_TEXT) or "").strip()
+    chosen = (form.selected(METRIC) or "").strip()
+    written = form.text(METRIC_TEXT)
     if bool(chosen) == bool(written):
         errors[METRIC_TEXT] = "agenda.topics.form.metric_one"
-    owner = _typed(values, OWNER, "selected_user")
+    owner = form.user(OWNER)
     if not owner:
         errors[OWNER] = "agenda.topics.form.owner_missing"
     week = Period.parse_key(metadata.get("week") or "")
-    due = _date(_typed(values, DUE, "selected_date"))
+    due = _date(form, DUE)
     if due is None:
         errors[DUE] = "agenda.topics.form.due_missing"
     elif due < week.start:
@@ -180,9 +176,9 @@ def read_experiment_form(values: dict[str, Any], metadata: dict[str, Any]) -> di
     return {"week": week, "hypothesis": hypothesis, "metric": chosen or written, "owner": owner, "due": due}
 
 
-def _date(text: str | None) -> date | None:
+def _date(form: Submitted, block: str) -> date | None:
     try:
-        return date.fromisoformat(text) if text else None
+        return form.date(block)
     except ValueError:
         return None
 

@@ -39,7 +39,6 @@ from bot.blocks.feedback import (
     SOURCE,
     TEAM,
     THEMES,
-    VALUE,
     form_modal,
     items_reply,
     recorded_reply,
@@ -52,6 +51,7 @@ from bot.feedback_themes import refine_on_queue
 from bot.middleware import runtime_of
 from commands import okr
 from commands.context import CommandRequest, team_of
+from commands.modal_state import Submitted
 from commands.runner import FieldErrors, Interaction, ack_then, answer, via_response_url
 from db import repositories
 from db.models import AlignmentTeam
@@ -205,22 +205,18 @@ def _metadata(*, channel_id: str | None, locale: str, sender: str, text: str, re
         text = text[: max(0, len(text) - (len(metadata) - METADATA_LIMIT) - 1)].rstrip() + "…"
 
 
-def _selected(values: dict[str, Any], block: str) -> Any:
-    return (values.get(block) or {}).get(VALUE) or {}
-
-
-def read_form(values: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]:
+def read_form(form: Submitted, metadata: dict[str, Any]) -> dict[str, Any]:
     """Pure checks beside the fields: a team and a known source (the score and themes come from lists)."""
     errors: dict[str, Any] = {}
-    team = ((_selected(values, TEAM).get("selected_option") or {}).get("value") or "")
+    team = form.selected(TEAM) or ""
     if not team.isdigit():
         errors[TEAM] = "feedback.form.team_missing"
-    source = ((_selected(values, SOURCE).get("selected_option") or {}).get("value") or "")
+    source = form.selected(SOURCE) or ""
     if source not in FORM_SOURCES:
         errors[SOURCE] = "feedback.form.source_missing"
-    score_text = ((_selected(values, SCORE).get("selected_option") or {}).get("value") or "")
+    score_text = form.selected(SCORE) or ""
     score = int(score_text) if score_text.isdigit() and int(score_text) <= 10 else None
-    themes_chosen = [option.get("value") for option in (_selected(values, THEMES).get("selected_options") or [])]
+    themes_chosen = form.selected_many(THEMES)
     if errors:
         raise FieldErrors(errors)
     return {

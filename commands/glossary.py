@@ -39,8 +39,6 @@ from bot.blocks.glossary import (
     changes_thread_reply,
     define_modal,
     glossary_list,
-    input_choice,
-    input_text,
     notice,
     proposal_message,
     proposed_reply,
@@ -49,6 +47,7 @@ from bot.blocks.glossary import (
 )
 from bot.notifier import POST_FAILURES, Message, Notifier
 from commands.context import CommandRequest, team_of
+from commands.modal_state import Submitted
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from db.models import AlignmentTeam, TeamRole, VersionStatus
 from db.session import read_only
@@ -266,18 +265,18 @@ def ask_for_changes(interaction: Interaction) -> Reply | None:
 # Modals -------------------------------------------------------------------------------------------
 
 
-def validate_define(values: dict[str, Any], metadata: dict[str, Any]) -> TermDraft:
+def validate_define(form: Submitted, metadata: dict[str, Any]) -> TermDraft:
     """Pure checks of the form, shown beside the fields; the rest (names taken…) after the ack."""
     try:
         draft = TermDraft(
-            name=input_text(values, NAME).strip(),
-            definition=input_text(values, DEFINITION).strip(),
-            owner_side=Side(input_choice(values, OWNER) or Side.BOTH.value),
-            formula=input_text(values, FORMULA).strip(),
-            source_system=input_text(values, SOURCE_SYSTEM).strip(),
-            examples=input_text(values, EXAMPLES).strip(),
-            non_examples=input_text(values, NON_EXAMPLES).strip(),
-            aliases=split_aliases(input_text(values, ALIASES)),
+            name=form.text(NAME),
+            definition=form.text(DEFINITION),
+            owner_side=Side(form.selected(OWNER) or Side.BOTH.value),
+            formula=form.text(FORMULA),
+            source_system=form.text(SOURCE_SYSTEM),
+            examples=form.text(EXAMPLES),
+            non_examples=form.text(NON_EXAMPLES),
+            aliases=split_aliases(form.text(ALIASES)),
         )
     except ValueError:  # an owner side that is none of ours
         raise FieldErrors({OWNER: "glossary.ui.error.invalid"}) from None
@@ -296,8 +295,8 @@ def submit_define(interaction: Interaction) -> Reply:
     return propose_and_publish(interaction, lambda _session, _team: draft)
 
 
-def validate_changes(values: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]:
-    reason = input_text(values, REASON).strip()
+def validate_changes(form: Submitted, metadata: dict[str, Any]) -> dict[str, Any]:
+    reason = form.text(REASON)
     if not reason:
         raise FieldErrors({REASON: "glossary.reason_empty"})
     if len(reason) > MAX_REASON_LENGTH:

@@ -34,6 +34,7 @@ from bot.blocks.kpi import (
     team_locale,
 )
 from commands.context import CommandRequest, team_of, dispatch_subword
+from commands.modal_state import Submitted
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from db.session import read_only
 from domain.errors import UserError
@@ -94,14 +95,9 @@ FORM_ERRORS = {
 }
 
 
-def read_new_form(values: dict, _metadata: dict) -> KpiSpec:
+def read_new_form(state: Submitted, _metadata: dict) -> KpiSpec:
     """Pure: the form's state -> a validated KpiSpec, or the problems beside their fields."""
-    def typed(block: str) -> str:
-        return (values.get(block, {}).get(form.VALUE, {}).get("value") or "").strip()
-
-    def chosen(block: str) -> str | None:
-        return (values.get(block, {}).get(form.VALUE, {}).get("selected_option") or {}).get("value")
-
+    typed, chosen = state.text, state.selected
     try:
         name = typed(form.NAME)
         spec = KpiSpec(
@@ -112,7 +108,7 @@ def read_new_form(values: dict, _metadata: dict) -> KpiSpec:
         )
         validate_spec(spec)
     except UserError as error:
-        block = FORM_ERRORS.get(error.message_id, form.NUMERATOR if form.NUMERATOR in values else form.AGGREGATION)
+        block = FORM_ERRORS.get(error.message_id, form.NUMERATOR if form.NUMERATOR in state else form.AGGREGATION)
         raise FieldErrors({block: (error.message_id, dict(error.params))}) from None
     return spec
 

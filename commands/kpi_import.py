@@ -29,7 +29,6 @@ from bot.blocks.kpi_import import (
     CANCEL,
     COMMIT,
     FILE_BLOCK,
-    FILE_INPUT,
     MAX_FILE_BYTES,
     MAX_FILE_MB,
     UPLOAD_VIEW,
@@ -40,6 +39,7 @@ from bot.blocks.kpi_import import (
 )
 from commands.context import CommandRequest, team_of
 from commands import survey_import
+from commands.modal_state import Submitted
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from db import repositories
 from db.models import AlignmentTeam
@@ -81,10 +81,9 @@ def open_import(request: CommandRequest) -> Reply | None:
     return None
 
 
-def validate_upload(values: dict[str, Any], metadata: dict[str, Any]) -> Upload:
+def validate_upload(form: Submitted, metadata: dict[str, Any]) -> Upload:
     """Pure: the uploaded file's id from the modal's state, or an error beside the field."""
-    state = (values.get(FILE_BLOCK) or {}).get(FILE_INPUT) or {}
-    files = state.get("files") or []
+    files = form.files(FILE_BLOCK)
     if not files or not isinstance(files[0], dict) or not files[0].get("id"):
         raise FieldErrors({FILE_BLOCK: "kpi_import.ui.error.file_required"})
     file = files[0]

@@ -71,8 +71,6 @@ from bot.blocks.okr import (
     board_reply,
     checked_in_reply,
     checkin_modal,
-    chosen,
-    chosen_many,
     closed_post,
     closed_reply,
     created_reply,
@@ -92,6 +90,7 @@ from bot.blocks.okr import (
 from bot.notifier import POST_FAILURES, Message
 from commands.context import CommandRequest, team_of, dispatch_subword
 from bot.blocks.kpi import team_locale
+from commands.modal_state import Submitted
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from db import repositories
 from db.models import AlignmentTeam, ObjectiveStatus, OkrKeyResult
@@ -312,39 +311,38 @@ class NewObjectiveForm:
     second: KeyResultForm | None = None  # a second proposed KR its box kept
 
 
-def read_new_form(values: dict[str, Any], metadata: dict[str, Any]) -> NewObjectiveForm:
+def read_new_form(form: Submitted, metadata: dict[str, Any]) -> NewObjectiveForm:
     errors: dict[str, Any] = {}
-    title = (chosen(values, TITLE, "value") or "").strip()
+    title = form.text(TITLE)
     if not title:
         errors[TITLE] = "okr.ui.form.title_missing"
     elif len(title) > MAX_TITLE_LENGTH:
         errors[TITLE] = ("okr.ui.form.title_too_long", {"limit": MAX_TITLE_LENGTH, "length": len(title)})
-    kind = chosen(values, KIND)
+    kind = form.selected(KIND)
     if kind not in {k.value for k in ObjectiveKind}:
         errors[KIND] = "okr.ui.form.choose"
-    key_result = _read_key_result(values, metadata, errors)
-    second = _read_second_key_result(values, metadata, errors)
+    key_result = _read_key_result(form, metadata, errors)
+    second = _read_second_key_result(form, metadata, errors)
     if errors:
         raise FieldErrors(errors)
     assert key_result is not None
     return NewObjectiveForm(title, ObjectiveKind(kind), key_result, second)
 
 
-def _read_second_key_result(values: dict[str, Any], metadata: dict[str, Any], errors: dict[str, Any]) -> KeyResultForm | None:
+def _read_second_key_result(form: Submitted, metadata: dict[str, Any], errors: dict[str, Any]) -> KeyResultForm | None:
     """The second proposed KR (`second_key_result_blocks`) while its box is ticked: the same
     checks as the first's, its problems shown beside its own fields."""
-    if not chosen_many(values, SECOND_KEEP):
+    if not form.selected_many(SECOND_KEEP):
         return None
-    own = {block.removeprefix(SECOND): value for block, value in values.items() if block.startswith(SECOND) and block != SECOND_KEEP}
     found: dict[str, Any] = {}
-    key_result = _read_key_result(own, metadata, found)
+    key_result = _read_key_result(form.within(SECOND), metadata, found)
     errors.update({SECOND + block: problem for block, problem in found.items()})
     return key_result
 
 
-def read_kr_form(values: dict[str, Any], metadata: dict[str, Any]) -> tuple[int, KeyResultForm]:
+def read_kr_form(form: Submitted, metadata: dict[str, Any]) -> tuple[int, KeyResultForm]:
     errors: dict[str, Any] = {}
-    key_result = _read_key_result(values, metadata, errors)
+    key_result = _read_key_result(form, metadata, errors)
     if errors:
         raise FieldErrors(errors)
     assert key_result is not None
@@ -356,10 +354,10 @@ def _reading(metadata: dict[str, Any], key: str | None = None) -> dict[str, Any]
     return {"language": metadata.get("locale") or "es", "country": metadata.get("country"), "currency": currency}
 
 
-def _read_key_result(values: dict[str, Any], metadata: dict[str, Any], errors: dict[str, Any]) -> KeyResultForm | None:
+def _read_key_result(form: Submitted, metadata: dict[str, Any], errors: dict[str, Any]) -> KeyResultForm | None:
     """Every pure check of the KR's fields; problems go to `errors` by block id."""
-    key = chosen(values, KR_KPI) or None
-    metric = (chosen(values, KR_METRIC, "value") or "").strip() or None
+    key = form.selected(KR_KPI) or None
+    metric = form.text(KR_METRIC) or None
     if key and metric:
         errors[KR_METRIC] = "okr.ui.form.metric_both"
     elif not key and not metric:
@@ -367,21 +365,21 @@ def _read_key_result(values: dict[str, Any], metadata: dict[str, Any], errors: d
     elif metric and len(metric) > MAX_METRIC_LENGTH:
         errors[KR_METRIC] = ("okr.ui.form.too_long", {"limit": MAX_METRIC_LENGTH})
     reading = _reading(metadata, key)
-    baseline = _baseline(values, key, metadata, reading, errors)
-    target = _quantity(values, KR_TARGET, reading, errors, missing="okr.ui.form.target_missing")
+    baseline = _baseline(form, key, metadata, reading, errors)
+    target = _quantity(form, KR_TARGET, reading, errors, missing="okr.ui.form.target_missing")
     if baseline and target:
         _check_goal(baseline, target, key, metadata, errors)
-    start = _day(values, KR_START, errors)
-    deadline = _day(values, KR_DEADLINE, errors)
+    start = _day(form, KR_START, errors)
+    deadline = _day(form, KR_DEADLINE, errors)
     if start and deadline and deadline <= start:
         errors[KR_DEADLINE] = "okr.ui.form.deadline_before_start"
-    owner = chosen(values, KR_OWNER, "selected_user")
+    owner = form.user(KR_OWNER)
     if not owner:
         errors[KR_OWNER] = "okr.ui.form.owner_missing"
-    sides = frozenset(Side(s) for s in chosen_many(values, KR_SIDES) if s in (Side.MARKETING.value, Side.SALES.value)) or None
-    contributors = frozenset(Contributor(c) for c in chosen_many(values, KR_CONTRIBUTORS) if c in {w.value for w in Contributor})
-    milestones = _milestones(values, reading, start, deadline, baseline, target, errors)
-    confidence = _confidence(values, KR_CONFIDENCE, errors)
+    sides = frozenset(Side(s) for s in form.selected_many(KR_SIDES) if s in (Side.MARKETING.value, Side.SALES.value)) or None
+    contributors = frozenset(Contributor(c) for c in form.selected_many(KR_CONTRIBUTORS) if c in {w.value for w in Contributor})
+    milestones = _milestones(form, reading, start, deadline, baseline, target, errors)
+    confidence = _confidence(form, KR_CONFIDENCE, errors)
     if errors:
         return None
     assert (baseline or key) and target and start and deadline and owner
@@ -394,13 +392,13 @@ def _read_key_result(values: dict[str, Any], metadata: dict[str, Any], errors: d
 
 
 def _baseline(
-    values: dict[str, Any], key: str | None, metadata: dict[str, Any], reading: dict[str, Any], errors: dict[str, Any]
+    form: Submitted, key: str | None, metadata: dict[str, Any], reading: dict[str, Any], errors: dict[str, Any]
 ) -> Quantity | None:
     """The typed starting point. Left empty on a KPI, the KPI's latest logged value is taken
     after the ack; a KPI with nothing logged (as of the form's opening) is told here what to
     log, and a KR on no KPI still needs one typed."""
-    if key is None or (chosen(values, KR_BASELINE, "value") or "").strip():
-        return _quantity(values, KR_BASELINE, reading, errors, missing="okr.ui.form.baseline_missing")
+    if key is None or form.text(KR_BASELINE):
+        return _quantity(form, KR_BASELINE, reading, errors, missing="okr.ui.form.baseline_missing")
     refusal = (metadata.get("unlogged") or {}).get(key)
     if refusal is not None:
         message_id, params = refusal
@@ -408,8 +406,8 @@ def _baseline(
     return None
 
 
-def _quantity(values: dict[str, Any], block: str, reading: dict[str, Any], errors: dict[str, Any], *, missing: str) -> Quantity | None:
-    typed = (chosen(values, block, "value") or "").strip()
+def _quantity(form: Submitted, block: str, reading: dict[str, Any], errors: dict[str, Any], *, missing: str) -> Quantity | None:
+    typed = form.text(block)
     if not typed:
         errors[block] = missing
         return None
@@ -440,23 +438,22 @@ def _check_goal(baseline: Quantity, target: Quantity, key: str | None, metadata:
             errors[KR_TARGET] = "okr.ui.form.contradicts_higher"
 
 
-def _day(values: dict[str, Any], block: str, errors: dict[str, Any]) -> date | None:
-    typed = chosen(values, block, "selected_date")
+def _day(form: Submitted, block: str, errors: dict[str, Any]) -> date | None:
     try:
-        if typed:
-            return date.fromisoformat(typed)
+        picked = form.date(block)
     except ValueError:
-        pass
-    errors[block] = "okr.ui.form.choose_date"
-    return None
+        picked = None
+    if picked is None:
+        errors[block] = "okr.ui.form.choose_date"
+    return picked
 
 
 def _milestones(
-    values: dict[str, Any], reading: dict[str, Any], start: date | None, deadline: date | None,
+    form: Submitted, reading: dict[str, Any], start: date | None, deadline: date | None,
     baseline: Quantity | None, target: Quantity | None, errors: dict[str, Any],
 ) -> tuple[Milestone, ...]:
     """"1,4 % 28/02/2026; 1,5 % 31/03/2026": each inside the KR's dates and values."""
-    typed = (chosen(values, KR_MILESTONES, "value") or "").strip()
+    typed = form.text(KR_MILESTONES)
     if start is None:  # the start field already carries its error; milestones are read from it
         return ()
     found = []
@@ -481,8 +478,8 @@ def _milestones(
     return tuple(found)
 
 
-def _confidence(values: dict[str, Any], block: str, errors: dict[str, Any]) -> int | None:
-    typed = (chosen(values, block, "value") or "").strip()
+def _confidence(form: Submitted, block: str, errors: dict[str, Any]) -> int | None:
+    typed = form.text(block)
     if not typed:
         return None
     found = CONFIDENCE.fullmatch(typed)
@@ -694,15 +691,15 @@ def _teams_for(session: Session, ctx: Context, number: int | None) -> list[Align
     return preferred
 
 
-def read_checkin_form(values: dict[str, Any], metadata: dict[str, Any]) -> CheckIn:
+def read_checkin_form(form: Submitted, metadata: dict[str, Any]) -> CheckIn:
     errors: dict[str, Any] = {}
-    chosen_kr = chosen(values, CHECKIN_KR)
+    chosen_kr = form.selected(CHECKIN_KR)
     number = int(chosen_kr) if chosen_kr and str(chosen_kr).isdigit() else None
     if number is None:
         errors[CHECKIN_KR] = "okr.ui.form.choose"
-    typed = (chosen(values, CHECKIN_VALUE, "value") or "").strip()
-    note = (chosen(values, CHECKIN_NOTE, "value") or "").strip()
-    confidence = _confidence(values, CHECKIN_CONFIDENCE, errors)
+    typed = form.text(CHECKIN_VALUE)
+    note = form.text(CHECKIN_NOTE)
+    confidence = _confidence(form, CHECKIN_CONFIDENCE, errors)
     kpi_backed = number in (metadata.get("kpi_backed") or [])
     value: Quantity | None = None
     if number is not None and kpi_backed and typed:
@@ -712,7 +709,7 @@ def read_checkin_form(values: dict[str, Any], metadata: dict[str, Any]) -> Check
     elif typed:
         currency = (metadata.get("currencies") or {}).get(str(number), DEFAULT_CURRENCY)
         reading = {"language": metadata.get("locale") or "es", "country": metadata.get("country"), "currency": currency}
-        value = _quantity(values, CHECKIN_VALUE, reading, errors, missing="okr.ui.checkin.form.value_missing")
+        value = _quantity(form, CHECKIN_VALUE, reading, errors, missing="okr.ui.checkin.form.value_missing")
     if kpi_backed and confidence is None and not note and CHECKIN_CONFIDENCE not in errors:
         errors[CHECKIN_CONFIDENCE] = "okr.ui.checkin.form.kpi_needs_confidence"
     if len(note) > MAX_NOTE_LENGTH:

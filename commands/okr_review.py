@@ -22,12 +22,13 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot.blocks import Reply
-from bot.blocks.okr_rhythm import QUESTIONS, REVIEW_ANSWER, REVIEW_VIEW, VALUE, answered_reply, review_modal
+from bot.blocks.okr_rhythm import QUESTIONS, REVIEW_ANSWER, REVIEW_VIEW, answered_reply, review_modal
 from bot.errors import describe
 from bot.okr_posts import OkrPoster
 from bot.runtime import Runtime
 from bot.blocks.kpi import team_locale
 from commands.context import team_of
+from commands.modal_state import Submitted
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from db import repositories
 from db.models import OkrObjective
@@ -110,10 +111,10 @@ def ask_answers(interaction: Interaction) -> None:
     interaction.client.views_open(trigger_id=interaction.trigger_id, view=review_modal(view, where, metadata=metadata))
 
 
-def read_answers(values: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]:
+def read_answers(form: Submitted, metadata: dict[str, Any]) -> dict[str, Any]:
     """Pure validation before the ack: at least one answer, none too long."""
-    answers = {question: ((values.get(question.value) or {}).get(VALUE) or {}).get("value") or "" for question in QUESTIONS}
-    answers = {question: text.strip() for question, text in answers.items() if text.strip()}
+    answers = {question: form.text(question.value) for question in QUESTIONS}
+    answers = {question: text for question, text in answers.items() if text}
     too_long = {question.value: ("okr.rhythm.form.too_long", {"limit": MAX_ANSWER_LENGTH})
                 for question, text in answers.items() if len(text) > MAX_ANSWER_LENGTH}  # fmt: skip
     if too_long:

@@ -26,6 +26,7 @@ from bot.runtime import Runtime
 from bot.workqueue import WorkQueueFull
 from commands import home
 from commands.context import AckedRequest, Scope, cached_user_locale, resolve_scope
+from commands.modal_state import Submitted, submitted
 from services import native_blocks
 from services.i18n import t
 
@@ -51,9 +52,9 @@ class Interaction(AckedRequest):
 
 
 InteractionHandler = Callable[[Interaction], Reply | None]
-# A view validator gets the submitted state and the modal's metadata; it returns either the
-# parsed submission or {block_id: message id} for the fields to flag.
-ViewValidator = Callable[[dict[str, Any], dict[str, Any]], Any]
+# A view validator gets the submitted state and the modal's metadata; it returns the parsed
+# submission or raises FieldErrors for the fields to flag.
+ViewValidator = Callable[[Submitted, dict[str, Any]], Any]
 
 
 class FieldErrors(Exception):
@@ -188,7 +189,7 @@ def view_listener(name: str, validate: ViewValidator, handler: InteractionHandle
         metadata = json.loads(view.get("private_metadata") or "{}")
         locale = metadata.get("locale") or runtime.settings.default_locale
         try:
-            submission = validate(view["state"]["values"], metadata)
+            submission = validate(submitted(view), metadata)
         except FieldErrors as invalid:
             ack(response_action="errors", errors=invalid.texts(locale))
             return

@@ -21,6 +21,7 @@ from bot.blocks import Reply
 from bot.blocks import setup as blocks
 from bot.notifier import Message
 from commands.context import CommandRequest
+from commands.modal_state import Submitted
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from db.models import AlignmentTeam
 from db.repositories import team_by_channel
@@ -160,14 +161,11 @@ def announce(request, channel_id: str, team_id: int, config: dict[str, Any], loc
     return ""
 
 
-def read_modal(values: dict[str, Any], metadata: dict[str, Any]) -> Submission:
+def read_modal(form: Submitted, metadata: dict[str, Any]) -> Submission:
     """Pure: the modal's state -> a Submission, or FieldErrors shown beside the fields."""
-    def value(block: str) -> dict[str, Any]:
-        return values.get(block, {}).get(blocks.VALUE, {})
-
-    name = (value(blocks.NAME).get("value") or "").strip()
-    channel = value(blocks.CHANNEL).get("selected_conversation") or ""
-    people = {block: tuple(value(block).get("selected_users") or ()) for block in (blocks.MARKETING, blocks.SALES, blocks.ADMINS)}
+    name = form.text(blocks.NAME)
+    channel = form.conversation(blocks.CHANNEL)
+    people = {block: form.users(block) for block in (blocks.MARKETING, blocks.SALES, blocks.ADMINS)}
     errors = {block: f"setup.ui.error.{key}" for block, key in (
         (blocks.CHANNEL, "channel_required"), (blocks.MARKETING, "marketing_required"),
         (blocks.SALES, "sales_required"), (blocks.ADMINS, "admins_required"),
@@ -180,10 +178,10 @@ def read_modal(values: dict[str, Any], metadata: dict[str, Any]) -> Submission:
         raise FieldErrors(errors)
 
     def selected(block: str) -> str:
-        return (value(block).get("selected_option") or {}).get("value", "")
+        return form.selected(block) or ""
 
     def picked_time(block: str) -> time:
-        return time.fromisoformat(value(block).get("selected_time") or "09:00")
+        return time.fromisoformat(form.time(block) or "09:00")
 
     return Submission(channel, SetupChanges(
         name=name, marketing_leads=people[blocks.MARKETING], sales_leads=people[blocks.SALES],

@@ -41,7 +41,6 @@ from bot.blocks.sla import (
     Prefill,
     accepted_reply,
     active_thread_reply,
-    chosen,
     commitments_list,
     new_modal,
     no_kpis_reply,
@@ -53,6 +52,7 @@ from bot.blocks.sla import (
 from bot.notifier import POST_FAILURES, Message, Notifier
 from commands.context import CommandRequest, team_of, dispatch_subword
 from commands.glossary import team_info
+from commands.modal_state import Submitted
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from db.models import AlignmentTeam, SlaStatus
 from db.session import read_only
@@ -210,37 +210,37 @@ def open_new_form(ctx: Context, prefill: Callable[[TeamInfo], Prefill] | None = 
     return None
 
 
-def read_new_form(values: dict[str, Any], metadata: dict[str, Any]) -> NewCommitment:
+def read_new_form(form: Submitted, metadata: dict[str, Any]) -> NewCommitment:
     """Pure checks of the form, shown beside the fields; whether the KPI suits the promise, the
     responsible is a lead, the term exists… is the service's, after the ack."""
     errors: dict[str, Any] = {}
-    side, key, comparator, period = (_choice(values, block, allowed, errors) for block, allowed in (
+    side, key, comparator, period = (_choice(form, block, allowed, errors) for block, allowed in (
         (SIDE, SIDES), (KPI, None), (COMPARATOR, COMPARATORS), (PERIOD, PERIODS),
     ))
-    target, unit = _target(values, metadata, key, errors)
-    window = _ack_window(values, errors)
-    term = (chosen(values, TERM, "value") or "").strip() or None
+    target, unit = _target(form, metadata, key, errors)
+    window = _ack_window(form, errors)
+    term = form.text(TERM) or None
     if term and len(term) > MAX_TERM_LENGTH:
         errors[TERM] = ("sla.term_too_long", {"limit": MAX_TERM_LENGTH, "length": len(term)})
-    starts_on = _day(values, errors)
+    starts_on = _day(form, errors)
     if errors:
         raise FieldErrors(errors)
     terms = Commitment(
         side=Side(side), kpi_key=key, comparator=Comparator(comparator), target=target, period_kind=period,
         ack_window_hours=window, term=term, target_unit=unit,
     )
-    return NewCommitment(terms, responsible=chosen(values, RESPONSIBLE, "selected_user"), starts_on=starts_on)
+    return NewCommitment(terms, responsible=form.user(RESPONSIBLE), starts_on=starts_on)
 
 
-def _choice(values: dict[str, Any], block: str, allowed: set[str] | None, errors: dict[str, Any]) -> Any:
-    value = chosen(values, block)
+def _choice(form: Submitted, block: str, allowed: set[str] | None, errors: dict[str, Any]) -> Any:
+    value = form.selected(block)
     if not value or (allowed is not None and value not in allowed):
         errors[block] = "sla.ui.form.choose"
     return value
 
 
-def _target(values: dict[str, Any], metadata: dict[str, Any], key: str | None, errors: dict[str, Any]) -> tuple[Any, str | None]:
-    typed = (chosen(values, TARGET, "value") or "").strip()
+def _target(form: Submitted, metadata: dict[str, Any], key: str | None, errors: dict[str, Any]) -> tuple[Any, str | None]:
+    typed = form.text(TARGET)
     if not typed:
         errors[TARGET] = "sla.ui.form.target_missing"
         return None, None
@@ -255,18 +255,17 @@ def _target(values: dict[str, Any], metadata: dict[str, Any], key: str | None, e
     return quantity.value, quantity.unit
 
 
-def _ack_window(values: dict[str, Any], errors: dict[str, Any]) -> int:
-    typed = (chosen(values, ACK_WINDOW, "value") or "").strip()
+def _ack_window(form: Submitted, errors: dict[str, Any]) -> int:
+    typed = form.text(ACK_WINDOW)
     hours = typed_whole(typed, limit=MAX_ACK_WINDOW_HOURS + 1) or 0
     if not 1 <= hours <= MAX_ACK_WINDOW_HOURS:
         errors[ACK_WINDOW] = ("sla.ui.form.ack_window_invalid", {"limit": MAX_ACK_WINDOW_HOURS})
     return hours
 
 
-def _day(values: dict[str, Any], errors: dict[str, Any]) -> date | None:
-    typed = chosen(values, STARTS_ON, "selected_date")
+def _day(form: Submitted, errors: dict[str, Any]) -> date | None:
     try:
-        return date.fromisoformat(typed) if typed else None
+        return form.date(STARTS_ON)
     except ValueError:
         errors[STARTS_ON] = "sla.ui.form.choose"
         return None

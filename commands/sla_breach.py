@@ -13,7 +13,6 @@ transaction as the acknowledgement, so Slack's retries change nothing.
 from __future__ import annotations
 
 import logging
-from datetime import date
 from typing import Any
 
 from slack_sdk import WebClient
@@ -30,7 +29,6 @@ from bot.blocks.sla_breach import (
     PLAN_OWNER,
     PLAN_VIEW,
     REASON,
-    VALUE,
     ack_modal,
     acknowledged_reply,
     breaches_list,
@@ -43,6 +41,7 @@ from bot.runtime import Runtime
 from bot.blocks.kpi import team_locale
 from bot.sla_posts import SlaPoster
 from commands.context import CommandRequest, team_of
+from commands.modal_state import Submitted
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from commands.setup import is_workspace_admin
 from db import repositories
@@ -95,14 +94,9 @@ def ask_plan(interaction: Interaction) -> None:
 # Modals ---------------------------------------------------------------------------------------------------
 
 
-def _state(values: dict[str, Any], block_id: str) -> dict[str, Any]:
-    return (values.get(block_id) or {}).get(VALUE) or {}
-
-
-def _read_plan(values: dict[str, Any], *, required: bool) -> Plan | None:
-    text = (_state(values, PLAN).get("value") or "").strip()
-    owner = _state(values, PLAN_OWNER).get("selected_user")
-    due_text = _state(values, PLAN_DUE).get("selected_date")
+def _read_plan(form: Submitted, *, required: bool) -> Plan | None:
+    text = form.text(PLAN)
+    owner = form.user(PLAN_OWNER)
     errors: dict[str, Any] = {}
     if required and not text:
         errors[PLAN] = "sla.plan_missing"
@@ -110,23 +104,23 @@ def _read_plan(values: dict[str, Any], *, required: bool) -> Plan | None:
         errors[PLAN] = ("sla.ui.breach.form.too_long", {"limit": MAX_PLAN_LENGTH})
     if errors:
         raise FieldErrors(errors)
-    due = date.fromisoformat(due_text) if due_text else None
+    due = form.date(PLAN_DUE)
     return Plan(text, owner, due) if text else None
 
 
-def validate_ack(values: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]:
-    reason = _state(values, REASON).get("selected_option", {}) or {}
-    note = (_state(values, NOTE).get("value") or "").strip()
-    if reason.get("value") not in {r.value for r in Reason}:
+def validate_ack(form: Submitted, metadata: dict[str, Any]) -> dict[str, Any]:
+    reason = form.selected(REASON)
+    note = form.text(NOTE)
+    if reason not in {r.value for r in Reason}:
         raise FieldErrors({REASON: "sla.ui.breach.form.reason_missing"})
     if len(note) > MAX_NOTE_LENGTH:
         raise FieldErrors({NOTE: ("sla.ui.breach.form.too_long", {"limit": MAX_NOTE_LENGTH})})
-    return {"breach_id": _breach_id(metadata.get("breach_id")), "reason": Reason(reason["value"]), "note": note,
-            "plan": _read_plan(values, required=False)}
+    return {"breach_id": _breach_id(metadata.get("breach_id")), "reason": Reason(reason), "note": note,
+            "plan": _read_plan(form, required=False)}
 
 
-def validate_plan(values: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]:
-    return {"breach_id": _breach_id(metadata.get("breach_id")), "plan": _read_plan(values, required=True)}
+def validate_plan(form: Submitted, metadata: dict[str, Any]) -> dict[str, Any]:
+    return {"breach_id": _breach_id(metadata.get("breach_id")), "plan": _read_plan(form, required=True)}
 
 
 def submit_ack(interaction: Interaction) -> Reply:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 
-from bot.blocks import Block, Reply, context, escape_mrkdwn, section
+from bot.blocks import Block, Reply, context, escape_mrkdwn, kit, section
 from services.agenda_topics import TopicView
 from services.experiments import ExperimentView
 from services.i18n import t
@@ -85,37 +85,23 @@ def result_reply(experiment: ExperimentView, locale: str) -> Reply:
     return Reply(t(locale, "agenda.experiment.result_recorded", week=experiment.week.key), [section(text)])
 
 
-def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None) -> Block:
-    block: Block = {"type": "input", "block_id": block_id, "label": {"type": "plain_text", "text": label}, "element": element, "optional": optional}
-    if hint:
-        block["hint"] = {"type": "plain_text", "text": hint}
-    return block
-
-
-def _option(value: str, text: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": text[:75]}, "value": value}
-
-
 def experiment_modal(*, week_key: str, kpis: list[tuple[str, str]], due: date, metadata: str, locale: str, bottleneck: str | None = None) -> dict[str, Any]:
     """Hypothesis, the metric that will judge it (a KPI, or words), owner and date."""
-    metric: dict[str, Any] = {"type": "static_select", "action_id": VALUE, "placeholder": {"type": "plain_text", "text": t(locale, "agenda.experiment.form.metric_placeholder")},
-                              "options": [_option(key, f"{name} ({key})") for key, name in kpis[:100]]}
-    if bottleneck and any(key == bottleneck for key, _ in kpis):
-        metric["initial_option"] = next(_option(key, f"{name} ({key})") for key, name in kpis if key == bottleneck)
+    known = bottleneck if bottleneck and any(key == bottleneck for key, _ in kpis) else None
+    metric = kit.static_select(action_id=VALUE, options=[kit.option(text=f"{name} ({key})", value=key) for key, name in kpis],
+                               initial=known, placeholder=t(locale, "agenda.experiment.form.metric_placeholder"))
     blocks = [
         section(t(locale, "agenda.experiment.form.intro", week=week_key)),
-        _input(HYPOTHESIS, t(locale, "agenda.experiment.form.hypothesis"), {"type": "plain_text_input", "action_id": VALUE, "multiline": True, "max_length": 500,
-               "placeholder": {"type": "plain_text", "text": t(locale, "agenda.experiment.form.hypothesis_placeholder")}}),
-        _input(METRIC, t(locale, "agenda.experiment.form.metric"), metric, optional=True),
-        _input(METRIC_TEXT, t(locale, "agenda.experiment.form.metric_text"), {"type": "plain_text_input", "action_id": VALUE, "max_length": 200}, optional=True,
-               hint=t(locale, "agenda.experiment.form.metric_hint")),
-        _input(OWNER, t(locale, "agenda.experiment.form.owner"), {"type": "users_select", "action_id": VALUE}),
-        _input(DUE, t(locale, "agenda.experiment.form.due"), {"type": "datepicker", "action_id": VALUE, "initial_date": due.isoformat()}),
+        kit.input_block(block_id=HYPOTHESIS, label=t(locale, "agenda.experiment.form.hypothesis"), element=kit.plain_text_input(
+            action_id=VALUE, multiline=True, max_length=500, placeholder=t(locale, "agenda.experiment.form.hypothesis_placeholder"))),
+        kit.input_block(block_id=METRIC, label=t(locale, "agenda.experiment.form.metric"), element=metric, optional=True),
+        kit.input_block(block_id=METRIC_TEXT, label=t(locale, "agenda.experiment.form.metric_text"),
+                        element=kit.plain_text_input(action_id=VALUE, max_length=200), optional=True,
+                        hint=t(locale, "agenda.experiment.form.metric_hint")),
+        kit.input_block(block_id=OWNER, label=t(locale, "agenda.experiment.form.owner"), element=kit.users_select(action_id=VALUE)),
+        kit.input_block(block_id=DUE, label=t(locale, "agenda.experiment.form.due"), element=kit.datepicker(action_id=VALUE, initial=due)),
     ]
-    return {
-        "type": "modal", "callback_id": EXPERIMENT_VIEW, "private_metadata": metadata,
-        "title": {"type": "plain_text", "text": t(locale, "agenda.experiment.form.title")[:24]},
-        "submit": {"type": "plain_text", "text": t(locale, "agenda.experiment.form.submit")[:24]},
-        "close": {"type": "plain_text", "text": t(locale, "agenda.experiment.form.cancel")[:24]},
-        "blocks": blocks,
-    }  # fmt: skip
+    return kit.modal(
+        callback_id=EXPERIMENT_VIEW, private_metadata=metadata, title=t(locale, "agenda.experiment.form.title"),
+        submit=t(locale, "agenda.experiment.form.submit"), close=t(locale, "agenda.experiment.form.cancel"), blocks=blocks,
+    )  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from bot.blocks import Block, Reply, context, escape_mrkdwn, plain, section, truncate
+from bot.blocks import Block, Reply, context, escape_mrkdwn, kit, section, truncate
 from services.feedback import FeedbackView, ThemeView
 from services.i18n import t
 
@@ -86,40 +86,27 @@ def theme_removed_reply(theme: ThemeView, locale: str) -> Reply:
 # The message shortcut's form ----------------------------------------------------------------------------
 
 
-def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": plain(truncate(text, 75)), "value": value}
-
-
 def form_modal(
     *, quote: str, teams: Sequence[tuple[int, str]], themes: Sequence[ThemeView], suggested: Sequence[str], metadata: str, locale: str,
 ) -> dict[str, Any]:
     """Team, source, optional score 0–10 and themes (the words' suggestion preselected), under
     the message as it will be stored (personal data already removed)."""
-    team_options = [_option(name, str(team_id)) for team_id, name in teams]
-    source_options = [_option(t(locale, f"feedback.source.{source}"), source) for source in FORM_SOURCES]
-    score_options = [_option(str(score), str(score)) for score in range(10, -1, -1)]
-    theme_options = [_option(theme.name, theme.key) for theme in themes]
-    chosen = [option for option in theme_options if option["value"] in suggested]
+    team_options = [kit.option(text=name, value=str(team_id)) for team_id, name in teams]
+    source_options = [kit.option(text=t(locale, f"feedback.source.{source}"), value=source) for source in FORM_SOURCES]
+    score_options = [kit.option(text=str(score), value=str(score)) for score in range(10, -1, -1)]
+    theme_options = [kit.option(text=theme.name, value=theme.key) for theme in themes]
     blocks: list[Block] = [
         section(t(locale, "feedback.form.quote", text=escape_mrkdwn(truncate(quote, 2500)))),
-        _input(TEAM, t(locale, "feedback.form.team"), {"type": "static_select", "action_id": VALUE, "options": team_options,
-                                                       "initial_option": team_options[0]}),
-        _input(SOURCE, t(locale, "feedback.form.source"), {"type": "static_select", "action_id": VALUE, "options": source_options,
-                                                           "initial_option": source_options[-1]}),
-        _input(SCORE, t(locale, "feedback.form.score"), {"type": "static_select", "action_id": VALUE, "options": score_options}, optional=True),
+        kit.input_block(block_id=TEAM, label=t(locale, "feedback.form.team"),
+                        element=kit.static_select(action_id=VALUE, options=team_options, initial=team_options[0]["value"])),
+        kit.input_block(block_id=SOURCE, label=t(locale, "feedback.form.source"),
+                        element=kit.static_select(action_id=VALUE, options=source_options, initial=source_options[-1]["value"])),
+        kit.input_block(block_id=SCORE, label=t(locale, "feedback.form.score"), element=kit.static_select(action_id=VALUE, options=score_options),
+                        optional=True),
     ]  # fmt: skip
     if theme_options:
-        element: dict[str, Any] = {"type": "multi_static_select", "action_id": VALUE, "options": theme_options[:100]}
-        if chosen:
-            element["initial_options"] = chosen
-        blocks.append(_input(THEMES, t(locale, "feedback.form.themes"), element, optional=True))
+        blocks.append(kit.input_block(block_id=THEMES, label=t(locale, "feedback.form.themes"),
+                                      element=kit.multi_static_select(action_id=VALUE, options=theme_options, initial=suggested), optional=True))
     blocks.append(context(t(locale, "feedback.form.privacy")))
-    return {
-        "type": "modal", "callback_id": FORM_VIEW, "private_metadata": metadata,
-        "title": plain(truncate(t(locale, "feedback.form.title"), 24)), "submit": plain(t(locale, "feedback.form.submit")),
-        "close": plain(t(locale, "feedback.form.cancel")), "blocks": blocks,
-    }  # fmt: skip
-
-
-def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False) -> Block:
-    return {"type": "input", "block_id": block_id, "label": plain(label), "element": element, "optional": optional}
+    return kit.modal(callback_id=FORM_VIEW, private_metadata=metadata, title=t(locale, "feedback.form.title"),
+                     submit=t(locale, "feedback.form.submit"), close=t(locale, "feedback.form.cancel"), blocks=blocks)

@@ -26,8 +26,8 @@ from bot.blocks import (
     escape_mrkdwn,
     fields_section,
     header,
+    kit,
     mention,
-    plain,
     section,
     truncate,
 )
@@ -352,37 +352,22 @@ def _text_input(
     block_id: str, label: str, *, max_length: int, multiline: bool = False, optional: bool = False,
     placeholder: str | None = None, hint: str | None = None,
 ) -> Block:
-    element: dict[str, Any] = {"type": "plain_text_input", "action_id": VALUE, "multiline": multiline, "max_length": max_length}
-    if placeholder:
-        element["placeholder"] = plain(truncate(placeholder, 150))
-    block: Block = {"type": "input", "block_id": block_id, "label": plain(label), "element": element, "optional": optional}
-    if hint:
-        block["hint"] = plain(hint)
-    return block
-
-
-def _side_option(locale: str, side: Side) -> dict[str, Any]:
-    return {"text": plain(side_label(locale, side)), "value": side.value}
+    element = kit.plain_text_input(action_id=VALUE, multiline=multiline, max_length=max_length, placeholder=placeholder)
+    return kit.input_block(block_id=block_id, label=label, element=element, optional=optional, hint=hint)
 
 
 def define_modal(locale: str, *, private_metadata: str) -> dict[str, Any]:
     label = lambda field: field_label(locale, field)  # noqa: E731
-    owner = {
-        "type": "input", "block_id": OWNER, "label": plain(label("owner_side")),
-        "element": {
-            "type": "static_select", "action_id": VALUE,
-            "options": [_side_option(locale, side) for side in (Side.MARKETING, Side.SALES, Side.BOTH)],
-            "initial_option": _side_option(locale, Side.BOTH),
-        },
-    }
-    return {
-        "type": "modal",
-        "callback_id": DEFINE_VIEW,
-        "title": plain(truncate(t(locale, "glossary.ui.modal.define_title"), 24)),
-        "submit": plain(truncate(t(locale, "glossary.ui.modal.propose"), 24)),
-        "close": plain(truncate(t(locale, "glossary.ui.modal.cancel"), 24)),
-        "private_metadata": private_metadata,
-        "blocks": [
+    sides = [kit.option(text=side_label(locale, side), value=side.value) for side in (Side.MARKETING, Side.SALES, Side.BOTH)]
+    owner = kit.input_block(block_id=OWNER, label=label("owner_side"),
+                            element=kit.static_select(action_id=VALUE, options=sides, initial=Side.BOTH.value))
+    return kit.modal(
+        callback_id=DEFINE_VIEW,
+        title=t(locale, "glossary.ui.modal.define_title"),
+        submit=t(locale, "glossary.ui.modal.propose"),
+        close=t(locale, "glossary.ui.modal.cancel"),
+        private_metadata=private_metadata,
+        blocks=[
             section(t(locale, "glossary.ui.modal.define_intro")),
             _text_input(NAME, label("name"), max_length=MAX_TERM_LENGTH, placeholder=t(locale, "glossary.ui.modal.name_placeholder")),
             _text_input(DEFINITION, label("definition"), max_length=MAX_DEFINITION_LENGTH, multiline=True),
@@ -396,32 +381,22 @@ def define_modal(locale: str, *, private_metadata: str) -> dict[str, Any]:
             _text_input(ALIASES, label("aliases"), max_length=MAX_FIELD_LENGTH, optional=True,
                         hint=t(locale, "glossary.ui.modal.aliases_hint")),
         ],
-    }
+    )
 
 
 def changes_modal(locale: str, *, term: str, number: int, private_metadata: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": CHANGES_VIEW,
-        "title": plain(truncate(t(locale, "glossary.ui.modal.changes_title"), 24)),
-        "submit": plain(truncate(t(locale, "glossary.ui.modal.send"), 24)),
-        "close": plain(truncate(t(locale, "glossary.ui.modal.cancel"), 24)),
-        "private_metadata": private_metadata,
-        "blocks": [
+    return kit.modal(
+        callback_id=CHANGES_VIEW,
+        title=t(locale, "glossary.ui.modal.changes_title"),
+        submit=t(locale, "glossary.ui.modal.send"),
+        close=t(locale, "glossary.ui.modal.cancel"),
+        private_metadata=private_metadata,
+        blocks=[
             section(t(locale, "glossary.ui.modal.changes_intro", term=escape_mrkdwn(term), number=number)),
             _text_input(REASON, t(locale, "glossary.ui.modal.reason"), max_length=MAX_REASON_LENGTH, multiline=True,
                         placeholder=t(locale, "glossary.ui.modal.reason_placeholder")),
         ],
-    }
-
-
-def input_text(values: dict[str, Any], block_id: str) -> str:
-    """What was typed in a text input of a submitted modal ("" when left empty)."""
-    return ((values.get(block_id) or {}).get(VALUE) or {}).get("value") or ""
-
-
-def input_choice(values: dict[str, Any], block_id: str) -> str | None:
-    return (((values.get(block_id) or {}).get(VALUE) or {}).get("selected_option") or {}).get("value")
+    )
 
 
 # Reading the glossary ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Sequence
 
-from bot.blocks import Block, Reply, context, escape_mrkdwn, header, section
+from bot.blocks import Block, Reply, context, escape_mrkdwn, header, kit, section
 from domain.kpis import Direction, KpiSpec, Unit
 from domain.numbers import HOURS, PERCENT, display_quantity, format_quantity
 from domain.periods import Period, format_period
@@ -161,21 +161,14 @@ AGGREGATION, NUMERATOR, DENOMINATOR, SIDE, TERM = (
 VALUE = "value"  # every input's action id; the block id names the field
 
 
-def _plain(text: str) -> dict:
-    return {"type": "plain_text", "text": text[:75], "emoji": True}
-
-
 def _choice(block_id: str, label: str, options: list[tuple[str, str]], *, initial: str | None, optional: bool = False) -> Block:
-    element = {"type": "static_select", "action_id": VALUE, "options": [{"text": _plain(text), "value": value} for text, value in options]}
-    chosen = next((o for o in element["options"] if o["value"] == initial), None)
-    if chosen:
-        element["initial_option"] = chosen
-    return {"type": "input", "block_id": block_id, "label": _plain(label), "element": element, "optional": optional}
+    element = kit.static_select(action_id=VALUE, options=[kit.option(text=text, value=value) for text, value in options], initial=initial)
+    return kit.input_block(block_id=block_id, label=label, element=element, optional=optional)
 
 
 def _typed(block_id: str, label: str, *, placeholder: str, optional: bool = False, max_length: int = 60) -> Block:
-    element = {"type": "plain_text_input", "action_id": VALUE, "max_length": max_length, "placeholder": _plain(placeholder)}
-    return {"type": "input", "block_id": block_id, "label": _plain(label), "element": element, "optional": optional}
+    element = kit.plain_text_input(action_id=VALUE, max_length=max_length, placeholder=placeholder)
+    return kit.input_block(block_id=block_id, label=label, element=element, optional=optional)
 
 
 def new_kpi_modal(language: str, *, existing_keys: Sequence[str], metadata: str) -> dict:
@@ -200,7 +193,5 @@ def new_kpi_modal(language: str, *, existing_keys: Sequence[str], metadata: str)
         _choice(SIDE, label("side"), [(t(language, f"kpi.ui.form.side.{s}"), s) for s in ("marketing", "sales", "both")], initial="both"),
         _typed(TERM, label("term"), placeholder="MQL", optional=True, max_length=60),
     ]
-    return {
-        "type": "modal", "callback_id": NEW_VIEW, "private_metadata": metadata, "title": _plain(label("title")[:24]),
-        "submit": _plain(label("create")[:24]), "close": _plain(label("cancel")[:24]), "blocks": blocks,
-    }
+    return kit.modal(callback_id=NEW_VIEW, private_metadata=metadata, title=label("title"), submit=label("create"),
+                     close=label("cancel"), blocks=blocks)

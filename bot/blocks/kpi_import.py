@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Sequence
 
-from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, plain, section, truncate
+from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, kit, section, truncate
 from domain.numbers import number_symbols
 from domain.periods import Period, format_period
 from services.i18n import language_of, t
@@ -44,25 +44,21 @@ def upload_modal(locale: str, *, country: str | None, private_metadata: str) -> 
     written with the team's separators (`;` where the decimal mark is a comma)."""
     decimal, _ = number_symbols(language_of(locale), country)
     example = t(locale, "kpi_import.ui.example_file", sep=";" if decimal == "," else ",", dec=decimal)
-    return {
-        "type": "modal",
-        "callback_id": UPLOAD_VIEW,
-        "private_metadata": private_metadata,
-        "title": plain(t(locale, "kpi_import.ui.modal_title")),
-        "submit": plain(t(locale, "kpi_import.ui.modal_submit")),
-        "close": plain(t(locale, "kpi_import.ui.modal_close")),
-        "blocks": [
+    return kit.modal(
+        callback_id=UPLOAD_VIEW,
+        private_metadata=private_metadata,
+        title=t(locale, "kpi_import.ui.modal_title"),
+        submit=t(locale, "kpi_import.ui.modal_submit"),
+        close=t(locale, "kpi_import.ui.modal_close"),
+        blocks=[
             section(t(locale, "kpi_import.ui.modal_intro")),
             section(f"{t(locale, 'kpi_import.ui.modal_example')}\n```{example}```"),
-            {
-                "type": "input",
-                "block_id": FILE_BLOCK,
-                "label": plain(t(locale, "kpi_import.ui.file_label")),
-                "hint": plain(t(locale, "kpi_import.ui.file_hint", limit_mb=MAX_FILE_MB)),
-                "element": {"type": "file_input", "action_id": FILE_INPUT, "filetypes": FILETYPES, "max_files": 1},
-            },
+            kit.input_block(
+                block_id=FILE_BLOCK, label=t(locale, "kpi_import.ui.file_label"), hint=t(locale, "kpi_import.ui.file_hint", limit_mb=MAX_FILE_MB),
+                element=kit.file_input(action_id=FILE_INPUT, filetypes=FILETYPES, max_files=1),
+            ),
         ],
-    }
+    )
 
 
 # The check and the result ---------------------------------------------------------------------------

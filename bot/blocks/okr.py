@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from bot.blocks import Block, Reply, actions, button, context, divider, escape_mrkdwn, fields_section, header, mention, plain, section, truncate
+from bot.blocks import Block, Reply, actions, button, context, divider, escape_mrkdwn, fields_section, header, kit, mention, section, truncate
 from bot.blocks.kpi import TeamLocale
 from bot.blocks.smart import checklist_reply
 from domain.examples import example_params
@@ -67,8 +67,6 @@ CHECKIN_NOTE = "okr-checkin-note"
 VALUE = "okr-value"  # the action id of every input element: the block id says which field
 
 MAX_MESSAGE_BLOCKS = 50
-MAX_SELECT_OPTIONS = 100
-OPTION_TEXT_LIMIT = 75
 BAR_SEGMENTS = 10
 FILLED, EMPTY = "▰", "▱"
 STATUS_EMOJI = {Status.ON_TRACK: "🟢", Status.AT_RISK: "🟡", Status.OFF_TRACK: "🔴"}
@@ -565,39 +563,8 @@ def closed_reply(objective: ObjectiveView, where: TeamLocale, *, channel_id: str
 # Modals -----------------------------------------------------------------------------------------
 
 
-def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": plain(truncate(text, OPTION_TEXT_LIMIT)), "value": value}
-
-
-def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None) -> Block:
-    block: Block = {"type": "input", "block_id": block_id, "label": plain(truncate(label, 2000)), "element": element, "optional": optional}
-    if hint:
-        block["hint"] = plain(truncate(hint, 2000))
-    return block
-
-
 def _text(max_length: int, *, placeholder: str | None = None, multiline: bool = False, initial: str = "") -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "plain_text_input", "action_id": VALUE, "max_length": max_length, "multiline": multiline}
-    if placeholder:
-        element["placeholder"] = plain(truncate(placeholder, 150))
-    if initial:
-        element["initial_value"] = initial
-    return element
-
-
-def _date(initial: date | None) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "datepicker", "action_id": VALUE}
-    if initial is not None:
-        element["initial_date"] = initial.isoformat()
-    return element
-
-
-def _modal(callback_id: str, title: str, submit: str, close: str, metadata: str, blocks: list[Block]) -> dict[str, Any]:
-    return {
-        "type": "modal", "callback_id": callback_id, "private_metadata": metadata,
-        "title": plain(truncate(title, 24)), "submit": plain(truncate(submit, 24)), "close": plain(truncate(close, 24)),
-        "blocks": blocks,
-    }
+    return kit.plain_text_input(action_id=VALUE, max_length=max_length, multiline=multiline, initial=initial, placeholder=placeholder)
 
 
 @dataclass(frozen=True)
@@ -621,34 +588,31 @@ def _key_result_fields(
     def label(field: str) -> str:
         return t(language, f"okr.ui.form.{field}")
 
+    def field(block_id: str, name: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None) -> Block:
+        return kit.input_block(block_id=block_id, label=label(name), element=element, optional=optional, hint=hint)
+
     blocks: list[Block] = []
     if kpis:
-        select = {"type": "static_select", "action_id": VALUE, "placeholder": plain(label("kpi_placeholder")),
-                  "options": [_option(f"{name} ({key})", key) for key, name in kpis][:MAX_SELECT_OPTIONS]}
-        chosen = [option for option in select["options"] if prefill is not None and option["value"] == prefill.kpi_key]
-        if chosen:
-            select["initial_option"] = chosen[0]
-        blocks.append(_input(KR_KPI, label("kpi"), select, optional=True, hint=label("kpi_hint")))
-    blocks.append(_input(KR_METRIC, label("metric"), _text(MAX_METRIC_LENGTH, placeholder=label("metric_placeholder")),
-                         optional=True, hint=label("metric_hint")))
-    blocks.append(_input(KR_BASELINE, label("baseline"), _text(40, placeholder=label("baseline_placeholder"), initial=prefill.baseline if prefill else ""),
-                         optional=True, hint=label("baseline_hint")))  # empty on a KPI: its latest logged value
-    blocks.append(_input(KR_TARGET, label("target"), _text(40, placeholder=label("target_placeholder"), initial=prefill.target if prefill else "")))
-    blocks.append(_input(KR_START, label("start"), _date(today)))
-    blocks.append(_input(KR_DEADLINE, label("deadline"), _date(prefill.deadline if prefill else None)))
-    owner_element: dict[str, Any] = {"type": "users_select", "action_id": VALUE, "placeholder": plain(label("owner_placeholder"))}
-    if owner:
-        owner_element["initial_user"] = owner
-    blocks.append(_input(KR_OWNER, label("owner"), owner_element))
-    sides = [_option(t(language, "okr.ui.side.marketing"), Side.MARKETING.value), _option(t(language, "okr.ui.side.sales"), Side.SALES.value)]
-    blocks.append(_input(KR_SIDES, label("sides"), {"type": "checkboxes", "action_id": VALUE, "options": sides},
-                         optional=True, hint=label("sides_hint")))
-    helpers = [_option(t(language, f"okr.ui.contributor.{who.value}"), who.value) for who in Contributor]
-    blocks.append(_input(KR_CONTRIBUTORS, label("contributors"), {"type": "checkboxes", "action_id": VALUE, "options": helpers}, optional=True))
+        select = kit.static_select(action_id=VALUE, options=[kit.option(text=f"{name} ({key})", value=key) for key, name in kpis],
+                                   initial=prefill.kpi_key if prefill else None, placeholder=label("kpi_placeholder"))
+        blocks.append(field(KR_KPI, "kpi", select, optional=True, hint=label("kpi_hint")))
+    blocks.append(field(KR_METRIC, "metric", _text(MAX_METRIC_LENGTH, placeholder=label("metric_placeholder")),
+                        optional=True, hint=label("metric_hint")))
+    blocks.append(field(KR_BASELINE, "baseline", _text(40, placeholder=label("baseline_placeholder"), initial=prefill.baseline if prefill else ""),
+                        optional=True, hint=label("baseline_hint")))  # empty on a KPI: its latest logged value
+    blocks.append(field(KR_TARGET, "target", _text(40, placeholder=label("target_placeholder"), initial=prefill.target if prefill else "")))
+    blocks.append(field(KR_START, "start", kit.datepicker(action_id=VALUE, initial=today)))
+    blocks.append(field(KR_DEADLINE, "deadline", kit.datepicker(action_id=VALUE, initial=prefill.deadline if prefill else None)))
+    blocks.append(field(KR_OWNER, "owner", kit.users_select(action_id=VALUE, initial=owner, placeholder=label("owner_placeholder"))))
+    sides = [kit.option(text=t(language, "okr.ui.side.marketing"), value=Side.MARKETING.value),
+             kit.option(text=t(language, "okr.ui.side.sales"), value=Side.SALES.value)]
+    blocks.append(field(KR_SIDES, "sides", kit.checkboxes(action_id=VALUE, options=sides), optional=True, hint=label("sides_hint")))
+    helpers = [kit.option(text=t(language, f"okr.ui.contributor.{who.value}"), value=who.value) for who in Contributor]
+    blocks.append(field(KR_CONTRIBUTORS, "contributors", kit.checkboxes(action_id=VALUE, options=helpers), optional=True))
     milestones = _text(300, placeholder=t(language, "okr.ui.form.milestones_placeholder", **example_params(today, language)),
                        initial=prefill.milestones if prefill else "")
-    blocks.append(_input(KR_MILESTONES, label("milestones"), milestones, optional=True, hint=label("milestones_hint")))
-    blocks.append(_input(KR_CONFIDENCE, label("confidence"), _text(2, placeholder="7"), optional=True, hint=label("confidence_hint")))
+    blocks.append(field(KR_MILESTONES, "milestones", milestones, optional=True, hint=label("milestones_hint")))
+    blocks.append(field(KR_CONFIDENCE, "confidence", _text(2, placeholder="7"), optional=True, hint=label("confidence_hint")))
     return blocks
 
 
@@ -664,18 +628,20 @@ def new_objective_modal(
     def label(field: str) -> str:
         return t(language, f"okr.ui.form.{field}")
 
-    kinds = [_option(kind_text(kind, language), kind.value) for kind in ObjectiveKind]
+    kinds = [kit.option(text=kind_text(kind, language), value=kind.value) for kind in ObjectiveKind]
     blocks: list[Block] = [
         section(label("intro")),
-        _input(TITLE, label("title"), _text(MAX_TITLE_LENGTH, placeholder=label("title_placeholder"), initial=truncate(title, MAX_TITLE_LENGTH))),
-        _input(KIND, label("kind"), {"type": "radio_buttons", "action_id": VALUE, "options": kinds, "initial_option": kinds[0]},
-               hint=label("kind_hint")),
+        kit.input_block(block_id=TITLE, label=label("title"),
+                        element=_text(MAX_TITLE_LENGTH, placeholder=label("title_placeholder"), initial=truncate(title, MAX_TITLE_LENGTH))),
+        kit.input_block(block_id=KIND, label=label("kind"), element=kit.radio_buttons(action_id=VALUE, options=kinds, initial=kinds[0]["value"]),
+                        hint=label("kind_hint")),
         section(f"*{label('first_kr')}*"),
         *_key_result_fields(where, kpis=kpis, today=today, owner=owner, prefill=prefill),
     ]
     if second is not None:
         blocks += second_key_result_blocks(where, second, kpis=kpis, today=today, owner=owner)
-    return _modal(NEW_VIEW, label("modal_title"), label("create"), label("cancel"), metadata, blocks)
+    return kit.modal(callback_id=NEW_VIEW, title=label("modal_title"), submit=label("create"), close=label("cancel"),
+                     private_metadata=metadata, blocks=blocks)
 
 
 @dataclass(frozen=True)
@@ -697,9 +663,9 @@ def second_key_result_blocks(
     blocks: list[Block] = [section(second.intro)]
     if second.prefill is None:
         return blocks
-    keep = _option(t(where.language, "okr.ui.form.second_keep"), "keep")
-    box = {"type": "checkboxes", "action_id": VALUE, "options": [keep], "initial_options": [keep]}
-    blocks.append(_input(SECOND_KEEP, second.label or t(where.language, "okr.ui.form.second_kr"), box, optional=True))
+    keep = kit.option(text=t(where.language, "okr.ui.form.second_keep"), value="keep")
+    box = kit.checkboxes(action_id=VALUE, options=[keep], initial=[keep["value"]])
+    blocks.append(kit.input_block(block_id=SECOND_KEEP, label=second.label or t(where.language, "okr.ui.form.second_kr"), element=box, optional=True))
     for block in _key_result_fields(where, kpis=kpis, today=today, owner=owner, prefill=second.prefill):
         blocks.append({**block, "block_id": SECOND + block["block_id"], "optional": True})
     return blocks
@@ -711,13 +677,13 @@ def key_result_modal(
     language = where.language
     intro = t(language, "okr.ui.form.kr_intro", objective=objective.label, title=_title(objective))
     blocks = [section(intro), *_key_result_fields(where, kpis=kpis, today=today, owner=owner)]
-    return _modal(KR_VIEW, t(language, "okr.ui.form.kr_modal_title"), t(language, "okr.ui.form.add"),
-                  t(language, "okr.ui.form.cancel"), metadata, blocks)
+    return kit.modal(callback_id=KR_VIEW, title=t(language, "okr.ui.form.kr_modal_title"), submit=t(language, "okr.ui.form.add"),
+                     close=t(language, "okr.ui.form.cancel"), private_metadata=metadata, blocks=blocks)
 
 
 def _kr_option(kr: KeyResultView, where: TeamLocale) -> dict[str, Any]:
     text = f"{kr.short_id} · {kr.result.metric}"  # plain_text: shown as typed, never a mention
-    return _option(text, str(kr.result.number))
+    return kit.option(text=text, value=str(kr.result.number))
 
 
 def checkin_modal(where: TeamLocale, key_results: Sequence[KeyResultView], *, selected: int | None, metadata: str) -> dict[str, Any]:
@@ -727,20 +693,21 @@ def checkin_modal(where: TeamLocale, key_results: Sequence[KeyResultView], *, se
     def label(field: str) -> str:
         return t(language, f"okr.ui.checkin.form.{field}")
 
-    options = [_kr_option(kr, where) for kr in key_results][:MAX_SELECT_OPTIONS]
-    select: dict[str, Any] = {"type": "static_select", "action_id": VALUE, "options": options, "placeholder": plain(label("kr_placeholder"))}
-    initial = next((option for option in options if option["value"] == str(selected)), None)
-    if initial is not None:
-        select["initial_option"] = initial
+    select = kit.static_select(action_id=VALUE, options=[_kr_option(kr, where) for kr in key_results],
+                               initial=None if selected is None else str(selected), placeholder=label("kr_placeholder"))
     summary = "\n".join(_checkin_summary(kr, where) for kr in key_results[:10])
     blocks: list[Block] = [
         section(truncate(label("intro") + "\n" + summary, 3000)),
-        _input(CHECKIN_KR, label("kr"), select),
-        _input(CHECKIN_VALUE, label("value"), _text(40, placeholder=label("value_placeholder")), optional=True, hint=label("value_hint")),
-        _input(CHECKIN_CONFIDENCE, label("confidence"), _text(2, placeholder="7"), optional=True, hint=label("confidence_hint")),
-        _input(CHECKIN_NOTE, label("note"), _text(MAX_NOTE_LENGTH, multiline=True, placeholder=label("note_placeholder")), optional=True),
+        kit.input_block(block_id=CHECKIN_KR, label=label("kr"), element=select),
+        kit.input_block(block_id=CHECKIN_VALUE, label=label("value"), element=_text(40, placeholder=label("value_placeholder")), optional=True,
+                        hint=label("value_hint")),
+        kit.input_block(block_id=CHECKIN_CONFIDENCE, label=label("confidence"), element=_text(2, placeholder="7"), optional=True,
+                        hint=label("confidence_hint")),
+        kit.input_block(block_id=CHECKIN_NOTE, label=label("note"), element=_text(MAX_NOTE_LENGTH, multiline=True, placeholder=label("note_placeholder")),
+                        optional=True),
     ]
-    return _modal(CHECKIN_VIEW, label("title"), label("submit"), label("cancel"), metadata, blocks)
+    return kit.modal(callback_id=CHECKIN_VIEW, title=label("title"), submit=label("submit"), close=label("cancel"), private_metadata=metadata,
+                     blocks=blocks)
 
 
 def _checkin_summary(kr: KeyResultView, where: TeamLocale) -> str:
@@ -748,16 +715,3 @@ def _checkin_summary(kr: KeyResultView, where: TeamLocale) -> str:
     current = value_text(kr.current.value, kr, where) if kr.current is not None else t(language, "okr.ui.kr.no_value")
     line = f"• {kr_heading(kr, language)}: {current} → {value_text(kr.result.target, kr, where)} · {status_text(kr.status, language)}"
     return line
-
-
-def chosen(values: dict[str, Any], block_id: str, field: str = "selected_option") -> Any:
-    """What a submitted modal holds for a block: a selected option's value, a user, a date, a text."""
-    state = (values.get(block_id) or {}).get(VALUE) or {}
-    found = state.get(field)
-    return found.get("value") if isinstance(found, dict) else found
-
-
-def chosen_many(values: dict[str, Any], block_id: str) -> list[str]:
-    state = (values.get(block_id) or {}).get(VALUE) or {}
-    return [option.get("value") for option in state.get("selected_options") or [] if isinstance(option, dict)]
-

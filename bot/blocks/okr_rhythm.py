@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 
-from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, mention, plain, section, truncate
+from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, kit, mention, section, truncate
 from bot.blocks.kpi import TeamLocale
 from domain.kpis import DEFAULT_CURRENCY
 from domain.numbers import HOURS, PERCENT, display_quantity, format_quantity
@@ -251,18 +251,15 @@ def review_modal(view: ReviewPromptView, team: TeamLocale, *, metadata: str) -> 
               score=score_line(objective, team))
     blocks: list[Block] = [section(truncate(intro, 3000))]
     for question in QUESTIONS:
-        blocks.append({
-            "type": "input", "block_id": question.value, "optional": True,
-            "label": plain(f"{question_label(question, language)} — {question_ask(question, language)}"[:2000]),
-            "element": {"type": "plain_text_input", "action_id": VALUE, "multiline": True, "max_length": MAX_ANSWER_LENGTH,
-                        "placeholder": plain(t(language, f"okr.rhythm.form.placeholder.{question.value}")[:150])},
-        })  # fmt: skip
-    return {
-        "type": "modal", "callback_id": REVIEW_VIEW, "private_metadata": metadata,
-        "title": plain(t(language, "okr.rhythm.form.title", objective=objective.label)[:24]),
-        "submit": plain(t(language, "okr.rhythm.form.submit")[:24]), "close": plain(t(language, "okr.rhythm.form.cancel")[:24]),
-        "blocks": blocks,
-    }  # fmt: skip
+        blocks.append(kit.input_block(
+            block_id=question.value, optional=True, label=f"{question_label(question, language)} — {question_ask(question, language)}",
+            element=kit.plain_text_input(action_id=VALUE, multiline=True, max_length=MAX_ANSWER_LENGTH,
+                                         placeholder=t(language, f"okr.rhythm.form.placeholder.{question.value}")),
+        ))  # fmt: skip
+    return kit.modal(
+        callback_id=REVIEW_VIEW, private_metadata=metadata, title=t(language, "okr.rhythm.form.title", objective=objective.label),
+        submit=t(language, "okr.rhythm.form.submit"), close=t(language, "okr.rhythm.form.cancel"), blocks=blocks,
+    )
 
 
 # Replies to the person ----------------------------------------------------------------------------------------

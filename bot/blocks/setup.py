@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.blocks import Block, context, fields_section, header, mention, plain, section
+from bot.blocks import Block, context, fields_section, header, kit, mention, section
 from services.formatting import day_name
 from services.i18n import t
 
@@ -106,70 +106,52 @@ def _hours(minutes: int) -> str:
     return f"{hours}:{rest:02d}" if rest else str(hours)
 
 
-def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": plain(text[:75]), "value": value}
+def _options(pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    return [kit.option(text=text, value=value) for text, value in pairs]
 
 
 def _select(options: list[dict[str, Any]], initial: str | None) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "static_select", "action_id": VALUE, "options": options}
-    chosen = next((option for option in options if option["value"] == initial), None)
-    if chosen:
-        element["initial_option"] = chosen
-    return element
-
-
-def _radio(options: list[dict[str, Any]], initial: str | None) -> dict[str, Any]:
-    return {**_select(options, initial), "type": "radio_buttons"}
+    return kit.static_select(action_id=VALUE, options=options, initial=initial)
 
 
 def _users(initial: list[str]) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "multi_users_select", "action_id": VALUE}
-    if initial:
-        element["initial_users"] = initial
-    return element
-
-
-def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False) -> Block:
-    return {"type": "input", "block_id": block_id, "label": plain(label), "element": element, "optional": optional}
+    return kit.multi_users_select(action_id=VALUE, initial=initial)
 
 
 def modal(config: dict[str, Any], locale: str, metadata: str) -> dict[str, Any]:
     """The setup form, filled with the team's configuration (or the defaults for a new team)."""
-    weekdays = [_option(day_name(day, locale), str(day)) for day in range(7)]
+    weekdays = _options([(day_name(day, locale), str(day)) for day in range(7)])
     timezones = list(dict.fromkeys([config["timezone"], *TIMEZONES]))
+
+    def field(block_id: str, message_id: str, element: dict[str, Any], *, optional: bool = False) -> Block:
+        return kit.input_block(block_id=block_id, label=t(locale, message_id), element=element, optional=optional)
+
     blocks = [
-        _input(CHANNEL, t(locale, "setup.ui.channel"), {
-            "type": "conversations_select", "action_id": VALUE, "initial_conversation": config["channel_id"],
-            "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-        }),
-        _input(NAME, t(locale, "setup.ui.name"), {
-            "type": "plain_text_input", "action_id": VALUE, "initial_value": config["name"], "max_length": 80,
-        }),
-        _input(MARKETING, t(locale, "setup.ui.marketing_leads"), _users(config["marketing_leads"])),
-        _input(SALES, t(locale, "setup.ui.sales_leads"), _users(config["sales_leads"])),
-        _input(ADMINS, t(locale, "setup.ui.admins"), _users(config["admins"])),
-        _input(TIMEZONE, t(locale, "setup.ui.timezone"), _select([_option(z, z) for z in timezones], config["timezone"])),
-        _input(LANGUAGE, t(locale, "setup.ui.language"), _select(
-            [_option(t(locale, f"setup.ui.language.{code}"), code) for code in ("es", "en")], config["language"])),
-        _input(COUNTRY, t(locale, "setup.ui.country"), _select([_option(c, c) for c in COUNTRIES], config["country"])),
-        _input(WEEKLY_DAY, t(locale, "setup.ui.weekly_day"), _select(weekdays, str(config["weekly_weekday"]))),
-        _input(WEEKLY_TIME, t(locale, "setup.ui.weekly_time"), {
-            "type": "timepicker", "action_id": VALUE, "initial_time": config["weekly_time"],
-        }),
-        _input(MONTHLY_NTH, t(locale, "setup.ui.monthly_nth"), _select(
-            [_option(nth_label(nth, locale), str(nth)) for nth in NTHS], str(config["monthly_nth"]))),
-        _input(MONTHLY_DAY, t(locale, "setup.ui.monthly_day"), _select(weekdays, str(config["monthly_weekday"]))),
-        _input(MONTHLY_TIME, t(locale, "setup.ui.monthly_time"), {
-            "type": "timepicker", "action_id": VALUE, "initial_time": config["monthly_time"],
-        }),
-        _input(LLM, t(locale, "setup.ui.llm"), _radio(
-            [_option(t(locale, "setup.ui.llm.option_on"), LLM_ON), _option(t(locale, "setup.ui.llm.option_off"), LLM_OFF)],
-            LLM_ON if config.get("llm_enabled", True) else LLM_OFF,
+        field(CHANNEL, "setup.ui.channel", kit.conversations_select(
+            action_id=VALUE, initial=config["channel_id"], filter={"include": ["public", "private"], "exclude_bot_users": True},
+        )),
+        field(NAME, "setup.ui.name", kit.plain_text_input(action_id=VALUE, initial=config["name"], max_length=80)),
+        field(MARKETING, "setup.ui.marketing_leads", _users(config["marketing_leads"])),
+        field(SALES, "setup.ui.sales_leads", _users(config["sales_leads"])),
+        field(ADMINS, "setup.ui.admins", _users(config["admins"])),
+        field(TIMEZONE, "setup.ui.timezone", _select(_options([(z, z) for z in timezones]), config["timezone"])),
+        field(LANGUAGE, "setup.ui.language", _select(
+            _options([(t(locale, f"setup.ui.language.{code}"), code) for code in ("es", "en")]), config["language"])),
+        field(COUNTRY, "setup.ui.country", _select(_options([(c, c) for c in COUNTRIES]), config["country"])),
+        field(WEEKLY_DAY, "setup.ui.weekly_day", _select(weekdays, str(config["weekly_weekday"]))),
+        field(WEEKLY_TIME, "setup.ui.weekly_time", kit.timepicker(action_id=VALUE, initial=config["weekly_time"])),
+        field(MONTHLY_NTH, "setup.ui.monthly_nth", _select(
+            _options([(nth_label(nth, locale), str(nth)) for nth in NTHS]), str(config["monthly_nth"]))),
+        field(MONTHLY_DAY, "setup.ui.monthly_day", _select(weekdays, str(config["monthly_weekday"]))),
+        field(MONTHLY_TIME, "setup.ui.monthly_time", kit.timepicker(action_id=VALUE, initial=config["monthly_time"])),
+        field(LLM, "setup.ui.llm", kit.radio_buttons(
+            action_id=VALUE,
+            options=_options([(t(locale, "setup.ui.llm.option_on"), LLM_ON), (t(locale, "setup.ui.llm.option_off"), LLM_OFF)]),
+            initial=LLM_ON if config.get("llm_enabled", True) else LLM_OFF,
         ), optional=True),
     ]
-    return {
-        "type": "modal", "callback_id": VIEW, "private_metadata": metadata,
-        "title": plain(t(locale, "setup.ui.modal_title")), "submit": plain(t(locale, "setup.ui.save")),
-        "close": plain(t(locale, "setup.ui.cancel")), "blocks": blocks,
-    }
+    return kit.modal(
+        callback_id=VIEW, private_metadata=metadata, title=t(locale, "setup.ui.modal_title"), submit=t(locale, "setup.ui.save"),
+        close=t(locale, "setup.ui.cancel"), blocks=blocks,
+    )
 

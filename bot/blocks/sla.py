@@ -24,10 +24,9 @@ from bot.blocks import (
     escape_mrkdwn,
     fields_section,
     header,
+    kit,
     mention,
-    plain,
     section,
-    truncate,
 )
 from bot.blocks.glossary import TeamInfo, babel_locale, local_date, people, side_label
 from bot.blocks.kpi import shown, team_locale
@@ -58,8 +57,6 @@ VALUE = "sla-value"  # the action id of every input element: the block id says w
 SYMBOLS = {Comparator.AT_LEAST: "≥", Comparator.AT_MOST: "≤"}
 STRIP = {State.MET: "✅", State.BREACHED: "❌", State.NO_DATA: "⬜"}
 MAX_MESSAGE_BLOCKS = 50
-MAX_SELECT_OPTIONS = 100  # Slack's limit for a static_select
-OPTION_TEXT_LIMIT = 75
 
 
 @dataclass(frozen=True)
@@ -339,29 +336,14 @@ def template_prefill(template: SlaTemplate, team: TeamInfo) -> Prefill:
 # The "new commitment" modal ---------------------------------------------------------------------
 
 
-def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": plain(truncate(text, OPTION_TEXT_LIMIT)), "value": value}
-
-
 def _select(block_id: str, label: str, options: list[dict[str, Any]], *, initial: str | None) -> Block:
-    element: dict[str, Any] = {"type": "static_select", "action_id": VALUE, "options": options[:MAX_SELECT_OPTIONS]}
-    chosen = next((option for option in element["options"] if option["value"] == initial), None)
-    if chosen is not None:
-        element["initial_option"] = chosen
-    return {"type": "input", "block_id": block_id, "label": plain(label), "element": element}
+    return kit.input_block(block_id=block_id, label=label, element=kit.static_select(action_id=VALUE, options=options, initial=initial))
 
 
 def _text(block_id: str, label: str, *, max_length: int, initial: str = "", optional: bool = False,
           placeholder: str | None = None, hint: str | None = None) -> Block:
-    element: dict[str, Any] = {"type": "plain_text_input", "action_id": VALUE, "max_length": max_length}
-    if initial:
-        element["initial_value"] = initial
-    if placeholder:
-        element["placeholder"] = plain(truncate(placeholder, 150))
-    block: Block = {"type": "input", "block_id": block_id, "label": plain(label), "element": element, "optional": optional}
-    if hint:
-        block["hint"] = plain(truncate(hint, 2000))
-    return block
+    element = kit.plain_text_input(action_id=VALUE, max_length=max_length, initial=initial, placeholder=placeholder)
+    return kit.input_block(block_id=block_id, label=label, element=element, optional=optional, hint=hint)
 
 
 def new_modal(
@@ -373,31 +355,28 @@ def new_modal(
     def label(field: str) -> str:
         return t(locale, f"sla.ui.form.{field}")
 
-    side = _select(SIDE, label("side"), [_option(side_label(locale, s), s.value) for s in (Side.MARKETING, Side.SALES)],
+    def options(pairs: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+        return [kit.option(text=text, value=value) for text, value in pairs]
+
+    side = _select(SIDE, label("side"), options((side_label(locale, s), s.value) for s in (Side.MARKETING, Side.SALES)),
                    initial=prefill.side.value if prefill else None)
-    kpi = _select(KPI, label("kpi"), [_option(f"{name} ({key})", key) for key, name in kpis],
+    kpi = _select(KPI, label("kpi"), options((f"{name} ({key})", key) for key, name in kpis),
                   initial=prefill.kpi_key if prefill else None)
     comparator = _select(
         COMPARATOR, label("comparator"),
-        [_option(t(locale, "sla.ui.form.at_least"), Comparator.AT_LEAST.value), _option(t(locale, "sla.ui.form.at_most"), Comparator.AT_MOST.value)],
+        options([(t(locale, "sla.ui.form.at_least"), Comparator.AT_LEAST.value), (t(locale, "sla.ui.form.at_most"), Comparator.AT_MOST.value)]),
         initial=prefill.comparator.value if prefill else Comparator.AT_LEAST.value,
     )
-    period = _select(PERIOD, label("period"), [_option(period_word(locale, kind), kind) for kind in ("week", "month")],
+    period = _select(PERIOD, label("period"), options((period_word(locale, kind), kind) for kind in ("week", "month")),
                      initial=prefill.period_kind if prefill else "week")
-    responsible = {
-        "type": "input", "block_id": RESPONSIBLE, "label": plain(label("responsible")), "optional": True,
-        "element": {"type": "users_select", "action_id": VALUE, "placeholder": plain(label("responsible_placeholder"))},
-        "hint": plain(label("responsible_hint")),
-    }
-    starts_on = {
-        "type": "input", "block_id": STARTS_ON, "label": plain(label("starts_on")),
-        "element": {"type": "datepicker", "action_id": VALUE, "initial_date": today.isoformat()},
-    }
-    return {
-        "type": "modal", "callback_id": NEW_VIEW, "private_metadata": metadata,
-        "title": plain(truncate(label("title"), 24)), "submit": plain(truncate(label("propose"), 24)),
-        "close": plain(truncate(label("cancel"), 24)),
-        "blocks": [
+    responsible = kit.input_block(
+        block_id=RESPONSIBLE, label=label("responsible"), optional=True, hint=label("responsible_hint"),
+        element=kit.users_select(action_id=VALUE, placeholder=label("responsible_placeholder")),
+    )
+    starts_on = kit.input_block(block_id=STARTS_ON, label=label("starts_on"), element=kit.datepicker(action_id=VALUE, initial=today))
+    return kit.modal(
+        callback_id=NEW_VIEW, private_metadata=metadata, title=label("title"), submit=label("propose"), close=label("cancel"),
+        blocks=[
             section(label("intro")),
             side, kpi, comparator,
             _text(TARGET, label("target"), max_length=40, initial=prefill.target_text if prefill else "",
@@ -407,15 +386,8 @@ def new_modal(
                   hint=t(locale, "sla.ui.form.ack_window_hint", limit=MAX_ACK_WINDOW_HOURS)),
             _text(TERM, label("term"), max_length=MAX_TERM_LENGTH, optional=True, placeholder="MQL"),
         ],
-    }
+    )
 
 
 def no_kpis_reply(locale: str) -> Reply:
     return notice(t(locale, "sla.ui.form.no_kpis"))
-
-
-def chosen(values: dict[str, Any], block_id: str, field: str = "selected_option") -> Any:
-    """What a submitted modal holds for a block: a selected option's value, a user, a date, a text."""
-    state = (values.get(block_id) or {}).get(VALUE) or {}
-    found = state.get(field)
-    return found.get("value") if isinstance(found, dict) else found

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 from babel.dates import format_date, format_datetime
 
-from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, mention, plain, section
+from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, kit, mention, section
 from bot.blocks.kpi import TeamLocale, display
 from domain.periods import Period, format_period
 from domain.sla import Comparator, Reason
@@ -185,42 +185,35 @@ def risk_message(view: RiskView, team: TeamLocale) -> Reply:
 # Modals ---------------------------------------------------------------------------------------------------
 
 
-def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False) -> Block:
-    return {"type": "input", "block_id": block_id, "label": plain(label[:2000]), "element": element, "optional": optional}
-
-
-def _text_input(language: str, name: str, *, max_length: int, multiline: bool = True) -> dict[str, Any]:
-    return {"type": "plain_text_input", "action_id": VALUE, "multiline": multiline, "max_length": max_length,
-            "placeholder": plain(t(language, f"sla.ui.breach.form.{name}_placeholder")[:150])}
+def _text_input(language: str, name: str, *, max_length: int) -> dict[str, Any]:
+    return kit.plain_text_input(action_id=VALUE, multiline=True, max_length=max_length,
+                                placeholder=t(language, f"sla.ui.breach.form.{name}_placeholder"))
 
 
 def _plan_blocks(language: str, *, optional: bool, owner: str | None, today: date) -> list[Block]:
-    owner_element: dict[str, Any] = {"type": "users_select", "action_id": VALUE}
-    if owner:
-        owner_element["initial_user"] = owner
     return [
-        _input(PLAN, t(language, "sla.ui.breach.form.plan"), _text_input(language, "plan", max_length=1500), optional=optional),
-        _input(PLAN_OWNER, t(language, "sla.ui.breach.form.plan_owner"), owner_element, optional=optional),
-        _input(PLAN_DUE, t(language, "sla.ui.breach.form.plan_due"),
-               {"type": "datepicker", "action_id": VALUE, "initial_date": today.isoformat()}, optional=optional),
+        kit.input_block(block_id=PLAN, label=t(language, "sla.ui.breach.form.plan"), element=_text_input(language, "plan", max_length=1500),
+                        optional=optional),
+        kit.input_block(block_id=PLAN_OWNER, label=t(language, "sla.ui.breach.form.plan_owner"),
+                        element=kit.users_select(action_id=VALUE, initial=owner), optional=optional),
+        kit.input_block(block_id=PLAN_DUE, label=t(language, "sla.ui.breach.form.plan_due"),
+                        element=kit.datepicker(action_id=VALUE, initial=today), optional=optional),
     ]
 
 
 def _modal(callback_id: str, language: str, title: str, blocks: list[Block], metadata: str) -> dict[str, Any]:
-    return {
-        "type": "modal", "callback_id": callback_id, "private_metadata": metadata, "title": plain(title[:24]),
-        "submit": plain(t(language, "sla.ui.breach.form.save")[:24]), "close": plain(t(language, "sla.ui.breach.form.cancel")[:24]),
-        "blocks": blocks,
-    }
+    return kit.modal(callback_id=callback_id, private_metadata=metadata, title=title, submit=t(language, "sla.ui.breach.form.save"),
+                     close=t(language, "sla.ui.breach.form.cancel"), blocks=blocks)
 
 
 def ack_modal(view: BreachView, team: TeamLocale, *, user_id: str, today: date, metadata: str) -> dict[str, Any]:
     language = team.language
-    reasons = [{"text": plain(reason_text(reason, language)), "value": reason.value} for reason in Reason]
+    reasons = [kit.option(text=reason_text(reason, language), value=reason.value) for reason in Reason]
     blocks = [
         section(t(language, "sla.ui.breach.form.intro", breach=view.label, promise=promise_text(view.version, team))),
-        _input(REASON, t(language, "sla.ui.breach.form.reason"), {"type": "static_select", "action_id": VALUE, "options": reasons}),
-        _input(NOTE, t(language, "sla.ui.breach.form.note"), _text_input(language, "note", max_length=1000), optional=True),
+        kit.input_block(block_id=REASON, label=t(language, "sla.ui.breach.form.reason"), element=kit.static_select(action_id=VALUE, options=reasons)),
+        kit.input_block(block_id=NOTE, label=t(language, "sla.ui.breach.form.note"), element=_text_input(language, "note", max_length=1000),
+                        optional=True),
         *_plan_blocks(language, optional=True, owner=user_id, today=today),
     ]
     return _modal(ACK_VIEW, language, t(language, "sla.ui.breach.form.ack_title", breach=view.label), blocks, metadata)
