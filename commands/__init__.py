@@ -26,7 +26,7 @@ from commands import smart
 from commands import whatif
 from commands import sla
 from commands import sla_breach
-from commands import okr
+from commands import okr, okr_checkins, okr_key_results, okr_objectives
 from commands import agenda
 from commands import okr_review, threads
 from commands import data
@@ -71,9 +71,9 @@ ACTIONS: dict[str, Any] = {  # action_id -> handler(Interaction)
     sla.PROPOSE_TEMPLATE: sla.propose_template,
     sla_breach.ACKNOWLEDGE: sla_breach.ask_acknowledgement,
     sla_breach.ADD_PLAN: sla_breach.ask_plan,
-    okr.NEW_OPEN: okr.open_new_button,
-    okr.ADD_KR_OPEN: okr.open_kr_button,
-    okr.CHECKIN_OPEN: okr.open_checkin_button,  # also the reminder DM's button
+    okr_objectives.NEW_OPEN: okr_objectives.open_new_button,
+    okr_key_results.ADD_KR_OPEN: okr_key_results.open_kr_button,
+    okr_checkins.CHECKIN_OPEN: okr_checkins.open_checkin_button,  # also the reminder DM's button
     okr_review.REVIEW_ANSWER: okr_review.ask_answers,
     agenda.DECIDE_EXPERIMENT: agenda.decide_experiment,  # the weekly agenda's button
     data.DELETE_CONFIRM: data.confirm_delete,  # /alinea data delete's confirmation (10 minutes)
@@ -93,9 +93,9 @@ VIEWS: dict[str, Any] = {  # callback_id -> (validate(form, metadata), handler(I
     sla.NEW_VIEW: (sla.read_new_form, sla.submit_new),
     sla_breach.ACK_VIEW: (sla_breach.validate_ack, sla_breach.submit_ack),
     sla_breach.PLAN_VIEW: (sla_breach.validate_plan, sla_breach.submit_plan),
-    okr.NEW_VIEW: (okr.read_new_form, okr.submit_new),
-    okr.KR_VIEW: (okr.read_kr_form, okr.submit_kr),
-    okr.CHECKIN_VIEW: (okr.read_checkin_form, okr.submit_checkin),
+    okr_objectives.NEW_VIEW: (okr_objectives.read_new_form, okr_objectives.submit_new),
+    okr_key_results.KR_VIEW: (okr_key_results.read_kr_form, okr_key_results.submit_kr),
+    okr_checkins.CHECKIN_VIEW: (okr_checkins.read_checkin_form, okr_checkins.submit_checkin),
     okr_review.REVIEW_VIEW: (okr_review.read_answers, okr_review.submit_answers),
     agenda.EXPERIMENT_VIEW: (agenda.read_experiment_form, agenda.submit_experiment),
     feedback.FORM_VIEW: (feedback.read_form, feedback.submit_form),

@@ -49,7 +49,7 @@ from bot.blocks.feedback import (
 )
 from bot.feedback_themes import refine_on_queue
 from bot.middleware import runtime_of
-from commands import okr
+from commands import okr_objectives
 from commands.context import CommandRequest, team_of
 from commands.modal_state import Submitted
 from commands.runner import FieldErrors, Interaction, ack_then, answer, via_response_url
@@ -278,5 +278,5 @@ def _propose(ctx, typed: str) -> None:
                                   language=language, country=country)
     prefill = KeyResultPrefill(proposal.kpi_key, str(proposal.baseline), str(proposal.target), proposal.deadline, milestones)
     second = csat_key_result(csat, language=language, country=country, today=today, deadline=proposal.deadline)
-    okr.open_new_form(ctx, prefill, title=title, second=second)
+    okr_objectives.open_new_form(ctx, prefill, title=title, second=second)
     return None

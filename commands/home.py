@@ -12,7 +12,7 @@ retry or two quick opens only rebuild it. The work runs after Bolt's ack, on the
 like every other listener; a full queue skips this open (the next open rebuilds it).
 
 The Acknowledge and Check in buttons on the Home are the channel messages' own (the same
-action ids and values), answered by commands/sla_breach.py and commands/okr.py; the runner
+action ids and values), answered by commands/sla_breach.py and commands/okr_checkins.py; the runner
 finds their team from the block id (bot/blocks/home.py), since a Home view has no channel.
 """
 

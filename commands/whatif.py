@@ -10,7 +10,7 @@ from bot.blocks import Reply
 from bot.blocks.kpi import team_locale
 from bot.blocks.okr import KeyResultPrefill
 from bot.blocks.whatif import CHECK_SMART, USE_AS_KR, whatif_reply
-from commands import okr, smart
+from commands import okr_objectives, smart
 from commands.context import CommandRequest, team_of
 from commands.runner import Interaction
 from db.session import read_only
@@ -60,4 +60,4 @@ def use_as_key_result(interaction: Interaction) -> None:
         raise UserError("whatif.usage") from None
     with read_only(interaction.runtime.session_factory) as session:
         today = local_date(interaction.now, team_of(session, interaction.scope).timezone)
-    return okr.open_new_form(interaction, KeyResultPrefill(*prefill, deadline=today + timedelta(days=days)))
+    return okr_objectives.open_new_form(interaction, KeyResultPrefill(*prefill, deadline=today + timedelta(days=days)))

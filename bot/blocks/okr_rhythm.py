@@ -25,7 +25,7 @@ from services.okr import KeyResultView, ObjectiveView
 from services.okr_rhythm import MAX_ANSWER_LENGTH, AnswerView, ReminderView, ReviewPromptView
 
 # The check-in button of a reminder: its handler and modal live with the OKR commands
-# (commands/okr.py); its value is the KR's number ("3" for KR3).
+# (commands/okr_checkins.py); its value is the KR's number ("3" for KR3).
 CHECKIN_OPEN = "okr_checkin_open"
 REVIEW_ANSWER = "okr_review_answer"  # the review post's Answer button; value: the objective's id
 REVIEW_VIEW = "okr_review_view"  # the review form's callback_id

@@ -104,7 +104,7 @@ def test_the_ingest_api_says_the_limit_for_json_numbers_of_any_size(bot):
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 def test_a_form_says_the_limit_beside_the_field(bot):
-    from commands.okr import CHECKIN_CONFIDENCE, CHECKIN_KR, CHECKIN_NOTE, CHECKIN_VALUE, CHECKIN_VIEW
+    from bot.blocks.okr import CHECKIN_CONFIDENCE, CHECKIN_KR, CHECKIN_NOTE, CHECKIN_VALUE, CHECKIN_VIEW
     from tests.slack.test_okr_commands import selected, typed
 
     result = bot.driver.slash_command("okr checkin", user_id="U0LUIS", channel_id=bot.channels[0])

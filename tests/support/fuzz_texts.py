@@ -15,7 +15,7 @@ import random
 import string
 from typing import Iterator
 
-from commands import SUBCOMMANDS, agenda, alert, data, kpi, okr, setup, sla, token
+from commands import SUBCOMMANDS, agenda, alert, data, kpi, okr, okr_key_results, setup, sla, token
 from services.i18n import message_ids
 
 # Digits of other scripts: Arabic-Indic, Persian, Devanagari, Bengali, Thai, full-width, mathematical bold.
@@ -53,7 +53,7 @@ def vocabulary() -> list[str]:
     words = {word for entry in SUBCOMMANDS for word in entry.words()}
     for table in (kpi.ACTIONS, alert.ACTIONS, agenda.WORDS, agenda.RESULTS, data.WORDS, okr.WORDS, sla.WORDS, token.WORDS):
         words.update(table)
-    words.update(okr.ADD_WORDS, setup.SHOW_WORDS)
+    words.update(okr_key_results.ADD_WORDS, setup.SHOW_WORDS)
     return sorted(words)
 
 
