@@ -362,11 +362,8 @@ def define_modal(locale: str, *, private_metadata: str) -> dict[str, Any]:
     owner = kit.input_block(block_id=OWNER, label=label("owner_side"),
                             element=kit.static_select(action_id=VALUE, options=sides, initial=Side.BOTH.value))
     return kit.modal(
-        callback_id=DEFINE_VIEW,
-        title=t(locale, "glossary.ui.modal.define_title"),
-        submit=t(locale, "glossary.ui.modal.propose"),
-        close=t(locale, "glossary.ui.modal.cancel"),
-        private_metadata=private_metadata,
+        callback_id=DEFINE_VIEW, title=t(locale, "glossary.ui.modal.define_title"), submit=t(locale, "glossary.ui.modal.propose"),
+        close=t(locale, "glossary.ui.modal.cancel"), private_metadata=private_metadata,
         blocks=[
             section(t(locale, "glossary.ui.modal.define_intro")),
             _text_input(NAME, label("name"), max_length=MAX_TERM_LENGTH, placeholder=t(locale, "glossary.ui.modal.name_placeholder")),
@@ -386,11 +383,8 @@ def define_modal(locale: str, *, private_metadata: str) -> dict[str, Any]:
 
 def changes_modal(locale: str, *, term: str, number: int, private_metadata: str) -> dict[str, Any]:
     return kit.modal(
-        callback_id=CHANGES_VIEW,
-        title=t(locale, "glossary.ui.modal.changes_title"),
-        submit=t(locale, "glossary.ui.modal.send"),
-        close=t(locale, "glossary.ui.modal.cancel"),
-        private_metadata=private_metadata,
+        callback_id=CHANGES_VIEW, title=t(locale, "glossary.ui.modal.changes_title"), submit=t(locale, "glossary.ui.modal.send"),
+        close=t(locale, "glossary.ui.modal.cancel"), private_metadata=private_metadata,
         blocks=[
             section(t(locale, "glossary.ui.modal.changes_intro", term=escape_mrkdwn(term), number=number)),
             _text_input(REASON, t(locale, "glossary.ui.modal.reason"), max_length=MAX_REASON_LENGTH, multiline=True,
