@@ -74,20 +74,6 @@ def fields_section(pairs: list[tuple[str, str]]) -> Block:
     }
 
 
-def button(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "button", "text": {"type": "plain_text", "text": truncate(text, 75), "emoji": True},
-        "action_id": action_id, "value": value,
-    }
-    if style:
-        element["style"] = style
-    return element
-
-
-def actions(block_id: str, *elements: dict[str, Any]) -> Block:
-    return {"type": "actions", "block_id": block_id, "elements": list(elements)}
-
-
 def mention(user_id: str) -> str:
     """A user mention from an id we stored ourselves (never from typed text)."""
     return f"<@{user_id}>"

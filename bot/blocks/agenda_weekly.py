@@ -9,7 +9,7 @@ error. A pure function of the facts (`services.agenda_facts`).
 
 from __future__ import annotations
 
-from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, section, truncate
+from bot.blocks import Block, Reply, context, escape_mrkdwn, header, kit, section, truncate
 from bot.blocks import feedback_agenda
 from bot.blocks.agenda_kpis import kpi_line, kpi_name_text, kpi_sentence, kpi_table_rows, kpi_value_text, primary_line, trend_line
 from bot.blocks.agenda_okr import okr_blocks, okr_summary
@@ -181,8 +181,9 @@ def _experiment_step(facts: WeeklyFacts, where: TeamLocale) -> list[Block]:
     language = where.language
     if facts.experiment is not None:
         return [section(truncate(t(language, "agenda.ui.plan.decided") + "\n" + experiment_text(facts.experiment, language), SECTION_BUDGET))]
-    decide = button(t(language, "agenda.ui.plan.decide_button"), DECIDE_EXPERIMENT, facts.occurrence.key, style="primary")
-    return [actions(PLAN_ACTIONS, decide), context(t(language, "agenda.ui.plan.decide_hint"))]
+    decide = kit.button(text=t(language, "agenda.ui.plan.decide_button"), action_id=DECIDE_EXPERIMENT, value=facts.occurrence.key,
+                        style="primary")
+    return [kit.actions(block_id=PLAN_ACTIONS, elements=[decide]), context(t(language, "agenda.ui.plan.decide_hint"))]
 
 
 def _weekly_plan(facts: WeeklyFacts, where: TeamLocale) -> Part:

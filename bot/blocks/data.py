@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from babel.numbers import format_decimal
 
-from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, plain, section
+from bot.blocks import Block, Reply, context, escape_mrkdwn, header, kit, plain, section
 from services.person_data import Erasure, PersonReport
 from services.i18n import t
 
@@ -53,12 +53,14 @@ def delete_confirmation(locale: str, *, counts: Mapping[str, int], value: str, m
     rows = number(sum(counts.values()), locale)
     title = t(locale, "data_rights.delete.title")
     text = t(locale, "data_rights.delete.text", rows=rows, tables=number(len(counts), locale), minutes=minutes)
-    confirm_button = button(t(locale, "data_rights.delete.button", rows=rows), DELETE_CONFIRM, value, style="danger")
+    confirm_button = kit.button(text=t(locale, "data_rights.delete.button", rows=rows), action_id=DELETE_CONFIRM, value=value,
+                                style="danger")
     confirm_button["confirm"] = _confirm(
         t(locale, "data_rights.delete.dialog_title"), t(locale, "data_rights.delete.dialog_text", rows=rows),
         t(locale, "data_rights.delete.dialog_confirm"), t(locale, "data_rights.delete.dialog_deny"),
     )
-    blocks: list[Block] = [header(title), section(text), section(_table_lines(counts, locale)), actions(DELETE_BLOCK, confirm_button)]
+    blocks: list[Block] = [header(title), section(text), section(_table_lines(counts, locale)),
+                           kit.actions(block_id=DELETE_BLOCK, elements=[confirm_button])]
     return Reply(f"{title}: {text}", blocks)
 
 
@@ -90,12 +92,12 @@ def person_report(locale: str, report: PersonReport, *, can_erase: bool = True) 
     if not can_erase:
         return Reply(title, [*blocks, section(t(locale, "data_rights.me.no_key")), context(t(locale, "data_rights.rights"))])
     blocks.append(context(t(locale, "data_rights.me.what_erasure_does")))
-    erase = button(t(locale, "data_rights.me.button"), ERASE_ME, "me", style="danger")
+    erase = kit.button(text=t(locale, "data_rights.me.button"), action_id=ERASE_ME, value="me", style="danger")
     erase["confirm"] = _confirm(
         t(locale, "data_rights.me.dialog_title"), t(locale, "data_rights.me.dialog_text"),
         t(locale, "data_rights.me.dialog_confirm"), t(locale, "data_rights.me.dialog_deny"),
     )
-    blocks += [actions(ERASE_BLOCK, erase), context(t(locale, "data_rights.rights"))]
+    blocks += [kit.actions(block_id=ERASE_BLOCK, elements=[erase]), context(t(locale, "data_rights.rights"))]
     return Reply(title, blocks)
 
 

@@ -9,7 +9,7 @@ from typing import Sequence
 
 from babel.numbers import format_decimal
 
-from bot.blocks import Block, actions, button, context, escape_mrkdwn, section
+from bot.blocks import Block, context, escape_mrkdwn, kit, section
 from services.feedback_agenda import MonthlyVoice, NegativeTheme, ThemeMove
 from services.formatting import babel_locale
 from services.i18n import t
@@ -64,7 +64,8 @@ def monthly_lines(voice: MonthlyVoice, *, month: str, score_lines: Sequence[str]
 def monthly_blocks(voice: MonthlyVoice, *, month: str, score_lines: Sequence[str], language: str, country: str) -> list[Block]:
     blocks: list[Block] = [section("\n".join(monthly_lines(voice, month=month, score_lines=score_lines, language=language, country=country)))]
     if voice.top:
-        blocks.append(actions(OKR_ACTIONS, *(button(t(language, "feedback.agenda.propose_okr", name=theme.name), PROPOSE_OKR, theme.key)
-                                             for theme in voice.top)))  # fmt: skip
+        proposals = [kit.button(text=t(language, "feedback.agenda.propose_okr", name=theme.name), action_id=PROPOSE_OKR, value=theme.key)
+                     for theme in voice.top]  # fmt: skip
+        blocks.append(kit.actions(block_id=OKR_ACTIONS, elements=proposals))
         blocks.append(context(t(language, "feedback.agenda.okr_hint")))
     return blocks

@@ -19,8 +19,6 @@ from bot.blocks import (
     SECTION_TEXT_LIMIT,
     Block,
     Reply,
-    actions,
-    button,
     context,
     divider,
     escape_mrkdwn,
@@ -271,11 +269,10 @@ def proposal_message(
 
 
 def proposal_actions(version: VersionView, locale: str) -> Block:
-    return actions(
-        PROPOSAL_ACTIONS,
-        button(t(locale, "glossary.ui.approve"), APPROVE, str(version.id), style="primary"),
-        button(t(locale, "glossary.ui.request_changes"), REQUEST_CHANGES, str(version.id)),
-    )
+    return kit.actions(block_id=PROPOSAL_ACTIONS, elements=[
+        kit.button(text=t(locale, "glossary.ui.approve"), action_id=APPROVE, value=str(version.id), style="primary"),
+        kit.button(text=t(locale, "glossary.ui.request_changes"), action_id=REQUEST_CHANGES, value=str(version.id)),
+    ])
 
 
 def agreed_thread_reply(version: VersionView, team: TeamInfo) -> Reply:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks import Block, button, context, divider, escape_mrkdwn, header, section, truncate
+from bot.blocks import Block, context, divider, escape_mrkdwn, header, kit, section, truncate
 from bot.blocks.agenda_kpis import kpi_line
 from bot.blocks.agenda_okr import kr_text
 from bot.blocks.agenda_sla import commitment_lines
@@ -172,14 +172,14 @@ def team_blocks(team: TeamHome) -> list[Block]:
     if team.to_acknowledge:
         blocks.append(section(t(language, "home.ui.ack.title", count=len(team.to_acknowledge))))
         for view in team.to_acknowledge[:MAX_BREACHES]:
-            ack = button(t(language, "sla.ui.breach.acknowledge"), ACKNOWLEDGE, str(view.id), style="primary")
+            ack = kit.button(text=t(language, "sla.ui.breach.acknowledge"), action_id=ACKNOWLEDGE, value=str(view.id), style="primary")
             blocks.append(_with_button(breach_text(view, where), ack, block_id(team.channel_id, "ack", view.id)))
         if len(team.to_acknowledge) > MAX_BREACHES:
             blocks.append(context(_more(len(team.to_acknowledge) - MAX_BREACHES, language, "home.ui.ack.more", channel=team.channel_id)))
     if team.key_results:
         blocks.append(section(t(language, "home.ui.krs.title", count=len(team.key_results))))
         for kr in team.key_results[:MAX_KRS]:
-            checkin = button(t(language, "okr.ui.checkin.button"), CHECKIN_OPEN, str(kr.result.number))
+            checkin = kit.button(text=t(language, "okr.ui.checkin.button"), action_id=CHECKIN_OPEN, value=str(kr.result.number))
             blocks.append(_with_button(key_result_text(kr, where), checkin, block_id(team.channel_id, "kr", kr.result.number)))
         if len(team.key_results) > MAX_KRS:
             blocks.append(context(_more(len(team.key_results) - MAX_KRS, language, "home.ui.krs.more", channel=team.channel_id)))

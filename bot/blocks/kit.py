@@ -1,11 +1,12 @@
-"""The one kit of Block Kit builders for modals: options, input blocks and their elements
-(text, selects, checkboxes, radio buttons, pickers, file input) and the modal itself.
+"""The one kit of Block Kit builders for modals and buttons: options, input blocks and their
+elements (text, selects, checkboxes, radio buttons, pickers, file input), the modal itself, and
+a message's buttons and their row (actions).
 
 Every builder is keyword-only, so a call reads as the field it builds (`option(text=…, value=…)`
 can never swap its two strings), and each one cuts its plain-text fields to Slack's limits: a
-modal's title, submit and close 24 characters, an option's text 75, a placeholder 150, a label
-or hint 2000, at most 100 options in a list. Text blocks (section, context, header) and
-buttons are in bot/blocks/__init__.py.
+modal's title, submit and close 24 characters, an option's or a button's text 75, a placeholder
+150, a label or hint 2000, at most 100 options in a list. Text blocks (section, context, header)
+are in bot/blocks/__init__.py.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ Element = dict[str, Any]
 
 MODAL_TEXT_LIMIT = 24  # a modal's title, submit and close
 OPTION_TEXT_LIMIT = 75
+BUTTON_TEXT_LIMIT = 75
 PLACEHOLDER_LIMIT = 150
 LABEL_LIMIT = 2000  # an input's label and hint
 MAX_OPTIONS = 100  # a select's, checkboxes' or radio buttons' options
@@ -107,6 +109,19 @@ def timepicker(*, action_id: str, initial: str | None = None) -> Element:
 
 def file_input(*, action_id: str, filetypes: Sequence[str], max_files: int = 1) -> Element:
     return {"type": "file_input", "action_id": action_id, "filetypes": list(filetypes), "max_files": max_files}
+
+
+def button(*, text: str, action_id: str, value: str, style: str | None = None) -> Element:
+    """A message's button; `style` "primary" or "danger"."""
+    element: Element = {"type": "button", "text": plain(truncate(text, BUTTON_TEXT_LIMIT)), "action_id": action_id, "value": value}
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(*, block_id: str, elements: Iterable[Element]) -> Block:
+    """A row of buttons."""
+    return {"type": "actions", "block_id": block_id, "elements": list(elements)}
 
 
 def modal(*, callback_id: str, title: str, submit: str, close: str, blocks: list[Block], private_metadata: str | None = None) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Sequence
 
-from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, kit, section, truncate
+from bot.blocks import Block, Reply, context, escape_mrkdwn, header, kit, section, truncate
 from domain.numbers import number_symbols
 from domain.periods import Period, format_period
 from services.i18n import language_of, t
@@ -119,11 +119,10 @@ def report_reply(
 
 def decision_buttons(locale: str, block_id: str, commit_action: str, value: str) -> Block:
     """Save all (`commit_action`) and Cancel, both carrying the decision `value`."""
-    return actions(
-        block_id,
-        button(t(locale, "kpi_import.ui.commit"), commit_action, value, style="primary"),
-        button(t(locale, "kpi_import.ui.cancel"), CANCEL, value),
-    )
+    return kit.actions(block_id=block_id, elements=[
+        kit.button(text=t(locale, "kpi_import.ui.commit"), action_id=commit_action, value=value, style="primary"),
+        kit.button(text=t(locale, "kpi_import.ui.cancel"), action_id=CANCEL, value=value),
+    ])
 
 
 def cancelled_reply(locale: str) -> Reply:

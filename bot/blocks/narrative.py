@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from bot.blocks import Block, Reply, actions, button, context, mention, section
+from bot.blocks import Block, Reply, context, kit, mention, section
 from bot.blocks.kpi import TeamLocale
 from domain.kpis import KEY_PATTERN
 from domain.narrative import Hypothesis, Narrative, Source
@@ -73,11 +73,10 @@ def _decision(entry: StoredHypothesis, week: str, language: str, actionable: boo
         return [context(t(language, "narrative.ui.adopted", who=mention(entry.adopted_by), week=week))]
     blocks: list[Block] = []
     if actionable:
-        blocks.append(actions(
-            f"insights-h{entry.number}",
-            button(t(language, "narrative.ui.adopt_button"), ADOPT, str(entry.id), style="primary"),
-            button(t(language, "narrative.ui.not_useful_button"), NOT_USEFUL, str(entry.id)),
-        ))  # fmt: skip
+        blocks.append(kit.actions(block_id=f"insights-h{entry.number}", elements=[
+            kit.button(text=t(language, "narrative.ui.adopt_button"), action_id=ADOPT, value=str(entry.id), style="primary"),
+            kit.button(text=t(language, "narrative.ui.not_useful_button"), action_id=NOT_USEFUL, value=str(entry.id)),
+        ]))  # fmt: skip
     if entry.not_useful:
         blocks.append(context(t(language, "narrative.ui.not_useful_count", count=entry.not_useful)))
     return blocks

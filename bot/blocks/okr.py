@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from bot.blocks import Block, Reply, actions, button, context, divider, escape_mrkdwn, fields_section, header, kit, mention, section, truncate
+from bot.blocks import Block, Reply, context, divider, escape_mrkdwn, fields_section, header, kit, mention, section, truncate
 from bot.blocks.kpi import TeamLocale
 from bot.blocks.smart import checklist_reply
 from domain.examples import example_params
@@ -240,11 +240,11 @@ def objective_heading(objective: ObjectiveView, where: TeamLocale) -> str:
 
 
 def _checkin_button(kr: KeyResultView, language: str) -> dict[str, Any]:
-    return button(t(language, "okr.ui.checkin.button"), CHECKIN_OPEN, str(kr.result.number))
+    return kit.button(text=t(language, "okr.ui.checkin.button"), action_id=CHECKIN_OPEN, value=str(kr.result.number))
 
 
 def _add_kr_button(objective: ObjectiveView, language: str) -> dict[str, Any]:
-    return button(t(language, "okr.ui.kr.add_button"), ADD_KR_OPEN, str(objective.number))
+    return kit.button(text=t(language, "okr.ui.kr.add_button"), action_id=ADD_KR_OPEN, value=str(objective.number))
 
 
 def notice(text: str) -> Reply:
@@ -259,7 +259,8 @@ def board_reply(board: Board, where: TeamLocale, *, include_closed: bool = False
     """Focus warnings first, then each objective with its KRs (a Check in button on each active
     one), within Slack's 50 blocks: what does not fit is counted in an "N more" line."""
     language = where.language
-    new_button = actions(BOARD_ACTIONS, button(t(language, "okr.ui.new_button"), NEW_OPEN, "new", style="primary"))
+    new = kit.button(text=t(language, "okr.ui.new_button"), action_id=NEW_OPEN, value="new", style="primary")
+    new_button = kit.actions(block_id=BOARD_ACTIONS, elements=[new])
     if not board.objectives:
         text = t(language, "okr.ui.board.empty_all" if include_closed else "okr.ui.board.empty")
         return Reply(text=text, blocks=[section(text), new_button])
@@ -322,7 +323,7 @@ def objective_detail(objective: ObjectiveView, where: TeamLocale) -> Reply:
     if not objective.key_results:
         blocks.append(context(t(language, "okr.ui.objective.no_krs", objective=objective.label)))
     if objective.active:
-        blocks.append(actions(OBJECTIVE_ACTIONS, _add_kr_button(objective, language)))
+        blocks.append(kit.actions(block_id=OBJECTIVE_ACTIONS, elements=[_add_kr_button(objective, language)]))
     return Reply(text=title, blocks=blocks)
 
 
@@ -380,7 +381,7 @@ def key_result_detail(kr: KeyResultView, objective: ObjectiveView, retargets: Se
             lines.append(_retarget_line(change, kr, where))
         blocks.append(section("\n".join(lines)))
     if kr.objective_active:
-        blocks.append(actions(KR_ACTIONS, _checkin_button(kr, language)))
+        blocks.append(kit.actions(block_id=KR_ACTIONS, elements=[_checkin_button(kr, language)]))
     return Reply(text=title, blocks=blocks)
 
 
@@ -414,7 +415,7 @@ def objective_post(objective: ObjectiveView, where: TeamLocale, *, actor: str) -
         people += " · " + t(language, "okr.ui.objective.owners", people=_people(objective.owners))
     blocks.append(context(people))
     if objective.active:
-        blocks.append(actions(OBJECTIVE_ACTIONS, _add_kr_button(objective, language)))
+        blocks.append(kit.actions(block_id=OBJECTIVE_ACTIONS, elements=[_add_kr_button(objective, language)]))
     return Reply(text=title, blocks=blocks)
 
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 
-from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, kit, mention, section, truncate
+from bot.blocks import Block, Reply, context, escape_mrkdwn, header, kit, mention, section, truncate
 from bot.blocks.kpi import TeamLocale
 from domain.kpis import DEFAULT_CURRENCY
 from domain.numbers import HOURS, PERCENT, display_quantity, format_quantity
@@ -131,7 +131,8 @@ def reminder_message(view: ReminderView, team: TeamLocale, *, channel_id: str) -
     for kr in krs:
         block = section(reminder_kr_text(kr, team))
         block["block_id"] = f"okr_reminder_{kr.result.number}"
-        block["accessory"] = button(t(language, "okr.rhythm.reminder.button"), CHECKIN_OPEN, str(kr.result.number), style="primary")
+        block["accessory"] = kit.button(text=t(language, "okr.rhythm.reminder.button"), action_id=CHECKIN_OPEN, value=str(kr.result.number),
+                                        style="primary")
         blocks.append(block)
     if len(view.key_results) > len(krs):
         blocks.append(context(t(language, "okr.rhythm.reminder.more", count=len(view.key_results) - len(krs))))
@@ -203,7 +204,8 @@ def review_message(view: ReviewPromptView, answers: Sequence[AnswerView], team: 
         blocks.append(section(truncate(t(language, "okr.rhythm.review.results") + "\n" + "\n".join(lines), 3000)))
     questions = "\n".join(f"{number}. *{question_label(q, language)}* — {question_ask(q, language)}" for number, q in enumerate(QUESTIONS, 1))
     blocks.append(section(t(language, "okr.rhythm.review.questions") + "\n" + questions))
-    blocks.append(actions(f"okr_review_{objective.id}", button(t(language, "okr.rhythm.review.button"), REVIEW_ANSWER, str(objective.id), style="primary")))
+    answer = kit.button(text=t(language, "okr.rhythm.review.button"), action_id=REVIEW_ANSWER, value=str(objective.id), style="primary")
+    blocks.append(kit.actions(block_id=f"okr_review_{objective.id}", elements=[answer]))
     blocks.append(context(t(language, "okr.rhythm.review.how")))
     blocks += answer_blocks(answers, team)
     text = t(language, "okr.rhythm.review.text", objective=objective.label, title=escape_mrkdwn(objective.title), score=score)

@@ -17,8 +17,6 @@ from babel.dates import format_date
 from bot.blocks import (
     Block,
     Reply,
-    actions,
-    button,
     context,
     divider,
     escape_mrkdwn,
@@ -175,7 +173,8 @@ def proposal_message(
         notes.append(t(locale, "sla.ui.withdrawn_by", number=replaced_by))
     blocks: list[Block] = [header(title), section(commits), _version_fields(version, team), context("\n".join(notes))]
     if version.status is SlaStatus.PENDING:
-        blocks.append(actions(PROPOSAL_ACTIONS, button(t(locale, "sla.ui.accept"), ACCEPT, str(version.id), style="primary")))
+        accept = kit.button(text=t(locale, "sla.ui.accept"), action_id=ACCEPT, value=str(version.id), style="primary")
+        blocks.append(kit.actions(block_id=PROPOSAL_ACTIONS, elements=[accept]))
     return Reply(text=title, blocks=blocks)
 
 
@@ -322,7 +321,7 @@ def _template_block(template: SlaTemplate, team: TeamInfo, *, available: bool, c
     if not available:
         return section(text + "\n" + t(locale, "sla.ui.templates.missing_kpi", key=template.kpi_key))
     block = section(text)
-    block["accessory"] = button(t(locale, "sla.ui.templates.propose"), PROPOSE_TEMPLATE, template.id)
+    block["accessory"] = kit.button(text=t(locale, "sla.ui.templates.propose"), action_id=PROPOSE_TEMPLATE, value=template.id)
     return block
 
 

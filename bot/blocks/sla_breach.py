@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 from babel.dates import format_date, format_datetime
 
-from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, kit, mention, section
+from bot.blocks import Block, Reply, context, escape_mrkdwn, header, kit, mention, section
 from bot.blocks.kpi import TeamLocale, display
 from domain.periods import Period, format_period
 from domain.sla import Comparator, Reason
@@ -104,10 +104,11 @@ def breach_message(view: BreachView, team: TeamLocale) -> Reply:
     if view.plan:
         blocks.append(section(plan_text(view, team) or ""))
     if view.status in (BreachStatus.OPEN, BreachStatus.ACKNOWLEDGED):
-        buttons = [button(t(language, "sla.ui.breach.add_plan"), ADD_PLAN, str(view.id))]
+        buttons = [kit.button(text=t(language, "sla.ui.breach.add_plan"), action_id=ADD_PLAN, value=str(view.id))]
         if view.status is BreachStatus.OPEN:
-            buttons.insert(0, button(t(language, "sla.ui.breach.acknowledge"), ACKNOWLEDGE, str(view.id), style="primary"))
-        blocks.append(actions(f"sla_breach_{view.id}", *buttons))
+            acknowledge = kit.button(text=t(language, "sla.ui.breach.acknowledge"), action_id=ACKNOWLEDGE, value=str(view.id), style="primary")
+            buttons.insert(0, acknowledge)
+        blocks.append(kit.actions(block_id=f"sla_breach_{view.id}", elements=buttons))
         blocks.append(context(t(language, "sla.ui.breach.thread_hint")))
     return Reply(f"{title}: {happened}", blocks)
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from babel.dates import format_date
 
-from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, section, truncate
+from bot.blocks import Block, Reply, context, escape_mrkdwn, header, kit, section, truncate
 from bot.blocks.kpi import TeamLocale
 from domain.funnel import Lever, Path, Per
 from domain.kpis import Aggregation
@@ -70,10 +70,10 @@ def whatif_reply(result: WhatIf, team: TeamLocale) -> Reply:
         blocks.append(section(_path(path, result, write, per) + "\n" + _realism(path, write, history)))
         goal, key_result = smart_goal(path, result, write), key_result_value(path, result, write)
         if goal is not None and key_result is not None:
-            blocks.append(actions(
-                f"whatif-{path.lever.value}", button(t(language, "whatif.ui.use_as_kr"), USE_AS_KR, key_result),
-                button(t(language, "whatif.ui.check_smart"), CHECK_SMART, goal),
-            ))
+            blocks.append(kit.actions(block_id=f"whatif-{path.lever.value}", elements=[
+                kit.button(text=t(language, "whatif.ui.use_as_kr"), action_id=USE_AS_KR, value=key_result),
+                kit.button(text=t(language, "whatif.ui.check_smart"), action_id=CHECK_SMART, value=goal),
+            ]))
     blocks.append(section("\n".join([t(language, "whatif.ui.definitions"), *(_definition(item, result, language) for item in result.definitions)])))
     notes = [t(language, "whatif.ui.footnote")]
     if plan.baseline.skipped:

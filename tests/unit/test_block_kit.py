@@ -1,6 +1,7 @@
 """The Block Kit kit (bot/blocks/kit.py) and the reader of a submitted modal (commands/modal_state.py):
 each builder's output, its keyword-only signature, Slack's length limits; what each reader method
-finds in a state shaped as Slack sends it, and what an empty or missing field reads as."""
+finds in a state shaped as Slack sends it, what an empty or missing field reads as, and a group of
+fields repeated under a prefix."""
 
 from __future__ import annotations
 
@@ -51,6 +52,11 @@ BUILT = [
     ("time", kit.timepicker(action_id="v", initial="09:30"), {"type": "timepicker", "action_id": "v", "initial_time": "09:30"}),
     ("file", kit.file_input(action_id="f", filetypes=("csv", "txt")),
      {"type": "file_input", "action_id": "f", "filetypes": ["csv", "txt"], "max_files": 1}),
+    ("button", kit.button(text="Save", action_id="save", value="7"),
+     {"type": "button", "text": plain("Save"), "action_id": "save", "value": "7"}),
+    ("button with a style", kit.button(text="Delete", action_id="delete", value="all", style="danger"),
+     {"type": "button", "text": plain("Delete"), "action_id": "delete", "value": "all", "style": "danger"}),
+    ("actions", kit.actions(block_id="row", elements=(each for each in [A, B])), {"type": "actions", "block_id": "row", "elements": [A, B]}),
     ("modal", kit.modal(callback_id="cb", title="T", submit="S", close="C", blocks=[], private_metadata="{}"),
      {"type": "modal", "callback_id": "cb", "title": plain("T"), "submit": plain("S"), "close": plain("C"), "blocks": [], "private_metadata": "{}"}),
 ]
@@ -63,7 +69,7 @@ def test_each_builder_builds_what_slack_expects(built, expected):
 
 BUILDERS = [kit.option, kit.input_block, kit.plain_text_input, kit.static_select, kit.radio_buttons, kit.multi_static_select,
             kit.checkboxes, kit.users_select, kit.multi_users_select, kit.conversations_select, kit.datepicker, kit.timepicker,
-            kit.file_input, kit.modal]
+            kit.file_input, kit.button, kit.actions, kit.modal]
 
 
 @pytest.mark.parametrize("builder", BUILDERS, ids=lambda builder: builder.__name__)
@@ -83,6 +89,7 @@ LIMITS = [
     ("text placeholder", lambda: kit.plain_text_input(action_id="v", placeholder=LONG)["placeholder"]["text"], 150),
     ("select placeholder", lambda: kit.static_select(action_id="v", options=[], placeholder=LONG)["placeholder"]["text"], 150),
     ("user placeholder", lambda: kit.users_select(action_id="v", placeholder=LONG)["placeholder"]["text"], 150),
+    ("button text", lambda: kit.button(text=LONG, action_id="a", value="v")["text"]["text"], 75),
     ("modal title", lambda: kit.modal(callback_id="c", title=LONG, submit="s", close="c", blocks=[])["title"]["text"], 24),
     ("modal submit", lambda: kit.modal(callback_id="c", title="t", submit=LONG, close="c", blocks=[])["submit"]["text"], 24),
     ("modal close", lambda: kit.modal(callback_id="c", title="t", submit="s", close=LONG, blocks=[])["close"]["text"], 24),
@@ -168,6 +175,12 @@ READS = [
 @pytest.mark.parametrize("read, expected", [(read, expected) for _, read, expected in READS], ids=[name for name, _, _ in READS])
 def test_the_reader_finds_each_field_by_its_block(read, expected):
     assert read(submitted({"state": {"values": STATE}})) == expected
+
+
+def test_a_repeated_group_of_fields_reads_under_its_prefix_as_the_group_itself():
+    values = {"first": STATE["name"], "copy-name": STATE["kind"], "copy-owner": STATE["owner"]}
+    copy = Submitted(values).within("copy-")
+    assert (copy.selected("name"), copy.user("owner"), "first" in copy, copy.text("first")) == ("leads", "U1", False, "")
 
 
 def test_a_date_that_is_not_one_is_a_value_error_for_the_validator_to_flag():
