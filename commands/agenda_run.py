@@ -17,7 +17,7 @@ from bot.agenda_posts import AgendaNotPosted, AgendaPoster, build, narrator_for
 from bot.blocks import Reply
 from bot.blocks.agenda import already_posted_reply, notice, post_time_text, posted_reply, preview_reply
 from bot.notifier import Notifier
-from bot.blocks.kpi import team_locale
+from domain.locales import team_locale
 from commands.context import CommandRequest, team_of
 from commands.setup import is_workspace_admin
 from db.models import TeamRole

@@ -17,7 +17,7 @@ import logging
 
 from bot.agenda_posts import narrator_for
 from bot.blocks import Reply, agenda_layout, context
-from bot.blocks.kpi import team_locale
+from domain.locales import team_locale
 from bot.blocks.narrative import ADOPT, NOT_USEFUL, insight_reply
 from bot.notifier import POST_FAILURES
 from commands.agenda import announce_experiment

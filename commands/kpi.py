@@ -21,7 +21,6 @@ from bot.blocks import Reply
 from bot.blocks import kpi as form
 from bot.blocks.native import chart_block
 from bot.blocks.kpi import (
-    TeamLocale,
     catalog_reply,
     created_reply,
     recorded_reply,
@@ -31,8 +30,8 @@ from bot.blocks.kpi import (
     templates_reply,
     new_kpi_modal,
     undone_reply,
-    team_locale,
 )
+from domain.locales import TeamLocale, team_locale
 from commands.context import CommandRequest, team_of, dispatch_subword
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from db.session import read_only

@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot.blocks import Reply
-from bot.blocks.glossary import TeamInfo
+from bot.blocks.team import TeamInfo
 from bot.blocks.sla import (
     ACCEPT,
     ACK_WINDOW,
@@ -51,8 +51,7 @@ from bot.blocks.sla import (
     templates_reply,
 )
 from bot.notifier import POST_FAILURES, Message, Notifier
-from commands.context import CommandRequest, team_of, dispatch_subword
-from commands.glossary import team_info
+from commands.context import CommandRequest, team_info, team_of, dispatch_subword
 from commands.runner import FieldErrors, Interaction, modal_metadata
 from db.models import AlignmentTeam, SlaStatus
 from db.session import read_only

@@ -40,7 +40,7 @@ from bot.blocks.sla_breach import (
 )
 from bot.errors import describe
 from bot.runtime import Runtime
-from bot.blocks.kpi import team_locale
+from domain.locales import team_locale
 from bot.sla_posts import SlaPoster
 from commands.context import CommandRequest, team_of
 from commands.runner import FieldErrors, Interaction, modal_metadata

@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 
 from bot.blocks import Reply
-from bot.blocks.kpi import team_locale
+from domain.locales import team_locale
 from bot.blocks.okr import KeyResultPrefill
 from bot.blocks.whatif import CHECK_SMART, USE_AS_KR, whatif_reply
 from commands import okr, smart

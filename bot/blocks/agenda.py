@@ -36,7 +36,7 @@ from bot.blocks import Block, Reply, actions, button, context, divider, escape_m
 from bot.blocks import feedback_agenda
 from bot.blocks.agenda_topics import DECIDE_EXPERIMENT, experiment_text, topic_line
 from bot.blocks.glossary import side_label
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from bot.blocks.okr import kr_heading, objective_heading, progress_bar, status_text, warning_lines
 from bot.blocks.sla import strip
 from bot.blocks.sla_breach import plan_text, promise_text, reason_text

@@ -30,7 +30,8 @@ from typing import Any
 
 from bot.blocks import Block, button, context, divider, escape_mrkdwn, header, section, truncate
 from bot.blocks.agenda import commitment_lines, kr_text, kpi_line
-from bot.blocks.kpi import TeamLocale, display, team_locale
+from bot.blocks.kpi import display
+from domain.locales import TeamLocale, team_locale
 from bot.blocks.okr import CHECKIN_OPEN, goal_text, value_text
 from bot.blocks.sla_breach import ACKNOWLEDGE, promise_text
 from domain.periods import format_period

@@ -19,7 +19,7 @@ from bot.blocks.agenda import (
     weekly_agenda,
 )
 from bot.blocks.agenda_topics import DECIDE_EXPERIMENT
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from bot.slack_double.validation import message_blocks_errors
 from bot.transcript import render
 from db.models import BreachStatus, ObjectiveStatus, SlaStatus, TopicStatus
