@@ -1,5 +1,4 @@
-"""What a subcommand handler receives, and how a request finds its workspace, team and language
-(and what the glossary and SLA messages are told about that team)."""
+"""What a subcommand handler receives, and how a request finds its workspace, team and language."""
 
 from __future__ import annotations
 
@@ -14,17 +13,15 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot.blocks import Reply
-from bot.blocks.team import TeamInfo
 from bot.notifier import Notifier
 from bot.runtime import Runtime
 from domain.locales import normalize_locale
 from db import repositories
-from db.models import AlignmentTeam, TeamRole
+from db.models import AlignmentTeam
 from domain.commands import fold, unknown_word
 from domain.errors import UserError
 from db.session import read_only
 from services import workspaces
-from services.teams import members_with_role
 
 logger = logging.getLogger(__name__)
 
@@ -94,15 +91,6 @@ def team_of(session: Session, scope: Scope) -> AlignmentTeam:
     if team is None or team.workspace_id != scope.workspace_id:
         raise UserError("team.not_set_up")
     return team
-
-
-def team_info(team: AlignmentTeam) -> TeamInfo:
-    """What the glossary and SLA messages show about the team: language, dates, channel, leads."""
-    return TeamInfo(
-        locale=team.locale, timezone=team.timezone, country=team.country, channel_id=team.channel_id,
-        marketing_leads=tuple(members_with_role(team, TeamRole.MARKETING_LEAD)),
-        sales_leads=tuple(members_with_role(team, TeamRole.SALES_LEAD)),
-    )
 
 
 def resolve_scope(runtime: Runtime, client: WebClient, *, slack_team_id: str, user_id: str, channel_id: str | None) -> Scope:
