@@ -35,8 +35,7 @@ from bot.blocks.agenda_topics import (
     topics_reply,
 )
 from bot.notifier import Message
-from commands.context import CommandRequest, team_of, dispatch_subword
-from commands.runner import FieldErrors, Interaction, modal_metadata
+from commands.context import CommandRequest, FieldErrors, Interaction, dispatch_subword, modal_metadata, team_of
 from db.session import read_only
 from domain.commands import fold
 from domain.errors import UserError

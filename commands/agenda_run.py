@@ -18,8 +18,7 @@ from bot.blocks import Reply
 from bot.blocks.agenda import already_posted_reply, notice, post_time_text, posted_reply, preview_reply
 from bot.notifier import Notifier
 from domain.locales import team_locale
-from commands.context import CommandRequest, team_of
-from commands.setup import is_workspace_admin
+from commands.context import CommandRequest, is_workspace_admin, team_of
 from db.models import TeamRole
 from db.session import read_only
 from domain.commands import fold

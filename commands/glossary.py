@@ -48,9 +48,8 @@ from bot.blocks.glossary import (
 )
 from bot.blocks.team import TeamInfo
 from bot.notifier import POST_FAILURES, Message, Notifier
-from commands.context import CommandRequest, team_of
+from commands.context import CommandRequest, FieldErrors, Interaction, modal_metadata, team_of
 from commands.team_info import team_info
-from commands.runner import FieldErrors, Interaction, modal_metadata
 from db.models import AlignmentTeam, VersionStatus
 from db.session import read_only
 from domain.errors import UserError

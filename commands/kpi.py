@@ -32,8 +32,7 @@ from bot.blocks.kpi import (
     undone_reply,
 )
 from domain.locales import TeamLocale, team_locale
-from commands.context import CommandRequest, team_of, dispatch_subword
-from commands.runner import FieldErrors, Interaction, modal_metadata
+from commands.context import CommandRequest, FieldErrors, Interaction, dispatch_subword, modal_metadata, team_of
 from db.session import read_only
 from domain.errors import UserError
 from domain.kpis import KpiSpec, check_unit, parse_kpi_new, validate_key, validate_spec

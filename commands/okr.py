@@ -87,9 +87,8 @@ from bot.blocks.okr import (
     retargeted_reply,
 )
 from bot.notifier import POST_FAILURES, Message
-from commands.context import CommandRequest, team_of, dispatch_subword
+from commands.context import CommandRequest, FieldErrors, Interaction, dispatch_subword, modal_metadata, team_of
 from domain.locales import team_locale
-from commands.runner import FieldErrors, Interaction, modal_metadata
 from db import repositories
 from db.models import AlignmentTeam, ObjectiveStatus, OkrKeyResult
 from db.session import read_only

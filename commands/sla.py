@@ -51,9 +51,8 @@ from bot.blocks.sla import (
     templates_reply,
 )
 from bot.notifier import POST_FAILURES, Message, Notifier
-from commands.context import CommandRequest, team_of, dispatch_subword
+from commands.context import CommandRequest, FieldErrors, Interaction, dispatch_subword, modal_metadata, team_of
 from commands.team_info import team_info
-from commands.runner import FieldErrors, Interaction, modal_metadata
 from db.models import AlignmentTeam, SlaStatus
 from db.session import read_only
 from domain.errors import UserError
