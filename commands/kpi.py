@@ -32,6 +32,7 @@ from bot.blocks.kpi import (
     undone_reply,
 )
 from domain.locales import TeamLocale, team_locale
+from commands import kpi_import
 from commands.context import CommandRequest, FieldErrors, Interaction, dispatch_subword, modal_metadata, team_of
 from db.session import read_only
 from domain.errors import UserError
@@ -222,8 +223,6 @@ def upload_chart(request: CommandRequest, view, points, where: TeamLocale) -> st
 
 
 def start_import(request: CommandRequest, _rest: str) -> Reply | None:
-    from commands import kpi_import
-
     return kpi_import.open_import(request)
 
 

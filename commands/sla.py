@@ -51,6 +51,7 @@ from bot.blocks.sla import (
     templates_reply,
 )
 from bot.notifier import POST_FAILURES, Message, Notifier
+from commands import sla_breach
 from commands.context import CommandRequest, FieldErrors, Interaction, dispatch_subword, modal_metadata, team_of
 from commands.team_info import team_info
 from db.models import AlignmentTeam, SlaStatus
@@ -371,14 +372,10 @@ def _announce_active(notifier: Notifier, version: SlaVersionView, info: TeamInfo
 
 
 def breaches(request: CommandRequest, rest: str) -> Reply | None:
-    from commands import sla_breach  # imported on use: the breach commands live in their own module
-
     return sla_breach.list_breaches(replace(request, args=rest))
 
 
 def close(request: CommandRequest, rest: str) -> Reply | None:
-    from commands import sla_breach
-
     return sla_breach.close(replace(request, args=rest))
 
 
