@@ -128,7 +128,6 @@ class FieldErrors(Exception):
         return {block: text(message) for block, message in self.errors.items()}
 
 
-
 def modal_metadata(*, channel_id: str | None, locale: str, from_home: bool = False, **extra: Any) -> str:
     """What a modal carries to its submission; `from_home` when a Home button opened it (the
     submission then publishes the Home again)."""
