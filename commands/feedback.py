@@ -51,8 +51,8 @@ from bot.blocks.feedback import (
 from bot.feedback_themes import refine_on_queue
 from bot.middleware import runtime_of
 from commands import okr
-from commands.context import CommandRequest, team_of
-from commands.runner import FieldErrors, Interaction, ack_then, answer, via_response_url
+from commands.context import CommandRequest, FieldErrors, Interaction, team_of
+from commands.runner import ack_then, answer, via_response_url
 from db import repositories
 from db.models import AlignmentTeam
 from db.session import read_only

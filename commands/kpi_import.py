@@ -38,9 +38,8 @@ from bot.blocks.kpi_import import (
     report_reply,
     upload_modal,
 )
-from commands.context import CommandRequest, team_of
+from commands.context import CommandRequest, FieldErrors, Interaction, modal_metadata, team_of
 from commands import survey_import
-from commands.runner import FieldErrors, Interaction, modal_metadata
 from db import repositories
 from db.models import AlignmentTeam
 from db.session import read_only

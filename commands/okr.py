@@ -36,7 +36,8 @@ from babel.dates import format_date
 from sqlalchemy.orm import Session
 
 from bot.blocks import Reply
-from bot.blocks.kpi import TeamLocale, quantity_unit
+from bot.blocks.kpi import quantity_unit
+from domain.locales import TeamLocale
 from bot.blocks.okr import (
     ADD_KR_OPEN,
     KeyResultPrefill,
@@ -90,9 +91,8 @@ from bot.blocks.okr import (
     with_second_kr,
 )
 from bot.notifier import POST_FAILURES, Message
-from commands.context import CommandRequest, team_of, dispatch_subword
-from bot.blocks.kpi import team_locale
-from commands.runner import FieldErrors, Interaction, modal_metadata
+from commands.context import CommandRequest, FieldErrors, Interaction, dispatch_subword, modal_metadata, team_of
+from domain.locales import team_locale
 from db import repositories
 from db.models import AlignmentTeam, ObjectiveStatus, OkrKeyResult
 from db.session import read_only

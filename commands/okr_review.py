@@ -26,9 +26,8 @@ from bot.blocks.okr_rhythm import QUESTIONS, REVIEW_ANSWER, REVIEW_VIEW, VALUE, 
 from bot.errors import describe
 from bot.okr_posts import OkrPoster
 from bot.runtime import Runtime
-from bot.blocks.kpi import team_locale
-from commands.context import team_of
-from commands.runner import FieldErrors, Interaction, modal_metadata
+from domain.locales import team_locale
+from commands.context import FieldErrors, Interaction, modal_metadata, team_of
 from db import repositories
 from db.models import OkrObjective
 from db.session import read_only

@@ -17,7 +17,7 @@ from bot.blocks import Reply
 from bot.blocks.kpi_import import read_decision
 from bot.blocks.survey_import import COMMIT, report_reply
 from commands import kpi_import
-from commands.runner import Interaction
+from commands.context import Interaction
 from db.models import AlignmentTeam
 from db.session import read_only
 from domain.errors import UserError

@@ -6,7 +6,8 @@ from decimal import Decimal
 from typing import Sequence
 
 from bot.blocks import Reply, context, escape_mrkdwn, section
-from bot.blocks.kpi import TeamLocale, shown
+from bot.blocks.kpi import shown
+from domain.locales import TeamLocale
 from domain.alerts import Mode, Movement, describe_movement
 from domain.kpis import KpiSpec
 from domain.numbers import format_quantity

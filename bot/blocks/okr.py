@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from bot.blocks import Block, Reply, actions, button, context, divider, escape_mrkdwn, fields_section, header, mention, plain, section, truncate
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from bot.blocks.smart import checklist_reply
 from domain.examples import example_params
 from domain.glossary import Side

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 
 from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, mention, plain, section, truncate
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from domain.kpis import DEFAULT_CURRENCY
 from domain.numbers import HOURS, PERCENT, display_quantity, format_quantity
 from domain.okr import GOOD_SCORE, KIND_LABELS, ObjectiveKind, ReviewQuestion, Status

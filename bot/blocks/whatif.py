@@ -10,7 +10,7 @@ from decimal import Decimal
 from babel.dates import format_date
 
 from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, section, truncate
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from domain.funnel import Lever, Path, Per
 from domain.kpis import Aggregation
 from domain.numbers import PERCENT, display_quantity, format_quantity, rounded_for_display

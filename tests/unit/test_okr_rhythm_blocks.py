@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from bot.blocks.okr_rhythm import (
     CHECKIN_OPEN,
     MAX_REMINDER_KRS,
