@@ -111,10 +111,10 @@ from domain.okr import (
     Objective,
     ObjectiveKind,
     format_kr_id,
-    nothing_logged,
-    parse_checkin,
     parse_objective,
 )
+from domain.okr_checkin_line import parse_checkin
+from domain.okr_kr_line import nothing_logged
 from domain.okr_retarget import parse_retarget
 from domain.periods import local_date
 from domain.smart_timing import parse_deadline

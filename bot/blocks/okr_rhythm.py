@@ -19,7 +19,8 @@ from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, he
 from bot.blocks.kpi import TeamLocale
 from domain.kpis import DEFAULT_CURRENCY
 from domain.numbers import HOURS, PERCENT, display_quantity, format_quantity
-from domain.okr import GOOD_SCORE, KIND_LABELS, ObjectiveKind, ReviewQuestion, Status
+from domain.okr import GOOD_SCORE, KIND_LABELS, ObjectiveKind, Status
+from domain.okr_review_answers import ReviewQuestion
 from services.i18n import t
 from services.okr import KeyResultView, ObjectiveView
 from services.okr_rhythm import MAX_ANSWER_LENGTH, AnswerView, ReminderView, ReviewPromptView

@@ -15,7 +15,7 @@ from db.types import PRECISION, SCALE, ExactDecimal, plain_decimal
 from domain.alerts import parse_alert
 from domain.errors import UserError
 from domain.numbers import MAX_DECIMALS, MAX_WHOLE_DIGITS, parse_quantity, storage_problem, typed_whole
-from domain.okr import parse_key_result
+from domain.okr_kr_line import parse_key_result
 from services.i18n import t
 
 ES_CO = {"language": "es", "country": "CO"}
