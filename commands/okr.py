@@ -101,7 +101,10 @@ from domain.errors import UserError
 from domain.examples import example_params
 from domain.glossary import Side
 from domain.kpis import Direction, KpiSpec, Unit
-from domain.numbers import DEFAULT_CURRENCY, HOURS, NUMBER_LIMITS, PERCENT, Quantity, example_number, format_quantity, parse_quantity
+from domain.number_format import format_quantity
+from domain.number_limits import NUMBER_LIMITS
+from domain.number_style import DEFAULT_CURRENCY, HOURS, PERCENT, example_number
+from domain.numbers import Quantity, parse_quantity
 from domain.okr import (
     MAX_TITLE_LENGTH,
     CheckIn,

@@ -40,7 +40,8 @@ from domain.errors import UserError
 from domain.glossary import Side
 from domain.kpis import Direction, KpiSpec, check_unit, validate_value
 from domain.locales import normalize_locale
-from domain.numbers import check_storable, format_quantity
+from domain.number_format import format_quantity
+from domain.number_limits import check_storable
 from domain.sla import Comparator
 from domain.smart_goal import ChangeBy, Goal, GoalDirection, Milestone
 

@@ -9,7 +9,7 @@ from bot.blocks import Reply, context, escape_mrkdwn, section
 from bot.blocks.kpi import TeamLocale, shown
 from domain.alerts import Mode, Movement, describe_movement
 from domain.kpis import KpiSpec
-from domain.numbers import format_quantity
+from domain.number_format import format_quantity
 from services.alerts import AlertView, Episode
 from services.i18n import t
 

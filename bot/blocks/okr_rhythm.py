@@ -18,7 +18,8 @@ from babel.dates import format_date, format_datetime
 from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, mention, plain, section, truncate
 from bot.blocks.kpi import TeamLocale
 from domain.kpis import DEFAULT_CURRENCY
-from domain.numbers import HOURS, PERCENT, display_quantity, format_quantity
+from domain.number_format import display_quantity, format_quantity
+from domain.number_style import HOURS, PERCENT
 from domain.okr import GOOD_SCORE, KIND_LABELS, ObjectiveKind, Status
 from domain.okr_review_answers import ReviewQuestion
 from services.i18n import t
