@@ -5,7 +5,7 @@
     okr all | todos                             … closed objectives too
     okr new | nuevo                             a form: the objective and its first key result
     okr new | nuevo [comprometido|aspiracional] TITLE    the objective alone; KRs follow in one line
-    okr kr [add | agregar] O1 LINE              a key result in one line (domain.okr.parse_key_result)
+    okr kr [add | agregar] O1 LINE              a key result in one line (domain.okr_kr_line.parse_key_result)
     okr checkin KR3 VALUE [confianza N] [nota]  a check-in; `KR3 confianza 6 nota` on a KPI-backed KR
     okr checkin                                 a form with the KRs I own (the reminder's button too)
     okr retarget | meta KR3 [TARGET] [al DATE] razón TEXT   a new target and/or deadline, with why
@@ -101,7 +101,10 @@ from domain.errors import UserError
 from domain.examples import example_params
 from domain.glossary import Side
 from domain.kpis import Direction, KpiSpec, Unit
-from domain.numbers import DEFAULT_CURRENCY, HOURS, NUMBER_LIMITS, PERCENT, Quantity, example_number, format_quantity, parse_quantity
+from domain.number_format import format_quantity
+from domain.number_limits import NUMBER_LIMITS
+from domain.number_style import DEFAULT_CURRENCY, HOURS, PERCENT, example_number
+from domain.numbers import Quantity, parse_quantity
 from domain.okr import (
     MAX_TITLE_LENGTH,
     CheckIn,
@@ -111,10 +114,10 @@ from domain.okr import (
     Objective,
     ObjectiveKind,
     format_kr_id,
-    nothing_logged,
-    parse_checkin,
     parse_objective,
 )
+from domain.okr_checkin_line import parse_checkin
+from domain.okr_kr_line import nothing_logged
 from domain.okr_retarget import parse_retarget
 from domain.periods import local_date
 from domain.smart_timing import parse_deadline

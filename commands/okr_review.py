@@ -32,7 +32,7 @@ from db import repositories
 from db.models import OkrObjective
 from db.session import read_only
 from domain.errors import UserError
-from domain.okr import ReviewQuestion, parse_review_answer
+from domain.okr_review_answers import ReviewQuestion, parse_review_answer
 from domain.slack_text import decode_entities
 from services import okr_rhythm, workspaces
 from services.okr_rhythm import MAX_ANSWER_LENGTH

@@ -59,7 +59,8 @@ from db.session import read_only
 from domain.errors import UserError
 from domain.glossary import MAX_TERM_LENGTH, Side
 from domain.kpis import Unit
-from domain.numbers import DEFAULT_CURRENCY, parse_quantity, typed_whole
+from domain.number_style import DEFAULT_CURRENCY
+from domain.numbers import parse_quantity, typed_whole
 from domain.periods import local_date
 from domain.sla import MAX_ACK_WINDOW_HOURS, Commitment, Comparator, parse_commitment
 from domain.sla_line import split_line

@@ -8,7 +8,8 @@ from typing import Sequence
 from bot.blocks import Block, Reply, context, escape_mrkdwn, header, section
 from domain.kpis import Direction, KpiSpec, Unit
 from domain.locales import TeamLocale
-from domain.numbers import HOURS, PERCENT, display_quantity, format_quantity
+from domain.number_format import display_quantity, format_quantity
+from domain.number_style import HOURS, PERCENT
 from domain.periods import Period, format_period
 from services.i18n import t
 from services.kpis import KpiView, Point, StoredValue

@@ -24,7 +24,8 @@ from domain.locales import TeamLocale
 from bot.blocks.smart import checklist_reply
 from domain.examples import example_params
 from domain.glossary import Side
-from domain.numbers import DEFAULT_CURRENCY, HOURS, PERCENT, display_quantity, format_quantity
+from domain.number_format import display_quantity, format_quantity
+from domain.number_style import DEFAULT_CURRENCY, HOURS, PERCENT
 from domain.periods import format_period
 from domain.okr import GOOD_SCORE, Contributor, FocusWarning, ObjectiveKind, Status
 from domain.sla import Comparator

@@ -18,8 +18,10 @@ from babel.dates import format_date, format_datetime
 from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, header, mention, plain, section, truncate
 from domain.locales import TeamLocale
 from domain.kpis import DEFAULT_CURRENCY
-from domain.numbers import HOURS, PERCENT, display_quantity, format_quantity
-from domain.okr import GOOD_SCORE, KIND_LABELS, ObjectiveKind, ReviewQuestion, Status
+from domain.number_format import display_quantity, format_quantity
+from domain.number_style import HOURS, PERCENT
+from domain.okr import GOOD_SCORE, KIND_LABELS, ObjectiveKind, Status
+from domain.okr_review_answers import ReviewQuestion
 from services.i18n import t
 from services.okr import KeyResultView, ObjectiveView
 from services.okr_rhythm import MAX_ANSWER_LENGTH, AnswerView, ReminderView, ReviewPromptView

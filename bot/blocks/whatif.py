@@ -13,7 +13,8 @@ from bot.blocks import Block, Reply, actions, button, context, escape_mrkdwn, he
 from domain.locales import TeamLocale
 from domain.funnel import Lever, Path, Per
 from domain.kpis import Aggregation
-from domain.numbers import PERCENT, display_quantity, format_quantity, rounded_for_display
+from domain.number_format import display_quantity, format_quantity, rounded_for_display
+from domain.number_style import PERCENT
 from domain.smart_goal import Verdict
 from services.i18n import language_of, t
 from services.whatif import Definition, WhatIf

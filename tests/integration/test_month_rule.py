@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.meetings import AgendaKind
-from domain.okr import parse_checkin, parse_objective
+from domain.okr import parse_objective
+from domain.okr_checkin_line import parse_checkin
 from domain.periods import Period, month_counted_in, weeks_of_month
 from domain.sla import parse_commitment
 from services import agenda_facts, agendas, breach_evaluation, kpis, okr, sla, sla_breaches

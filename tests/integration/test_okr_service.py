@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 
 from db.models import AuditEntry, OkrCheckIn, OkrKeyResult, OkrObjective, OkrReminder, OkrRetarget, OkrReviewPrompt
 from domain.errors import UserError
-from domain.okr import Objective, ObjectiveKind, ReviewQuestion, Status, parse_checkin, parse_objective
+from domain.okr import Objective, ObjectiveKind, Status, parse_objective
+from domain.okr_checkin_line import parse_checkin
+from domain.okr_review_answers import ReviewQuestion
 from domain.periods import Period
 from domain.smart_goal import Criterion, Verdict
 from services import kpis, okr, okr_rhythm
