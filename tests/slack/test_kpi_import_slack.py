@@ -15,7 +15,7 @@ from bot.blocks.kpi_import import CANCEL, COMMIT, FILE_BLOCK, FILE_INPUT, UPLOAD
 from bot.loopback import LoopbackBot
 from bot.slack_double import Call, SlackDouble
 from bot.slack_double.server import FILE_DOWNLOAD_METHOD
-from commands import kpi_import as command
+from commands import spreadsheet_files as command
 from db import repositories
 from db.models import KpiValue
 from domain.errors import UserError
