@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.narrative import NOW, demo_factory  # noqa: E402
 from bot import demo_data  # noqa: E402
-from bot.blocks.kpi import team_locale  # noqa: E402
+from domain.locales import team_locale  # noqa: E402
 from bot.blocks.narrative import narrative_reply  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from domain import grounding  # noqa: E402

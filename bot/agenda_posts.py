@@ -64,11 +64,10 @@ from bot.blocks.agenda_weekly import weekly_agenda
 from bot.blocks.narrative import insight_reply, narrative_reply
 from bot.leases import Clock, LeaseKeeper, Pacer
 from bot.runtime import utc_now
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale, team_locale
 from bot.team_locks import TeamLocks
 from bot.team_sessions import TeamSessions
 from bot.notifier import Message, Notifier
-from bot.blocks.kpi import team_locale
 from db.session import read_only
 from db.models import Agenda, AgendaStatus, AlignmentTeam, WorkspaceState
 from domain.meetings import AgendaKind, Occurrence

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.alerts import alert_message
-from bot.blocks.kpi import team_locale
+from domain.locales import team_locale
 from db.session import read_only
 from bot.notifier import POST_FAILURES, Message, Notifier
 from db.models import AlignmentTeam

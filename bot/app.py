@@ -7,12 +7,12 @@ import logging
 from slack_bolt import App
 from slack_sdk import WebClient
 
-import commands
 from bot.errors import handle_listener_error
 from bot.middleware import request_context, runtime_middleware
 from bot.runtime import Runtime
 from bot.slack_client import make_web_client
 from bot.workqueue import ContextExecutor
+from commands import registry
 
 logger = logging.getLogger(__name__)
 
@@ -45,5 +45,5 @@ def create_app(runtime: Runtime, *, client: WebClient | None = None, verify_toke
     app.use(request_context)
     app.use(runtime_middleware(runtime))
     app.error(handle_listener_error)
-    commands.register(app)
+    registry.register(app)
     return app

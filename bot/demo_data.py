@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from db import repositories
 from db.models import AlignmentTeam
 from domain.glossary import Side, TermDraft
-from domain.okr import parse_checkin, parse_objective
+from domain.okr import parse_objective
+from domain.okr_checkin_line import parse_checkin
 from domain.periods import Period
 from domain.setup import SetupChanges
 from domain.sla import parse_commitment

@@ -11,7 +11,7 @@ Tests stay independent by reading differences, never absolute values: `sample()`
 after what the test does (a test runs alone in the process, and LoopbackBot drains its work
 queue before it returns, so nothing of an earlier test is still counting).
 
-Labels are bounded: subcommands are the canonical names of commands/__init__.py's table or
+Labels are bounded: subcommands are the canonical names of commands/registry.py's table or
 "unknown", outcomes and kinds are fixed sets, and any other label value a caller passes
 (Slack method and error codes, agenda kinds, LLM sources and fallback reasons) must look like
 an identifier (`[A-Za-z0-9_.:-]`, at most 64 characters) or it is counted as "other". Nothing a
@@ -108,7 +108,7 @@ def ack(kind: str, seconds: float) -> None:
 
 
 def command(subcommand: str, outcome: str) -> None:
-    """`subcommand` is a canonical name (commands/__init__.py's SUBCOMMANDS) or "unknown"."""
+    """`subcommand` is a canonical name (commands/registry.py's SUBCOMMANDS) or "unknown"."""
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown outcome {outcome!r}; expected one of {OUTCOMES}")
     COMMANDS.labels(subcommand=label(subcommand), outcome=outcome).inc()

@@ -2,7 +2,7 @@
 
 No I/O happens here: middleware runs before the listener acks, and Slack's 3-second clock
 is already ticking. The unit of work is opened by the listener wrapper after the ack
-(see commands/__init__.py).
+(see commands/registry.py).
 """
 
 from __future__ import annotations

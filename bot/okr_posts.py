@@ -34,7 +34,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks import Reply
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from bot.blocks.okr_rhythm import reminder_message, review_message
 from bot.team_locks import TeamLocks
 from bot.team_sessions import TeamSessions

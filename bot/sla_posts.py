@@ -25,7 +25,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks import Reply
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from bot.blocks.sla_breach import breach_message, no_data_message, risk_message, step_reply
 from bot.team_locks import TeamLocks
 from bot.team_sessions import TeamSessions

@@ -8,7 +8,7 @@ from typing import Callable, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.kpi import TeamLocale, team_locale
+from domain.locales import TeamLocale, team_locale
 from db.models import AlignmentTeam
 from db.session import read_only
 

@@ -34,9 +34,9 @@ from bot.blocks.agenda_topics import (
     topics_reply,
 )
 from bot.notifier import Message
-from commands.context import CommandRequest, team_of, dispatch_subword
+from commands import agenda_run  # the agenda itself: rendering, charts and posting
+from commands.context import CommandRequest, FieldErrors, Interaction, dispatch_subword, modal_metadata, team_of
 from commands.modal_state import Submitted
-from commands.runner import FieldErrors, Interaction, modal_metadata
 from db.session import read_only
 from domain.commands import fold
 from domain.errors import UserError
@@ -116,14 +116,10 @@ def result(request: CommandRequest, rest: str) -> Reply:
 
 
 def preview(request: CommandRequest, rest: str) -> Reply | None:
-    from commands import agenda_run  # the agenda itself: rendering, charts and posting
-
     return agenda_run.preview(request, rest or None)
 
 
 def post(request: CommandRequest, rest: str) -> Reply | None:
-    from commands import agenda_run
-
     return agenda_run.post_now(request, rest or None)
 
 

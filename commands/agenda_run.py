@@ -18,9 +18,8 @@ from bot.blocks import Reply
 from bot.blocks.agenda_pieces import post_time_text
 from bot.blocks.agenda_preview import already_posted_reply, notice, posted_reply, preview_reply
 from bot.notifier import Notifier
-from bot.blocks.kpi import team_locale
-from commands.context import CommandRequest, team_of
-from commands.setup import is_workspace_admin
+from domain.locales import team_locale
+from commands.context import CommandRequest, is_workspace_admin, team_of
 from db.models import TeamRole
 from db.session import read_only
 from domain.commands import fold

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.blocks import Reply
 from bot.blocks.alerts import created_reply, deleted_reply, listing_reply
 from commands.context import CommandRequest, team_of, dispatch_subword
-from bot.blocks.kpi import team_locale
+from domain.locales import team_locale
 from db.session import read_only
 from domain.alerts import parse_alert
 from domain.errors import UserError

@@ -1,12 +1,15 @@
-"""What a subcommand handler receives, and how a request finds its workspace, team and language."""
+"""What a handler receives (a subcommand's request, a button press or a modal submission, the
+errors a modal shows beside its fields), and how a request finds its workspace, team and language
+and whether the person is one of Slack's admins."""
 
 from __future__ import annotations
 
+import json
 import logging
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -15,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.blocks import Reply
 from bot.notifier import Notifier
 from bot.runtime import Runtime
+from commands.modal_state import Submitted
 from domain.locales import normalize_locale
 from db import repositories
 from db.models import AlignmentTeam
@@ -22,6 +26,7 @@ from domain.commands import fold, unknown_word
 from domain.errors import UserError
 from db.session import read_only
 from services import workspaces
+from services.i18n import t
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +90,51 @@ class Subcommand:
         return (self.name, *self.aliases)
 
 
+@dataclass(frozen=True)
+class Interaction(AckedRequest):
+    """A button press or a modal submission, after the ack, with its scope resolved."""
+
+    runtime: Runtime
+    client: WebClient
+    scope: Scope
+    user_id: str
+    channel_id: str | None
+    value: Any  # the button's value, or the modal's validated submission
+    message_ts: str | None
+    trigger_id: str | None
+    now: datetime
+    ephemeral: bool = False  # the button was on an ephemeral message (no chat.update for it)
+    from_home: bool = False  # see AckedRequest
+    message: dict[str, Any] | None = None  # the message the button was on, as Slack sent it (blocks included)
+
+
+InteractionHandler = Callable[[Interaction], Reply | None]
+# A view validator gets the submitted state and the modal's metadata; it returns the parsed
+# submission or raises FieldErrors for the fields to flag.
+ViewValidator = Callable[[Submitted, dict[str, Any]], Any]
+
+
+class FieldErrors(Exception):
+    """Problems to show beside a modal's fields: block_id -> message id, or (message id, params)."""
+
+    def __init__(self, errors: dict[str, str | tuple[str, dict[str, Any]]]):
+        super().__init__(errors)
+        self.errors = errors
+
+    def texts(self, locale: str) -> dict[str, str]:
+        def text(message: str | tuple[str, dict[str, Any]]) -> str:
+            message_id, params = (message, {}) if isinstance(message, str) else message
+            return t(locale, message_id, **params)
+
+        return {block: text(message) for block, message in self.errors.items()}
+
+
+def modal_metadata(*, channel_id: str | None, locale: str, from_home: bool = False, **extra: Any) -> str:
+    """What a modal carries to its submission; `from_home` when a Home button opened it (the
+    submission then publishes the Home again)."""
+    return json.dumps({"channel_id": channel_id, "locale": locale, **({"home": True} if from_home else {}), **extra})
+
+
 def team_of(session: Session, scope: Scope) -> AlignmentTeam:
     """The alignment team bound to the request's channel, or the hint to set one up."""
     team = session.get(AlignmentTeam, scope.team_id) if scope.team_id is not None else None
@@ -136,6 +186,16 @@ def slack_user_locale(client: WebClient, user_id: str) -> str | None:
         logger.info("users.info failed; answering in the workspace language", exc_info=True)
         return None
     return normalize_locale((response.get("user") or {}).get("locale"))
+
+
+def is_workspace_admin(client: WebClient, user_id: str) -> bool:
+    """Slack's own admins and owners may change any team's setup (asked every time: not cached)."""
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except (SlackApiError, SlackClientError, OSError, KeyError):
+        logger.warning("users.info failed; treating %s as a regular member", user_id)
+        return False
+    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
 
 SubwordHandler = Callable[["CommandRequest", str], Reply | None]

@@ -23,9 +23,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.blocks import Reply
 from bot.blocks import data as blocks
 from bot.blocks.data import DELETE_CONFIRM, ERASE_ME
-from commands.context import CommandRequest, dispatch_subword
-from commands.runner import Interaction
-from commands.setup import is_workspace_admin
+from commands.context import CommandRequest, Interaction, dispatch_subword, is_workspace_admin
 from db.models import Workspace
 from db.session import read_only
 from domain.errors import UserError

@@ -50,9 +50,9 @@ from bot.blocks.feedback import (
 from bot.feedback_themes import refine_on_queue
 from bot.middleware import runtime_of
 from commands import okr_objectives
-from commands.context import CommandRequest, team_of
+from commands.context import CommandRequest, FieldErrors, Interaction, team_of
 from commands.modal_state import Submitted
-from commands.runner import FieldErrors, Interaction, ack_then, answer, via_response_url
+from commands.runner import ack_then, answer, via_response_url
 from db import repositories
 from db.models import AlignmentTeam
 from db.session import read_only

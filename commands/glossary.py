@@ -31,7 +31,6 @@ from bot.blocks.glossary import (
     REASON,
     REQUEST_CHANGES,
     SOURCE_SYSTEM,
-    TeamInfo,
     agreed_thread_reply,
     approved_reply,
     changes_modal,
@@ -45,11 +44,12 @@ from bot.blocks.glossary import (
     term_detail,
     term_history,
 )
+from bot.blocks.team import TeamInfo
 from bot.notifier import POST_FAILURES, Message, Notifier
-from commands.context import CommandRequest, team_of
+from commands.context import CommandRequest, FieldErrors, Interaction, modal_metadata, team_of
 from commands.modal_state import Submitted
-from commands.runner import FieldErrors, Interaction, modal_metadata
-from db.models import AlignmentTeam, TeamRole, VersionStatus
+from commands.team_info import team_info
+from db.models import AlignmentTeam, VersionStatus
 from db.session import read_only
 from domain.errors import UserError
 from domain.glossary import (
@@ -65,7 +65,7 @@ from domain.glossary import (
 from services import glossary
 from services.glossary import MAX_REASON_LENGTH, Proposal, TermView, VersionView
 from services.i18n import t
-from services.teams import members_with_role, roles_of
+from services.teams import roles_of
 
 logger = logging.getLogger(__name__)
 
@@ -92,17 +92,6 @@ DRAFT_ERRORS = {
     "glossary.alias_is_name": (ALIASES, "glossary.ui.error.alias_is_name"),
     "glossary.unknown_side": (OWNER, "glossary.ui.error.invalid"),
 }
-
-
-# The team of the channel ---------------------------------------------------------------------------
-
-
-def team_info(team: AlignmentTeam) -> TeamInfo:
-    return TeamInfo(
-        locale=team.locale, timezone=team.timezone, country=team.country, channel_id=team.channel_id,
-        marketing_leads=tuple(members_with_role(team, TeamRole.MARKETING_LEAD)),
-        sales_leads=tuple(members_with_role(team, TeamRole.SALES_LEAD)),
-    )
 
 
 def _as_message(reply: Reply) -> Message:

@@ -16,12 +16,11 @@ from __future__ import annotations
 import logging
 
 from bot.blocks import Reply, agenda_layout, context
-from bot.blocks.kpi import team_locale
+from domain.locales import team_locale
 from bot.blocks.narrative import ADOPT, NOT_USEFUL, insight_reply
 from bot.notifier import POST_FAILURES
 from commands.agenda import announce_experiment
-from commands.context import CommandRequest, team_of
-from commands.runner import Interaction
+from commands.context import CommandRequest, Interaction, team_of
 from db.session import read_only
 from domain.errors import UserError
 from domain.periods import DAY, Period, local_date, parse_period

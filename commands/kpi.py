@@ -21,7 +21,6 @@ from bot.blocks import Reply
 from bot.blocks import kpi as form
 from bot.blocks.native import chart_block
 from bot.blocks.kpi import (
-    TeamLocale,
     catalog_reply,
     created_reply,
     recorded_reply,
@@ -31,11 +30,11 @@ from bot.blocks.kpi import (
     templates_reply,
     new_kpi_modal,
     undone_reply,
-    team_locale,
 )
-from commands.context import CommandRequest, team_of, dispatch_subword
+from domain.locales import TeamLocale, team_locale
+from commands import kpi_import
+from commands.context import CommandRequest, FieldErrors, Interaction, dispatch_subword, modal_metadata, team_of
 from commands.modal_state import Submitted
-from commands.runner import FieldErrors, Interaction, modal_metadata
 from db.session import read_only
 from domain.errors import UserError
 from domain.kpis import KpiSpec, check_unit, parse_kpi_new, validate_key, validate_spec
@@ -220,8 +219,6 @@ def upload_chart(request: CommandRequest, view, points, where: TeamLocale) -> st
 
 
 def start_import(request: CommandRequest, _rest: str) -> Reply | None:
-    from commands import kpi_import
-
     return kpi_import.open_import(request)
 
 

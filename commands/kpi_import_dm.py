@@ -44,7 +44,7 @@ from bot.runtime import Runtime
 from bot.workqueue import WorkQueueFull
 from commands.context import cached_user_locale
 from commands import survey_import
-from commands.kpi_import import download_described, file_info, file_name
+from commands.spreadsheet_files import download_described, file_info, file_name
 from db import repositories
 from db.models import AlignmentTeam
 from db.session import read_only

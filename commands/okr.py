@@ -5,7 +5,7 @@
     okr all | todos                             … closed objectives too
     okr new | nuevo                             a form: the objective and its first key result
     okr new | nuevo [comprometido|aspiracional] TITLE    the objective alone; KRs follow in one line
-    okr kr [add | agregar] O1 LINE              a key result in one line (domain.okr.parse_key_result)
+    okr kr [add | agregar] O1 LINE              a key result in one line (domain.okr_kr_line.parse_key_result)
     okr checkin KR3 VALUE [confianza N] [nota]  a check-in; `KR3 confianza 6 nota` on a KPI-backed KR
     okr checkin                                 a form with the KRs I own (the reminder's button too)
     okr retarget | meta KR3 [TARGET] [al DATE] razón TEXT   a new target and/or deadline, with why
@@ -32,7 +32,6 @@ from __future__ import annotations
 from typing import Callable
 
 from bot.blocks import Reply
-from bot.blocks.kpi import team_locale
 from bot.blocks.okr import RetargetShown, board_reply, key_result_detail, objective_detail
 from commands import okr_checkins, okr_key_results, okr_objectives, okr_retarget_close
 from commands.context import CommandRequest, team_of, dispatch_subword
@@ -40,6 +39,7 @@ from commands.okr_channel import team_today
 from db.session import read_only
 from domain.commands import fold
 from domain.errors import UserError
+from domain.locales import team_locale
 from services import okr
 
 WORDS = {

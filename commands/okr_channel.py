@@ -13,8 +13,7 @@ from typing import Union
 
 from bot.blocks import Reply
 from bot.notifier import POST_FAILURES, Message
-from commands.context import CommandRequest
-from commands.runner import Interaction
+from commands.context import CommandRequest, Interaction
 from db.models import AlignmentTeam
 from domain.periods import local_date
 

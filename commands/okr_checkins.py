@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.blocks import Reply
-from bot.blocks.kpi import team_locale
 from bot.blocks.okr import (
     CHECKIN_CONFIDENCE,
     CHECKIN_KR,
@@ -23,17 +22,19 @@ from bot.blocks.okr import (
     checkin_modal,
     notice,
 )
-from commands.context import CommandRequest, team_of
+from commands.context import CommandRequest, FieldErrors, Interaction, modal_metadata, team_of
 from commands.modal_state import Submitted
 from commands.okr_channel import Context, team_today
 from commands.okr_key_results import read_confidence, read_quantity
-from commands.runner import FieldErrors, Interaction, modal_metadata
 from db import repositories
 from db.models import AlignmentTeam, ObjectiveStatus, OkrKeyResult
 from db.session import read_only
 from domain.errors import UserError
-from domain.numbers import DEFAULT_CURRENCY, HOURS, PERCENT, Quantity
-from domain.okr import CheckIn, format_kr_id, parse_checkin
+from domain.locales import team_locale
+from domain.number_style import DEFAULT_CURRENCY, HOURS, PERCENT
+from domain.numbers import Quantity
+from domain.okr import CheckIn, format_kr_id
+from domain.okr_checkin_line import parse_checkin
 from services import okr
 from services.i18n import t
 from services.teams import roles_of

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.blocks import Reply
-from bot.blocks.kpi import TeamLocale, quantity_unit, team_locale
+from bot.blocks.kpi import quantity_unit
 from bot.blocks.okr import (
     ADD_KR_OPEN,
     KR_BASELINE,
@@ -36,10 +36,9 @@ from bot.blocks.okr import (
     kr_added_post,
     kr_added_reply,
 )
-from commands.context import CommandRequest, team_of
+from commands.context import CommandRequest, FieldErrors, Interaction, modal_metadata, team_of
 from commands.modal_state import Submitted
 from commands.okr_channel import Context, post_to_team, team_today
-from commands.runner import FieldErrors, Interaction, modal_metadata
 from db.models import AlignmentTeam, ObjectiveStatus
 from db.session import read_only
 from domain.commands import fold
@@ -47,8 +46,12 @@ from domain.errors import UserError
 from domain.examples import example_params
 from domain.glossary import Side
 from domain.kpis import Direction, KpiSpec, Unit
-from domain.numbers import DEFAULT_CURRENCY, NUMBER_LIMITS, Quantity, example_number, parse_quantity
-from domain.okr import Contributor, KeyResult, Milestone, nothing_logged
+from domain.locales import TeamLocale, team_locale
+from domain.number_limits import NUMBER_LIMITS
+from domain.number_style import DEFAULT_CURRENCY, example_number
+from domain.numbers import Quantity, parse_quantity
+from domain.okr import Contributor, KeyResult, Milestone
+from domain.okr_kr_line import nothing_logged
 from domain.smart_timing import parse_deadline
 from services import kpis, okr
 from services.teams import roles_of

@@ -17,7 +17,6 @@ from babel.dates import format_date
 from sqlalchemy.orm import Session
 
 from bot.blocks import Reply
-from bot.blocks.kpi import TeamLocale, team_locale
 from bot.blocks.okr import (
     KeyResultPrefill,
     KIND,
@@ -33,15 +32,16 @@ from bot.blocks.okr import (
     objective_post,
     with_second_kr,
 )
-from commands.context import CommandRequest, team_of
+from commands.context import CommandRequest, FieldErrors, Interaction, team_of
 from commands.modal_state import Submitted
 from commands.okr_channel import Context, post_to_team, team_today
 from commands.okr_key_results import KeyResultForm, draft_of, form_metadata, read_key_result, unlogged_kpis
-from commands.runner import FieldErrors, Interaction
 from db.models import AlignmentTeam
 from db.session import read_only
 from domain.errors import UserError
-from domain.numbers import PERCENT, format_quantity
+from domain.locales import TeamLocale, team_locale
+from domain.number_format import format_quantity
+from domain.number_style import PERCENT
 from domain.okr import MAX_TITLE_LENGTH, Objective, ObjectiveKind, parse_objective
 from services import kpis, okr
 from services.i18n import language_of, t

@@ -6,14 +6,14 @@ objective with its score. Each is posted in the team's channel.
 from __future__ import annotations
 
 from bot.blocks import Reply
-from bot.blocks.kpi import team_locale
 from bot.blocks.okr import closed_post, closed_reply, retarget_post, retargeted_reply
 from commands.context import CommandRequest, team_of
 from commands.okr_channel import post_to_team, team_today
 from commands.okr_checkins import currency_of
 from domain.errors import UserError
 from domain.examples import example_params
-from domain.numbers import DEFAULT_CURRENCY
+from domain.locales import team_locale
+from domain.number_style import DEFAULT_CURRENCY
 from domain.okr_retarget import parse_retarget
 from services import okr
 

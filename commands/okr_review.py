@@ -26,15 +26,14 @@ from bot.blocks.okr_rhythm import QUESTIONS, REVIEW_ANSWER, REVIEW_VIEW, answere
 from bot.errors import describe
 from bot.okr_posts import OkrPoster
 from bot.runtime import Runtime
-from bot.blocks.kpi import team_locale
-from commands.context import team_of
+from domain.locales import team_locale
+from commands.context import FieldErrors, Interaction, modal_metadata, team_of
 from commands.modal_state import Submitted
-from commands.runner import FieldErrors, Interaction, modal_metadata
 from db import repositories
 from db.models import OkrObjective
 from db.session import read_only
 from domain.errors import UserError
-from domain.okr import ReviewQuestion, parse_review_answer
+from domain.okr_review_answers import ReviewQuestion, parse_review_answer
 from domain.slack_text import decode_entities
 from services import okr_rhythm, workspaces
 from services.okr_rhythm import MAX_ANSWER_LENGTH

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Callable
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -25,51 +23,12 @@ from bot.middleware import runtime_of
 from bot.runtime import Runtime
 from bot.workqueue import WorkQueueFull
 from commands import home
-from commands.context import AckedRequest, Scope, cached_user_locale, resolve_scope
-from commands.modal_state import Submitted, submitted
+from commands.context import FieldErrors, Interaction, InteractionHandler, Scope, ViewValidator, cached_user_locale, resolve_scope
+from commands.modal_state import submitted
 from services import native_blocks
 from services.i18n import t
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Interaction(AckedRequest):
-    """A button press or a modal submission, after the ack, with its scope resolved."""
-
-    runtime: Runtime
-    client: WebClient
-    scope: Scope
-    user_id: str
-    channel_id: str | None
-    value: Any  # the button's value, or the modal's validated submission
-    message_ts: str | None
-    trigger_id: str | None
-    now: datetime
-    ephemeral: bool = False  # the button was on an ephemeral message (no chat.update for it)
-    from_home: bool = False  # see AckedRequest
-    message: dict[str, Any] | None = None  # the message the button was on, as Slack sent it (blocks included)
-
-
-InteractionHandler = Callable[[Interaction], Reply | None]
-# A view validator gets the submitted state and the modal's metadata; it returns the parsed
-# submission or raises FieldErrors for the fields to flag.
-ViewValidator = Callable[[Submitted, dict[str, Any]], Any]
-
-
-class FieldErrors(Exception):
-    """Problems to show beside a modal's fields: block_id -> message id, or (message id, params)."""
-
-    def __init__(self, errors: dict[str, str | tuple[str, dict[str, Any]]]):
-        super().__init__(errors)
-        self.errors = errors
-
-    def texts(self, locale: str) -> dict[str, str]:
-        def text(message: str | tuple[str, dict[str, Any]]) -> str:
-            message_id, params = (message, {}) if isinstance(message, str) else message
-            return t(locale, message_id, **params)
-
-        return {block: text(message) for block, message in self.errors.items()}
 
 
 def ack_then(
@@ -231,9 +190,3 @@ def then_home(runtime: Runtime, client: WebClient, from_home: bool, *, team_id: 
 
 def _team_id(body: dict[str, Any]) -> str:
     return (body.get("team") or {}).get("id") or body["user"].get("team_id")
-
-
-def modal_metadata(*, channel_id: str | None, locale: str, from_home: bool = False, **extra: Any) -> str:
-    """What a modal carries to its submission; `from_home` when a Home button opened it (the
-    submission then publishes the Home again)."""
-    return json.dumps({"channel_id": channel_id, "locale": locale, **({"home": True} if from_home else {}), **extra})

@@ -20,9 +20,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.blocks import Reply
 from bot.blocks import setup as blocks
 from bot.notifier import Message
-from commands.context import CommandRequest
+from commands.context import CommandRequest, FieldErrors, Interaction, is_workspace_admin, modal_metadata
 from commands.modal_state import Submitted
-from commands.runner import FieldErrors, Interaction, modal_metadata
 from db.models import AlignmentTeam
 from db.repositories import team_by_channel
 from domain.commands import fold
@@ -120,16 +119,6 @@ def channel_name(client: WebClient, channel_id: str) -> str:
         return client.conversations_info(channel=channel_id)["channel"].get("name") or channel_id
     except (SlackApiError, SlackClientError, OSError, KeyError):
         return channel_id
-
-
-def is_workspace_admin(client: WebClient, user_id: str) -> bool:
-    """Slack's own admins and owners may change any team's setup (asked every time: not cached)."""
-    try:
-        user = client.users_info(user=user_id)["user"]
-    except (SlackApiError, SlackClientError, OSError, KeyError):
-        logger.warning("users.info failed; treating %s as a regular member", user_id)
-        return False
-    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
 
 def apply(request: CommandRequest | Interaction, *, channel_id: str, changes: SetupChanges) -> Reply:

@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from bot.blocks import Reply
-from bot.blocks.glossary import TeamInfo
+from bot.blocks.team import TeamInfo
 from bot.blocks.sla import (
     ACCEPT,
     ACK_WINDOW,
@@ -50,16 +50,17 @@ from bot.blocks.sla import (
     templates_reply,
 )
 from bot.notifier import POST_FAILURES, Message, Notifier
-from commands.context import CommandRequest, team_of, dispatch_subword
-from commands.glossary import team_info
+from commands import sla_breach
+from commands.context import CommandRequest, FieldErrors, Interaction, dispatch_subword, modal_metadata, team_of
 from commands.modal_state import Submitted
-from commands.runner import FieldErrors, Interaction, modal_metadata
+from commands.team_info import team_info
 from db.models import AlignmentTeam, SlaStatus
 from db.session import read_only
 from domain.errors import UserError
 from domain.glossary import MAX_TERM_LENGTH, Side
 from domain.kpis import Unit
-from domain.numbers import DEFAULT_CURRENCY, parse_quantity, typed_whole
+from domain.number_style import DEFAULT_CURRENCY
+from domain.numbers import parse_quantity, typed_whole
 from domain.periods import local_date
 from domain.sla import MAX_ACK_WINDOW_HOURS, Commitment, Comparator, parse_commitment
 from domain.sla_line import split_line
@@ -371,14 +372,10 @@ def _announce_active(notifier: Notifier, version: SlaVersionView, info: TeamInfo
 
 
 def breaches(request: CommandRequest, rest: str) -> Reply | None:
-    from commands import sla_breach  # imported on use: the breach commands live in their own module
-
     return sla_breach.list_breaches(replace(request, args=rest))
 
 
 def close(request: CommandRequest, rest: str) -> Reply | None:
-    from commands import sla_breach
-
     return sla_breach.close(replace(request, args=rest))
 
 

@@ -38,12 +38,10 @@ from bot.blocks.sla_breach import (
 )
 from bot.errors import describe
 from bot.runtime import Runtime
-from bot.blocks.kpi import team_locale
+from domain.locales import team_locale
 from bot.sla_posts import SlaPoster
-from commands.context import CommandRequest, team_of
+from commands.context import CommandRequest, FieldErrors, Interaction, is_workspace_admin, modal_metadata, team_of
 from commands.modal_state import Submitted
-from commands.runner import FieldErrors, Interaction, modal_metadata
-from commands.setup import is_workspace_admin
 from db import repositories
 from db.session import read_only
 from domain.errors import UserError

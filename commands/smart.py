@@ -9,7 +9,7 @@ from bot.blocks import Reply
 from bot.blocks.smart import checklist_reply
 from bot.runtime import Runtime
 from commands.context import CommandRequest, Scope, team_of
-from bot.blocks.kpi import team_locale
+from domain.locales import team_locale
 from db.session import read_only
 from domain.errors import UserError
 from domain.examples import example_params

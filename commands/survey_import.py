@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from bot.blocks import Reply
 from bot.blocks.kpi_import import read_decision
 from bot.blocks.survey_import import COMMIT, report_reply
-from commands import kpi_import
-from commands.runner import Interaction
+from commands.spreadsheet_files import button_team, download
+from commands.context import Interaction
 from db.models import AlignmentTeam
 from db.session import read_only
 from domain.errors import UserError
@@ -46,14 +46,14 @@ def commit(interaction: Interaction) -> Reply:
     if decision is None:
         raise UserError("kpi_import.invalid_button")
     with read_only(interaction.runtime.session_factory) as session:  # refused before any download
-        kpi_import.button_team(session, interaction, decision.team_channel)
-    name, data = kpi_import.download(interaction.client, decision.file_id)
+        button_team(session, interaction, decision.team_channel)
+    name, data = download(interaction.client, decision.file_id)
     table = read_table(data)
     columns = survey_columns(table.headers)
     if columns is None:  # the file changed under the same id: nothing to save as a survey
         raise UserError("survey_import.not_a_survey_anymore")
     with interaction.unit_of_work() as session:
-        team = kpi_import.button_team(session, interaction, decision.team_channel)
+        team = button_team(session, interaction, decision.team_channel)
         report = survey_import.commit(
             session, team=team, table=table, columns=columns, actor=interaction.user_id, now=interaction.now,
             expected=decision.digest,

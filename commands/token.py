@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from bot.blocks import Reply
 from bot.blocks import token as blocks
-from commands.context import CommandRequest, team_of
-from commands.setup import is_workspace_admin
+from commands.context import CommandRequest, is_workspace_admin, team_of
 from db.models import AlignmentTeam, Kpi
 from domain.commands import fold
 from domain.errors import UserError

@@ -7,12 +7,11 @@ import json
 from datetime import timedelta
 
 from bot.blocks import Reply
-from bot.blocks.kpi import team_locale
+from domain.locales import team_locale
 from bot.blocks.okr import KeyResultPrefill
 from bot.blocks.whatif import CHECK_SMART, USE_AS_KR, whatif_reply
 from commands import okr_objectives, smart
-from commands.context import CommandRequest, team_of
-from commands.runner import Interaction
+from commands.context import CommandRequest, Interaction, team_of
 from db.session import read_only
 from domain.errors import UserError
 from domain.periods import local_date

@@ -47,7 +47,7 @@ class ExactDecimal(TypeDecorator[Decimal]):
 
     A value with more than 18 digits before the decimal mark, or NaN or an infinity, is refused
     on every database (PostgreSQL would refuse the first and keep NaN; SQLite would keep both):
-    numbers are bounded where they are read (`domain.numbers.check_storable`), so reaching
+    numbers are bounded where they are read (`domain.number_limits.check_storable`), so reaching
     this is a bug, and it shows on SQLite as it would on PostgreSQL.
     """
 

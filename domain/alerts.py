@@ -30,7 +30,7 @@ from domain.commands import fold, unknown_word
 from domain.errors import UserError
 from domain.words import WordCursor
 from domain.kpis import round_derived, validate_key
-from domain.numbers import check_storable, shortened
+from domain.number_limits import check_storable, shortened
 
 __all__ = [
     "AlertSpec",
@@ -113,7 +113,7 @@ def parse_alert(
     (e.g. with `domain.numbers`); it returns None (or raises its own UserError) when they are
     not a number. Without it, `_number` reads both conventions (see there). An amount its
     column cannot keep is `numbers.too_large` or `numbers.too_precise`, written in `language`
-    and `country`'s way (`domain.numbers.check_storable`).
+    and `country`'s way (`domain.number_limits.check_storable`).
     """
     words = WordCursor(text.split())
     if words.peek() is None:

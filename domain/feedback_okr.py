@@ -19,7 +19,8 @@ from datetime import date
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from domain.examples import typed_day
-from domain.numbers import decimal_places, format_quantity
+from domain.number_format import format_quantity
+from domain.number_limits import decimal_places
 from domain.smart_criteria import MILESTONES_AFTER_WEEKS, milestone_days, on_the_line
 from domain.smart_goal import STRETCH_FACTOR, History
 

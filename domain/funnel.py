@@ -39,7 +39,8 @@ from typing import Mapping, Sequence
 
 from domain.commands import fold
 from domain.errors import UserError
-from domain.numbers import PERCENT, fold_keeping_positions, parse_quantity
+from domain.number_style import PERCENT
+from domain.numbers import fold_keeping_positions, parse_quantity
 from domain.smart_goal import DAYS_PER_MONTH, History, Pace, judge_pace
 
 __all__ = [

@@ -5,7 +5,7 @@ Reading numbers (`numbers_in`, `written_numbers`)
     Every number written in a text, in either language's way: es-CO "1.234,5", "1,6 %",
     "$41.440.000", "45 millones", "−15,9 %", "+12,46 h"; en "1,234.5", "1.6%", "45M", "-15.9%".
     Values are absolute (the sign is the prose's business: "bajó 15,9 %" and "−15,9 %" say the
-    same number). A token is read the team's way first (`domain.numbers.number_symbols`), so
+    same number). A token is read the team's way first (`domain.number_style.typed_symbols`), so
     "1.234" is 1234 in es-CO and 1.234 in en-US; a token valid only the other way ("1,234.5"
     in es-CO, "1,6" in en-US) is read that way. A token valid neither way ("2026.03.16") counts
     as each of its digit runs. Not numbers: the digits of our labels ("KR3", "SLA1", "B1",
@@ -50,7 +50,8 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOpe
 from typing import Iterable, Sequence
 
 from domain.narrative import Fact, Hypothesis
-from domain.numbers import number_symbols, read_number
+from domain.number_style import typed_symbols
+from domain.numbers import read_number
 
 __all__ = [
     "TIME_COUNT_LIMIT",
@@ -108,13 +109,8 @@ class WrittenNumber:
     label: bool = False  # a label the facts do not use ("KR9"): never a fact's number
 
 
-def _typed_symbols(language: str, country: str | None) -> tuple[str, str]:
-    decimal, _ = number_symbols(language, country)
-    return (",", ".") if decimal == "," else (".", ",")
-
-
 def _values(typed: str, language: str, country: str | None) -> list[Decimal]:
-    decimal, group = _typed_symbols(language, country)
+    decimal, group = typed_symbols(language, country)
     normal = typed
     for mark in _GROUP_MARKS:
         normal = normal.replace(mark, group)

@@ -1,8 +1,10 @@
-"""Which of our languages a locale tag means. Pure: no I/O."""
+"""Locales: which of our languages a locale tag means, and how a team writes (its language,
+country and time zone, which every number, date and time shown to it follows). Pure: no I/O."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 SUPPORTED_LANGUAGES = ("es", "en")
 
@@ -18,3 +20,15 @@ def normalize_locale(tag: str | None) -> str | None:
         return None
     language = match.group("lang").lower()
     return language if language in SUPPORTED_LANGUAGES else None
+
+
+@dataclass(frozen=True)
+class TeamLocale:
+    language: str
+    country: str
+    timezone: str
+
+
+def team_locale(team) -> TeamLocale:
+    """How a team (an AlignmentTeam or a view of one) writes numbers, dates and times."""
+    return TeamLocale(language=team.locale, country=team.country, timezone=team.timezone)

@@ -1,17 +1,15 @@
-"""What people type as a KPI value, read and written the way their team writes numbers.
+"""What people type as a KPI value, read the way their team writes numbers.
 
     /alinea kpi registrar ventas 45 millones COP feria de Medellín
     /alinea kpi log web_conversion 1.6% for last week
 
 `parse_quantity` reads a number at the start of the text, with optional unit and multiplier
-words, and hands back the rest (the note). `format_quantity` writes a value so that reading it
-back gives the same value. Pure: Babel's locale data is the only thing consulted.
+words, and hands back the rest (the note). Pure. Writing a value is `domain.number_format`'s,
+the team's separators and units `domain.number_style`'s, and what a column can keep
+`domain.number_limits`'s (`check_storable`, called here on every value read).
 
 Rules (decided here, tested in tests/unit/test_numbers.py):
 
-* **Whose separators.** A team writes numbers the way its country does: the Babel
-  locale `language_COUNTRY` when Babel knows it, else the country's own locale (`en` + `CO` has
-  no `en_CO` in Babel, so it reads and writes like `es_CO`: "1.234,5"), else the language's.
 * **Reading a number.** Digits may be grouped in threes with the team's group separator (an
   apostrophe, as in the Colombian "1'234.567", and non-breaking spaces count as group marks
   too); at most one decimal separator follows the groups. If the text is a valid number in the
@@ -44,18 +42,8 @@ Rules (decided here, tested in tests/unit/test_numbers.py):
   A note that starts with a unit or multiplier word loses it ("12 mil leads" is 12000 leads).
   Letters glued to the number that are not a unit ("12leads", "45m") are
   `numbers.unknown_unit`, rather than a guess. An empty value is `numbers.missing`.
-* **Writing.** Babel's patterns for the team's number locale; COP without decimals (unless the
-  value has some: none is dropped), USD with its two, percent as
-  "1,6 %" in Spanish (a no-break space, as the RAE and ICONTEC write it) and "1.6%" in English,
-  hours as "24 h". Without `decimals` no digit is dropped, so `parse_quantity` reads the text
-  back to the same value and unit. With `decimals=3` a value such as 45 would be written
-  "45,000" and read back as ambiguous: round the values shown to people to 0–2 decimals.
-* **What can be kept.** Values are stored in NUMERIC(24, 6) columns (db/types.py): at most
-  18 digits before the decimal mark and 6 after it. A value read here that does not fit is
-  refused where it is read, `numbers.too_large` (the largest value, written the team's way, in
-  `largest`) or `numbers.too_precise` (the value rounded to 6 decimals, in `rounded`), rather
-  than failing in the database later. Digits of other scripts ("٣٤٥", full-width "１２")
-  are read as the digits they are; a sign on zero is dropped ("-0" is 0).
+* **Other scripts and signs.** Digits of other scripts ("٣٤٥", full-width "１２") are read as the
+  digits they are; a sign on zero is dropped ("-0" is 0).
 """
 
 from __future__ import annotations
@@ -63,36 +51,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
-from functools import lru_cache
-
-from babel import Locale, UnknownLocaleError
-from babel.numbers import (
-    format_currency,
-    format_decimal,
-    get_currency_precision,
-    get_currency_symbol,
-    get_decimal_symbol,
-    get_group_symbol,
-)
+from decimal import Decimal
 
 from domain.commands import fold
 from domain.errors import UserError
-
-PERCENT = "%"
-HOURS = "h"
-DEFAULT_CURRENCY = "COP"
-
-# A non-breaking space between a number and "%" or "h", so Slack never wraps "1,6" from its "%".
-NBSP = "\u00a0"
-
-# What a NUMERIC(24, 6) column keeps (db/types.py): 18 digits before the decimal mark, 6 after.
-MAX_WHOLE_DIGITS = 18
-MAX_DECIMALS = 6
-LARGEST_WHOLE = Decimal("9" * MAX_WHOLE_DIGITS)
-NUMBER_LIMITS = frozenset({"numbers.too_large", "numbers.too_precise"})  # the errors `check_storable` raises
-MAX_ID = 2**31 - 1  # ids and numbers of references live in INTEGER columns (PostgreSQL's int4)
-_ECHO_LENGTH = 40  # characters of a refused number echoed back (a pasted wall of digits is not)
+from domain.number_limits import MAX_ID, check_storable, shortened
+from domain.number_style import CURRENCY_SYMBOLS, DEFAULT_CURRENCY, HOURS, PERCENT, example_number, typed_symbols
 
 
 @dataclass(frozen=True)
@@ -100,46 +64,6 @@ class Quantity:
     value: Decimal
     unit: str | None  # "%", "h", an ISO currency code ("COP", "USD"), or None
     text: str  # the part of the input read as the value, e.g. "45 millones COP"
-
-
-# ---------------------------------------------------------------------------------------------
-# The team's way of writing numbers
-
-
-@lru_cache(maxsize=256)
-def number_locale(language: str, country: str | None) -> Locale:
-    """The Babel locale whose numbers the team uses (see the module docstring)."""
-    language = (language or "es").strip().replace("-", "_").split("_")[0].lower() or "es"
-    candidates = []
-    if country:
-        code = country.strip().upper()
-        if len(code) == 2 and code.isascii() and code.isalpha():
-            candidates += [f"{language}_{code}", f"und_{code}"]
-    candidates.append(language)
-    for candidate in candidates:
-        try:
-            return Locale.parse(candidate)
-        except (UnknownLocaleError, ValueError):
-            continue
-    return Locale.parse("es")
-
-
-def number_symbols(language: str, country: str | None) -> tuple[str, str]:
-    """(decimal, group) symbols: es-CO and en-CO → (",", "."); en, en-US → (".", ",")."""
-    locale = number_locale(language, country)
-    return get_decimal_symbol(locale), get_group_symbol(locale)
-
-
-def _typed_symbols(language: str, country: str | None) -> tuple[str, str]:
-    """The (decimal, group) pair people type: always "." and "," in some order."""
-    decimal, _ = number_symbols(language, country)
-    return (",", ".") if decimal == "," else (".", ",")
-
-
-def example_number(language: str, country: str | None) -> str:
-    """1234.5 as the team writes it: "1.234,5" or "1,234.5"."""
-    decimal, group = _typed_symbols(language, country)
-    return f"1{group}234{decimal}5"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,10 +87,6 @@ _CURRENCY_CODES = {
     "GTQ", "HNL", "NIO", "PAB", "VES", "CAD", "GBP",
 }
 _CODES_ANY_CASE = {"cop", "usd", "eur", "mxn", "clp", "ars", "brl"}
-_CURRENCY_SYMBOLS = {  # as typed; "$" alone is the team's currency
-    "US$": "USD", "USD$": "USD", "U$S": "USD", "COL$": "COP", "COP$": "COP", "MX$": "MXN",
-    "R$": "BRL", "S/.": "PEN", "S/": "PEN", "€": "EUR", "£": "GBP", "$": "",
-}
 _CURRENCY_WORDS = {  # folded; "" = the team's currency, if it is a peso
     "dolares": "USD", "dolar": "USD", "dollars": "USD", "dollar": "USD",
     "euros": "EUR", "euro": "EUR", "pesos": "", "peso": "",
@@ -189,7 +109,7 @@ _MULTIPLIER_FOLDED_RE = re.compile(rf"(?:{_alternation(_MULTIPLIER_WORDS)}){_WOR
 _MULTIPLIER_CASED_RE = re.compile(rf"(?:{_alternation(_MULTIPLIER_CASED)}){_WORD_END}")
 _PERCENT_RE = re.compile(rf"%|(?:{_alternation(w for w in _PERCENT_WORDS if w != '%')}){_WORD_END}")
 _HOURS_RE = re.compile(rf"(?:{_alternation(_HOUR_WORDS)}){_WORD_END}")
-_SYMBOL_RE = re.compile(_alternation(_CURRENCY_SYMBOLS))
+_SYMBOL_RE = re.compile(_alternation(CURRENCY_SYMBOLS))
 _CODE_RE = re.compile(rf"[A-Za-z]{{3}}{_WORD_END}")
 _CURRENCY_WORD_RE = re.compile(rf"(?:{_alternation(_CURRENCY_WORDS)}){_WORD_END}")
 _DE_RE = re.compile(r"de\s+")
@@ -198,49 +118,6 @@ _GLUED_WORD = re.compile(r"[^\W\d_]+")
 
 # ---------------------------------------------------------------------------------------------
 # Reading
-
-
-def storage_problem(value: Decimal) -> str | None:
-    """Why a NUMERIC(24, 6) column cannot keep `value` exactly: "not_finite", "too_large" or
-    "too_precise"; None when it can. No decimal context is involved, so 1E+400 or a value of
-    3,000 digits is judged without rounding or failing."""
-    if not value.is_finite():
-        return "not_finite"
-    if value.is_zero():
-        return None
-    if value.adjusted() >= MAX_WHOLE_DIGITS:
-        return "too_large"
-    if decimal_places(value) > MAX_DECIMALS:
-        return "too_precise"
-    return None
-
-
-def decimal_places(value: Decimal) -> int:
-    """Digits after the decimal mark, trailing zeros not counted: 1.500 → 1, 1E+3 → 0."""
-    _, digits, exponent = value.as_tuple()
-    if not isinstance(exponent, int):
-        return 0
-    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
-    return max(0, -(exponent + zeros))
-
-
-def check_storable(value: Decimal, typed: str, *, language: str, country: str | None, unit: str | None = None, currency: str = DEFAULT_CURRENCY) -> Decimal:
-    """`value` when a NUMERIC(24, 6) column keeps it exactly. Otherwise UserError
-    `numbers.too_large` (with `largest`, the largest whole value the team's way) or
-    `numbers.too_precise` (with `rounded`, the value rounded to six decimals); both carry
-    `text` (what was typed, shortened) and `example`."""
-    problem = storage_problem(value)
-    if problem is None:
-        return value
-    shown = shortened(typed)
-    example = example_number(language, country)
-    if problem == "too_precise":
-        rounded = _round(value, MAX_DECIMALS)
-        if storage_problem(rounded) is None:  # 999…9,9999999 rounds up past the largest value
-            shown_rounded = format_quantity(rounded, unit, language=language, country=country, currency=currency)
-            raise UserError("numbers.too_precise", text=shown, rounded=shown_rounded, decimals=MAX_DECIMALS, example=example)
-    largest = format_quantity(LARGEST_WHOLE, None, language=language, country=country)
-    raise UserError("numbers.too_large", text=shown, largest=largest, digits=MAX_WHOLE_DIGITS, example=example)
 
 
 def typed_whole(text: str, *, limit: int = MAX_ID) -> int | None:
@@ -256,12 +133,6 @@ def typed_whole(text: str, *, limit: int = MAX_ID) -> int | None:
         return None
     number = int(digits)
     return number if number <= limit else None
-
-
-def shortened(typed: str, limit: int = _ECHO_LENGTH) -> str:
-    """What a person typed, cut to `limit` characters for an echo ("1234…")."""
-    typed = typed.strip()
-    return typed if len(typed) <= limit else typed[: limit - 1] + "…"
 
 
 def ascii_digits(text: str) -> str:
@@ -330,7 +201,7 @@ class _Reader:
         explicit (it is the team's currency unless a code says otherwise)."""
         match = _SYMBOL_RE.match(self.text, pos)
         if match:
-            code = _CURRENCY_SYMBOLS[match.group(0)] or self.currency
+            code = CURRENCY_SYMBOLS[match.group(0)] or self.currency
             return match.end(), code, match.group(0) != "$"
         match = _CODE_RE.match(self.text, pos)
         if match:
@@ -380,7 +251,7 @@ class _Reader:
         return quantity, _clean_rest(self.typed[end:])
 
     def _number_value(self, typed: str) -> Decimal:
-        decimal, group = _typed_symbols(self.language, self.country)
+        decimal, group = typed_symbols(self.language, self.country)
         normal = typed
         for mark in _GROUP_MARKS:
             normal = normal.replace(mark, group)
@@ -542,93 +413,3 @@ _REST_START = re.compile(r"^[\s,;:]*(?:[-–—](?:\s+|$))?\s*")
 def _clean_rest(rest: str) -> str:
     """The note after the value: without the spaces, commas or dash that separated it."""
     return _REST_START.sub("", rest, count=1).strip()
-
-
-# ---------------------------------------------------------------------------------------------
-# Writing
-
-
-def _numeric_pattern(decimals: int | None) -> str:
-    """Grouped digits; no fixed decimals unless asked (Babel then keeps the value's own)."""
-    return "#,##0" + ("." + "0" * decimals if decimals else "")
-
-
-def _with_decimals(pattern: str, decimals: int) -> str:
-    """A Babel pattern with its fraction digits set: "¤#,##0.00" → "¤#,##0" for decimals=0."""
-    fraction = "." + "0" * decimals if decimals else ""
-    return re.sub(r"([#,]*0+)(?:\.[0#]+)?", lambda match: match.group(1) + fraction, pattern)
-
-
-def _round(value: Decimal, decimals: int | None) -> Decimal:
-    if decimals is None:
-        return value
-    room = Context(prec=len(value.as_tuple().digits) + max(decimals, 0) + 2)  # never short of digits
-    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=room)
-
-
-DISPLAY_PLACES = Decimal("0.01")
-
-
-def rounded_for_display(value: Decimal, places: Decimal = DISPLAY_PLACES) -> Decimal:
-    """At most `places` (a week's average can have six decimals), no trailing zeros."""
-    rounded = Decimal(value).quantize(places, rounding=ROUND_HALF_UP)
-    if rounded == rounded.to_integral_value():
-        return rounded.quantize(Decimal(1))
-    return rounded.normalize()
-
-
-def display_quantity(value: Decimal, unit: str | None, *, language: str, country: str | None, currency: str = DEFAULT_CURRENCY) -> str:
-    """A computed value for people to read (an average, a target on a line, a gap): two decimals
-    at most, whole pesos for COP. What a person typed is echoed with `format_quantity` instead."""
-    places = Decimal(1) if unit is not None and unit.upper() == "COP" else DISPLAY_PLACES
-    return format_quantity(rounded_for_display(value, places), unit, language=language, country=country, currency=currency)
-
-
-def format_quantity(
-    value: Decimal,
-    unit: str | None,
-    *,
-    language: str,
-    country: str | None,
-    decimals: int | None = None,
-    currency: str = DEFAULT_CURRENCY,
-) -> str:
-    """A value as the team writes it: "1,6 %", "1.6%", "$45.000.000", "24 h", "1.234,5".
-
-    With `decimals=None` no digit of the value is dropped (so reading the text back gives the
-    value), and no zeros are added beyond the currency's own (COP shows none, USD
-    shows two). With `decimals=n` the value is rounded half up to exactly n places. `currency`
-    is the team's currency: its amounts use the locale's symbol ("$" in es-CO), and any other
-    currency whose symbol would read back as the team's shows its ISO code ("USD1,234.50").
-    """
-    locale = number_locale(language, country)
-    value = _round(Decimal(value), decimals)
-    if value.is_zero():
-        value = value.copy_abs()
-    # Babel rounds in the current decimal context: give it room for every digit of the value.
-    with localcontext(Context(prec=max(28, len(value.as_tuple().digits) + (decimals or 0) + 2))):
-        number = _format(value, unit, locale=locale, decimals=decimals, currency=currency.upper())
-    if unit == PERCENT:
-        spanish = (language or "es").lower().startswith("es")
-        return number + (NBSP + "%" if spanish else "%")  # RAE and ICONTEC space it; English does not
-    if unit == HOURS:
-        return number + NBSP + "h"
-    return number
-
-
-def _format(value: Decimal, unit: str | None, *, locale: Locale, decimals: int | None, currency: str) -> str:
-    quantize = decimals is not None
-    if unit is None or unit in (PERCENT, HOURS):
-        return format_decimal(value, format=_numeric_pattern(decimals), locale=locale, decimal_quantization=quantize)
-    code = unit.upper()
-    minimum = 0 if code == "COP" else get_currency_precision(code)
-    pattern = _with_decimals(locale.currency_formats["standard"].pattern, minimum if decimals is None else decimals)
-    if not _symbol_reads_back(get_currency_symbol(code, locale), code, currency):
-        pattern = pattern.replace("¤", "¤¤")
-    return format_currency(value, code, format=pattern, locale=locale, currency_digits=False, decimal_quantization=quantize)
-
-
-def _symbol_reads_back(symbol: str, code: str, currency: str) -> bool:
-    if symbol in _CURRENCY_SYMBOLS:
-        return (_CURRENCY_SYMBOLS[symbol] or currency) == code
-    return symbol == code

@@ -19,7 +19,8 @@ from datetime import date
 from domain.errors import UserError
 from domain.examples import example_params
 from domain.locales import normalize_locale
-from domain.numbers import DEFAULT_CURRENCY, Quantity, fold_keeping_positions, parse_quantity
+from domain.number_style import DEFAULT_CURRENCY
+from domain.numbers import Quantity, fold_keeping_positions, parse_quantity
 from domain.okr import format_kr_id
 from domain.smart_timing import parse_deadline
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from domain.glossary import Side
-from domain.numbers import HOURS, NBSP, PERCENT, format_quantity
+from domain.number_format import format_quantity
+from domain.number_style import HOURS, NBSP, PERCENT
 from domain.sla import Comparator, Commitment
 
 __all__ = ["SLA_TEMPLATES", "SlaTemplate", "sla_template"]

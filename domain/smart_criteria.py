@@ -34,7 +34,7 @@ from typing import Iterable, Protocol
 from domain.commands import closest
 from domain.dates import written_day
 from domain.locales import normalize_locale
-from domain.numbers import format_quantity
+from domain.number_format import format_quantity
 from domain.smart_goal import (
     STRETCH_FACTOR,
     WIDE_DECIMALS,

@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from enum import Enum
 from typing import Iterable, Mapping, Sequence
 
-from domain.numbers import MAX_DECIMALS, decimal_places
+from domain.number_limits import MAX_DECIMALS, decimal_places
 
 __all__ = [
     "ChangeBy",

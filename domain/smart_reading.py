@@ -36,7 +36,8 @@ from domain.dates import alternation
 from domain.errors import UserError
 from domain.examples import example_params
 from domain.locales import normalize_locale
-from domain.numbers import NUMBER_LIMITS, Quantity, fold_keeping_positions, parse_quantity
+from domain.number_limits import NUMBER_LIMITS
+from domain.numbers import Quantity, fold_keeping_positions, parse_quantity
 from domain.smart_goal import WIDE_DECIMALS, ChangeBy, Goal, GoalDirection, direction_of, whole
 from domain.smart_timing import read_timing
 

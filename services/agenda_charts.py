@@ -25,7 +25,8 @@ from babel.dates import format_date
 
 from domain.deltas import SHOWN_PERCENT_PLACES
 from domain.kpis import KpiSpec, Unit
-from domain.numbers import HOURS, PERCENT, display_quantity, format_quantity, rounded_for_display
+from domain.number_format import display_quantity, format_quantity, rounded_for_display
+from domain.number_style import HOURS, PERCENT
 from domain.periods import MONTH, Period, format_period
 from services.agenda_facts import KpiFact, MonthlyFacts, WeeklyFacts
 from services.charts import OKABE_ITO, ChartData, Series, Trend, png_of, reused_axes, trend_png

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import AlignmentTeam, GlossaryTerm, GlossaryVersion, SlaEvaluation, SlaStatus, VersionStatus
-from domain import okr as okr_rules
+from domain import okr_progress
 from domain.errors import UserError
 from domain.deltas import Change, bottleneck, change_of, largest_first
 from domain.kpis import Aggregation, KpiSpec
@@ -174,7 +174,7 @@ def _okr_target(board: Board, key: str, period: Period) -> Decimal | None:
     for objective in board.objectives:
         for kr in objective.key_results:
             if kr.spec is not None and kr.spec.key == key and kr.result.start <= last_day:
-                expected = Decimal(str(okr_rules.expected_progress(kr.result, last_day)))
+                expected = Decimal(str(okr_progress.expected_progress(kr.result, last_day)))
                 line = kr.result.baseline + (kr.result.target - kr.result.baseline) * expected
                 return line.quantize(_STORED_PLACES)  # the precision values are stored with
     return None

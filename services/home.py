@@ -76,7 +76,7 @@ class TeamHome:
     id: int
     name: str
     channel_id: str
-    locale: str  # the team's language, country and timezone: bot.blocks.kpi.team_locale() reads them
+    locale: str  # the team's language, country and timezone: domain.locales.team_locale() reads them
     country: str
     timezone: str
     roles: tuple[TeamRole, ...]  # the person's, in a fixed order; empty: a KR owner or responsible lead only

@@ -45,7 +45,7 @@ from db.models import AlignmentTeam, AuditEntry, IngestToken, Kpi, KpiValue, Tea
 from db.types import plain_decimal
 from domain.errors import UserError
 from domain.kpis import Aggregation, KpiSpec, closest_key, validate_value
-from domain.numbers import MAX_DECIMALS, MAX_WHOLE_DIGITS, storage_problem
+from domain.number_limits import MAX_DECIMALS, MAX_WHOLE_DIGITS, storage_problem
 from domain.periods import Period, local_date
 from services import alerts, audit, glossary
 from services import kpis as kpis_service

@@ -32,7 +32,9 @@ from db.models import AlignmentTeam, KpiValue
 from domain.commands import fold
 from domain.errors import UserError
 from domain.kpis import Aggregation, KpiSpec, Unit, check_unit, closest_key, validate_value
-from domain.numbers import DEFAULT_CURRENCY, HOURS, PERCENT, format_quantity, parse_quantity
+from domain.number_format import format_quantity
+from domain.number_style import DEFAULT_CURRENCY, HOURS, PERCENT
+from domain.numbers import parse_quantity
 from domain.periods import Period, local_date, parse_period, period_examples
 from domain.spreadsheet import Row, Table, require_columns
 from services import kpis

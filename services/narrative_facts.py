@@ -42,7 +42,7 @@ from db.models import BreachStatus
 from domain.deltas import STARTER_STAGES
 from domain.kpis import Direction, KpiSpec, Unit
 from domain.narrative import Fact, FactKind
-from domain.numbers import HOURS, PERCENT
+from domain.number_style import HOURS, PERCENT
 from domain.okr import Status
 from domain.periods import Period
 from domain.sla import Comparator, State

@@ -29,7 +29,7 @@ Hypotheses, by priority (at most one per rule, at most three, never two on the s
 - the week's bottleneck, by its funnel stage (traffic, ticket, retention);
 - with nothing of the above: the largest improvement (repeat it) or the largest worsening.
 
-Numbers are written the team's way with `domain.numbers.display_quantity` (whole pesos, two
+Numbers are written the team's way with `domain.number_format.display_quantity` (whole pesos, two
 decimals at most), relative changes with one decimal, KR progress in whole percents; every
 sentence and hypothesis then goes through `domain.grounding` (so the offline text obeys the
 same rule as a model's) and `escape_for_slack` (KPI names are people's words).
@@ -42,7 +42,8 @@ from typing import Sequence
 
 from domain.grounding import check_hypotheses, check_sentences, escape_for_slack
 from domain.narrative import Fact, FactKind, Hypothesis, Narrative, Source
-from domain.numbers import DEFAULT_CURRENCY, HOURS, PERCENT, display_quantity, format_quantity, rounded_for_display
+from domain.number_format import display_quantity, format_quantity, rounded_for_display
+from domain.number_style import DEFAULT_CURRENCY, HOURS, PERCENT
 from services.i18n import t
 
 MAX_CHANGES = 3

@@ -1,5 +1,5 @@
 """OKRs: objectives and key results (KRs), check-ins, re-targets and closing, with progress,
-status and scores computed by `domain.okr`.
+status and scores computed by `domain.okr` and `domain.okr_progress`.
 
 Who may do what: the team's leads and admins create objectives, add KRs, re-target and close;
 a KR's owner (or a lead or admin) checks it in. Every write is audited. Results are plain views,
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from db.models import AlignmentTeam, Kpi, KpiValue, ObjectiveStatus, OkrCheckIn, OkrKeyResult, OkrMilestone, OkrObjective, OkrRetarget
 from db.types import plain_decimal
-from domain import okr
+from domain import okr, okr_kr_line, okr_progress
 from domain.errors import UserError
 from domain.examples import example_params
 from domain.numbers import typed_whole
@@ -105,7 +105,7 @@ class ObjectiveView:
 
     @property
     def good(self) -> bool | None:
-        return None if self.score is None else okr.is_good_score(self.score, self.kind)
+        return None if self.score is None else okr_progress.is_good_score(self.score, self.kind)
 
     @property
     def ends_on(self) -> date | None:
@@ -278,9 +278,9 @@ def key_result_view(session: Session, team: AlignmentTeam, row: OkrKeyResult, *,
     retargets = session.scalar(select(func.count()).select_from(OkrRetarget).where(OkrRetarget.key_result_id == row.id))
     return KeyResultView(
         id=row.id, objective_id=row.objective_id, objective_number=row.objective.number, result=result, spec=spec,
-        current=current, progress=okr.progress(result, value), expected=okr.expected_progress(result, today),
-        status=okr.status(result, value, today=today), guardrail_value=guarded,
-        guardrail_broken=okr.guardrail_violated(result.guardrail, guarded),
+        current=current, progress=okr_progress.progress(result, value), expected=okr_progress.expected_progress(result, today),
+        status=okr_progress.status(result, value, today=today), guardrail_value=guarded,
+        guardrail_broken=okr_progress.guardrail_violated(result.guardrail, guarded),
         last_checkin_at=checkins[-1].at if checkins else None, note=checkins[-1].note if checkins else "",
         retargets=retargets or 0, objective_active=row.objective.status is ObjectiveStatus.ACTIVE,
     )  # fmt: skip
@@ -289,7 +289,7 @@ def key_result_view(session: Session, team: AlignmentTeam, row: OkrKeyResult, *,
 def objective_view(session: Session, team: AlignmentTeam, row: OkrObjective, *, today: date, catalog: dict[str, KpiSpec] | None = None) -> ObjectiveView:
     catalog = catalog if catalog is not None else _catalog(session, team)
     results = tuple(key_result_view(session, team, kr, today=today, catalog=catalog) for kr in row.key_results)
-    scores = [okr.score(kr.result, kr.current.value if kr.current else None) for kr in results]
+    scores = [okr_progress.score(kr.result, kr.current.value if kr.current else None) for kr in results]
     return ObjectiveView(
         id=row.id, number=row.number, title=row.title, kind=ObjectiveKind(row.kind), status=row.status,
         created_by=row.created_by, key_results=results, score=sum(scores) / len(scores) if scores else None,
@@ -377,14 +377,14 @@ def parse_key_result_line(session: Session, *, team: AlignmentTeam, text: str, t
 
 
 def read_key_result_line(session: Session, *, team: AlignmentTeam, text: str, today: date) -> ParsedKeyResult:
-    """The one-line KR (`domain.okr.parse_key_result`) with the team's KPIs and the KPI's own
+    """The one-line KR (`domain.okr_kr_line.parse_key_result`) with the team's KPIs and the KPI's own
     currency. A KR on a KPI whose line types no starting point starts from the KPI's latest
     logged value (`latest_logged`), which the reply names."""
     catalog = _catalog(session, team)
     number = next_kr_number(session, team=team)
-    line = okr.key_result_kpi(text, today=today, catalog=catalog, **reading_context(team))
+    line = okr_kr_line.key_result_kpi(text, today=today, catalog=catalog, **reading_context(team))
     latest = latest_logged(session, team=team, spec=line.spec, today=today) if line.spec and not line.baseline_typed else None
-    draft = okr.parse_key_result(
+    draft = okr_kr_line.parse_key_result(
         text, number=number, today=today, catalog=catalog, baseline=latest.value if latest else None, **reading_context(team, line.spec)
     )
     return ParsedKeyResult(draft, latest)
@@ -421,7 +421,7 @@ def logged_baseline(session: Session, *, team: AlignmentTeam, spec: KpiSpec, tod
     else the refusal the one-line path gives, saying what to log."""
     latest = latest_logged(session, team=team, spec=spec, today=today)
     if latest is None:
-        raise okr.nothing_logged(spec, spec.name(team.locale), example_params(today, team.locale))
+        raise okr_kr_line.nothing_logged(spec, spec.name(team.locale), example_params(today, team.locale))
     return latest
 
 

@@ -26,7 +26,7 @@ from db import repositories
 from db.models import AlignmentTeam, ObjectiveStatus, OkrCheckIn, OkrKeyResult, OkrObjective, OkrReminder, OkrReviewAnswer, OkrReviewPrompt
 from domain.errors import UserError
 from domain.meetings import AgendaKind, Occurrence, occurrence
-from domain.okr import ReviewQuestion
+from domain.okr_review_answers import ReviewQuestion
 from domain.periods import Period, local_date
 from services import audit, okr
 from services.okr import KeyResultView, ObjectiveView

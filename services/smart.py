@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from db.models import AlignmentTeam
 from domain.errors import UserError
 from domain.kpis import DEFAULT_CURRENCY, Aggregation, Unit, template
-from domain.numbers import HOURS, PERCENT
+from domain.number_style import HOURS, PERCENT
 from domain.periods import Period
 from domain.smart_criteria import HasGoal, check_goal, check_key_result as check_structured
 from domain.smart_goal import Criterion, Goal, SmartCheck, Verdict

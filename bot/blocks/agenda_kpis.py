@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Sequence
 
 from bot.blocks import escape_mrkdwn
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from domain.kpis import Direction
 from domain.periods import Period, format_period
 from services.agenda_charts import history_text, kpi_number, period_label, signed_kpi_number, signed_percent

@@ -30,7 +30,7 @@ from typing import Sequence
 
 from bot.blocks import Block, Reply, context, divider, section, truncate
 from bot.blocks.agenda_pieces import MAX_BLOCKS, TEXT_LIMIT, AgendaMessages, Part
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from bot.blocks.native import CHART, MAX_CHARTS_PER_MESSAGE, MAX_TABLES_PER_MESSAGE, TABLE, chart_block, count, table_block, without_native
 from services.agenda_charts import Chart
 from services.i18n import t

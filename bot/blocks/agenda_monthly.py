@@ -19,7 +19,7 @@ from bot.blocks.agenda_okr import ReviewState, okr_blocks, okr_summary, review_l
 from bot.blocks.agenda_pieces import AgendaMessages, Part, day_text, fitted_message, meeting_minutes, meeting_text, more_text, packed_sections, start_lines, titled_part, topics_part
 from bot.blocks.agenda_sla import MAX_BREACHES, breach_lines
 from bot.blocks.glossary import side_label
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from bot.blocks.sla import strip
 from domain.meetings import AgendaKind
 from domain.periods import Period, format_period, weeks_of_month

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from bot.blocks import Block, context, escape_mrkdwn, section, truncate
 from bot.blocks.agenda_pieces import packed_sections
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from bot.blocks.okr import kr_heading, objective_heading, progress_bar, status_text, warning_lines
-from domain.numbers import format_quantity
+from domain.number_format import format_quantity
 from domain.okr import Status
 from domain.sla import Comparator
 from services.agenda_charts import share_text

@@ -20,7 +20,7 @@ from babel.dates import format_date, format_datetime
 
 from bot.blocks import Block, Reply, context, escape_mrkdwn, section, truncate
 from bot.blocks.agenda_topics import topic_line
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from domain.meetings import AgendaKind, Occurrence
 from services.agenda_facts import KpiFact
 from services.agenda_topics import TopicView

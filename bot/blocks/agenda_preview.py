@@ -9,7 +9,7 @@ from datetime import datetime
 
 from bot.blocks import Block, Reply, context, divider, section, truncate
 from bot.blocks.agenda_pieces import MAX_BLOCKS, TEXT_LIMIT, AgendaMessages, post_time_text
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from domain.meetings import AgendaKind
 from services.i18n import t
 

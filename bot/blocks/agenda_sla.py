@@ -10,7 +10,7 @@ from typing import Sequence
 from bot.blocks import escape_mrkdwn, mention, truncate
 from bot.blocks.agenda_kpis import kpi_value_text
 from bot.blocks.glossary import side_label
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from bot.blocks.sla import strip
 from bot.blocks.sla_breach import plan_text, promise_text, reason_text
 from domain.periods import format_period

@@ -16,7 +16,7 @@ from bot.blocks.agenda_okr import okr_blocks, okr_summary
 from bot.blocks.agenda_pieces import SECTION_BUDGET, AgendaMessages, Part, fitted_message, meeting_minutes, meeting_text, more_text, packed_sections, start_lines, titled_part, topics_part
 from bot.blocks.agenda_sla import MAX_BREACHES, breach_lines, commitment_lines, sla_summary
 from bot.blocks.agenda_topics import DECIDE_EXPERIMENT, experiment_text
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from domain.deltas import STARTER_STAGES
 from domain.meetings import AgendaKind
 from domain.periods import format_period

@@ -6,10 +6,11 @@ from decimal import Decimal
 from typing import Sequence
 
 from bot.blocks import Reply, context, escape_mrkdwn, section
-from bot.blocks.kpi import TeamLocale, shown
+from bot.blocks.kpi import shown
+from domain.locales import TeamLocale
 from domain.alerts import Mode, Movement, describe_movement
 from domain.kpis import KpiSpec
-from domain.numbers import format_quantity
+from domain.number_format import format_quantity
 from services.alerts import AlertView, Episode
 from services.i18n import t
 

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from bot.blocks.okr import KeyResultPrefill, SecondKeyResult
 from domain.feedback_okr import typed_milestones
-from domain.numbers import PERCENT, display_quantity
+from domain.number_format import display_quantity
+from domain.number_style import PERCENT
 from domain.periods import format_period
 from services.feedback_kpis import CSAT
 from services.feedback_okr import CsatProposal

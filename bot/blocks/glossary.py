@@ -7,13 +7,7 @@ shown as plain_text; mentions are built only from user ids we stored ourselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Iterable, Sequence
-from zoneinfo import ZoneInfo
-
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
 
 from bot.blocks import (
     SECTION_TEXT_LIMIT,
@@ -29,6 +23,7 @@ from bot.blocks import (
     section,
     truncate,
 )
+from bot.blocks.team import TeamInfo, local_date
 from db.models import VersionStatus
 from domain.glossary import (
     MAX_DEFINITION_LENGTH,
@@ -40,7 +35,7 @@ from domain.glossary import (
     changes_between,
 )
 from services.glossary import MAX_REASON_LENGTH, Proposal, TermView, VersionView
-from services.i18n import language_of, t
+from services.i18n import t
 
 # Ids: buttons, modals and the modals' input blocks ------------------------------------------------
 
@@ -96,39 +91,7 @@ MAX_MESSAGE_BLOCKS = 50
 MAX_CHANGE_REQUESTS_SHOWN = 5
 
 
-@dataclass(frozen=True)
-class TeamInfo:
-    """What rendering needs to know about the team, read inside the unit of work."""
-
-    locale: str
-    timezone: str
-    country: str
-    channel_id: str
-    marketing_leads: tuple[str, ...] = ()
-    sales_leads: tuple[str, ...] = ()
-
-    def leads_of(self, side: Side) -> tuple[str, ...]:
-        return self.marketing_leads if side is Side.MARKETING else self.sales_leads
-
-
 # Small pieces ------------------------------------------------------------------------------------
-
-
-def local_date(moment: datetime, team: TeamInfo) -> str:
-    """A date in the team's time zone and language: "12 de enero de 2026", "January 12, 2026"."""
-    return format_date(moment.astimezone(ZoneInfo(team.timezone)).date(), format="long", locale=babel_locale(team))
-
-
-def babel_locale(team: TeamInfo) -> str:
-    language = language_of(team.locale)
-    if language == "es" and team.country:
-        candidate = f"es_{team.country.upper()}"
-        try:
-            Locale.parse(candidate)
-            return candidate
-        except (UnknownLocaleError, ValueError):
-            pass
-    return language  # Babel has no en_CO: English words, whatever the country
 
 
 def side_label(locale: str, side: Side | str) -> str:

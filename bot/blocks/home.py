@@ -32,7 +32,8 @@ from bot.blocks import Block, context, divider, escape_mrkdwn, header, kit, sect
 from bot.blocks.agenda_kpis import kpi_line
 from bot.blocks.agenda_okr import kr_text
 from bot.blocks.agenda_sla import commitment_lines
-from bot.blocks.kpi import TeamLocale, display, team_locale
+from bot.blocks.kpi import display
+from domain.locales import TeamLocale, team_locale
 from bot.blocks.okr import CHECKIN_OPEN, goal_text, value_text
 from bot.blocks.sla_breach import ACKNOWLEDGE, promise_text
 from domain.periods import format_period

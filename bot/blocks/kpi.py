@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Sequence
 
 from bot.blocks import Block, Reply, context, escape_mrkdwn, header, kit, section
 from domain.kpis import Direction, KpiSpec, Unit
-from domain.numbers import HOURS, PERCENT, display_quantity, format_quantity
+from domain.locales import TeamLocale
+from domain.number_format import display_quantity, format_quantity
+from domain.number_style import HOURS, PERCENT
 from domain.periods import Period, format_period
 from services.i18n import t
 from services.kpis import KpiView, Point, StoredValue
 
 CHART_ALT_LIMIT = 2000
-
-
-@dataclass(frozen=True)
-class TeamLocale:
-    language: str
-    country: str
-    timezone: str
-
-
-def team_locale(team) -> TeamLocale:
-    """How a team (an AlignmentTeam or a view of one) writes numbers, dates and times."""
-    return TeamLocale(language=team.locale, country=team.country, timezone=team.timezone)
 
 
 def quantity_unit(spec: KpiSpec) -> str | None:

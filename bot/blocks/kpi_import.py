@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple, Sequence
 
 from bot.blocks import Block, Reply, context, escape_mrkdwn, header, kit, section, truncate
-from domain.numbers import number_symbols
+from domain.number_style import number_symbols
 from domain.periods import Period, format_period
 from services.i18n import language_of, t
 from services.kpi_import import RECORDED, REPLACED, UNCHANGED, Accepted, KpiImportReport, Rejected

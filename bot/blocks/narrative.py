@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from bot.blocks import Block, Reply, context, kit, mention, section
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from domain.kpis import KEY_PATTERN
 from domain.narrative import Hypothesis, Narrative, Source
 from services.i18n import t

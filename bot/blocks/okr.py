@@ -20,11 +20,12 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from bot.blocks import Block, Reply, context, divider, escape_mrkdwn, fields_section, header, kit, mention, section, truncate
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from bot.blocks.smart import checklist_reply
 from domain.examples import example_params
 from domain.glossary import Side
-from domain.numbers import DEFAULT_CURRENCY, HOURS, PERCENT, display_quantity, format_quantity
+from domain.number_format import display_quantity, format_quantity
+from domain.number_style import DEFAULT_CURRENCY, HOURS, PERCENT
 from domain.periods import format_period
 from domain.okr import GOOD_SCORE, Contributor, FocusWarning, ObjectiveKind, Status
 from domain.sla import Comparator

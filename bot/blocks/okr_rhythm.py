@@ -16,10 +16,12 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 
 from bot.blocks import Block, Reply, context, escape_mrkdwn, header, kit, mention, section, truncate
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from domain.kpis import DEFAULT_CURRENCY
-from domain.numbers import HOURS, PERCENT, display_quantity, format_quantity
-from domain.okr import GOOD_SCORE, KIND_LABELS, ObjectiveKind, ReviewQuestion, Status
+from domain.number_format import display_quantity, format_quantity
+from domain.number_style import HOURS, PERCENT
+from domain.okr import GOOD_SCORE, KIND_LABELS, ObjectiveKind, Status
+from domain.okr_review_answers import ReviewQuestion
 from services.i18n import t
 from services.okr import KeyResultView, ObjectiveView
 from services.okr_rhythm import MAX_ANSWER_LENGTH, AnswerView, ReminderView, ReviewPromptView

@@ -26,8 +26,10 @@ from bot.blocks import (
     mention,
     section,
 )
-from bot.blocks.glossary import TeamInfo, babel_locale, local_date, people, side_label
-from bot.blocks.kpi import shown, team_locale
+from bot.blocks.glossary import people, side_label
+from bot.blocks.team import TeamInfo, babel_locale, local_date
+from bot.blocks.kpi import shown
+from domain.locales import team_locale
 from db.models import SlaStatus
 from domain.glossary import MAX_TERM_LENGTH, Side
 from domain.sla import DEFAULT_ACK_WINDOW_HOURS, MAX_ACK_WINDOW_HOURS, Comparator, Outcome, State

@@ -13,7 +13,8 @@ from typing import Any, Sequence
 from babel.dates import format_date, format_datetime
 
 from bot.blocks import Block, Reply, context, escape_mrkdwn, header, kit, mention, section
-from bot.blocks.kpi import TeamLocale, display
+from bot.blocks.kpi import display
+from domain.locales import TeamLocale
 from domain.periods import Period, format_period
 from domain.sla import Comparator, Reason
 from services.i18n import t

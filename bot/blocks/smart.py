@@ -9,9 +9,10 @@ from decimal import Decimal
 from babel.dates import format_date
 
 from bot.blocks import Block, Reply, context, escape_mrkdwn, header, section
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from domain.kpis import DEFAULT_CURRENCY
-from domain.numbers import HOURS, PERCENT, format_quantity
+from domain.number_format import format_quantity
+from domain.number_style import HOURS, PERCENT
 from domain.smart_goal import Finding, Goal, GoalDirection, SmartCheck, Verdict
 from services.i18n import language_of, t
 

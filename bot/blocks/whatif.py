@@ -10,10 +10,11 @@ from decimal import Decimal
 from babel.dates import format_date
 
 from bot.blocks import Block, Reply, context, escape_mrkdwn, header, kit, section, truncate
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from domain.funnel import Lever, Path, Per
 from domain.kpis import Aggregation
-from domain.numbers import PERCENT, display_quantity, format_quantity, rounded_for_display
+from domain.number_format import display_quantity, format_quantity, rounded_for_display
+from domain.number_style import PERCENT
 from domain.smart_goal import Verdict
 from services.i18n import language_of, t
 from services.whatif import Definition, WhatIf

@@ -12,19 +12,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from db import repositories
 from db.models import Agenda, AgendaStatus, TopicStatus
 from domain.errors import UserError
 from domain.meetings import AgendaKind
 from domain.okr import parse_objective
 from domain.periods import Period
-from domain.setup import SetupChanges
 from domain.sla import parse_commitment
-from services import agenda_facts, agenda_topics, agendas, breach_evaluation, experiments, kpis, okr, sla, teams, workspaces
+from services import agenda_facts, agenda_topics, agendas, breach_evaluation, experiments, kpis, okr, sla
 from services.experiments import Result
 from services.leases import LeaseLost
-from services.teams import TeamDefaults
-from services.workspaces import WorkspaceDefaults
+from tests.support.teams import act
 
 BOGOTA = ZoneInfo("America/Bogota")
 ANA, LUIS, ROSA, PEDRO = "U0ANA", "U0LUIS", "U0ROSA", "U0PEDRO"
@@ -35,28 +32,7 @@ def local(m, d, h=10, minute=0):
     return datetime(2026, m, d, h, minute, tzinfo=BOGOTA)
 
 
-@pytest.fixture
-def team(session_factory):
-    with session_factory.begin() as session:
-        workspace = workspaces.ensure_workspace(session, slack_team_id="T1", defaults=WorkspaceDefaults("es", "America/Bogota"), now=CREATED)
-        teams.setup_team(
-            session, workspace_id=workspace.id, channel_id="C0TEAM", channel_name="t", actor=ROSA, is_workspace_admin=True,
-            changes=SetupChanges(marketing_leads=(ANA,), sales_leads=(LUIS,), admins=(ROSA,)),
-            defaults=TeamDefaults("America/Bogota", "es"), now=CREATED,
-        )
-        found = repositories.team_by_channel(session, workspace_id=workspace.id, channel_id="C0TEAM")
-        kpis.enable_starter_set(session, team=found, actor=ANA, now=CREATED, language="es")
-
-    def load(session):
-        workspace = repositories.workspace_by_slack_id(session, slack_team_id="T1")
-        return repositories.team_by_channel(session, workspace_id=workspace.id, channel_id="C0TEAM")
-
-    return load
-
-
-def act(factory, team, action, **kwargs):
-    with factory.begin() as session:
-        return action(session, team=team(session), **kwargs)
+pytestmark = pytest.mark.team(now=CREATED, marketing=ANA, sales=LUIS, admin=ROSA, starter_kpis=True)
 
 
 def weekly_meeting(factory, team, at):

@@ -20,7 +20,6 @@ from services.llm_budget import DatabaseBudget
 from services.llm_client import FormatMemory
 from services.llm_themes import ThemePicker, parse_keys
 from tests.support.openai_double import OpenAIDouble
-from tests.support.teams import set_up_team
 
 BOGOTA = ZoneInfo("America/Bogota")
 NOW = datetime(2026, 3, 11, 10, 0, tzinfo=BOGOTA)
@@ -28,9 +27,7 @@ ANA, LUIS = "U0ANA", "U0LUIS"
 WRITTEN = "Soy Ana (ana@x.co, 3001234567, <@U0CLIENTE7>): el pedido no ha llegado y el precio me pareció alto"
 
 
-@pytest.fixture
-def team(session_factory):
-    return set_up_team(session_factory, now=NOW, marketing=ANA, sales=LUIS)
+pytestmark = pytest.mark.team(now=NOW, marketing=ANA, sales=LUIS)
 
 
 def store(session_factory, team, text=WRITTEN):

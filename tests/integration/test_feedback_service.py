@@ -22,12 +22,10 @@ NOW = datetime(2026, 3, 11, 10, 0, tzinfo=BOGOTA)
 ANA, LUIS, PEDRO = "U0ANA", "U0LUIS", "U0PEDRO"
 
 
-@pytest.fixture
-def team(session_factory):
-    return set_up_team(session_factory, now=NOW, marketing=ANA, sales=LUIS)
+pytestmark = pytest.mark.team(now=NOW, marketing=ANA, sales=LUIS)
 
 
-def act(factory, team, action, **kwargs):
+def act(factory, team, action, **kwargs):  # not tests/support/teams.act: every feedback call here happens at NOW
     with factory.begin() as session:
         return action(session, team=team(session), now=NOW, **kwargs)
 

@@ -25,7 +25,7 @@ ANA, LUIS, PEDRO = "U0ANA", "U0LUIS", "U0PEDRO"
 
 
 @pytest.fixture
-def team(session_factory):
+def team(session_factory):  # not tests/integration/conftest.py's: two channels' teams, loaded by channel
     with session_factory.begin() as session:
         workspace = workspaces.ensure_workspace(session, slack_team_id="T1", defaults=WorkspaceDefaults("es", "America/Bogota"), now=NOW)
         for channel in ("C0TEAM", "C0OTHER"):
@@ -45,7 +45,7 @@ def team(session_factory):
     return load
 
 
-def act(session_factory, team, action, channel="C0TEAM", **kwargs):
+def act(session_factory, team, action, channel="C0TEAM", **kwargs):  # the team of either channel
     with session_factory.begin() as session:
         return action(session, team=team(session, channel), **kwargs)
 

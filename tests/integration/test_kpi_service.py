@@ -14,35 +14,15 @@ from domain.errors import UserError
 from domain.glossary import TermDraft
 from domain.kpis import template
 from domain.periods import Period
-from domain.setup import SetupChanges
-from services import glossary, kpis, teams, workspaces
-from services.teams import TeamDefaults
-from services.workspaces import WorkspaceDefaults
+from services import glossary, kpis
+from tests.support.teams import act
 
 NOW = datetime(2026, 1, 14, 15, 0, tzinfo=timezone.utc)
 ANA, LUIS = "U0ANA", "U0LUIS"
 MONDAY = date(2026, 1, 12)  # ISO week 2026-W03
 
 
-@pytest.fixture
-def team(session_factory):
-    with session_factory.begin() as session:
-        workspace = workspaces.ensure_workspace(session, slack_team_id="T1", defaults=WorkspaceDefaults("es", "America/Bogota"), now=NOW)
-        teams.setup_team(
-            session, workspace_id=workspace.id, channel_id="C0TEAM", channel_name="t", actor=ANA, is_workspace_admin=False,
-            changes=SetupChanges(marketing_leads=(ANA,), sales_leads=(LUIS,)), defaults=TeamDefaults("America/Bogota", "es"), now=NOW,
-        )
-
-    def load(session):
-        workspace = repositories.workspace_by_slack_id(session, slack_team_id="T1")
-        return repositories.team_by_channel(session, workspace_id=workspace.id, channel_id="C0TEAM")
-
-    return load
-
-
-def act(session_factory, team, action, **kwargs):
-    with session_factory.begin() as session:
-        return action(session, team=team(session), **kwargs)
+pytestmark = pytest.mark.team(now=NOW, marketing=ANA, sales=LUIS)
 
 
 def enable(session_factory, team):

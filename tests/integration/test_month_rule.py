@@ -13,14 +13,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.meetings import AgendaKind
-from domain.okr import parse_checkin, parse_objective
+from domain.okr import parse_objective
+from domain.okr_checkin_line import parse_checkin
 from domain.periods import Period, month_counted_in, weeks_of_month
 from domain.sla import parse_commitment
 from services import agenda_facts, agendas, breach_evaluation, kpis, okr, sla, sla_breaches
-from tests.integration.test_agenda_service import act, team  # noqa: F401 (team: the fixture, a Bogotá team with the starter KPIs)
+from tests.support.teams import act
 
 BOGOTA = ZoneInfo("America/Bogota")
-ANA, LUIS = "U0ANA", "U0LUIS"
+ANA, LUIS, ROSA = "U0ANA", "U0LUIS", "U0ROSA"
 CREATED = datetime(2026, 10, 1, 8, 0, tzinfo=BOGOTA)
 NOVEMBER, DECEMBER = Period.month(2026, 11), Period.month(2026, 12)
 W44, W45, W46, W47, W48, W49, W50 = (Period.iso_week(2026, week) for week in range(44, 51))
@@ -29,7 +30,11 @@ LEADS = {W44: 80, W45: 120, W46: 110, W47: 130, W48: 90, W49: 70, W50: 150}
 DEALS = {W48: 120000, W49: 150000}
 CHECKINS = {date(2026, 11, 27): 240, date(2026, 12, 1): 260}  # a manual key result's check-ins, Friday before and Tuesday after
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+pytestmark = [
+    pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True),
+    # A Bogotá team with the starter KPIs, set up in January.
+    pytest.mark.team(now=datetime(2026, 1, 5, 8, 0, tzinfo=BOGOTA), marketing=ANA, sales=LUIS, admin=ROSA, starter_kpis=True),
+]
 
 
 def local(day: date, hour=0, minute=15) -> datetime:

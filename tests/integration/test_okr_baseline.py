@@ -14,11 +14,15 @@ import pytest
 from domain.errors import UserError
 from domain.periods import Period, local_date
 from services import kpis, okr
-from tests.integration.test_okr_service import ANA, LUIS, new_objective, team  # noqa: F401 (fixture)
+from tests.integration.test_okr_service import ANA, LUIS, ROSA, new_objective
 
 BOGOTA = ZoneInfo("America/Bogota")
 NOW = datetime(2026, 12, 6, 10, 0, tzinfo=BOGOTA)  # Sunday: ISO week 2026-W49 is still in progress
 TODAY = NOW.date()
+
+# The OKR service tests' team (starter KPIs, Rosa its admin), set up in March.
+pytestmark = pytest.mark.team(now=datetime(2026, 3, 2, 10, 0, tzinfo=BOGOTA), marketing=ANA, sales=LUIS, admin=ROSA, starter_kpis=True)
+
 WEEK_48, WEEK_49 = Period.iso_week(2026, 48), Period.iso_week(2026, 49)
 
 

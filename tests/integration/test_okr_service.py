@@ -11,16 +11,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from db import repositories
 from db.models import AuditEntry, OkrCheckIn, OkrKeyResult, OkrObjective, OkrReminder, OkrRetarget, OkrReviewPrompt
 from domain.errors import UserError
-from domain.okr import Objective, ObjectiveKind, ReviewQuestion, Status, parse_checkin, parse_objective
+from domain.okr import Objective, ObjectiveKind, Status, parse_objective
+from domain.okr_checkin_line import parse_checkin
+from domain.okr_review_answers import ReviewQuestion
 from domain.periods import Period
-from domain.setup import SetupChanges
 from domain.smart_goal import Criterion, Verdict
-from services import kpis, okr, okr_rhythm, teams, workspaces
-from services.teams import TeamDefaults
-from services.workspaces import WorkspaceDefaults
+from services import kpis, okr, okr_rhythm
+from tests.support.teams import act
 
 BOGOTA = ZoneInfo("America/Bogota")
 ANA, LUIS, ROSA, PEDRO = "U0ANA", "U0LUIS", "U0ROSA", "U0PEDRO"  # mkt lead, sales lead, admin, nobody
@@ -31,28 +30,7 @@ def local(m, d, h=10, minute=0):
     return datetime(2026, m, d, h, minute, tzinfo=BOGOTA)
 
 
-@pytest.fixture
-def team(session_factory):
-    with session_factory.begin() as session:
-        workspace = workspaces.ensure_workspace(session, slack_team_id="T1", defaults=WorkspaceDefaults("es", "America/Bogota"), now=NOW)
-        teams.setup_team(
-            session, workspace_id=workspace.id, channel_id="C0TEAM", channel_name="t", actor=ROSA, is_workspace_admin=True,
-            changes=SetupChanges(marketing_leads=(ANA,), sales_leads=(LUIS,), admins=(ROSA,)),
-            defaults=TeamDefaults("America/Bogota", "es"), now=NOW,
-        )
-        found = repositories.team_by_channel(session, workspace_id=workspace.id, channel_id="C0TEAM")
-        kpis.enable_starter_set(session, team=found, actor=ANA, now=NOW, language="es")
-
-    def load(session):
-        workspace = repositories.workspace_by_slack_id(session, slack_team_id="T1")
-        return repositories.team_by_channel(session, workspace_id=workspace.id, channel_id="C0TEAM")
-
-    return load
-
-
-def act(factory, team, action, **kwargs):
-    with factory.begin() as session:
-        return action(session, team=team(session), **kwargs)
+pytestmark = pytest.mark.team(now=NOW, marketing=ANA, sales=LUIS, admin=ROSA, starter_kpis=True)
 
 
 def new_objective(factory, team, text="comprometido Fidelizar clientes incrementando la recompra", *, actor=ANA, now=NOW):

@@ -13,12 +13,10 @@ from db import repositories
 from db.models import BreachStatus, SlaBreachStep, SlaEvaluation, SlaStatus
 from domain.errors import UserError
 from domain.periods import Period
-from domain.setup import SetupChanges
 from domain.sla import Commitment, Reason, State, Step, parse_commitment
-from services import breach_acknowledgement, breach_escalation, breach_evaluation, kpis, sla, sla_breaches, sla_pending_posts, teams, workspaces
+from services import breach_acknowledgement, breach_escalation, breach_evaluation, kpis, sla, sla_breaches, sla_pending_posts
 from services.breach_acknowledgement import Plan
-from services.teams import TeamDefaults
-from services.workspaces import WorkspaceDefaults
+from tests.support.teams import act
 
 BOGOTA = ZoneInfo("America/Bogota")
 ANA, LUIS, MARTA, ROSA, PEDRO = "U0ANA", "U0LUIS", "U0MARTA", "U0ROSA", "U0PEDRO"  # mkt lead, sales lead, 2nd sales lead, admin, nobody
@@ -29,28 +27,7 @@ def local(y, m, d, h=9, minute=0):
     return datetime(y, m, d, h, minute, tzinfo=BOGOTA)
 
 
-@pytest.fixture
-def team(session_factory):
-    with session_factory.begin() as session:
-        workspace = workspaces.ensure_workspace(session, slack_team_id="T1", defaults=WorkspaceDefaults("es", "America/Bogota"), now=NOW)
-        teams.setup_team(
-            session, workspace_id=workspace.id, channel_id="C0TEAM", channel_name="t", actor=ROSA, is_workspace_admin=True,
-            changes=SetupChanges(marketing_leads=(ANA,), sales_leads=(LUIS, MARTA), admins=(ROSA,)),
-            defaults=TeamDefaults("America/Bogota", "es"), now=NOW,
-        )
-        team = repositories.team_by_channel(session, workspace_id=workspace.id, channel_id="C0TEAM")
-        kpis.enable_starter_set(session, team=team, actor=ANA, now=NOW, language="es")
-
-    def load(session):
-        workspace = repositories.workspace_by_slack_id(session, slack_team_id="T1")
-        return repositories.team_by_channel(session, workspace_id=workspace.id, channel_id="C0TEAM")
-
-    return load
-
-
-def act(factory, team, action, **kwargs):
-    with factory.begin() as session:
-        return action(session, team=team(session), **kwargs)
+pytestmark = pytest.mark.team(now=NOW, marketing=ANA, sales=(LUIS, MARTA), admin=ROSA, starter_kpis=True)
 
 
 def log(factory, team, key, value, day, *, now=None):

@@ -8,14 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from db import repositories
 from domain.glossary import Side, TermDraft
 from domain.periods import Period
-from domain.setup import SetupChanges
 from domain.smart_goal import Criterion, Verdict
-from services import glossary, kpis, smart, teams, workspaces
-from services.teams import TeamDefaults
-from services.workspaces import WorkspaceDefaults
+from services import glossary, kpis, smart
+from tests.support.teams import act
 
 NOW = datetime(2026, 1, 28, 15, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 1, 28)  # a Wednesday, in ISO week 2026-W05
@@ -28,25 +25,7 @@ PASS, FAIL, UNKNOWN = Verdict.PASSED, Verdict.FAILED, Verdict.UNKNOWN
 MOBILE_WEEKS = ["1.0", "1.1", "1.2", "1.1", "1.2", "1.3", "1.2", "1.1", "1.2"]
 
 
-@pytest.fixture
-def team(session_factory):
-    with session_factory.begin() as session:
-        workspace = workspaces.ensure_workspace(session, slack_team_id="T1", defaults=WorkspaceDefaults("es", "America/Bogota"), now=NOW)
-        teams.setup_team(
-            session, workspace_id=workspace.id, channel_id="C0TEAM", channel_name="t", actor=ANA, is_workspace_admin=False,
-            changes=SetupChanges(marketing_leads=(ANA,), sales_leads=(LUIS,)), defaults=TeamDefaults("America/Bogota", "es"), now=NOW,
-        )
-
-    def load(session):
-        workspace = repositories.workspace_by_slack_id(session, slack_team_id="T1")
-        return repositories.team_by_channel(session, workspace_id=workspace.id, channel_id="C0TEAM")
-
-    return load
-
-
-def act(session_factory, team, action, **kwargs):
-    with session_factory.begin() as session:
-        return action(session, team=team(session), **kwargs)
+pytestmark = pytest.mark.team(now=NOW, marketing=ANA, sales=LUIS)
 
 
 def enable(session_factory, team):

@@ -32,17 +32,8 @@ POINTS = Decimal("0.2")
 WORTH = SESSIONS * POINTS / 100 * TICKET  # 24 000 sessions × 0,2 % × $150 500 = $7 224 000
 
 
-def starter_team(session_factory, language="es"):
-    """A team with the starter KPIs, named in its language (conversion_web: orders ÷ sessions)."""
-    load = set_up_team(session_factory, now=NOW, marketing=ANA, sales=LUIS, language=language)
-    with session_factory.begin() as session:
-        kpis.enable_starter_set(session, team=load(session), actor=ANA, now=NOW, language=language)
-    return load
-
-
-@pytest.fixture
-def team(session_factory):
-    return starter_team(session_factory)
+# A team with the starter KPIs, named in its language (conversion_web: orders ÷ sessions).
+pytestmark = pytest.mark.team(now=NOW, marketing=ANA, sales=LUIS, starter_kpis=True)
 
 
 def log(session_factory, team, key, value, period=REPORTED):
@@ -100,7 +91,7 @@ def test_the_fact_holds_the_weeks_own_arithmetic(session_factory, team):
                  "(it closed at 1,3%) would have been $7.224.000 more in sales."),
 ])  # fmt: skip
 def test_the_offline_narrator_says_it_the_teams_way(session_factory, language, country, said):
-    team = starter_team(session_factory, language)
+    team = set_up_team(session_factory, now=NOW, marketing=ANA, sales=LUIS, language=language, starter_kpis=True)
     log_funnel(session_factory, team)
     facts = week_facts(session_factory, team, language)
     narrative = OfflineNarrator().narrate(facts, language=language, country=country)

@@ -15,7 +15,7 @@ from domain.kpis import Aggregation, KpiSpec, Unit
 from domain.periods import Period
 from domain.smart_goal import Verdict
 from services import glossary, kpis, whatif
-from tests.support.teams import set_up_team
+from tests.support.teams import act
 
 NOW = datetime(2026, 1, 28, 15, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 1, 28)  # a Wednesday
@@ -23,14 +23,7 @@ THIS_MONDAY = date(2026, 1, 26)
 ANA, LUIS = "U0ANA", "U0LUIS"
 
 
-@pytest.fixture
-def team(session_factory):
-    return set_up_team(session_factory, now=NOW, marketing=ANA, sales=LUIS)
-
-
-def act(session_factory, team, action, **kwargs):
-    with session_factory.begin() as session:
-        return action(session, team=team(session), **kwargs)
+pytestmark = pytest.mark.team(now=NOW, marketing=ANA, sales=LUIS)
 
 
 def log_weeks(session_factory, team, key, values, *, last_monday=THIS_MONDAY - timedelta(weeks=1)):

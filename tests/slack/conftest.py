@@ -2,7 +2,15 @@
 
 Tests marked `both_transports` run once over signed HTTP and once over Socket Mode: the
 `transport` fixture is parametrized for them and LoopbackBot takes it (`bot` here, and each
-module's own bot fixture). Unmarked tests run over HTTP only."""
+module's own bot fixture). Unmarked tests run over HTTP only.
+
+`team` is the team of #alineacion, set up through the services (tests/support/channel_team.py)
+in the language the test parametrizes (`indirect`, es by default); the module says the rest
+with a marker, since the instant and the people differ from module to module:
+
+    pytestmark = pytest.mark.team(now=NOW, admins=(CARO,), starter_kpis=True)
+
+`countries` in the marker gives the team's country by language ({"en": "US"})."""
 
 from __future__ import annotations
 
@@ -12,6 +20,7 @@ import pytest
 
 from bot.loopback import LoopbackBot
 from bot.slack_double import SlackDouble
+from tests.support.channel_team import set_up_team
 
 
 TRANSPORTS = ("http", "socket")
@@ -42,3 +51,15 @@ def double() -> Iterator[SlackDouble]:
 def bot(settings, double, transport) -> Iterator[LoopbackBot]:
     with LoopbackBot(settings, double=double, transport=transport) as bot:
         yield bot
+
+
+@pytest.fixture
+def team(request: pytest.FixtureRequest, bot: LoopbackBot) -> str:
+    """The team's language."""
+    marker = request.node.get_closest_marker("team")
+    if marker is None:
+        pytest.fail("the `team` fixture needs `pytest.mark.team(now=...)` on the module or test")
+    how = dict(marker.kwargs)
+    language = getattr(request, "param", "es")
+    set_up_team(bot, language=language, country=how.pop("countries", {}).get(language), **how)
+    return language

@@ -15,12 +15,10 @@ from bot.blocks.agenda_topics import DECIDE_EXPERIMENT, DUE, EXPERIMENT_VIEW, HY
 from bot.loopback import LoopbackBot
 from bot.slack_double import Call, slack_escape
 from bot.transcript import render
-from db import repositories
 from db.models import AgendaTopic, Experiment, TopicStatus
 from domain.periods import Period
-from domain.setup import SetupChanges
-from services import experiments, kpis, teams, workspaces
-from services.teams import TeamDefaults
+from services import experiments
+from tests.support.channel_team import load_team
 from tests.support.clock import Clock
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -43,23 +41,9 @@ def bot(settings, double, clock, transport) -> Iterator[LoopbackBot]:
         yield bot
 
 
-@pytest.fixture
-def team(request, bot) -> str:
-    language = getattr(request, "param", "es")
-    with bot.runtime.session_factory.begin() as session:
-        workspace = workspaces.ensure_workspace(session, slack_team_id=bot.double.team_id, defaults=bot.runtime.workspace_defaults, now=NOW)
-        teams.setup_team(
-            session, workspace_id=workspace.id, channel_id=CHANNEL, channel_name="alineacion", actor=CARO,
-            is_workspace_admin=False, defaults=TeamDefaults("America/Bogota", "es"), now=NOW,
-            changes=SetupChanges(marketing_leads=(ANA,), sales_leads=(LUIS,), admins=(CARO,), language=language),
-        )
-        kpis.enable_starter_set(session, team=load_team(session, bot), actor=ANA, now=NOW, language=language)
-    return language
-
-
-def load_team(session, bot):
-    workspace = repositories.workspace_by_slack_id(session, slack_team_id=bot.double.team_id)
-    return repositories.team_by_channel(session, workspace_id=workspace.id, channel_id=CHANNEL)
+# The team of these tests and of those that borrow their fixtures: the starter KPIs, Caro its admin.
+TEAM = pytest.mark.team(now=NOW, admins=(CARO,), starter_kpis=True)
+pytestmark = TEAM
 
 
 def command(bot: LoopbackBot, text: str, user_id: str = ANA) -> str:

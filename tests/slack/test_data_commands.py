@@ -51,7 +51,7 @@ def bot(settings, double, clock) -> Iterator[LoopbackBot]:
 
 
 @pytest.fixture
-def team(bot) -> int:
+def team(bot) -> int:  # not tests/slack/conftest.py's: a Slack admin's team with topics; the tests need its workspace id
     return seed_team(bot)
 
 

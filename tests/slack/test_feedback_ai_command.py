@@ -10,12 +10,13 @@ import json
 import pytest
 
 from db.models import FeedbackItem
-from tests.slack.test_agenda_commands import PEDRO, bot, clock, command, stored, team  # noqa: F401
+from tests.slack.test_agenda_commands import PEDRO, TEAM, bot, clock, command, stored  # noqa: F401
 from tests.slack.test_feedback_commands import tag_names
 from tests.slack.test_insights import llm, settings  # noqa: F401 (fixtures: a model on the OpenAI double)
 from tests.support.fuzz_harness import wait_until_idle
 
 BOTH_DATABASES = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+pytestmark = TEAM  # the agenda command tests' team
 
 
 

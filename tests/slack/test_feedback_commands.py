@@ -18,9 +18,10 @@ from services import feedback
 from tests.slack.test_okr_commands import input_blocks, new_form, submit
 
 # The agenda tests' team (leads Ana and Luis, admin Caro, member Pedro; the starter KPIs) on Wednesday 11 March 2026.
-from tests.slack.test_agenda_commands import ANA, BOGOTA, CARO, CHANNEL, LUIS, PEDRO, SQLITE_ONLY, bot, clock, command, stored, team  # noqa: F401
+from tests.slack.test_agenda_commands import ANA, BOGOTA, CARO, CHANNEL, LUIS, PEDRO, SQLITE_ONLY, TEAM, bot, clock, command, stored  # noqa: F401
 
 BOTH_DATABASES = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+pytestmark = TEAM
 
 
 def tag_names(bot) -> dict[int, list[str]]:

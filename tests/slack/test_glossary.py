@@ -29,10 +29,8 @@ from bot.loopback import LoopbackBot
 from bot.slack_double import Call, slack_escape
 from bot.transcript import render
 from db import repositories
-from db.models import AlignmentTeam
-from domain.setup import SetupChanges
-from services import glossary, teams, workspaces
-from services.teams import TeamDefaults
+from services import glossary
+from tests.support.channel_team import load_team
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=timezone.utc)  # 10:00 in Bogotá
 ANA, LUIS, CARO, PEDRO = "U0ANA", "U0LUIS", "U0CARO", "U0PEDRO"  # marketing lead, sales lead, admin, nobody
@@ -90,28 +88,10 @@ def bot(settings, double, transport) -> Iterator[LoopbackBot]:
         yield bot
 
 
-@pytest.fixture
-def team(request, bot) -> str:
-    """The team of #alineacion, set up with the services; its language is the parameter (es by default)."""
-    language = getattr(request, "param", "es")
-    with bot.runtime.session_factory.begin() as session:
-        workspace = workspaces.ensure_workspace(
-            session, slack_team_id=bot.double.team_id, defaults=bot.runtime.workspace_defaults, now=NOW
-        )
-        teams.setup_team(
-            session, workspace_id=workspace.id, channel_id=CHANNEL, channel_name="alineacion", actor=CARO,
-            is_workspace_admin=False, defaults=TeamDefaults("America/Bogota", "es"), now=NOW,
-            changes=SetupChanges(marketing_leads=(ANA,), sales_leads=(LUIS,), language=language),
-        )
-    return language
+pytestmark = pytest.mark.team(now=NOW)  # no admins named, no KPIs
 
 
 # Helpers -------------------------------------------------------------------------------------------
-
-
-def load_team(session, bot: LoopbackBot) -> AlignmentTeam:
-    workspace = repositories.workspace_by_slack_id(session, slack_team_id=bot.double.team_id)
-    return repositories.team_by_channel(session, workspace_id=workspace.id, channel_id=CHANNEL)
 
 
 def stored_term(bot: LoopbackBot, query: str = "MQL") -> glossary.TermView:

@@ -23,8 +23,10 @@ from domain.setup import SetupChanges
 from services import teams, workspaces
 from services.teams import TeamDefaults
 from tests.slack.test_kpi_import_slack import (  # noqa: F401 - fixtures
-    ANA, CARO, CHANNEL, GOOD, LUIS, NOW, all_text, bot, buttons, stored, team, value_audit,
+    ANA, CARO, CHANNEL, GOOD, LUIS, NOW, TEAM, all_text, bot, buttons, stored, value_audit,
 )
+
+pytestmark = TEAM  # the KPI import tests' team
 
 DM = "D0ANA"  # Ana's direct message with the bot
 EVE, EVE_DM = "U0EVE", "D0EVE"  # in no team

@@ -15,14 +15,13 @@ from bot.blocks.kpi_import import CANCEL, COMMIT, FILE_BLOCK, FILE_INPUT, UPLOAD
 from bot.loopback import LoopbackBot
 from bot.slack_double import Call, SlackDouble
 from bot.slack_double.server import FILE_DOWNLOAD_METHOD
-from commands import kpi_import as command
+from commands import spreadsheet_files as command
 from db import repositories
-from db.models import AlignmentTeam, KpiValue
+from db.models import KpiValue
 from domain.errors import UserError
 from domain.periods import Period
-from domain.setup import SetupChanges
-from services import kpis, teams, workspaces
-from services.teams import TeamDefaults
+from services import kpis
+from tests.support.channel_team import load_team
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=timezone.utc)  # 10:00 in Bogotá
 ANA, LUIS, CARO = "U0ANA", "U0LUIS", "U0CARO"
@@ -45,18 +44,9 @@ def bot(settings, double, transport) -> Iterator[LoopbackBot]:
         yield bot
 
 
-@pytest.fixture
-def team(bot) -> None:
-    with bot.runtime.session_factory.begin() as session:
-        workspace = workspaces.ensure_workspace(
-            session, slack_team_id=bot.double.team_id, defaults=bot.runtime.workspace_defaults, now=NOW
-        )
-        result = teams.setup_team(
-            session, workspace_id=workspace.id, channel_id=CHANNEL, channel_name="alineacion", actor=CARO,
-            is_workspace_admin=False, defaults=TeamDefaults("America/Bogota", "es"), now=NOW,
-            changes=SetupChanges(marketing_leads=(ANA,), sales_leads=(LUIS,), language="es", country="CO"),
-        )
-        kpis.enable_starter_set(session, team=result.team, actor=CARO, now=NOW, language="es")
+# The team of these tests and of those that borrow their fixtures: in Colombia, the starter KPIs enabled by Caro.
+TEAM = pytest.mark.team(now=NOW, countries={"es": "CO"}, starter_kpis=True, kpis_by=CARO)
+pytestmark = TEAM
 
 
 # Helpers -------------------------------------------------------------------------------------------
@@ -117,11 +107,6 @@ def press(bot: LoopbackBot, action_id: str, value: str) -> Call:
     (answer,) = bot.double.wait_for_response(result.response_url)
     assert answer.ok, answer.response
     return answer
-
-
-def load_team(session, bot: LoopbackBot) -> AlignmentTeam:
-    workspace = repositories.workspace_by_slack_id(session, slack_team_id=bot.double.team_id)
-    return repositories.team_by_channel(session, workspace_id=workspace.id, channel_id=CHANNEL)
 
 
 def stored(bot: LoopbackBot) -> dict[tuple[str, str], tuple[Decimal, str, str]]:

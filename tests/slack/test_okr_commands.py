@@ -45,11 +45,10 @@ from bot.loopback import LoopbackBot
 from bot.slack_double import Call, slack_escape
 from bot.transcript import render
 from db import repositories
-from db.models import AlignmentTeam, OkrCheckIn, OkrKeyResult, OkrObjective, OkrRetarget
+from db.models import OkrCheckIn, OkrKeyResult, OkrObjective, OkrRetarget
 from domain.okr import Objective, ObjectiveKind
-from domain.setup import SetupChanges
-from services import kpis, okr, teams, workspaces
-from services.teams import TeamDefaults
+from services import okr
+from tests.support.channel_team import act, load_team
 from tests.support.clock import Clock
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -72,37 +71,13 @@ def bot(settings, double, clock, transport) -> Iterator[LoopbackBot]:
         yield bot
 
 
-def set_up_team(bot: LoopbackBot, language: str = "es", country: str = "CO") -> str:
-    with bot.runtime.session_factory.begin() as session:
-        workspace = workspaces.ensure_workspace(session, slack_team_id=bot.double.team_id, defaults=bot.runtime.workspace_defaults, now=NOW)
-        teams.setup_team(
-            session, workspace_id=workspace.id, channel_id=CHANNEL, channel_name="alineacion", actor=CARO,
-            is_workspace_admin=False, defaults=TeamDefaults("America/Bogota", "es"), now=NOW,
-            changes=SetupChanges(marketing_leads=(ANA,), sales_leads=(LUIS,), admins=(CARO,), language=language, country=country),
-        )
-        kpis.enable_starter_set(session, team=load_team(session, bot), actor=ANA, now=NOW, language=language)
-    return language
-
-
-@pytest.fixture
-def team(request, bot) -> str:
-    """The team of #alineacion with the starter KPIs; its language is the parameter (es, in
-    Colombia, by default; en is a team in the United States)."""
-    language = getattr(request, "param", "es")
-    return set_up_team(bot, language, "US" if language == "en" else "CO")
+# The team of these tests and of those that borrow their fixtures: the starter KPIs, Caro its
+# admin; es is a team in Colombia, en one in the United States.
+TEAM = pytest.mark.team(now=NOW, admins=(CARO,), starter_kpis=True, countries={"es": "CO", "en": "US"})
+pytestmark = TEAM
 
 
 # Helpers -------------------------------------------------------------------------------------------
-
-
-def load_team(session, bot: LoopbackBot) -> AlignmentTeam:
-    workspace = repositories.workspace_by_slack_id(session, slack_team_id=bot.double.team_id)
-    return repositories.team_by_channel(session, workspace_id=workspace.id, channel_id=CHANNEL)
-
-
-def act(bot: LoopbackBot, action, **kwargs):
-    with bot.runtime.session_factory.begin() as session:
-        return action(session, team=load_team(session, bot), **kwargs)
 
 
 def objective(bot: LoopbackBot, title: str, *lines: str, kind=ObjectiveKind.COMMITTED, actor: str = ANA, now: datetime = NOW) -> int:

@@ -19,6 +19,7 @@ from tests.slack.test_okr_commands import (  # noqa: F401 (fixtures)
     CHANNEL,
     LUIS,
     SQLITE_ONLY,
+    TEAM,
     board,
     bot,
     clock,
@@ -32,8 +33,9 @@ from tests.slack.test_okr_commands import (  # noqa: F401 (fixtures)
     open_view,
     posts,
     submit,
-    team,
 )
+
+pytestmark = TEAM  # the OKR command tests' team
 
 NOTHING_STORED = {"okr_objectives": 0, "okr_key_results": 0, "okr_checkins": 0, "okr_retargets": 0}
 

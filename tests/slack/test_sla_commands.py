@@ -33,14 +33,13 @@ from bot.loopback import LoopbackBot
 from bot.slack_double import Call, slack_escape
 from bot.transcript import render
 from db import repositories
-from db.models import AlignmentTeam, SlaStatus
+from db.models import SlaStatus
 from domain.kpis import KpiSpec
 from domain.periods import Period
-from domain.setup import SetupChanges
 from domain.sla import parse_commitment
 from domain.sla_templates import SLA_TEMPLATES
-from services import breach_evaluation, kpis, sla, teams, workspaces
-from services.teams import TeamDefaults
+from services import breach_evaluation, kpis, sla
+from tests.support.channel_team import act, load_team, set_up_team
 from tests.support.clock import Clock
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -70,42 +69,17 @@ def bot(settings, double, clock, transport) -> Iterator[LoopbackBot]:
         yield bot
 
 
-def set_up_team(bot: LoopbackBot, language: str, *, starter_kpis: bool) -> str:
-    with bot.runtime.session_factory.begin() as session:
-        workspace = workspaces.ensure_workspace(session, slack_team_id=bot.double.team_id, defaults=bot.runtime.workspace_defaults, now=NOW)
-        teams.setup_team(
-            session, workspace_id=workspace.id, channel_id=CHANNEL, channel_name="alineacion", actor=CARO,
-            is_workspace_admin=False, defaults=TeamDefaults("America/Bogota", "es"), now=NOW,
-            changes=SetupChanges(marketing_leads=(ANA,), sales_leads=(LUIS, MARTA), admins=(CARO,), language=language),
-        )
-        if starter_kpis:
-            kpis.enable_starter_set(session, team=load_team(session, bot), actor=ANA, now=NOW, language=language)
-    return language
-
-
-@pytest.fixture
-def team(request, bot) -> str:
-    """The team of #alineacion with the starter KPIs; its language is the parameter (es by default)."""
-    return set_up_team(bot, getattr(request, "param", "es"), starter_kpis=True)
+pytestmark = pytest.mark.team(now=NOW, sales=(LUIS, MARTA), admins=(CARO,), starter_kpis=True)
 
 
 @pytest.fixture
 def bare_team(bot) -> str:
     """A team whose KPI catalog is still empty."""
-    return set_up_team(bot, "es", starter_kpis=False)
+    set_up_team(bot, now=NOW, sales=(LUIS, MARTA), admins=(CARO,))
+    return "es"
 
 
 # Helpers -------------------------------------------------------------------------------------------
-
-
-def load_team(session, bot: LoopbackBot) -> AlignmentTeam:
-    workspace = repositories.workspace_by_slack_id(session, slack_team_id=bot.double.team_id)
-    return repositories.team_by_channel(session, workspace_id=workspace.id, channel_id=CHANNEL)
-
-
-def act(bot: LoopbackBot, action, **kwargs):
-    with bot.runtime.session_factory.begin() as session:
-        return action(session, team=load_team(session, bot), **kwargs)
 
 
 def rows(bot: LoopbackBot, now: datetime = NOW) -> list[sla.CommitmentRow]:

@@ -35,7 +35,7 @@ def enable_kpis(bot, channel="C0TEAM"):
 
 
 @pytest.fixture
-def team(bot, people):
+def team(bot, people):  # not tests/slack/conftest.py's: Ana sets this team up by typing the setup command
     bot.command(ONE_LINE, user_id="U0ANA")
     enable_kpis(bot)
 

@@ -15,7 +15,8 @@ import random
 import string
 from typing import Iterator
 
-from commands import SUBCOMMANDS, agenda, alert, data, kpi, okr, okr_key_results, setup, sla, token
+from commands import agenda, alert, data, kpi, okr, okr_key_results, setup, sla, token
+from commands.registry import SUBCOMMANDS
 from services.i18n import message_ids
 
 # Digits of other scripts: Arabic-Indic, Persian, Devanagari, Bengali, Thai, full-width, mathematical bold.

@@ -14,7 +14,7 @@ from bot.blocks.agenda_okr import ReviewState
 from bot.blocks.agenda_preview import preview_reply
 from bot.blocks.agenda_weekly import PLAN_ACTIONS, WEEKLY_PARTS, weekly_agenda
 from bot.blocks.agenda_topics import DECIDE_EXPERIMENT
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from bot.slack_double.validation import message_blocks_errors
 from bot.transcript import render
 from db.models import BreachStatus, ObjectiveStatus, SlaStatus, TopicStatus

@@ -10,7 +10,8 @@ from bot.blocks import escape_mrkdwn, section
 from bot.errors import describe, is_database_outage
 from bot.slack_double.validation import message_blocks_errors
 from bot.workqueue import WorkQueueFull
-from commands import SUBCOMMANDS, help
+from commands import help
+from commands.registry import SUBCOMMANDS
 from domain.errors import UserError
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from domain.feedback_okr import csat_target, typed_milestones
-from domain.numbers import PERCENT
+from domain.number_style import PERCENT
 from domain.smart_goal import History, Verdict, judge_pace
 
 UNKNOWN = History(None)

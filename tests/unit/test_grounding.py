@@ -21,7 +21,7 @@ from domain.grounding import (
     written_numbers,
 )
 from domain.narrative import Fact, FactKind, Hypothesis
-from domain.numbers import display_quantity, format_quantity
+from domain.number_format import display_quantity, format_quantity
 
 ES_CO = {"language": "es", "country": "CO"}
 EN_CO = {"language": "en", "country": "CO"}

@@ -4,14 +4,14 @@ from pathlib import Path
 
 import yaml
 
-import commands
+from commands import registry
 
 MANIFEST = yaml.safe_load((Path(__file__).resolve().parents[2] / "app-manifest.yml").read_text())
 
 
 def test_the_slash_command_is_alinea_with_escaping_on():
     (command,) = MANIFEST["features"]["slash_commands"]
-    assert command["command"] == commands.SLASH_COMMAND
+    assert command["command"] == registry.SLASH_COMMAND
     assert command["should_escape"] is True
     assert command["url"].endswith("/slack/events")
 
@@ -23,7 +23,7 @@ MESSAGE_SUBSCRIPTIONS = {"message.channels", "message.groups"}
 
 def test_every_event_we_listen_to_is_subscribed_and_no_other():
     subscribed = set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
-    listened = set(commands.EVENTS) - {"message"} | (MESSAGE_SUBSCRIPTIONS if "message" in commands.EVENTS else set())
+    listened = set(registry.EVENTS) - {"message"} | (MESSAGE_SUBSCRIPTIONS if "message" in registry.EVENTS else set())
     assert subscribed == listened
 
 
@@ -48,10 +48,10 @@ def test_people_can_send_the_bot_a_spreadsheet_in_its_messages_tab():
 def test_the_home_tab_is_on_and_its_opening_is_heard():
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
     assert "app_home_opened" in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
-    assert "app_home_opened" in commands.EVENTS
+    assert "app_home_opened" in registry.EVENTS
 
 
 def test_every_message_shortcut_we_listen_to_is_declared():
     declared = {shortcut["callback_id"]: shortcut for shortcut in MANIFEST["features"]["shortcuts"]}
-    assert set(declared) == set(commands.SHORTCUTS)
+    assert set(declared) == set(registry.SHORTCUTS)
     assert all(shortcut["type"] == "message" and shortcut["name"] and shortcut["description"] for shortcut in declared.values())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from bot.blocks.narrative import ADOPT, NOT_USEFUL, narrative_reply
 from bot.transcript import render
 from domain.narrative import Hypothesis, Narrative, Source

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from db.types import PRECISION, SCALE, ExactDecimal, plain_decimal
 from domain.alerts import parse_alert
 from domain.errors import UserError
-from domain.numbers import MAX_DECIMALS, MAX_WHOLE_DIGITS, parse_quantity, storage_problem, typed_whole
-from domain.okr import parse_key_result
+from domain.number_limits import MAX_DECIMALS, MAX_WHOLE_DIGITS, storage_problem
+from domain.numbers import parse_quantity, typed_whole
+from domain.okr_kr_line import parse_key_result
 from services.i18n import t
 
 ES_CO = {"language": "es", "country": "CO"}

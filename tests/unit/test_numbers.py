@@ -1,4 +1,5 @@
-"""Reading and writing KPI values the way each team writes numbers (domain/numbers.py)."""
+"""Reading and writing KPI values the way each team writes numbers (domain/numbers.py reads,
+domain/number_format.py writes, domain/number_style.py holds the team's separators)."""
 
 from decimal import ROUND_HALF_UP, Context, Decimal
 
@@ -8,7 +9,9 @@ from hypothesis import strategies as st
 
 from domain.commands import fold
 from domain.errors import UserError
-from domain.numbers import NBSP, Quantity, display_quantity, example_number, format_quantity, number_symbols, parse_quantity
+from domain.number_format import display_quantity, format_quantity
+from domain.number_style import NBSP, example_number, number_symbols
+from domain.numbers import Quantity, parse_quantity
 
 ES_CO = {"language": "es", "country": "CO"}
 EN_CO = {"language": "en", "country": "CO"}

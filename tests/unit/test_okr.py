@@ -17,27 +17,20 @@ from domain.okr import (
     Objective,
     ObjectiveKind,
     Status,
-    expected_progress,
     focus_warnings,
     format_kr_id,
-    guardrail_violated,
-    is_good_score,
     next_kr_number,
-    objective_score,
-    parse_checkin,
-    parse_review_answer,
-    ReviewQuestion,
-    parse_key_result,
     parse_kr_id,
     parse_objective,
     parse_objective_kind,
-    progress,
     resolve_kpi,
-    score,
-    status,
     validate_confidence,
     validate_key_result,
 )
+from domain.okr_checkin_line import parse_checkin
+from domain.okr_kr_line import parse_key_result
+from domain.okr_progress import expected_progress, guardrail_violated, is_good_score, objective_score, progress, score, status
+from domain.okr_review_answers import ReviewQuestion, parse_review_answer
 from domain.sla import Comparator
 from domain.smart_criteria import check_key_result
 from domain.smart_goal import ChangeBy, Criterion, GoalDirection, Verdict

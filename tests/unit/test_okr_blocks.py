@@ -9,7 +9,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from bot.blocks.okr import (
     ADD_KR_OPEN,
     CHECKIN_OPEN,

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from bot.blocks.okr_rhythm import (
     CHECKIN_OPEN,
     MAX_REMINDER_KRS,
@@ -25,7 +25,8 @@ from bot.transcript import render
 from commands.okr_review import answers_in
 from db.models import ObjectiveStatus
 from domain.kpis import Aggregation, KpiSpec, Unit
-from domain.okr import KeyResult, ObjectiveKind, ReviewQuestion, Status
+from domain.okr import KeyResult, ObjectiveKind, Status
+from domain.okr_review_answers import ReviewQuestion
 from services.okr import KeyResultView, ObjectiveView, Reading
 from services.okr_rhythm import AnswerView, ReminderView, ReviewPromptView
 

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from bot.blocks.smart import checklist_reply
 from bot.transcript import render
 from domain.smart_criteria import check_text

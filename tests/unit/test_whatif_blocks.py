@@ -9,7 +9,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from bot.blocks.kpi import TeamLocale
+from domain.locales import TeamLocale
 from bot.blocks.whatif import CHECK_SMART, USE_AS_KR, whatif_reply
 from bot.transcript import render
 from domain.funnel import Ask, Lever, Per, SalesGoal, WeekFigures, baseline, histories, plan
