@@ -19,7 +19,9 @@ from services import feedback
 from tests.slack.test_okr_commands import input_blocks, kr_form, new_form, picked, submit
 
 # The agenda tests' team (leads Ana and Luis, admin Caro, member Pedro; the starter KPIs) on Wednesday 11 March 2026.
-from tests.slack.test_agenda_commands import ANA, BOGOTA, CHANNEL, LUIS, SQLITE_ONLY, bot, clock, stored, team  # noqa: F401
+from tests.slack.test_agenda_commands import ANA, BOGOTA, CHANNEL, LUIS, SQLITE_ONLY, TEAM, bot, clock, stored  # noqa: F401
+
+pytestmark = TEAM
 
 BOTH_DATABASES = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 
