@@ -26,16 +26,14 @@ from bot.blocks.kpi_import import (
     MAX_FILE_MB,
     UPLOAD_VIEW,
     cancelled_reply,
-    read_decision,
     report_reply,
     upload_modal,
 )
 from commands.context import CommandRequest, FieldErrors, Interaction, modal_metadata, team_of
 from commands import survey_import
 from commands.modal_state import Submitted
-from commands.spreadsheet_files import button_team, download
+from commands.spreadsheet_files import button_team, download, file_to_save
 from db.session import read_only
-from domain.errors import UserError
 from domain.spreadsheet import read_table
 from services import kpi_import
 
@@ -100,13 +98,7 @@ def on_upload(interaction: Interaction) -> Reply:
 
 def commit(interaction: Interaction) -> Reply:
     """Save all: the same file, checked again, written all or nothing."""
-    decision = read_decision(interaction.value)
-    if decision is None:
-        raise UserError("kpi_import.invalid_button")
-    with read_only(interaction.runtime.session_factory) as session:  # refused before any download
-        button_team(session, interaction, decision.team_channel)
-    name, data = download(interaction.client, decision.file_id)
-    table = read_table(data)
+    decision, name, table = file_to_save(interaction)
     with interaction.unit_of_work() as session:
         team = button_team(session, interaction, decision.team_channel)
         report = kpi_import.commit(

@@ -14,11 +14,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
-from bot.blocks.kpi_import import MAX_FILE_BYTES, MAX_FILE_MB
+from bot.blocks.kpi_import import MAX_FILE_BYTES, MAX_FILE_MB, Decision, read_decision
 from commands.context import Interaction, team_of
 from db import repositories
 from db.models import AlignmentTeam
+from db.session import read_only
 from domain.errors import UserError
+from domain.spreadsheet import Table, read_table
 from services import teams
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,18 @@ def button_team(session: Session, interaction: Interaction, team_channel: str | 
     if not teams.roles_of(team, interaction.user_id):
         raise UserError("kpi_import.dm.not_allowed", channel=team_channel)
     return team
+
+
+def file_to_save(interaction: Interaction) -> tuple[Decision, str, Table]:
+    """What Save all saves, for either import: the button's decision, the person's right to the
+    team checked before any download, and the file read again (it may have changed since)."""
+    decision = read_decision(interaction.value)
+    if decision is None:
+        raise UserError("kpi_import.invalid_button")
+    with read_only(interaction.runtime.session_factory) as session:
+        button_team(session, interaction, decision.team_channel)
+    name, data = download(interaction.client, decision.file_id)
+    return decision, name, read_table(data)
 
 
 # Reading the file from Slack ------------------------------------------------------------------------

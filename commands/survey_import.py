@@ -14,14 +14,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.blocks import Reply
-from bot.blocks.kpi_import import read_decision
 from bot.blocks.survey_import import COMMIT, report_reply
-from commands.spreadsheet_files import button_team, download
+from commands.spreadsheet_files import button_team, file_to_save
 from commands.context import Interaction
 from db.models import AlignmentTeam
-from db.session import read_only
 from domain.errors import UserError
-from domain.spreadsheet import Table, read_table
+from domain.spreadsheet import Table
 from domain.survey_sheet import survey_columns
 from services import survey_import
 
@@ -42,13 +40,7 @@ def survey_reply(
 
 def commit(interaction: Interaction) -> Reply:
     """Save all: the same file, checked again, stored all or nothing."""
-    decision = read_decision(interaction.value)
-    if decision is None:
-        raise UserError("kpi_import.invalid_button")
-    with read_only(interaction.runtime.session_factory) as session:  # refused before any download
-        button_team(session, interaction, decision.team_channel)
-    name, data = download(interaction.client, decision.file_id)
-    table = read_table(data)
+    decision, name, table = file_to_save(interaction)
     columns = survey_columns(table.headers)
     if columns is None:  # the file changed under the same id: nothing to save as a survey
         raise UserError("survey_import.not_a_survey_anymore")
