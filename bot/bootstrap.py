@@ -44,9 +44,6 @@ class Database:
     engine: Engine
     session_factory: sessionmaker[Session]
 
-    def ping(self) -> bool:
-        return ping(self.engine)
-
 
 @contextmanager
 def open_database(url: str) -> Iterator[Database]:
