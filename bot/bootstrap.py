@@ -100,5 +100,4 @@ def build_web_app(runtime: Runtime, app: App) -> Callable:
     """The WSGI app of HTTP mode: Slack's events, the ingest API, health and metrics."""
     api = IngestApi(runtime.session_factory, clock=runtime.clock, post_alerts=poster_on_queue(runtime),
                     refine_feedback=feedback_refiner(runtime))  # fmt: skip
-    engine = runtime.session_factory.kw["bind"]
-    return build_wsgi_app(app, lambda: ping(engine), api=api, metrics_token=runtime.settings.metrics_token)
+    return build_wsgi_app(app, lambda: ping(runtime.engine), api=api, metrics_token=runtime.settings.metrics_token)

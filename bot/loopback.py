@@ -9,10 +9,9 @@ runs beside it for the ingest API, /healthz and /metrics, but Slack's traffic ne
 from __future__ import annotations
 
 import secrets
+from contextlib import ExitStack
 from dataclasses import replace
 from typing import Any
-
-from contextlib import ExitStack
 
 from bot.bootstrap import build_bolt_app, build_web_app, open_runtime
 from bot.config import Settings
@@ -50,7 +49,7 @@ class LoopbackBot:
         )
         self._stack = ExitStack()
         self.runtime = self._stack.enter_context(open_runtime(self.settings, clock=self._clock))
-        self.engine = self.runtime.session_factory.kw["bind"]
+        self.engine = self.runtime.engine
         self.app = build_bolt_app(self.runtime)
         self.server = HttpServer(build_web_app(self.runtime, self.app), host="127.0.0.1", port=0).start()
         self.driver: Driver = SlackDriver(f"{self.server.url}/slack/events", self.settings.slack_signing_secret, self.double)

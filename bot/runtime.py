@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cache import ExpiringCache
@@ -36,6 +37,11 @@ class Runtime:
     user_locales: ExpiringCache[str] = field(default_factory=lambda: ExpiringCache(ttl_seconds=600))
     # OAuth mode only (bot/oauth.py): each workspace's installation and tokens. None: one bot token.
     tokens: WorkspaceTokens | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """The engine the session factory is bound to (health checks ping it)."""
+        return self.session_factory.kw["bind"]
 
     @property
     def workspace_defaults(self) -> WorkspaceDefaults:

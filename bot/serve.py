@@ -71,9 +71,8 @@ def serve_socket_mode(runtime: Runtime, *, host: str = "127.0.0.1") -> int:
     app = build_bolt_app(runtime)
     note_installed(runtime, app)
     link = SocketModeLink(app, runtime.settings.slack_app_token)
-    engine = runtime.session_factory.kw["bind"]
     health = HttpServer(
-        build_health_app(lambda: socket_mode_problem(link, lambda: ping(engine)), metrics_token=runtime.settings.metrics_token),
+        build_health_app(lambda: socket_mode_problem(link, lambda: ping(runtime.engine)), metrics_token=runtime.settings.metrics_token),
         host=host, port=runtime.settings.health_port, threads=2,
     ).start()
     scheduler = build_scheduler(runtime)
