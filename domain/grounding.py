@@ -59,6 +59,8 @@ __all__ = [
     "check_hypotheses",
     "check_sentences",
     "escape_for_slack",
+    "FactNames",
+    "fact_names",
     "fact_numbers",
     "grounded",
     "matches",
@@ -197,9 +199,23 @@ def matches(number: Decimal, fact_numbers: Iterable[Decimal]) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class FactNames:
+    """How the facts are named, found once for every text checked against them: the names with
+    digits to blank (longest first, so a name is blanked before a part of it), and the labels
+    the facts use (KR3, SLA1, B1, O2, W11 of a week key…)."""
+
+    masks: tuple[re.Pattern[str], ...]
+    labels: frozenset[str]
+
+
+def fact_names(facts: Sequence[Fact]) -> FactNames:
+    return FactNames(tuple(re.compile(re.escape(name), re.IGNORECASE) for name in _masks(facts)), frozenset(_labels_of(facts)))
+
+
 def _masks(facts: Sequence[Fact]) -> list[str]:
     """What naming a fact looks like: its id, and the parts of its subject (or a detail naming
-    it) that contain digits — longest first, so a name is blanked before a part of it."""
+    it) that contain digits."""
     names: set[str] = set()
     for fact in facts:
         names.add(fact.id)
@@ -209,38 +225,40 @@ def _masks(facts: Sequence[Fact]) -> list[str]:
     return sorted((name for name in names if any(char.isdigit() for char in name) and any(char.isalpha() for char in name)), key=len, reverse=True)
 
 
-def _blank(text: str, masks: Sequence[str]) -> str:
-    for name in masks:
-        text = re.sub(re.escape(name), lambda match: " " * len(match.group(0)), text, flags=re.IGNORECASE)
+def _blank(text: str, masks: Sequence[re.Pattern[str]]) -> str:
+    for mask in masks:
+        text = mask.sub(lambda match: " " * len(match.group(0)), text)
     return text
 
 
-def typed_numbers(text: str, facts: Sequence[Fact], *, language: str, country: str | None) -> list[WrittenNumber]:
+def typed_numbers(text: str, facts: Sequence[Fact], *, language: str, country: str | None, names: FactNames | None = None) -> list[WrittenNumber]:
     """Every number written in `text` other than the digits of a fact's own name (its id, the
     parts of its subject with digits, a label the facts use): what the writer typed as a number.
-    A label the facts do not use ("KR9") counts, with its digits."""
-    blanked = _blank(text, _masks(facts))
+    A label the facts do not use ("KR9") counts, with its digits. `names`: `fact_names(facts)`,
+    when many texts are checked against the same facts."""
+    names = names or fact_names(facts)
+    blanked = _blank(text, names.masks)
     found = written_numbers(blanked, language=language, country=country)
-    labels = _labels_of(facts)
     found += [
         WrittenNumber(Decimal(match.group(2)), match.group(0), match.start(), match.end(), label=True)
-        for match in _LABEL.finditer(blanked) if match.group(0) not in labels
+        for match in _LABEL.finditer(blanked) if match.group(0) not in names.labels
     ]  # fmt: skip
     return sorted(found, key=lambda written: written.start)
 
 
-def ungrounded_numbers(text: str, facts: Sequence[Fact], *, language: str, country: str | None, numbers: Sequence[Decimal] | None = None) -> list[WrittenNumber]:
+def ungrounded_numbers(text: str, facts: Sequence[Fact], *, language: str, country: str | None, numbers: Sequence[Decimal] | None = None,
+                       names: FactNames | None = None) -> list[WrittenNumber]:  # fmt: skip
     """The numbers in `text` that no fact holds (time counts and fact names excepted)."""
     known = fact_numbers(facts) if numbers is None else list(numbers)
     return [
-        written for written in typed_numbers(text, facts, language=language, country=country)
+        written for written in typed_numbers(text, facts, language=language, country=country, names=names)
         if written.label or not (written.time_count or matches(written.value, known))
     ]  # fmt: skip
 
 
 def _labels_of(facts: Sequence[Fact]) -> set[str]:
-    """The labels the facts use (KR3, SLA1, B1, O2, W11 of a week key…): a label the facts do
-    not know ("KR9") is as invented as a number, and is reported with its digits."""
+    """The labels the facts use: a label the facts do not know ("KR9") is as invented as a
+    number, and is reported with its digits."""
     found: set[str] = set()
     for fact in facts:
         for text in (fact.id, fact.subject, *fact.detail.values()):
@@ -256,13 +274,13 @@ def grounded(text: str, facts: Sequence[Fact], *, language: str, country: str | 
 def check_sentences(sentences: Sequence[str], facts: Sequence[Fact], *, language: str, country: str | None) -> tuple[list[str], int]:
     """(the sentences whose every number is grounded, how many were dropped). Blank sentences
     are left out without counting."""
-    known = fact_numbers(facts)
+    known, names = fact_numbers(facts), fact_names(facts)
     kept: list[str] = []
     dropped = 0
     for sentence in sentences:
         if not sentence or not sentence.strip():
             continue
-        if ungrounded_numbers(sentence, facts, language=language, country=country, numbers=known):
+        if ungrounded_numbers(sentence, facts, language=language, country=country, numbers=known, names=names):
             dropped += 1
         else:
             kept.append(sentence.strip())
@@ -276,7 +294,7 @@ def check_hypotheses(
     no fact or a fact that does not exist, when its text, experiment or metric is blank, or when
     any of them has a number no fact holds."""
     ids = {fact.id for fact in facts}
-    known = fact_numbers(facts)
+    known, names = fact_numbers(facts), fact_names(facts)
     kept: list[Hypothesis] = []
     dropped = 0
     for hypothesis in hypotheses:
@@ -285,7 +303,7 @@ def check_hypotheses(
         sound = (
             bool(cited) and all(fact_id in ids for fact_id in cited)
             and all(isinstance(text, str) and text.strip() for text in texts)
-            and not any(ungrounded_numbers(text, facts, language=language, country=country, numbers=known) for text in texts)
+            and not any(ungrounded_numbers(text, facts, language=language, country=country, numbers=known, names=names) for text in texts)
         )  # fmt: skip
         if sound:
             kept.append(hypothesis)

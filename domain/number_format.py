@@ -13,6 +13,7 @@ average, a gap), rounded to two decimals at most.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 from babel import Locale
@@ -74,8 +75,16 @@ def format_quantity(
     is the team's currency: its amounts use the locale's symbol ("$" in es-CO), and any other
     currency whose symbol would read back as the team's shows its ISO code ("USD1,234.50").
     """
+    # Cached by the value's exact text (Decimal("1.0") and Decimal("1.00") are equal but are
+    # written differently): an agenda writes the same few hundred values many times (its blocks,
+    # its text, the grounding check of its summary), and Babel's formatting is the costly part.
+    return _formatted(str(Decimal(value)), unit, language, country, decimals, currency)
+
+
+@lru_cache(maxsize=8192)
+def _formatted(text: str, unit: str | None, language: str, country: str | None, decimals: int | None, currency: str) -> str:
     locale = number_locale(language, country)
-    value = round_half_up(Decimal(value), decimals)
+    value = round_half_up(Decimal(text), decimals)
     if value.is_zero():
         value = value.copy_abs()
     # Babel rounds in the current decimal context: give it room for every digit of the value.

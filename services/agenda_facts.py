@@ -34,6 +34,7 @@ from services import agenda_topics, experiments, feedback_agenda, kpis, okr, sla
 from services.agenda_topics import TopicView
 from services.experiments import ExperimentView
 from services.feedback_agenda import MonthlyVoice, ThemeMove
+from services.kpi_window import KpiWindow
 from services.kpis import KpiView
 from services.okr import Board, ObjectiveView
 from services.sla import CommitmentRow
@@ -161,12 +162,26 @@ def _periods_ending(last: Period, count: int) -> list[Period]:
     return periods
 
 
-def _sla_target(session: Session, team: AlignmentTeam, view: KpiView, period: Period) -> Decimal | None:
+@dataclass(frozen=True)
+class _Agreed:
+    """What every KPI fact of one agenda reads, read once per agenda: the team's KPI specs (a
+    rate names its parts by key), the targets of the active SLA commitments by KPI and period
+    kind (the first commitment by number wins), and the key results."""
+
+    board: Board
+    specs: dict[str, KpiSpec]
+    sla_targets: dict[tuple[str, str], Decimal]
+    values: KpiWindow  # every KPI's values over the reported period's history
+
+
+def _agreed(session: Session, team: AlignmentTeam, board: Board, views: Sequence[KpiView], last: Period) -> _Agreed:
+    targets: dict[tuple[str, str], Decimal] = {}
     for commitment in sla.commitments(session, team=team):
         version = sla.with_status(commitment, SlaStatus.ACTIVE)
-        if version is not None and version.period_kind == period.kind and sla.terms_of(version).kpi_key == view.key:
-            return version.target
-    return None
+        if version is not None:
+            targets.setdefault((sla.terms_of(version).kpi_key, version.period_kind), version.target)
+    start, end = kpis.dates_read(_periods_ending(last, HISTORY_PERIODS))
+    return _Agreed(board, {view.key: view.spec for view in views}, targets, KpiWindow(session, team=team, start=start, end=end))
 
 
 def _okr_target(board: Board, key: str, period: Period) -> Decimal | None:
@@ -198,25 +213,29 @@ def _logged_parts(spec: KpiSpec, specs: dict[str, KpiSpec], seen: frozenset[str]
 
 
 def kpi_fact(session: Session, team: AlignmentTeam, view: KpiView, last: Period, board: Board) -> KpiFact:
+    """One KPI's fact for the period `last` (its history, change and agreed target)."""
+    return _kpi_fact(session, team, view, last, _agreed(session, team, board, kpis.catalog(session, team=team), last))
+
+
+def _kpi_fact(session: Session, team: AlignmentTeam, view: KpiView, last: Period, agreed: _Agreed) -> KpiFact:
     periods = _periods_ending(last, HISTORY_PERIODS)
-    points = kpis.series(session, team=team, key=view.key, periods=periods)
+    points = kpis.series(session, team=team, key=view.key, periods=periods, window=agreed.values)
     history = tuple((point.period, point.value) for point in points)
-    target, source = _sla_target(session, team, view, last), "sla"
+    target, source = agreed.sla_targets.get((view.key, last.kind)), "sla"
     if target is None:
-        target, source = _okr_target(board, view.key, last), "okr"
+        target, source = _okr_target(agreed.board, view.key, last), "okr"
     change = change_of(view.key, view.spec.unit, view.spec.direction, list(history), target=target)
     versions = [point.definition_version for point in points]
     changed = tuple(index for index in range(1, len(versions)) if versions[index] and versions[index - 1] and versions[index] != versions[index - 1])
-    specs = {other.key: other.spec for other in kpis.catalog(session, team=team)} if view.spec.aggregation is Aggregation.RATE else {}
-    parts = _logged_parts(view.spec, specs)
+    parts = _logged_parts(view.spec, agreed.specs)
     return KpiFact(view.key, view.name, view.spec, view.role, change, source if target is not None else None, history, changed, parts)
 
 
-def _facts(session: Session, team: AlignmentTeam, last: Period, board: Board) -> list[KpiFact]:
+def _facts(session: Session, team: AlignmentTeam, last: Period, agreed: _Agreed, views: Sequence[KpiView]) -> list[KpiFact]:
     found = []
-    for view in kpis.catalog(session, team=team):
+    for view in views:
         try:
-            found.append(kpi_fact(session, team, view, last, board))
+            found.append(_kpi_fact(session, team, view, last, agreed))
         except UserError:  # a rate whose parts were archived: left out rather than sinking the agenda
             continue
     return found
@@ -230,7 +249,9 @@ def weekly(session: Session, *, team: AlignmentTeam, occurrence: Occurrence, now
     posted) against the weeks before it, and the meeting week's state."""
     reported = reported or reported_period(occurrence, team.timezone)
     board = okr.board(session, team=team, today=local_date(now, team.timezone))
-    facts = _facts(session, team, reported, board)
+    views = kpis.catalog(session, team=team)
+    agreed = _agreed(session, team, board, views, reported)
+    facts = _facts(session, team, reported, agreed, views)
     meeting_week = occurrence.period
     last = experiments.latest_before(session, team=team, week=meeting_week)
     return WeeklyFacts(
@@ -238,7 +259,7 @@ def weekly(session: Session, *, team: AlignmentTeam, occurrence: Occurrence, now
         occurrence=occurrence, reported=reported, **weekly_kpis(facts),
         sla=tuple(sla.listing(session, team=team, now=now)),
         open_breaches=tuple(sla_breaches.open_breaches(session, team=team)), okr=board,
-        last_experiment=last, last_experiment_change=_experiment_change(facts, last, session, team, board),
+        last_experiment=last, last_experiment_change=_experiment_change(last, session, team, agreed, views),
         experiment=experiments.of_week(session, team=team, week=meeting_week),
         topics=tuple(agenda_topics.open_topics(session, team=team)),
         conversion_worth=whatif.conversion_worth(session, team=team, week=reported),
@@ -262,12 +283,13 @@ def weekly_kpis(facts: Sequence[KpiFact]) -> dict:
     }  # fmt: skip
 
 
-def _experiment_change(facts: list[KpiFact], last: ExperimentView | None, session: Session, team: AlignmentTeam, board: Board) -> KpiFact | None:
+def _experiment_change(last: ExperimentView | None, session: Session, team: AlignmentTeam, agreed: _Agreed,
+                       views: Sequence[KpiView]) -> KpiFact | None:  # fmt: skip
     """The experiment's metric over the week it ran, against the week before."""
     if last is None or last.kpi_key is None:
         return None
-    view = next((v for v in kpis.catalog(session, team=team) if v.key == last.kpi_key), None)
-    return kpi_fact(session, team, view, last.week, board) if view is not None else None
+    view = next((v for v in views if v.key == last.kpi_key), None)
+    return _kpi_fact(session, team, view, last.week, agreed) if view is not None else None
 
 
 # Monthly --------------------------------------------------------------------------------------------
@@ -323,7 +345,8 @@ def monthly(session: Session, *, team: AlignmentTeam, occurrence: Occurrence, no
     as of its close (its last counted week), not as of the meeting."""
     reported = reported_period(occurrence, team.timezone)
     board = okr.board(session, team=team, today=min(month_close(reported), local_date(now, team.timezone)))
-    facts = _facts(session, team, reported, board)
+    views = kpis.catalog(session, team=team)
+    facts = _facts(session, team, reported, _agreed(session, team, board, views, reported), views)
     return MonthlyFacts(
         team_name=team.name, channel_id=team.channel_id, language=team.locale, country=team.country,
         occurrence=occurrence, reported=reported, kpis=monthly_kpis(facts), sla=tuple(_sla_month(session, team, reported)),

@@ -34,6 +34,7 @@ from domain.kpis import (
 )
 from domain.periods import MONTH, WEEK, Period, counts_in_month
 from services import alerts, audit, glossary
+from services.kpi_window import KpiWindow
 from services.teams import roles_of
 
 ROLES = ("primary", "support")
@@ -346,24 +347,35 @@ def values_between(session: Session, *, kpi_id: int, start: date, end: date) -> 
     )
 
 
-def series(session: Session, *, team: AlignmentTeam, key: str, periods: Sequence[Period]) -> list[Point]:
-    """The KPI's value for each period (weeks or months), computed from what was recorded."""
-    kpi = _kpi(session, team, key)
+def series(session: Session, *, team: AlignmentTeam, key: str, periods: Sequence[Period], window: KpiWindow | None = None) -> list[Point]:
+    """The KPI's value for each period (weeks or months), computed from what was recorded; from
+    `window` (the team's values read at once) when it covers the periods."""
+    if window is not None and not (periods and window.covers(*dates_read(periods))):
+        window = None
+    kpi = (window.kpi(key) if window is not None else None) or _kpi(session, team, key)  # unknown: the usual refusal
     spec = spec_of(kpi)
     if spec.aggregation is Aggregation.RATE:
-        numerator = series(session, team=team, key=spec.numerator, periods=periods)
-        denominator = series(session, team=team, key=spec.denominator, periods=periods)
+        numerator = series(session, team=team, key=spec.numerator, periods=periods, window=window)
+        denominator = series(session, team=team, key=spec.denominator, periods=periods, window=window)
         return [
             Point(n.period, rate(n.value, d.value, spec.unit) if n.value is not None and d.value is not None else None, None)
             for n, d in zip(numerator, denominator)
         ]
     if not periods:
         return []
-    # A month may count a week logged whole that began in the month before (see _point).
-    start = min(p.start for p in periods) - timedelta(days=6)
-    rows = values_between(session, kpi_id=kpi.id, start=start, end=max(p.end for p in periods))
-    numbers = _version_numbers(session, {row.definition_version_id for row in rows} - {None})
+    if window is not None:
+        rows, numbers = window.values(kpi.id), window.version_numbers
+    else:
+        start, end = dates_read(periods)
+        rows = values_between(session, kpi_id=kpi.id, start=start, end=end)
+        numbers = _version_numbers(session, {row.definition_version_id for row in rows} - {None})
     return [_point(spec, period, rows, numbers) for period in periods]
+
+
+def dates_read(periods: Sequence[Period]) -> tuple[date, date]:
+    """The dates whose values a series of `periods` reads: a month may count a week logged whole
+    that began in the month before (see _point)."""
+    return min(p.start for p in periods) - timedelta(days=6), max(p.end for p in periods)
 
 
 def _version_numbers(session: Session, version_ids: set[int]) -> dict[int, int]:
