@@ -25,7 +25,7 @@ from db.models import AlignmentTeam
 from domain.commands import fold, unknown_word
 from domain.errors import UserError
 from db.session import read_only
-from services import workspaces
+from services import native_blocks, workspaces
 from services.i18n import t
 
 logger = logging.getLogger(__name__)
@@ -215,3 +215,14 @@ def dispatch_subword(
     if action is None:
         raise unknown_word(word, words if word else (), usage_id, suggestion_id=f"{usage_id}_suggest")
     return handlers[action](request, rest.strip())
+
+
+def native_refused_in(runtime: Runtime, slack_team_id: str) -> Callable[[], None]:
+    """What remembers, for the workspace, that its Slack refused native chart or table blocks
+    (`services.native_blocks`): called once Slack has answered `invalid_blocks` for them."""
+
+    def remember() -> None:
+        with runtime.session_factory.begin() as session:
+            native_blocks.record_refused_in(session, slack_team_id=slack_team_id, now=runtime.clock())
+
+    return remember

@@ -33,8 +33,8 @@ from commands import data
 from commands import insights
 from commands import feedback
 from commands import home
-from commands.context import CommandRequest, Scope, Subcommand
-from commands.runner import ack_then, action_listener, answer, native_refused_in, via_response_url, view_listener
+from commands.context import CommandRequest, Scope, Subcommand, native_refused_in
+from commands.runner import ack_then, action_listener, answer, via_response_url, view_listener
 from domain.commands import split_command
 from domain.slack_text import decode_entities, without_controls
 

@@ -25,7 +25,6 @@ from bot.workqueue import WorkQueueFull
 from commands import home
 from commands.context import FieldErrors, Interaction, InteractionHandler, Scope, ViewValidator, cached_user_locale, resolve_scope
 from commands.modal_state import submitted
-from services import native_blocks
 from services.i18n import t
 
 logger = logging.getLogger(__name__)
@@ -84,14 +83,6 @@ def via_response_url(respond: Respond, *, on_native_refused: Callable[[], None] 
             respond(**Reply(reply.text, without_native(reply.blocks)).as_ephemeral())
 
     return send
-
-
-def native_refused_in(runtime: Runtime, slack_team_id: str) -> Callable[[], None]:
-    def remember() -> None:
-        with runtime.session_factory.begin() as session:
-            native_blocks.record_refused_in(session, slack_team_id=slack_team_id, now=runtime.clock())
-
-    return remember
 
 
 def via_ephemeral(client: WebClient, channel_id: str | None, user_id: str) -> Callable[[Reply, str], None]:

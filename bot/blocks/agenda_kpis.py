@@ -69,15 +69,18 @@ def kpi_line(fact: KpiFact, where: TeamLocale, *, kind: str) -> str:
     return f"{_IMPROVED[change.improved]} {value} · {previous} · {target_text(fact, where)}"
 
 
+def kpi_table_header(language: str) -> tuple[str, ...]:
+    """The KPI table's header row: KPI, value, previous, change, target."""
+    return tuple(t(language, f"agenda.native.table.{column}") for column in ("kpi", "value", "previous", "change", "target"))
+
+
 def kpi_table_rows(facts: Sequence[KpiFact], where: TeamLocale) -> tuple[tuple[str, ...], ...]:
     """The KPIs as table rows (a header, then one row each: name, value, previous, move, target),
     with the same numbers and words as their lines; () without KPIs. Table cells are raw text:
     names are shown as typed, nothing in them is read as a mention or a link."""
     if not facts:
         return ()
-    language = where.language
-    header = tuple(t(language, f"agenda.native.table.{column}") for column in ("kpi", "value", "previous", "change", "target"))
-    rows = [header]
+    rows = [kpi_table_header(where.language)]
     for fact in facts:
         change = fact.change
         value = kpi_value_text(change.value, fact.spec, where) if change.value is not None else "—"

@@ -1,6 +1,7 @@
 """A person's App Home as a Block Kit `home` view: pure functions of `services.home.Home`.
 
     header and intro                       the person's language (their Slack locale, else the workspace's)
+    the week's KPIs of every team below as one native table (when the workspace's Slack takes it)
     per team (at most MAX_TEAMS):          the team's language and way of writing numbers
       name · <#channel> · the person's roles
       the week's primary and supporting KPIs (the weekly agenda's lines: value, against the week
@@ -10,6 +11,15 @@
       the person's key results, each with progress and **Check in**
       the agreed glossary: name and a short definition
     the other teams by name and channel, and the hint to `/alinea ayuda`
+
+Native blocks: Slack's surfaces data (https://docs.slack.dev/blocks.json, shown as the "Surfaces"
+column of https://docs.slack.dev/reference/block-kit/blocks) lists the table block in "Messages"
+and "Home tabs", and the data visualization block in "Messages" only. So the Home carries the
+agenda's KPI table (`agenda_kpis.kpi_table_rows`) and no chart: the primary KPI's trend stays in
+the channel's agendas and in `/alinea kpi show`. Slack gives a limit of one table for a message
+and none for a view, so the Home holds one table, every team's rows with the team's name first,
+and keeps the KPI lines, which say the same numbers for screen readers and for a Slack that does
+not draw the table. `native=False` (the workspace's Slack refused native blocks) leaves it out.
 
 Slack takes at most 100 blocks in a Home view. Each section has its budget (MAX_BREACHES,
 MAX_KRS, MAX_SLA_LINES, MAX_TERMS per team, MAX_TEAMS teams), and what does not fit is counted
@@ -21,7 +31,8 @@ team's channel (`block_id()`), which `commands.runner` reads (`channel_of_block(
 team, so the modal the button opens belongs to that team and its result is posted there.
 
 Whatever a person typed (team and KPI names, KR metrics, glossary names and definitions) is
-escaped, so `<!channel>` or `<@U…>` in it shows as text and pings nobody.
+escaped, so `<!channel>` or `<@U…>` in it shows as text and pings nobody; the table's cells are
+raw text, which Slack shows as typed and never reads as a mention.
 """
 
 from __future__ import annotations
@@ -29,10 +40,12 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks import Block, context, divider, escape_mrkdwn, header, kit, section, truncate
-from bot.blocks.agenda_kpis import kpi_line
+from bot.blocks.agenda_kpis import kpi_line, kpi_table_header, kpi_table_rows
+from bot.blocks.agenda_layout import KPI_TABLE_ALIGN
 from bot.blocks.agenda_okr import kr_text
 from bot.blocks.agenda_sla import commitment_lines
 from bot.blocks.kpi import display
+from bot.blocks.native import table_block
 from domain.locales import TeamLocale, team_locale
 from bot.blocks.okr import CHECKIN_OPEN, goal_text, value_text
 from bot.blocks.sla_breach import ACKNOWLEDGE, promise_text
@@ -52,6 +65,7 @@ MAX_TERMS = 6
 DEFINITION_LIMIT = 120
 LINE_LIMIT = 480
 BLOCK_PREFIX = "home"
+KPI_TABLE = "home-kpi-table"  # no "/": names no team (see `channel_of_block`)
 _SEPARATOR = "/"
 
 
@@ -188,6 +202,28 @@ def team_blocks(team: TeamHome) -> list[Block]:
     return blocks
 
 
+# The KPI table ---------------------------------------------------------------------------------------
+
+
+def kpi_table(teams: tuple[TeamHome, ...], language: str) -> Block | None:
+    """One native table of every team's weekly KPIs (the rows the agenda's table has, each team's
+    in its own way of writing numbers), the team's name first when there are several teams; the
+    header in the person's language. None when no team has a KPI to show."""
+    several = len(teams) > 1
+    rows: list[tuple[str, ...]] = []
+    for team in teams:
+        facts = [fact for fact in (team.primary, *team.supporting) if fact is not None]
+        for row in kpi_table_rows(facts, team_locale(team))[1:]:
+            rows.append((team.name, *row) if several else row)
+    if not rows:
+        return None
+    header = kpi_table_header(language)
+    align = KPI_TABLE_ALIGN
+    if several:
+        header, align = (t(language, "home.native.table.team"), *header), ("left", *align)
+    return table_block([header, *rows], align=align, block_id=KPI_TABLE)
+
+
 # The view -------------------------------------------------------------------------------------------
 
 
@@ -214,10 +250,14 @@ def welcome_blocks(language: str) -> list[Block]:
     ]
 
 
-def home_blocks(home: Home, *, language: str) -> list[Block]:
+def home_blocks(home: Home, *, language: str, native: bool = True) -> list[Block]:
+    """The Home's blocks; `native=False` without the KPI table (its numbers are in the KPI lines)."""
     if home.empty:
         return welcome_blocks(language)
     blocks: list[Block] = [header(t(language, "home.ui.title")), context(t(language, "home.ui.intro"))]
+    table = kpi_table(home.teams[:MAX_TEAMS], language) if native else None
+    if table is not None:  # first: every team's numbers at a glance, and never past the 100 blocks
+        blocks.append(table)
     for team in home.teams[:MAX_TEAMS]:
         blocks += team_blocks(team)
     if home.more_teams:
@@ -226,9 +266,9 @@ def home_blocks(home: Home, *, language: str) -> list[Block]:
     return _within(blocks, language)
 
 
-def home_view(home: Home, *, language: str) -> dict[str, Any]:
+def home_view(home: Home, *, language: str, native: bool = True) -> dict[str, Any]:
     """The `view` argument of views.publish."""
-    return {"type": "home", "blocks": home_blocks(home, language=language)}
+    return {"type": "home", "blocks": home_blocks(home, language=language, native=native)}
 
 
 def error_view(text: str) -> dict[str, Any]:

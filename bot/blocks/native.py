@@ -19,6 +19,11 @@ Table block (https://docs.slack.dev/reference/block-kit/blocks/table-block):
 at most 100 rows of at most 20 cells, at most 20 column settings, and one table per message
 (Slack draws it at the bottom of the message).
 
+Where they may go: Slack's surfaces data (https://docs.slack.dev/blocks.json, the "Surfaces" column
+of https://docs.slack.dev/reference/block-kit/blocks) lists the data visualization block in
+Messages only and the table block in Messages and Home tabs; neither in Modals. So an App Home
+may carry a table (one, as a message: Slack states no other limit for a view) and never a chart.
+
 The builders below clamp to those limits (titles and labels shortened, series names made unique,
 rows and points cut to the last ones that fit) so a block they return is always one Slack takes;
 the loopback double checks the same limits. Whatever a chart or table shows is also written in the

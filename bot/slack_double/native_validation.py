@@ -7,6 +7,11 @@ point a finite number whose label is one of the axis categories (≤ 20 characte
 pie has 1–6 segments of positive value. A table has 1–100 rows of 1–20 raw_text or rich_text
 cells and at most 20 column settings. A message holds at most two charts and one table.
 
+Where Slack takes them: its surfaces data (https://docs.slack.dev/blocks.json, the "Surfaces"
+column of https://docs.slack.dev/reference/block-kit/blocks) lists the data visualization block in
+Messages only and the table block in Messages and Home tabs, neither in Modals. A view gets the
+message's counts too (Slack states no other), so a Home view holds at most one table.
+
 Errors are strings ending with a json-pointer, like the rest of the double's validation.
 """
 
@@ -29,6 +34,7 @@ COLUMN_SETTINGS_MAX = 20
 CHARTS_PER_MESSAGE = 2
 TABLES_PER_MESSAGE = 1
 ALIGNS = ("left", "center", "right")
+IN_VIEWS = {"home": frozenset({"table"}), "modal": frozenset()}  # the native blocks each kind of view takes
 SERIES_CHARTS = ("line", "bar", "area")
 
 

@@ -376,8 +376,9 @@ class SlackDouble:
         return self.wait_for(RESPONSE_URL_METHOD, to_this_url, count=count, timeout=timeout)
 
     def refuse_native_blocks(self, refuse: bool = True) -> None:
-        """Answer chart (data_visualization) and table blocks with invalid_blocks, as a Slack that
-        does not have them yet does; `refuse_native_blocks(False)` takes them again."""
+        """Answer chart (data_visualization) and table blocks with invalid_blocks, in messages and
+        in views (a Home's table too), as a Slack that does not have them yet does;
+        `refuse_native_blocks(False)` takes them again."""
         with self._lock:
             self._workspace.native_blocks = not refuse
 

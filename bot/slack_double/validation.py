@@ -19,7 +19,7 @@ from slack_sdk.models.basic_objects import JsonObject
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.slack_double.native_validation import NATIVE_RULES, native_count_errors
+from bot.slack_double.native_validation import IN_VIEWS, NATIVE_RULES, native_count_errors
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
@@ -42,13 +42,18 @@ def message_blocks_errors(blocks: Any, *, native: bool = True) -> Errors:
     return errors
 
 
-def view_errors(view: Any) -> Errors:
-    """Errors for the `view` of views.open / update / publish."""
+def view_errors(view: Any, *, native: bool = True) -> Errors:
+    """Errors for the `view` of views.open / update / publish. A Home view may hold a table (one),
+    a modal neither a table nor a chart, as Slack's surfaces data says; `native=False` answers as
+    a Slack without the chart and table blocks."""
     if not isinstance(view, dict):
         return [_at("must be an object", "/view")]
     if "blocks" not in view:
         return [_at("missing required field: blocks", "/view")]
-    errors = _blocks_errors(view["blocks"], pointer="/view/blocks", limit=MAX_VIEW_BLOCKS)
+    takes = IN_VIEWS.get(view.get("type"), frozenset()) if native else frozenset()
+    errors = _blocks_errors(view["blocks"], pointer="/view/blocks", limit=MAX_VIEW_BLOCKS, native=native, takes=takes)
+    if isinstance(view["blocks"], list) and not errors:
+        errors = native_count_errors(view["blocks"], "/view/blocks")
     if errors:
         # The View model would re-parse the same broken blocks (and log warnings); one report is enough.
         return errors
@@ -67,24 +72,25 @@ def metadata_errors(metadata: Any) -> Errors:
     return errors
 
 
-def _blocks_errors(blocks: Any, *, pointer: str, limit: int, native: bool = True) -> Errors:
+def _blocks_errors(blocks: Any, *, pointer: str, limit: int, native: bool = True, takes: frozenset[str] | None = None) -> Errors:
+    """`takes`: the native block types the surface accepts (None: a message, every one of them)."""
     if not isinstance(blocks, list):
         return [_at("must be an array", pointer)]
     errors = []
     if len(blocks) > limit:
         errors.append(_at(f"no more than {limit} items allowed (got {len(blocks)})", pointer))
     for index, block in enumerate(blocks):
-        errors += _block_errors(block, f"{pointer}/{index}", native=native)
+        errors += _block_errors(block, f"{pointer}/{index}", native=native, takes=takes)
     errors += _duplicate_block_id_errors(blocks, pointer)
     return errors
 
 
-def _block_errors(block: Any, pointer: str, *, native: bool = True) -> Errors:
+def _block_errors(block: Any, pointer: str, *, native: bool = True, takes: frozenset[str] | None = None) -> Errors:
     if not isinstance(block, dict):
         return [_at("must be an object", pointer)]
     block_type = block.get("type")
     if block_type in NATIVE_RULES:  # newer than slack_sdk's models: our rules only
-        if not native:
+        if not native or (takes is not None and block_type not in takes):
             return [_at(f"unsupported block type: {block_type!r}", f"{pointer}/type")]
         return NATIVE_RULES[block_type](block, pointer)
     if block_type not in _known_block_types():

@@ -367,7 +367,7 @@ def _tz_details(tz: str) -> tuple[str, int]:
 def views_open(ws: Workspace, params: Params) -> Response:
     if not params.get("trigger_id"):
         return _error("invalid_trigger_id")
-    problem = _view_problem(params.get("view"))
+    problem = _view_problem(params.get("view"), native=ws.native_blocks)
     if problem:
         return problem
     view = _stored_view(ws, params["view"], view_id=ws.next_id("V"))
@@ -378,7 +378,7 @@ def views_update(ws: Workspace, params: Params) -> Response:
     view_id = params.get("view_id") or _view_id_by_external_id(ws, params.get("external_id"))
     if not view_id or view_id not in ws.views:
         return _error("not_found")
-    problem = _view_problem(params.get("view"))
+    problem = _view_problem(params.get("view"), native=ws.native_blocks)
     if problem:
         return problem
     view = _stored_view(ws, params["view"], view_id=view_id)
@@ -389,7 +389,7 @@ def views_publish(ws: Workspace, params: Params) -> Response:
     user_id = params.get("user_id")
     if not user_id:
         return _error("invalid_arguments")
-    problem = _view_problem(params.get("view"))
+    problem = _view_problem(params.get("view"), native=ws.native_blocks)
     if problem:
         return problem
     if params["view"].get("type") != "home":
@@ -400,12 +400,12 @@ def views_publish(ws: Workspace, params: Params) -> Response:
     return {"ok": True, "view": dict(view)}
 
 
-def _view_problem(view: Any) -> Response | None:
+def _view_problem(view: Any, *, native: bool) -> Response | None:
     if view is None:
         return _error("invalid_arguments")
     if isinstance(view, str):
         return _error("invalid_arguments", errors=["view is not valid JSON [json-pointer:/view]"])
-    errors = view_errors(view)
+    errors = view_errors(view, native=native)
     return _error("invalid_blocks", errors=errors) if errors else None
 
 

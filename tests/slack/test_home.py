@@ -3,8 +3,11 @@ person's Home with views.publish, in a view the double accepts (as strict as Sla
 Acknowledge and Check in buttons pressed on it open their modals and work end to end, in the
 team their block names; a refusal reaches the person in their DM (a Home has no response_url);
 after each press, and after the form it opened is sent, the Home is published again showing what
-changed; and a workspace's Home never shows another workspace's data. SQLite throughout; the publish
-on PostgreSQL too."""
+changed; and a workspace's Home never shows another workspace's data. The week's KPIs also go as
+one native table (never a chart: Slack takes none in a Home tab) beside the same numbers in text;
+a Slack that refuses the table gets the Home again without it, once, and the refusal is
+remembered for the workspace, so the next Home goes text only at once. SQLite throughout; the
+publish, the table, its refusal and the busiest Home on PostgreSQL too."""
 
 from __future__ import annotations
 
@@ -27,13 +30,13 @@ from bot.scheduler import job_named
 from bot.slack_double.validation import view_errors
 from bot.transcript import render
 from db import repositories
-from db.models import OkrCheckIn, SlaBreach
+from db.models import OkrCheckIn, SlaBreach, Workspace
 from domain.glossary import TermDraft
 from domain.okr import Objective, ObjectiveKind
 from domain.periods import Period
 from domain.setup import SetupChanges
 from domain.sla import parse_commitment
-from services import breach_evaluation, glossary, kpis, okr, sla, teams, workspaces
+from services import breach_evaluation, glossary, kpis, native_blocks, okr, sla, teams, workspaces
 from services.job_runs import Outcome
 from services.teams import TeamDefaults
 from tests.support.clock import Clock
@@ -86,6 +89,16 @@ def set_up(bot, clock, *, slack_team_id=None, channel_id=CHANNEL, name="alineaci
         assert glossary.approve(session, team=team, version_id=proposal.version.id, actor=LUIS, now=clock.now).agreed
 
 
+def sales_recorded(bot, clock, channel_id=CHANNEL):
+    """Sales for weeks 8 and 9 (the week before the clock's and the one before it), through the services."""
+    with bot.runtime.session_factory.begin() as session:
+        workspace = repositories.workspace_by_slack_id(session, slack_team_id=bot.double.team_id)
+        team = repositories.team_by_channel(session, workspace_id=workspace.id, channel_id=channel_id)
+        for day, value in ((date(2026, 2, 17), 40_000_000), (date(2026, 2, 24), 45_000_000)):
+            kpis.record(session, team=team, key="sales_cop", value=Decimal(value), shown=str(value), period=Period.day(day),
+                        source="slack", actor=ANA, note="", now=clock.now)  # fmt: skip
+
+
 def breach_posted(bot, clock):
     """Week 10's follow-up misses the SLA: B1 is posted in the channel (the sla-evaluate job)."""
     clock.now = local(3, 3, 10)
@@ -129,6 +142,21 @@ def button_on(view, action_id) -> tuple[str, dict[str, Any]]:
 def opened_view(bot, count=1) -> dict[str, Any]:
     view = bot.double.wait_for("views.open", count=count)[-1].params["view"]
     return view if isinstance(view, dict) else json.loads(view)
+
+
+def natives(view) -> list[dict[str, Any]]:
+    return [block for block in view["blocks"] if block["type"] in ("table", "data_visualization")]
+
+
+def table_rows(view) -> list[list[str]]:
+    (table,) = natives(view)
+    assert table["type"] == "table"
+    return [[cell["text"] for cell in row] for row in table["rows"]]
+
+
+def refused_at(bot) -> datetime | None:
+    with bot.runtime.session_factory() as session:
+        return session.query(Workspace).filter_by(slack_team_id=bot.double.team_id).one().native_blocks_refused_at
 
 
 def breach_row(bot) -> SlaBreach:
@@ -177,6 +205,45 @@ def test_every_open_rebuilds_the_home(bot, clock):
     again = shown(open_home(bot, LUIS, previous=1))
     assert "*Esperan tu reconocimiento (1)*" in again
     assert "*Esperan tu reconocimiento" not in shown(open_home(bot, ANA))  # Ana leads the other side
+
+
+# Native blocks ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.both_transports
+def test_the_home_shows_the_weeks_kpis_as_one_native_table_beside_the_same_numbers_in_text(bot, clock):
+    set_up(bot, clock)
+    sales_recorded(bot, clock)
+    view = open_home(bot, LUIS)
+    assert view_errors(view) == [] and bot.double.home_views[LUIS]["blocks"] == view["blocks"]  # accepted as it was sent
+    assert len(bot.double.calls_to("views.publish")) == 1
+    assert table_rows(view) == [["KPI", "Valor", "Anterior", "Cambio", "Meta"],
+                                ["🟢 Ventas", "$45.000.000", "$40.000.000", "+$5.000.000, +12,5\xa0%, mejor", "sin meta acordada"]]  # fmt: skip
+    text = shown({"blocks": [block for block in view["blocks"] if block["type"] != "table"]})
+    assert "*Ventas* (`sales_cop`): *$45.000.000* · semana anterior $40.000.000 (+$5.000.000, +12,5 %, mejor)" in text
+    assert refused_at(bot) is None
+
+
+@pytest.mark.both_transports
+def test_a_slack_that_refuses_the_table_gets_the_home_again_without_it_and_the_next_home_is_text_only_at_once(bot, clock):
+    set_up(bot, clock)
+    sales_recorded(bot, clock)
+    bot.double.refuse_native_blocks()
+    first = open_home(bot, LUIS)  # what was sent first: refused
+    again = published(bot, LUIS, 2)  # the same Home, sent once more without the table
+    (refused, taken) = [call for call in bot.double.calls_to("views.publish") if call.params.get("user_id") == LUIS]
+    assert refused.response["error"] == "invalid_blocks" and "unsupported block type: 'table'" in refused.response["errors"][0]
+    assert table_rows(first)[1][1] == "$45.000.000" and taken.response["ok"]
+    assert natives(again) == [] and again["blocks"] == [block for block in first["blocks"] if block["type"] != "table"]
+    assert "*Ventas* (`sales_cop`): *$45.000.000*" in shown(again) and bot.double.home_views[LUIS]["blocks"] == again["blocks"]
+    assert refused_at(bot) == clock.now  # remembered for the workspace
+    clock.now = local(3, 2, 12)
+    later = open_home(bot, ANA)  # the next Home (anyone's) goes text only at once: one publish, taken
+    assert natives(later) == [] and "$45.000.000" in shown(later)
+    assert [call.response["ok"] for call in bot.double.calls_to("views.publish")] == [False, True, True]
+    bot.double.refuse_native_blocks(False)
+    clock.now = local(3, 3, 8, 1)  # a day later native blocks are offered again
+    assert table_rows(open_home(bot, LUIS, previous=2))[1][1] == "$45.000.000"
 
 
 # The buttons ---------------------------------------------------------------------------------------------
@@ -274,9 +341,9 @@ def test_a_workspaces_home_never_shows_another_workspaces_data(bot, clock):
     assert "<#C0OTRO>" in theirs and "<#C0TEAM>" not in theirs and "MQL" not in theirs
 
 
-@SQLITE_ONLY
 def test_a_busy_persons_home_stays_within_slacks_100_blocks_and_the_double_accepts_it(bot, clock):
-    """Seven teams, each with four breaches waiting for Luis and five KRs he owns."""
+    """Seven teams, each with four breaches waiting for Luis and five KRs he owns: the Home, its
+    KPI table of the five teams shown in full included, stays within 100 blocks."""
     clock.now = local(2, 2, 8)
     for number in range(1, 8):
         channel = f"C0TEAM{number}"
@@ -300,3 +367,6 @@ def test_a_busy_persons_home_stays_within_slacks_100_blocks_and_the_double_accep
     text = shown(view)
     assert "*Esperan tu reconocimiento (4)*" in text and "*Tus resultados clave (5)*" in text
     assert "También estás en 2 equipo(s) más: *equipo-6* <#C0TEAM6>, *equipo-7* <#C0TEAM7>" in text
+    rows = table_rows(view)  # one table for the five teams shown in full, the team's name first
+    assert rows[0][:2] == ["Equipo", "KPI"] and [row[0] for row in rows[1:]] == [f"equipo-{number}" for number in range(1, 6)]
+    assert view["blocks"][-1]["type"] == "context" and "que no caben aquí" not in text  # nothing was cut to fit

@@ -2,7 +2,9 @@
 without a team, each team's part in the team's language and the header in the person's, the
 buttons the channel messages carry (same action ids and values) with the team's channel in
 their block id, typed text neutralised, and Slack's 100 blocks kept for a person with many
-teams, key results and breaches (checked with the double's validator, as strict as Slack)."""
+teams, key results and breaches (checked with the double's validator, as strict as Slack); the
+week's KPIs of every team in one native table, never a chart (Slack takes no chart in a Home tab),
+with the same numbers as the KPI lines, and no table at all when the workspace's Slack refused one."""
 
 from __future__ import annotations
 
@@ -17,10 +19,12 @@ from bot.blocks.home import (
     MAX_KRS,
     MAX_TEAMS,
     MAX_TERMS,
+    KPI_TABLE,
     block_id,
     channel_of_block,
     home_view,
 )
+from bot.blocks.native import NATIVE_TYPES, without_native
 from bot.blocks.okr import CHECKIN_OPEN
 from bot.blocks.sla_breach import ACKNOWLEDGE
 from bot.slack_double.validation import view_errors
@@ -113,6 +117,18 @@ def valid(view) -> str:
     return shown.replace("\xa0", " ").replace("\u202f", " ")
 
 
+def natives(view) -> list[dict]:
+    return [block for block in view["blocks"] if block["type"] in NATIVE_TYPES]
+
+
+def table_cells(view) -> list[str]:
+    """Every cell of the view's one table, row after row."""
+    (table,) = natives(view)
+    assert table["type"] == "table" and table["block_id"] == KPI_TABLE
+    assert all(cell["type"] == "raw_text" for row in table["rows"] for cell in row)
+    return [cell["text"] for row in table["rows"] for cell in row]
+
+
 def accessories(view) -> list[tuple[str, dict]]:
     return [(block["block_id"], block["accessory"]) for block in view["blocks"] if "accessory" in block]
 
@@ -146,7 +162,9 @@ def test_a_team_in_spanish_shows_kpis_sla_breaches_krs_and_glossary():
     assert "📣 Escalado." in shown
     assert "*Tus resultados clave (1)*" in shown and f"*KR1* · recompra {ESCAPED}" in shown and "Ahora: 130" in shown
     assert "*Glosario* · 2 término(s) acordado(s)" in shown and f"• *MQL 1 {ESCAPED}* — Lead que cumple {ESCAPED}" in shown
-    assert "<!channel>" not in shown and "<@U0EVIL>" not in shown  # nothing anyone typed pings
+    mrkdwn = render({"blocks": without_native(view["blocks"])})
+    assert "<!channel>" not in mrkdwn and "<@U0EVIL>" not in mrkdwn  # nothing anyone typed pings
+    assert f"🔴 Conversión {EVIL}" in table_cells(view)  # a raw_text cell: shown as typed, never a mention
 
 
 def test_the_buttons_are_the_channel_messages_own_and_name_the_team_channel():
@@ -202,3 +220,49 @@ def test_many_teams_krs_and_breaches_stay_within_100_blocks():
     assert len(accessories(view)) == MAX_TEAMS * (MAX_BREACHES + MAX_KRS)
     block_ids = [block["block_id"] for block in view["blocks"] if "block_id" in block]
     assert len(block_ids) == len(set(block_ids))
+
+
+# The native table -------------------------------------------------------------------------------------------
+
+
+def test_one_native_table_under_the_header_says_the_kpi_lines_numbers_and_no_chart_is_sent():
+    view = home_view(Home("U0LUIS", (team(),)), language="es")
+    shown = valid(view)
+    assert [block["type"] for block in natives(view)] == ["table"]  # Slack lists charts in messages only
+    assert view["blocks"][2]["type"] == "table"  # right under the header and the intro
+    rows = natives(view)[0]["rows"]
+    assert [cell["text"] for cell in rows[0]] == ["KPI", "Valor", "Anterior", "Cambio", "Meta"]  # one team: no team column
+    assert [cell["text"] for cell in rows[1]][:3] == ["🟢 Ventas", "$45.000.000", "$40.000.000"]
+    assert "❌ meta ≥ $50.000.000 (SLA)" in [cell["text"] for cell in rows[1]]
+    for number in ("$45.000.000", "$40.000.000", "1,1\xa0%", "1,2\xa0%"):  # the same numbers in the lines screen readers read
+        assert number in table_cells(view) and number in render({"blocks": without_native(view["blocks"])})
+    assert "$45.000.000" in shown
+
+
+def test_several_teams_share_the_one_table_each_row_named_by_its_team_and_written_its_way():
+    spanish, english = team(1, name="Tienda Norte"), team(2, language="en", name="Store South")
+    view = home_view(Home("U0LUIS", (spanish, english)), language="en")
+    valid(view)
+    (table,) = natives(view)
+    rows = [[cell["text"] for cell in row] for row in table["rows"]]
+    assert rows[0] == ["Team", "KPI", "Value", "Previous", "Change", "Target"]  # the person's language
+    assert [row[0] for row in rows[1:]] == ["Tienda Norte", "Tienda Norte", "Store South", "Store South"]
+    assert rows[1][2] == "$45.000.000" and rows[3][2] == "COP45,000,000"  # each team's way of writing numbers
+    assert [setting["align"] for setting in table["column_settings"]] == ["left", "left", "right", "right", "right", "left"]
+
+
+def test_no_table_without_kpis_nor_when_the_workspaces_slack_refused_native_blocks():
+    bare = team(primary=None, supporting=())
+    assert natives(home_view(Home("U0ANA", (bare,)), language="es")) == []
+    with_table = home_view(Home("U0LUIS", (team(),)), language="es")
+    text_only = home_view(Home("U0LUIS", (team(),)), language="es", native=False)
+    assert natives(text_only) == [] and text_only["blocks"] == without_native(with_table["blocks"])
+    assert valid(text_only) == render({"blocks": without_native(with_table["blocks"])}).replace("\xa0", " ").replace("\u202f", " ")
+
+
+def test_the_busiest_home_keeps_its_table_within_100_blocks():
+    teams = tuple(team(n, name=f"Equipo {n}", breaches=12, krs=15, terms=40, slas=12) for n in range(1, MAX_TEAMS + 1))
+    view = home_view(Home("U0LUIS", teams, tuple(TeamRef(f"Otro {n}", f"C0MORE{n}") for n in range(1, 9))), language="es")
+    valid(view)
+    assert len(view["blocks"]) <= MAX_BLOCKS and view["blocks"][-1]["type"] == "context"  # nothing cut: no "… more blocks"
+    assert len(natives(view)[0]["rows"]) == 1 + MAX_TEAMS * 2  # every team's primary and supporting KPI

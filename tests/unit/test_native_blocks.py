@@ -1,5 +1,7 @@
 """Slack's chart and table blocks: what the builders write stays inside Slack's limits, and the
-loopback double refuses what Slack refuses (and, switched to an older Slack, refuses them all)."""
+loopback double refuses what Slack refuses (and, switched to an older Slack, refuses them all),
+and takes them in views only where Slack's surfaces data lists them: a table (one) in a Home tab,
+never a chart there, and neither in a modal."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import pytest
 
 from bot.blocks import section
 from bot.blocks.native import chart_block, table_block, without_native
-from bot.slack_double.validation import message_blocks_errors
+from bot.slack_double.validation import message_blocks_errors, view_errors
 from services.charts import ChartData, Series
 
 
@@ -86,3 +88,24 @@ def test_an_older_slack_refuses_both_blocks_and_takes_the_rest():
     errors = message_blocks_errors(blocks, native=False)
     assert [error.split(" [")[0] for error in errors] == ["unsupported block type: 'data_visualization'", "unsupported block type: 'table'"]
     assert message_blocks_errors(without_native(blocks), native=False) == []
+
+
+def test_a_home_view_takes_one_table_checked_like_a_messages_and_no_chart():
+    table = table_block([["KPI", "Valor"], ["Ventas", "$1"]], block_id="home-kpi-table")
+    home = {"type": "home", "blocks": [section("Ventas $1"), table]}
+    assert view_errors(home) == []
+    chart = {"type": "home", "blocks": [section("Ventas $1"), chart_block(line())]}
+    assert [error.split(" [")[0] for error in view_errors(chart)] == ["unsupported block type: 'data_visualization'"]
+    two = {"type": "home", "blocks": [table, {**table, "block_id": "other"}]}
+    assert "only_one_table_allowed" in view_errors(two)[0]
+    broken = {"type": "home", "blocks": [{**table, "rows": [[{"type": "mrkdwn", "text": "*KPI*"}]]}]}
+    assert "raw_text or rich_text" in view_errors(broken)[0]
+
+
+def test_a_modal_takes_neither_and_an_older_slack_refuses_the_homes_table():
+    table = table_block([["KPI", "Valor"], ["Ventas", "$1"]])
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "KPI"}, "blocks": [section("Ventas $1"), table]}
+    assert [error.split(" [")[0] for error in view_errors(modal)] == ["unsupported block type: 'table'"]
+    home = {"type": "home", "blocks": [section("Ventas $1"), table]}
+    assert [error.split(" [")[0] for error in view_errors(home, native=False)] == ["unsupported block type: 'table'"]
+    assert view_errors({"type": "home", "blocks": without_native(home["blocks"])}, native=False) == []
