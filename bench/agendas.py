@@ -19,9 +19,10 @@ What is measured, in one run:
   Per agenda, the poster's own phase timings:
   - facts: the facts from the database and the Block Kit rendering;
   - charts: rendering the PNGs (matplotlib, Agg);
-  - narrative: the week in brief (the offline narrator here: no LLM is configured);
+  - narrative: the week in brief (the offline narrator here: no LLM is configured), written
+    once the parent is posted, while the rate limit holds the replies back;
   - posting: the parent and its replies through the double, including the waits the rate
-    limit imposes (PNG rendering subtracted).
+    limit imposes (PNG rendering and the narrative subtracted).
 * Chart rendering against a bare matplotlib chart of the same data: the same primary-KPI
   history drawn by our `services.agenda_charts.trend_chart` (styled, labelled in the team's
   locale, target line) and by a plain Figure + Agg line plot with default styling, `--chart-runs`
@@ -118,9 +119,9 @@ def post_all(factory, double: SlackDouble, team_ids: list[int], parallel: int) -
         line = poster.run(AgendaKind.WEEKLY, POST_TIME)
         total = time.perf_counter() - started
         timings = dict(poster.timings)
-        charts = timings.get("charts", 0.0)
-        return {"facts": timings.get("facts", 0.0), "charts": charts, "narrative": timings.get("narrative", 0.0),
-                "posting": timings.get("posting", 0.0) - charts, "total": total}, line  # fmt: skip
+        charts, narrative = timings.get("charts", 0.0), timings.get("narrative", 0.0)
+        return {"facts": timings.get("facts", 0.0), "charts": charts, "narrative": narrative,
+                "posting": timings.get("posting", 0.0) - charts - narrative, "total": total}, line  # fmt: skip
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=parallel) as pool:

@@ -356,9 +356,6 @@ class AgendaPoster(TeamSessions):
         with self._timed("facts"), _building:  # facts from the database, rendered as Block Kit
             built = build(self._factory, self._notifier, team_id=self._team_id, meeting=run.occurrence, now=now,
                           claim_reviews=run.kind is AgendaKind.MONTHLY)  # fmt: skip
-        if built.facts:
-            with self._timed("narrative"):  # after the read, outside any transaction; bounded by the narrator's timeout
-                built = built.with_narrative(self._narrate(run, built, now))
         with self._timed("posting"):
             return self._post_built(run, built, now, keeper.check)
 
@@ -384,6 +381,10 @@ class AgendaPoster(TeamSessions):
             ts = self._notifier.post(channel=channel, message=_message(agenda.parent), claim=run.claim, hold=hold)
         if run.message_ts is None:
             self._write(lambda s, team: agendas.record_parent(s, team=team, agenda_id=run.id, attempt=attempt, ts=ts, now=now))
+        if built.facts:  # outside any transaction, bounded by the narrator's timeout; narrated after the parent
+            # is out, while Slack's per-channel limit holds the next message back anyway
+            with self._timed("narrative"):
+                built = built.with_narrative(self._narrate(run, built, now))
         replies, charts, native = self._post_thread(run, built, ts, retaken, hold)
         self._write(lambda s, team: agendas.record_done(s, team=team, agenda_id=run.id, attempt=attempt))
         if run.kind is AgendaKind.MONTHLY:
