@@ -43,6 +43,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -53,7 +54,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import metrics
+from bot import chart_process, metrics
 from bot.blocks import Reply
 from bot.slack_client import rate_limit_only_retry_handlers
 from bot.blocks import agenda_layout
@@ -84,12 +85,13 @@ logger = logging.getLogger(__name__)
 
 UPLOAD_TIMEOUT_S = 30
 _team_lock = TeamLocks()
-# One agenda's facts built at a time in this process. Building is CPU work under the GIL between
-# hundreds of short SQLite calls, and each call gives the GIL away: eight threads building at once
-# each wait for it again after every call (measured: 0.11 s for one agenda alone, 4.7 s each with
-# eight at once). Taking turns, every build is as fast as alone while the other posters wait on
-# Slack's per-channel rate limit, which is where an agenda's time goes.
-_building = threading.Lock()
+# One CPU-bound step at a time in this process: building an agenda's facts, drawing a PNG chart.
+# Both are Python under the GIL (building between hundreds of short SQLite calls, each of which
+# gives the GIL away), and eight threads doing them at once each wait for the GIL again and again
+# (measured: facts in 0.11 s for one agenda alone, 4.7 s each with eight at once). Taking turns,
+# each step is as fast as alone while the other posters wait on Slack's per-channel rate limit,
+# which is where an agenda's time goes.
+_cpu_turn = threading.Lock()
 
 
 class AgendaNotPosted(RuntimeError):
@@ -353,7 +355,7 @@ class AgendaPoster(TeamSessions):
         return Outcome("in_progress", f"{kind.value} {key}: being posted by another run", ts=found.message_ts if found else None, **common)
 
     def _post_run(self, run: AgendaRun, now: datetime, keeper: LeaseKeeper) -> Outcome:
-        with self._timed("facts"), _building:  # facts from the database, rendered as Block Kit
+        with self._timed("facts"), _cpu_turn:  # facts from the database, rendered as Block Kit
             built = build(self._factory, self._notifier, team_id=self._team_id, meeting=run.occurrence, now=now,
                           claim_reviews=run.kind is AgendaKind.MONTHLY)  # fmt: skip
         with self._timed("posting"):
@@ -377,6 +379,10 @@ class AgendaPoster(TeamSessions):
         if ts is None and retaken:
             ts = self._notifier.find_posted(channel=channel, claim=run.claim)
         parent_posted = ts is None
+        native = self._native_allowed()
+        # PNGs are drawn in the chart process while the parent and the details go out (Slack's
+        # per-channel limit spaces them a second apart), so they are ready when their turn comes.
+        drawing = None if native or not built.charts else chart_process.draw([chart.render for chart in built.charts])
         if ts is None:
             ts = self._notifier.post(channel=channel, message=_message(agenda.parent), claim=run.claim, hold=hold)
         if run.message_ts is None:
@@ -385,7 +391,7 @@ class AgendaPoster(TeamSessions):
             # is out, while Slack's per-channel limit holds the next message back anyway
             with self._timed("narrative"):
                 built = built.with_narrative(self._narrate(run, built, now))
-        replies, charts, native = self._post_thread(run, built, ts, retaken, hold)
+        replies, charts, native = self._post_thread(run, built, ts, retaken, hold, native=native, drawing=drawing)
         self._write(lambda s, team: agendas.record_done(s, team=team, agenda_id=run.id, attempt=attempt))
         if run.kind is AgendaKind.MONTHLY:
             self._post_reviews(now)
@@ -394,33 +400,34 @@ class AgendaPoster(TeamSessions):
         logger.info("%s (%s)", line, run.claim)
         return Outcome("posted", line, run.kind, run.occurrence, channel, ts)
 
-    def _post_thread(self, run: AgendaRun, built: AgendaDraft, ts: str, retaken: bool, hold: Callable[[], None]) -> tuple[int, int, bool]:
+    def _post_thread(self, run: AgendaRun, built: AgendaDraft, ts: str, retaken: bool, hold: Callable[[], None], *, native: bool,
+                     drawing: list[Future[bytes]] | None) -> tuple[int, int, bool]:  # fmt: skip
         """The replies the run has not recorded, each recorded once Slack has it: (replies
-        posted, charts shown, whether natively)."""
+        posted, charts shown, whether natively). `drawing`: the PNGs started, when not native."""
         claims, files = self._thread(run.channel_id, ts) if retaken else ({}, set())
-        laid = agenda_layout.thread(built.agenda, built.charts, built.where, native=self._native_allowed())
+        laid = agenda_layout.thread(built.agenda, built.charts, built.where, native=native)
         replies = charts = 0
         for name in laid.names:
             if name in run.parts_posted:
                 continue
             try:
-                posted, shown = self._post_reply(run, ts, laid, name, claims, files, hold)
+                posted, shown = self._post_reply(run, ts, laid, name, claims, files, hold, drawing)
             except SlackApiError as error:
                 if not (laid.native and _refused_native(error, laid.part(name).reply)):
                     raise
                 laid = self._without_native(run, laid, built, error)  # both layouts name their replies alike
-                posted, shown = self._post_reply(run, ts, laid, name, claims, files, hold)
+                posted, shown = self._post_reply(run, ts, laid, name, claims, files, hold, drawing)
             replies, charts = replies + posted, charts + shown
             self._write(lambda s, team, name=name: agendas.record_part(s, team=team, agenda_id=run.id, attempt=run.attempts, part=name))
         return replies, charts, laid.native
 
     def _post_reply(self, run: AgendaRun, ts: str, laid: agenda_layout.Thread, name: str, claims: dict[str, str], files: set[str],
-                    hold: Callable[[], None]) -> tuple[int, int]:  # fmt: skip
+                    hold: Callable[[], None], drawing: list[Future[bytes]] | None) -> tuple[int, int]:  # fmt: skip
         """One reply, unless an earlier attempt posted it (found by its claim or its files):
         (messages posted, charts in them)."""
         part = laid.part(name)
         if name == agenda_layout.CHARTS and not laid.native:
-            uploaded = self._upload_charts(run, ts, laid.charts, part.reply.text, files, hold)
+            uploaded = self._upload_charts(run, ts, laid.charts, part.reply.text, files, hold, drawing)
             return int(uploaded > 0), uploaded
         claim = f"{run.claim}-{name}"
         if claim in claims:
@@ -454,23 +461,23 @@ class AgendaPoster(TeamSessions):
         return claims, files
 
     def _upload_charts(self, run: AgendaRun, ts: str, charts: tuple[Chart, ...], comment: str, files: set[str],
-                       hold: Callable[[], None]) -> int:  # fmt: skip
+                       hold: Callable[[], None], drawing: list[Future[bytes]] | None) -> int:  # fmt: skip
         """Every chart as a PNG in one upload (one message in the thread, its comment the charts
         reply's text), under unique file names (`agenda-<id>-primary.png`) that a retaken run
-        finds; a chart that fails to render is logged and left out. The number uploaded."""
+        finds; a chart that fails to render is logged and left out. `drawing`: the PNGs already
+        started (else they are started now). The number uploaded."""
         uploads = []
-        for chart in charts:
-            filename = f"{run.claim}-{chart.name}.png"
-            if filename in files:  # an earlier attempt uploaded them and lost the answer
-                uploads = []
-                break
-            try:
-                with self._timed("charts"):
-                    png = chart.render()
-            except Exception:  # a chart never blocks an agenda: its numbers are in the text anyway
-                logger.exception("the %s chart of %s did not render; posted without it", chart.name, run.claim)
-                continue
-            uploads.append({"content": png, "filename": filename, "title": chart.title, "alt_txt": chart.alt})
+        if any(f"{run.claim}-{chart.name}.png" in files for chart in charts):  # an earlier attempt uploaded them and lost the answer
+            return 0
+        with self._timed("charts"):
+            drawing = drawing or chart_process.draw([chart.render for chart in charts])
+            for chart, started in zip(charts, drawing):
+                try:
+                    png = chart_process.png(chart.render, started)
+                except Exception:  # a chart never blocks an agenda: its numbers are in the text anyway
+                    logger.exception("the %s chart of %s did not render; posted without it", chart.name, run.claim)
+                    continue
+                uploads.append({"content": png, "filename": f"{run.claim}-{chart.name}.png", "title": chart.title, "alt_txt": chart.alt})
         if uploads:
             hold()
             self._uploader.files_upload_v2(channel=run.channel_id, thread_ts=ts, file_uploads=uploads, initial_comment=comment)

@@ -18,6 +18,7 @@ that fails (logged), so a chart never blocks an agenda.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable, Sequence
 
@@ -46,6 +47,8 @@ class Chart:
     name: str  # "primary", "sla", "okr": the uploaded file is named after it
     title: str
     alt: str  # every number the chart shows, as text
+    # A partial of a module-level function on plain data, so it can be sent to another process
+    # and drawn there (bot/chart_process.py); calling it draws here.
     render: Callable[[], bytes]
     data: ChartData | None = None  # the same chart for Slack to draw itself (a native chart block)
 
@@ -63,6 +66,11 @@ class Bar:
 
 def _quantity_unit(spec: KpiSpec) -> str | None:
     return {Unit.PERCENT: PERCENT, Unit.HOURS: HOURS, Unit.CURRENCY: spec.currency}.get(spec.unit)
+
+
+def chart_number(value: Decimal, spec: KpiSpec, *, language: str, country: str | None) -> str:
+    """A KPI's value as a chart labels it (a value or an axis tick)."""
+    return _literal(kpi_number(value, spec, language=language, country=country))
 
 
 def kpi_number(value: Decimal, spec: KpiSpec, *, language: str, country: str | None) -> str:
@@ -185,13 +193,10 @@ def trend_chart(name: str, kpi_name: str, spec: KpiSpec, history: Sequence[tuple
     kind = "month" if history and history[-1][0].kind == MONTH else "week"
     title = t(language, f"agenda.ui.chart.trend.{kind}", name=kpi_name, count=len(history))
 
-    def number(value: Decimal) -> str:
-        return _literal(kpi_number(value, spec, language=language, country=country))
-
     target_text = kpi_number(target, spec, language=language, country=country) if target is not None else ""
     trend = Trend(
         title=_literal(title), labels=[period_label(p, language=language, country=country) for p, _ in history],
-        values=[value for _, value in history], format_value=number, target=target,
+        values=[value for _, value in history], format_value=partial(chart_number, spec=spec, language=language, country=country), target=target,
         target_label=_literal(t(language, "agenda.ui.chart.target", value=target_text)) if target is not None else "",
         definition_changes=tuple(definition_changes), definition_label=t(language, "agenda.ui.chart.new_definition"),
     )  # fmt: skip
@@ -202,7 +207,7 @@ def trend_chart(name: str, kpi_name: str, spec: KpiSpec, history: Sequence[tuple
     if target is not None:
         series.append(Series(t(language, "agenda.native.series.target"), [float(target)] * len(history)))
     data = ChartData("line", title, trend.labels, series)
-    return Chart(name, title, alt[:ALT_TEXT_LIMIT], lambda: trend_png(trend), data)
+    return Chart(name, title, alt[:ALT_TEXT_LIMIT], partial(trend_png, trend), data)
 
 
 def attainment_chart(name: str, title: str, rows: Sequence[tuple[str, int, int]], *, language: str, country: str | None) -> Chart | None:
@@ -214,7 +219,7 @@ def attainment_chart(name: str, title: str, rows: Sequence[tuple[str, int, int]]
     shown = bars[:MAX_BARS]
     data = ChartData("bar", title, [bar.label for bar in shown], [Series(t(language, "agenda.native.series.attainment"), [_percent(bar.share) for bar in shown])],
                      y_label="%")  # fmt: skip
-    return Chart(name, title, alt[:ALT_TEXT_LIMIT], lambda: attainment_png(title, bars), data)
+    return Chart(name, title, alt[:ALT_TEXT_LIMIT], partial(attainment_png, title, tuple(bars)), data)
 
 
 def progress_chart(name: str, title: str, rows: Sequence[tuple[str, float, float | None]], *, language: str, country: str | None) -> Chart | None:
@@ -233,7 +238,7 @@ def progress_chart(name: str, title: str, rows: Sequence[tuple[str, float, float
     if any(bar.expected is not None for bar in shown):
         series.append(Series(expected_label, [_percent(bar.expected) if bar.expected is not None else None for bar in shown]))
     data = ChartData("bar", title, [bar.label for bar in shown], series, y_label="%")
-    return Chart(name, title, alt[:ALT_TEXT_LIMIT], lambda: progress_png(title, bars, expected_label=expected_label), data)
+    return Chart(name, title, alt[:ALT_TEXT_LIMIT], partial(progress_png, title, tuple(bars), expected_label=expected_label), data)
 
 
 def _percent(share: float) -> float:
