@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -174,14 +174,20 @@ class _Agreed:
     values: KpiWindow  # every KPI's values over the reported period's history
 
 
-def _agreed(session: Session, team: AlignmentTeam, board: Board, views: Sequence[KpiView], last: Period) -> _Agreed:
+def _agreed(session: Session, team: AlignmentTeam, board: Board, views: Sequence[KpiView], window: KpiWindow) -> _Agreed:
     targets: dict[tuple[str, str], Decimal] = {}
     for commitment in sla.commitments(session, team=team):
         version = sla.with_status(commitment, SlaStatus.ACTIVE)
         if version is not None:
             targets.setdefault((sla.terms_of(version).kpi_key, version.period_kind), version.target)
+    return _Agreed(board, {view.key: view.spec for view in views}, targets, window)
+
+
+def _window(session: Session, team: AlignmentTeam, last: Period, today: date) -> KpiWindow:
+    """The team's KPI values an agenda reads: the history of `last`, up to the end of the week of
+    `today` (a key result reads the week in progress)."""
     start, end = kpis.dates_read(_periods_ending(last, HISTORY_PERIODS))
-    return _Agreed(board, {view.key: view.spec for view in views}, targets, KpiWindow(session, team=team, start=start, end=end))
+    return KpiWindow(session, team=team, start=start, end=max(end, Period.week_of(today).end))
 
 
 def _okr_target(board: Board, key: str, period: Period) -> Decimal | None:
@@ -214,7 +220,8 @@ def _logged_parts(spec: KpiSpec, specs: dict[str, KpiSpec], seen: frozenset[str]
 
 def kpi_fact(session: Session, team: AlignmentTeam, view: KpiView, last: Period, board: Board) -> KpiFact:
     """One KPI's fact for the period `last` (its history, change and agreed target)."""
-    return _kpi_fact(session, team, view, last, _agreed(session, team, board, kpis.catalog(session, team=team), last))
+    window = _window(session, team, last, board.today)
+    return _kpi_fact(session, team, view, last, _agreed(session, team, board, kpis.catalog(session, team=team), window))
 
 
 def _kpi_fact(session: Session, team: AlignmentTeam, view: KpiView, last: Period, agreed: _Agreed) -> KpiFact:
@@ -248,9 +255,11 @@ def weekly(session: Session, *, team: AlignmentTeam, occurrence: Occurrence, now
     """The facts of `occurrence`'s agenda: `reported` (default: the last week complete when it is
     posted) against the weeks before it, and the meeting week's state."""
     reported = reported or reported_period(occurrence, team.timezone)
-    board = okr.board(session, team=team, today=local_date(now, team.timezone))
+    today = local_date(now, team.timezone)
+    window = _window(session, team, reported, today)
+    board = okr.board(session, team=team, today=today, window=window)
     views = kpis.catalog(session, team=team)
-    agreed = _agreed(session, team, board, views, reported)
+    agreed = _agreed(session, team, board, views, window)
     facts = _facts(session, team, reported, agreed, views)
     meeting_week = occurrence.period
     last = experiments.latest_before(session, team=team, week=meeting_week)
@@ -344,9 +353,11 @@ def monthly(session: Session, *, team: AlignmentTeam, occurrence: Occurrence, no
     KPI values, SLA attainment and breaches of the weeks that count in it, and the key results
     as of its close (its last counted week), not as of the meeting."""
     reported = reported_period(occurrence, team.timezone)
-    board = okr.board(session, team=team, today=min(month_close(reported), local_date(now, team.timezone)))
+    today = min(month_close(reported), local_date(now, team.timezone))
+    window = _window(session, team, reported, today)
+    board = okr.board(session, team=team, today=today, window=window)
     views = kpis.catalog(session, team=team)
-    facts = _facts(session, team, reported, _agreed(session, team, board, views, reported), views)
+    facts = _facts(session, team, reported, _agreed(session, team, board, views, window), views)
     return MonthlyFacts(
         team_name=team.name, channel_id=team.channel_id, language=team.locale, country=team.country,
         occurrence=occurrence, reported=reported, kpis=monthly_kpis(facts), sla=tuple(_sla_month(session, team, reported)),

@@ -34,6 +34,7 @@ from domain.periods import MONTH, WEEK, Period, local_date
 from domain.sla import Comparator
 from domain.smart_goal import SmartCheck
 from services import audit, kpis, smart
+from services.kpi_window import KpiWindow
 from services.teams import roles_of
 
 
@@ -229,9 +230,10 @@ def _checkins(session: Session, row: OkrKeyResult) -> list[OkrCheckIn]:
     return list(session.scalars(select(OkrCheckIn).where(OkrCheckIn.key_result_id == row.id).order_by(OkrCheckIn.at, OkrCheckIn.id)))
 
 
-def kpi_reading(session: Session, team: AlignmentTeam, spec: KpiSpec, start: date, until: date) -> Reading | None:
+def kpi_reading(session: Session, team: AlignmentTeam, spec: KpiSpec, start: date, until: date, *, window: KpiWindow | None = None) -> Reading | None:
     """The KPI's latest weekly value from the week of `start` to the week of `until`. A sum's
-    week in progress is left out (half a week of leads is not a drop); other KPIs count it."""
+    week in progress is left out (half a week of leads is not a drop); other KPIs count it.
+    `window`: the team's values read at once, used when it covers those weeks."""
     last = Period.week_of(until)
     if spec.aggregation is Aggregation.SUM and until < last.end - timedelta(days=1):
         last = last.previous()
@@ -239,7 +241,7 @@ def kpi_reading(session: Session, team: AlignmentTeam, spec: KpiSpec, start: dat
     while weeks[-1].start > start and len(weeks) < _MAX_WEEKS:
         weeks.append(weeks[-1].previous())
     try:
-        points = kpis.series(session, team=team, key=spec.key, periods=list(reversed(weeks)))
+        points = kpis.series(session, team=team, key=spec.key, periods=list(reversed(weeks)), window=window)
     except UserError:  # the KPI (or a part of its rate) was archived: no reading
         return None
     found = [point for point in points if point.value is not None]
@@ -249,17 +251,19 @@ def kpi_reading(session: Session, team: AlignmentTeam, spec: KpiSpec, start: dat
 _MAX_WEEKS = 104  # a KR longer than two years reads its last two
 
 
-def _guardrail_value(session: Session, team: AlignmentTeam, guardrail: Guardrail | None, catalog: dict[str, KpiSpec], today: date) -> Decimal | None:
+def _guardrail_value(session: Session, team: AlignmentTeam, guardrail: Guardrail | None, catalog: dict[str, KpiSpec], today: date,
+                     window: KpiWindow | None) -> Decimal | None:  # fmt: skip
     if guardrail is None:
         return None
     spec = okr.resolve_kpi(guardrail.metric, catalog)
     if spec is None:
         return None
-    reading = kpi_reading(session, team, spec, today, today)
+    reading = kpi_reading(session, team, spec, today, today, window=window)
     return reading.value if reading else None
 
 
-def key_result_view(session: Session, team: AlignmentTeam, row: OkrKeyResult, *, today: date, catalog: dict[str, KpiSpec] | None = None) -> KeyResultView:
+def key_result_view(session: Session, team: AlignmentTeam, row: OkrKeyResult, *, today: date, catalog: dict[str, KpiSpec] | None = None,
+                    window: KpiWindow | None = None) -> KeyResultView:  # fmt: skip
     catalog = catalog if catalog is not None else _catalog(session, team)
     kpi = session.get(Kpi, row.kpi_id) if row.kpi_id else None
     spec = kpis.spec_of(kpi) if kpi is not None else None
@@ -269,12 +273,12 @@ def key_result_view(session: Session, team: AlignmentTeam, row: OkrKeyResult, *,
     confidence = next((c.confidence for c in reversed(checkins) if c.confidence is not None), None)
     result = _domain_key_result(row, spec.key if spec else None, confidence)
     if spec is not None:
-        current = kpi_reading(session, team, spec, row.start_on, min(today, row.deadline))
+        current = kpi_reading(session, team, spec, row.start_on, min(today, row.deadline), window=window)
     else:
         valued = [c for c in checkins if c.value is not None]
         current = Reading(valued[-1].value, "checkin", local_date(valued[-1].at, team.timezone)) if valued else None
     value = current.value if current else None
-    guarded = _guardrail_value(session, team, result.guardrail, catalog, today)
+    guarded = _guardrail_value(session, team, result.guardrail, catalog, today, window)
     retargets = session.scalar(select(func.count()).select_from(OkrRetarget).where(OkrRetarget.key_result_id == row.id))
     return KeyResultView(
         id=row.id, objective_id=row.objective_id, objective_number=row.objective.number, result=result, spec=spec,
@@ -286,9 +290,10 @@ def key_result_view(session: Session, team: AlignmentTeam, row: OkrKeyResult, *,
     )  # fmt: skip
 
 
-def objective_view(session: Session, team: AlignmentTeam, row: OkrObjective, *, today: date, catalog: dict[str, KpiSpec] | None = None) -> ObjectiveView:
+def objective_view(session: Session, team: AlignmentTeam, row: OkrObjective, *, today: date, catalog: dict[str, KpiSpec] | None = None,
+                   window: KpiWindow | None = None) -> ObjectiveView:  # fmt: skip
     catalog = catalog if catalog is not None else _catalog(session, team)
-    results = tuple(key_result_view(session, team, kr, today=today, catalog=catalog) for kr in row.key_results)
+    results = tuple(key_result_view(session, team, kr, today=today, catalog=catalog, window=window) for kr in row.key_results)
     scores = [okr_progress.score(kr.result, kr.current.value if kr.current else None) for kr in results]
     return ObjectiveView(
         id=row.id, number=row.number, title=row.title, kind=ObjectiveKind(row.kind), status=row.status,
@@ -300,10 +305,13 @@ def _catalog(session: Session, team: AlignmentTeam) -> dict[str, KpiSpec]:
     return {kpi.key: kpis.spec_of(kpi) for kpi in kpis.active_kpis(session, team=team)}
 
 
-def board(session: Session, *, team: AlignmentTeam, today: date, include_closed: bool = False) -> Board:
+def board(session: Session, *, team: AlignmentTeam, today: date, include_closed: bool = False, window: KpiWindow | None = None) -> Board:
+    """Every objective (the active ones, unless `include_closed`) as of `today`; `window`: the
+    team's KPI values read at once (an agenda's), used for the weeks it covers."""
     catalog = _catalog(session, team)
     rows = [row for row in _objectives(session, team) if include_closed or row.status is ObjectiveStatus.ACTIVE]
-    views = sorted((objective_view(session, team, row, today=today, catalog=catalog) for row in rows), key=lambda o: (not o.active, o.number))
+    views = sorted((objective_view(session, team, row, today=today, catalog=catalog, window=window) for row in rows),
+                   key=lambda o: (not o.active, o.number))  # fmt: skip
     warnings = okr.focus_warnings([view.as_domain() for view in views])
     return Board(tuple(views), tuple(warnings), today)
 
