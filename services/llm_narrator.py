@@ -85,7 +85,7 @@ class LlmNarrator(NegotiatedClient):
             raise ModelFallback("no_facts")
         self._check_budget(build_prompt(facts, language=language, country=country))
         build = partial(prompt_for, facts, language=language, country=country)
-        formats = partial(response_format, facts=facts)
+        formats = partial(response_format, facts=facts, language=language)
         draft = self._ask(build, parse_answer, formats, deadline=deadline, trace=trace, only=only)
         trace.grounded = grounded = ground(draft, facts, language=language, country=country)
         if len(grounded.summary) < MIN_SUMMARY_SENTENCES:

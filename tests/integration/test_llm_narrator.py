@@ -194,14 +194,17 @@ def test_a_trickling_answer_is_cut_at_the_deadline(run):
 
 def test_a_llama_cpp_server_gets_json_mode_with_the_facts_schema(run):
     """The recorded llama-cpp double refuses the JSON schema (500) and takes JSON mode with a
-    schema, answering only what its grammar allows: the schema names this narration's facts,
-    the prompt's example is in the grammar's shape, and every sentence kept is the model's."""
+    schema, answering only what its grammar allows: each of this narration's facts with true
+    sentences of its own, the prompt's example in the grammar's shape, and every sentence kept
+    is the model's."""
     narrative, double, offline, _, _ = run("llama_cpp")
     assert formats_sent(double) == ["json_schema", "json_object_schema"]
     schema = double.requests[1]["response_format"]["schema"]
     aliases = [fact["alias"] for fact in double.facts_of(double.requests[1])]
-    assert schema["properties"]["summary"]["items"]["properties"]["fact"]["enum"] == aliases
-    assert '"summary": [{"fact": "F1", "text": "Las ventas bajaron a {F1.value}' in double.requests[1]["messages"][0]["content"]
+    branches = schema["properties"]["summary"]["items"]["anyOf"]
+    assert [branch["properties"]["fact"]["const"] for branch in branches] == aliases  # every fact here has a state or a number to tell
+    assert "{F1} empeoró." in branches[0]["properties"]["text"]["enum"] and "{F1} mejoró." not in branches[0]["properties"]["text"]["enum"]
+    assert '"summary": [{"fact": "F1", "text": "{F1} empeoró y pasó de {F1.previous} a {F1.value}."' in double.requests[1]["messages"][0]["content"]
     assert narrative.source is Source.LLM and narrative.dropped == 0 and offline.calls == 0
     assert len(narrative.summary) >= 2 and not any(re.search(r"\{|F\d", text) for text in narrative.summary)
     assert_safe_and_grounded(narrative)

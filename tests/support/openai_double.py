@@ -30,8 +30,9 @@ and says their numbers by placeholder, as the prompt asks:
   validation into an HTTP 500 "internal_server_error" whose message is the validation error
   (LLAMA_CPP_REFUSAL); JSON mode answers JSON, a request without a format the prompt's lines;
   JSON mode with a `schema` (which the real server compiles to a grammar and enforces token by
-  token) answers in the schema's shape: each summary sentence an object {"fact", "text"}, and
-  only the sentences whose text the schema's pattern allows, as a grammar would;
+  token) answers in the schema's shape: each summary sentence an object {"fact", "text"} whose
+  text is one the schema allows (one of its fact's sentences, or one matching its pattern), as
+  a grammar would;
 - "prose": a server that ignores `response_format`: every answer is plain text in the prompt's
   S:/H: format, whatever was asked.
 
@@ -272,13 +273,25 @@ def _injected(facts: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _constrained(answer: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     """`answer` in the grammar's shape: sentences as {"fact", "text"}, the fact being the first
-    alias the sentence names, and only the texts the sentence pattern matches (what a grammar
-    lets through)."""
+    alias the sentence names, and only texts the schema allows, as a grammar would. Where the
+    schema gives each fact its own sentences (an `anyOf` of {"fact": const, "text": enum}), the
+    grammar lets the model write only those: the double writes the one that says the same
+    number as its good sentence, else the fact's first; a fact with no sentences is skipped.
+    Where it gives one text pattern, only the sentences that match it are kept."""
     sentence = schema["properties"]["summary"]["items"]
-    allowed = re.compile(sentence["properties"]["text"]["pattern"])
+    tied = [{"fact": re.search(r"F\d+", text).group(0), "text": text} for text in answer["summary"]]
+    if "anyOf" in sentence:
+        allowed = {branch["properties"]["fact"]["const"]: branch["properties"]["text"]["enum"] for branch in sentence["anyOf"]}
+        written = [{"fact": item["fact"], "text": _closest(item["text"], allowed[item["fact"]])} for item in tied if item["fact"] in allowed]
+        return {**answer, "summary": written}
+    pattern = re.compile(sentence["properties"]["text"]["pattern"])
     facts = sentence["properties"]["fact"]["enum"]
-    tied = [{"fact": re.search(r"F\d+", text).group(0), "text": text} for text in answer["summary"] if allowed.fullmatch(text)]
-    return {**answer, "summary": [item for item in tied if item["fact"] in facts]}
+    return {**answer, "summary": [item for item in tied if item["fact"] in facts and pattern.fullmatch(item["text"])]}
+
+
+def _closest(text: str, allowed: list[str]) -> str:
+    numbers = set(re.findall(r"\{F\d+\.\w+\}", text))
+    return next((option for option in allowed if numbers & set(re.findall(r"\{F\d+\.\w+\}", option))), allowed[0])
 
 
 def _plain_text(answer: dict[str, Any]) -> str:
