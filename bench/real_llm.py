@@ -156,6 +156,8 @@ def report(attempts, where) -> int:
             dropped.update(item.reason for item in grounded.dropped)
             for sentence in grounded.summary:
                 print(f"  kept: {decode_entities(sentence)}")
+            for hypothesis in grounded.hypotheses:
+                print(f"  hypothesis kept: {decode_entities(hypothesis.text)} | {decode_entities(hypothesis.experiment)}")
             for item in grounded.dropped:
                 print(f"  dropped ({item.reason}): {item.text[:160]}")
         elif attempt.content:
@@ -178,7 +180,9 @@ def main() -> int:
     parser.add_argument("--base-url", help="a running OpenAI-compatible server instead")
     parser.add_argument("--model", default=MODEL)
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per agenda (a small CPU is slow)")
-    parser.add_argument("--threads", type=int, default=2)
+    # One thread: on a shared 2-core machine a second llama.cpp thread waits on the other process
+    # more than it helps (and the figures in the README were measured so).
+    parser.add_argument("--threads", type=int, default=1, help="llama.cpp threads (default 1)")
     args = parser.parse_args()
     if args.base_url:
         return narrate_six(args.base_url, args.model, timeout_s=args.timeout)

@@ -4,7 +4,8 @@
 The prompt is `services.llm_prompt`'s; the answer is parsed and grounded by
 `services.llm_answer`. Fewer than two summary sentences left, or any failure (timeout, server
 error, malformed output, exhausted budget, no connection), and the offline narrator speaks
-instead, with `fallback_reason` saying why. `narrate` never raises.
+instead, with `fallback_reason` saying why (for too few sentences: "ungrounded" when numbers
+were dropped, "unsupported" when sentences were dropped for what they said). `narrate` never raises.
 """
 
 from __future__ import annotations
@@ -45,6 +46,16 @@ class Attempt:
     seconds: float
     grounded: Grounded | None  # what the checks kept and dropped, when an answer was parsed
     content: str  # the model's last answer, as it came
+
+
+def _why_too_little(grounded: Grounded) -> str:
+    """Why too little of the model's summary was left, as the team's note says it: numbers not in
+    the data ("ungrounded"), sentences dropped for what they said (about no fact, a copy of the
+    example, a repeat: "unsupported"), or an answer too short to begin with ("malformed")."""
+    reasons = {dropped.reason for dropped in grounded.dropped}
+    if reasons & set(NUMBER_DROPS):
+        return "ungrounded"
+    return "unsupported" if reasons - {"hypothesis"} else "malformed"
 
 
 class LlmNarrator(NegotiatedClient):
@@ -89,8 +100,7 @@ class LlmNarrator(NegotiatedClient):
         draft = self._ask(build, parse_answer, formats, deadline=deadline, trace=trace, only=only)
         trace.grounded = grounded = ground(draft, facts, language=language, country=country)
         if len(grounded.summary) < MIN_SUMMARY_SENTENCES:
-            numbers = any(dropped.reason in NUMBER_DROPS for dropped in grounded.dropped)
-            raise ModelFallback("ungrounded" if numbers else "malformed")
+            raise ModelFallback(_why_too_little(grounded))
         return Narrative(
             summary=grounded.summary, hypotheses=grounded.hypotheses, source=Source.LLM, model=self.model,
             dropped=len(grounded.dropped),

@@ -152,6 +152,14 @@ def test_too_little_grounded_text_falls_back(run):
     assert offline.calls == 1
 
 
+def test_sentences_dropped_for_what_they_said_fall_back_and_say_so(run):
+    """A small model's filler and a copy of the prompt's example carry no invented number, but
+    say nothing true of the week: dropped, and the note says why rather than "unreadable"."""
+    narrative, double, offline, _, _ = run("filler")
+    assert (narrative.source, narrative.fallback_reason, narrative.summary) == (Source.OFFLINE, "unsupported", OFFLINE_TEXT)
+    assert len(double.requests) == 1 and offline.calls == 1
+
+
 def test_malformed_json_falls_back_without_a_retry(run):
     narrative, double, offline, budget, _ = run("malformed")
     assert (narrative.source, narrative.fallback_reason, narrative.summary) == (Source.OFFLINE, "malformed", OFFLINE_TEXT)

@@ -34,7 +34,9 @@ and says their numbers by placeholder, as the prompt asks:
   text is one the schema allows (one of its fact's sentences, or one matching its pattern), as
   a grammar would;
 - "prose": a server that ignores `response_format`: every answer is plain text in the prompt's
-  S:/H: format, whatever was asked.
+  S:/H: format, whatever was asked;
+- "filler": what SmolLM2-135M wrote without a grammar (recorded): a sentence about no fact, a
+  copy of the prompt's example, and the same filler again; no number typed.
 
 A test may set `content` (a string) to have every good answer carry exactly that text, for
 prompts other than the narrator's (the feedback theme picker's `{"themes": [...]}`).
@@ -56,7 +58,7 @@ PROMPT_TOKENS = 120
 COMPLETION_TOKENS = 80
 SCENARIOS = (
     "good", "invents", "all_invented", "malformed", "inject", "hang", "trickle", "error500", "error500_once",
-    "no_json_schema", "text_only", "no_usage", "html", "refusal", "max_completion_tokens", "llama_cpp", "prose",
+    "no_json_schema", "text_only", "no_usage", "html", "refusal", "max_completion_tokens", "llama_cpp", "prose", "filler",
 )  # fmt: skip
 INVENTED_NUMBER = "987654"
 UNKNOWN_FACT_ID = "F99"
@@ -175,6 +177,10 @@ class OpenAIDouble:
             invented = _good(facts)
             invented["summary"] = [f"Las ventas llegaron a {INVENTED_NUMBER}{i} pedidos." for i in range(3)]
             content = json.dumps(invented, ensure_ascii=False)
+        elif scenario == "filler":
+            filler = "Enclamos el pasajero y tambien espciona cualquiera."
+            example = "Las ventas bajaron a {F1.value}, un cambio de {F1.percent} frente a {F1.previous}."
+            content = json.dumps({**_good(facts), "summary": [filler, example, filler]}, ensure_ascii=False)
         elif scenario == "inject":
             content = json.dumps(_injected(facts), ensure_ascii=False)
         else:
