@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 PLACEHOLDER_API_KEY = "not-needed"  # Ollama, vLLM, llama.cpp and LM Studio need no key
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 MIN_SUMMARY_SENTENCES = 2
+GRAMMAR_TEMPERATURE = 0.2
 
 
 @dataclass
@@ -62,6 +63,10 @@ class LlmNarrator(NegotiatedClient):
     """A `Narrator` backed by an OpenAI-compatible server; falls back to `fallback`."""
 
     source = Source.LLM
+    # Where the grammar binds the model (llama.cpp's servers, the tier a server reaches only by
+    # refusing structured output): a low temperature keeps a small model on its likeliest
+    # choice among the true sentences, and its hypothesis on words rather than noise.
+    temperatures = {"json_object_schema": GRAMMAR_TEMPERATURE}
 
     def __init__(self, client: openai.OpenAI, *, fallback: Narrator, **options: Any) -> None:
         super().__init__(client, **options)

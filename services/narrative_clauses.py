@@ -23,6 +23,7 @@ from typing import Sequence
 from domain.narrative import Fact, FactKind
 from services.i18n import t
 from services.narrative_placeholders import alias
+from services.offline_narrator import fact_number
 
 _STATES = {  # (kind, detail key) -> the detail values that have a clause of their own
     (FactKind.KPI_CHANGE, "direction"): ("better", "worse", "unchanged", "no_value"),
@@ -65,7 +66,11 @@ def number_clauses(fact: Fact, fact_alias: str, *, language: str) -> list[str]:
         return [_message(language, message_id, fact_alias, *needs)] if message_id and has >= set(needs) else []
 
     if fact.kind in (FactKind.KPI_CHANGE, FactKind.EXPERIMENT):
+        if has >= {"previous", "value"} and _written(fact, "previous", language) == _written(fact, "value", language):
+            has.discard("previous")  # "pasó de 1,48 % a 1,48 %": a move too small to show is not told as one
         change = fact.numbers.get("percent") or Decimal(0)  # the clause says its magnitude: its sign says which way
+        if "percent" in has and not any(ch in "123456789" for ch in _written(fact, "percent", language)):
+            change = Decimal(0)  # "subió 0,0 %" neither
         moved = "narrative.clause.kpi.rose" if change > 0 else "narrative.clause.kpi.fell" if change < 0 else None
         target = {"yes": "narrative.clause.kpi.meets_target", "no": "narrative.clause.kpi.misses_target"}
         bottleneck = "narrative.clause.kpi.bottleneck" if fact.detail.get("bottleneck") == "yes" else None
@@ -80,6 +85,11 @@ def number_clauses(fact: Fact, fact_alias: str, *, language: str) -> list[str]:
     if fact.kind is FactKind.KEY_RESULT:
         return say("narrative.clause.kr.progress", "progress", "expected")
     return []
+
+
+def _written(fact: Fact, name: str, language: str) -> str:
+    """The number as the placeholder will be filled (decimal marks aside, which do not change equality)."""
+    return fact_number(fact, name, language=language, country=None)
 
 
 def true_sentences(fact: Fact, number: int, *, language: str) -> list[str]:

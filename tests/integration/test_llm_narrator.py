@@ -22,7 +22,7 @@ from domain.meetings import AgendaKind
 from domain.narrative import Fact, FactKind, Hypothesis, Narrative, Source
 from services import agenda_facts, agendas, narrative_facts
 from services.llm_client import FormatMemory
-from services.llm_narrator import LlmNarrator
+from services.llm_narrator import GRAMMAR_TEMPERATURE, LlmNarrator
 from services.llm_prompt import RESPONSE_SCHEMA
 from services.offline_narrator import OfflineNarrator
 from tests.support.openai_double import COMPLETION_TOKENS, INVENTED_NUMBER, PROMPT_TOKENS, UNKNOWN_FACT_ID, OpenAIDouble
@@ -207,6 +207,8 @@ def test_a_llama_cpp_server_gets_json_mode_with_the_facts_schema(run):
     is the model's."""
     narrative, double, offline, _, _ = run("llama_cpp")
     assert formats_sent(double) == ["json_schema", "json_object_schema"]
+    # A low temperature only where the grammar binds: structured output gets the server's default.
+    assert "temperature" not in double.requests[0] and double.requests[1]["temperature"] == GRAMMAR_TEMPERATURE < 0.5
     schema = double.requests[1]["response_format"]["schema"]
     aliases = [fact["alias"] for fact in double.facts_of(double.requests[1])]
     branches = schema["properties"]["summary"]["items"]["anyOf"]

@@ -159,3 +159,12 @@ def test_sentences_as_objects_are_read_for_their_text():
     }
     draft = parse_json_answer(json.dumps(answer))
     assert draft.summary == ("Ventas bajó a {F1.value}.", "{F2} mejoró.") and len(draft.hypotheses) == 1
+
+
+def test_a_move_too_small_to_show_is_not_told_as_one():
+    """1.4809 % to 1.4751 % both read "1,48 %": "pasó de 1,48 % a 1,48 %" and "bajó 0,0 %" would
+    read as nonsense, so only the state and the value are offered."""
+    tiny = Fact("kpi.conversion_web.2026-W07", FactKind.KPI_CHANGE, "Conversión web",
+                {"value": Decimal("1.4751"), "previous": Decimal("1.4809"), "difference": Decimal("-0.0058"),
+                 "percent": Decimal("-0.039")}, "%", {"direction": "worse"})  # fmt: skip
+    assert true_sentences([tiny])["F1"] == ["{F1} empeoró.", "{F1} quedó en {F1.value}.", "{F1} empeoró y quedó en {F1.value}."]

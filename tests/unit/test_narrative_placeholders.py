@@ -144,3 +144,21 @@ def test_a_sentence_like_the_grammars_example_is_kept_only_where_it_is_true_of_t
         ("{F2} mejoró y quedó en {F2.value}.", "example"),
         ("{F1} empeoró y pasó de {F1.previous} a {F1.value}.", "repeated"),
     ]
+
+
+def test_a_hypothesis_nearly_the_examples_or_with_its_experiment_is_dropped():
+    """At a low temperature SmolLM2-135M changed a word of the example's hypothesis ("La mejora
+    de la conversión web…", in a week web conversion fell) and kept its experiment word for
+    word; both are the example's, not the model's reading of the week. Its own hypothesis stays."""
+    own = Hypothesis("{F2} explica la caída.", ("F2",), "Quitar un paso del pago.", "F2")
+    draft = Draft(
+        summary=("{F1} quedó en {F1.value}.",),
+        hypotheses=(
+            Hypothesis("La mejora de la conversión web aún no compensa la caída de las ventas.", ("F1", "F2"), "Quitar un paso.", "F1"),
+            Hypothesis("{F2} explica la caída.", ("F2",), "Ofrecer envío gratis en los pedidos web esta semana.", "F2"),
+            own,
+        ),
+    )
+    grounded = ground(draft, FACTS, language="es", country="CO")
+    assert [h.experiment for h in grounded.hypotheses] == ["Quitar un paso del pago."]
+    assert [d.reason for d in grounded.dropped] == ["example", "example"]
