@@ -23,6 +23,7 @@ not enforced: it measures a model, not our code).
 from __future__ import annotations
 
 import argparse
+import json
 import socket
 import subprocess
 import sys
@@ -48,6 +49,7 @@ from domain.periods import Period  # noqa: E402
 from domain.slack_text import decode_entities  # noqa: E402
 from services import insights  # noqa: E402
 from bot.narrators import ModelServer, unmetered_narrator  # noqa: E402
+from services.llm_prompt import response_format  # noqa: E402
 
 GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL = "smollm2"
@@ -111,12 +113,28 @@ def wait_until_up(base_url: str, server: subprocess.Popen, log: Path, limit_s: f
     raise SystemExit(f"the model server did not come up in {limit_s:.0f} s; its log: {log}")
 
 
-def narrate_six(base_url: str, model: str, *, timeout_s: float) -> int:
+# llama-cpp-python turns a schema it cannot compile into a grammar into free JSON without a word
+# (`llama_chat_format._grammar_for_json_schema`): the bench compiles each week's schema with the
+# server's own converter first, so a run never measures free JSON while reporting the grammar.
+_COMPILE = "import sys; from llama_cpp.llama_grammar import LlamaGrammar; LlamaGrammar.from_json_schema(sys.stdin.read(), verbose=False)"
+
+
+def check_grammars(server_python: str, weeks, language: str) -> None:
+    for week in weeks:
+        schema = json.dumps(response_format("json_object_schema", week.facts, language=language)["schema"])
+        compiled = subprocess.run([server_python, "-c", _COMPILE], input=schema, capture_output=True, text=True)
+        if compiled.returncode != 0:
+            raise SystemExit(f"llama-cpp-python cannot compile the grammar of {week.reported.key}: {compiled.stderr[-400:]}")
+
+
+def narrate_six(base_url: str, model: str, *, timeout_s: float, server_python: str | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder, demo_factory(folder) as factory:
         with factory() as session:
             team = demo_data._load(session, demo_data.demo_team())
             where = team_locale(team)
             found = [insights.week_facts(session, team=team, week=week, now=NOW) for week in six_weeks()]
+        if server_python:
+            check_grammars(server_python, found, where.language)
         server = ModelServer.from_settings(Settings(llm_model=model, openai_base_url=base_url, llm_timeout_s=timeout_s))
         with unmetered_narrator(server) as narrator:
             return report([(week, narrator.attempt(week.facts, language=where.language, country=where.country)) for week in found],
@@ -138,6 +156,8 @@ def report(attempts, where) -> int:
             dropped.update(item.reason for item in grounded.dropped)
             for sentence in grounded.summary:
                 print(f"  kept: {decode_entities(sentence)}")
+            for hypothesis in grounded.hypotheses:
+                print(f"  hypothesis kept: {decode_entities(hypothesis.text)} | {decode_entities(hypothesis.experiment)}")
             for item in grounded.dropped:
                 print(f"  dropped ({item.reason}): {item.text[:160]}")
         elif attempt.content:
@@ -160,7 +180,9 @@ def main() -> int:
     parser.add_argument("--base-url", help="a running OpenAI-compatible server instead")
     parser.add_argument("--model", default=MODEL)
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per agenda (a small CPU is slow)")
-    parser.add_argument("--threads", type=int, default=2)
+    # One thread: on a shared 2-core machine a second llama.cpp thread waits on the other process
+    # more than it helps (and the figures in the README were measured so).
+    parser.add_argument("--threads", type=int, default=1, help="llama.cpp threads (default 1)")
     args = parser.parse_args()
     if args.base_url:
         return narrate_six(args.base_url, args.model, timeout_s=args.timeout)
@@ -169,7 +191,7 @@ def main() -> int:
     log = Path(tempfile.gettempdir()) / "alinea-llama-server.log"
     with llama_server(args.server_python, threads=args.threads, log=log) as base_url:
         print(f"llama-cpp-python's server on {base_url} (log: {log}), model {GGUF}")
-        return narrate_six(base_url, args.model, timeout_s=args.timeout)
+        return narrate_six(base_url, args.model, timeout_s=args.timeout, server_python=args.server_python)
 
 
 if __name__ == "__main__":

@@ -161,6 +161,10 @@ class NegotiatedClient:
     text, remembered per server), one total deadline, the single retry, the token budget. The
     narrator and the feedback theme picker (services/llm_themes.py) ask through it."""
 
+    # The sampling temperature sent in a format, by mode; in the others the server's default
+    # (OpenAI's reasoning models refuse any other value, so it is never sent unasked).
+    temperatures: Mapping[str, float] = {}
+
     def __init__(
         self,
         client: openai.OpenAI,
@@ -210,7 +214,8 @@ class NegotiatedClient:
             mode = TIERS[tier]
             messages = build(mode)
             try:
-                content = self._call_before(deadline, partial(self._request, messages, formats(mode), token_parameter, left))
+                content = self._call_before(deadline, partial(self._request, messages, formats(mode), token_parameter, left,
+                                                              self.temperatures.get(mode)))
             except _DeadlinePassed:
                 raise ModelFallback("timeout") from None
             except openai.APIStatusError as error:
@@ -263,7 +268,8 @@ class NegotiatedClient:
         """What a format is remembered for: the server's base URL and the model."""
         return str(getattr(self._client, "base_url", "") or "").rstrip("/"), self.model
 
-    def _request(self, messages: list[dict[str, str]], format: Mapping[str, Any] | None, token_parameter: str, timeout_s: float) -> str:
+    def _request(self, messages: list[dict[str, str]], format: Mapping[str, Any] | None, token_parameter: str, timeout_s: float,
+                 temperature: float | None = None) -> str:  # fmt: skip
         """One HTTP try (runs on a helper thread). Records the tokens the server reports, even
         when the caller has already given up waiting: they were spent."""
         arguments: dict[str, Any] = {
@@ -272,6 +278,8 @@ class NegotiatedClient:
             token_parameter: self.max_output_tokens,
             "timeout": openai.Timeout(timeout_s, connect=min(timeout_s, CONNECT_TIMEOUT_S)),
         }
+        if temperature is not None:
+            arguments["temperature"] = temperature
         if format is not None:
             arguments["response_format"] = dict(format)
         response = self._client.chat.completions.create(**arguments)

@@ -4,7 +4,8 @@
 The prompt is `services.llm_prompt`'s; the answer is parsed and grounded by
 `services.llm_answer`. Fewer than two summary sentences left, or any failure (timeout, server
 error, malformed output, exhausted budget, no connection), and the offline narrator speaks
-instead, with `fallback_reason` saying why. `narrate` never raises.
+instead, with `fallback_reason` saying why (for too few sentences: "ungrounded" when numbers
+were dropped, "unsupported" when sentences were dropped for what they said). `narrate` never raises.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 PLACEHOLDER_API_KEY = "not-needed"  # Ollama, vLLM, llama.cpp and LM Studio need no key
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 MIN_SUMMARY_SENTENCES = 2
+GRAMMAR_TEMPERATURE = 0.2
 
 
 @dataclass
@@ -47,10 +49,24 @@ class Attempt:
     content: str  # the model's last answer, as it came
 
 
+def _why_too_little(grounded: Grounded) -> str:
+    """Why too little of the model's summary was left, as the team's note says it: numbers not in
+    the data ("ungrounded"), sentences dropped for what they said (about no fact, a copy of the
+    example, a repeat: "unsupported"), or an answer too short to begin with ("malformed")."""
+    reasons = {dropped.reason for dropped in grounded.dropped}
+    if reasons & set(NUMBER_DROPS):
+        return "ungrounded"
+    return "unsupported" if reasons - {"hypothesis"} else "malformed"
+
+
 class LlmNarrator(NegotiatedClient):
     """A `Narrator` backed by an OpenAI-compatible server; falls back to `fallback`."""
 
     source = Source.LLM
+    # Where the grammar binds the model (llama.cpp's servers, the tier a server reaches only by
+    # refusing structured output): a low temperature keeps a small model on its likeliest
+    # choice among the true sentences, and its hypothesis on words rather than noise.
+    temperatures = {"json_object_schema": GRAMMAR_TEMPERATURE}
 
     def __init__(self, client: openai.OpenAI, *, fallback: Narrator, **options: Any) -> None:
         super().__init__(client, **options)
@@ -85,12 +101,11 @@ class LlmNarrator(NegotiatedClient):
             raise ModelFallback("no_facts")
         self._check_budget(build_prompt(facts, language=language, country=country))
         build = partial(prompt_for, facts, language=language, country=country)
-        formats = partial(response_format, facts=facts)
+        formats = partial(response_format, facts=facts, language=language)
         draft = self._ask(build, parse_answer, formats, deadline=deadline, trace=trace, only=only)
         trace.grounded = grounded = ground(draft, facts, language=language, country=country)
         if len(grounded.summary) < MIN_SUMMARY_SENTENCES:
-            numbers = any(dropped.reason in NUMBER_DROPS for dropped in grounded.dropped)
-            raise ModelFallback("ungrounded" if numbers else "malformed")
+            raise ModelFallback(_why_too_little(grounded))
         return Narrative(
             summary=grounded.summary, hypotheses=grounded.hypotheses, source=Source.LLM, model=self.model,
             dropped=len(grounded.dropped),

@@ -15,11 +15,13 @@ grammar (`services.narrative_grammar`), or JSON mode alone, or plain text where 
 from __future__ import annotations
 
 import json
-import re
+from decimal import Decimal
 from typing import Any, Sequence
 
 from domain.narrative import Fact, FactKind
+from services.i18n import t
 from services.llm_client import language_of, mask
+from services.narrative_clauses import sentences_by_fact
 from services.narrative_grammar import response_schema
 from services.narrative_placeholders import alias
 
@@ -73,12 +75,12 @@ JSON_OBJECT_FORMAT = {"type": "json_object"}
 PROMPT_OUTPUT = {"json_schema": "json", "json_object_schema": "json_facts", "json_object": "json", "text": "text"}
 
 
-def response_format(mode: str, facts: Sequence[Fact]) -> dict[str, Any] | None:
+def response_format(mode: str, facts: Sequence[Fact], *, language: str) -> dict[str, Any] | None:
     """What `response_format` says in `mode` (none in plain text)."""
     if mode == "json_schema":
         return JSON_SCHEMA_FORMAT
     if mode == "json_object_schema":
-        return {**JSON_OBJECT_FORMAT, "schema": response_schema(facts)}
+        return {**JSON_OBJECT_FORMAT, "schema": response_schema(facts, language=language_of(language))}
     return JSON_OBJECT_FORMAT if mode == "json_object" else None
 
 
@@ -216,19 +218,37 @@ def fact_line(number: int, fact: Fact, *, language: str) -> str:
     return " ".join(part for part in parts if part)
 
 
+# The example's facts as facts, for the sentences the grammar lets a model write about them.
+EXAMPLE_FACTS = (
+    Fact("kpi.sales.2026-W01", FactKind.KPI_CHANGE, "Sales", {"value": Decimal(41), "previous": Decimal(45), "difference": Decimal(-4),
+         "percent": Decimal("-8.9"), "target": Decimal(50)}, None, {"direction": "worse", "meets_target": "no"}),
+    Fact("kpi.conversion_web.2026-W01", FactKind.KPI_CHANGE, "Web conversion", {"value": Decimal("1.2"), "percent": Decimal(3)}, "%",
+         {"direction": "better"}),
+)  # fmt: skip
+
+
+def grammar_example(lang: str) -> list[dict[str, str]]:
+    """The example's sentences where the grammar writes them (`services.narrative_clauses`):
+    F1's state and its move, F1's target alone, F2's state and its value."""
+    found = sentences_by_fact(EXAMPLE_FACTS, language=lang)
+    joined = f" {t(lang, 'narrative.clause.and')} "
+
+    def pick(name: str, number: str, *, paired: bool) -> dict[str, str]:
+        text = next(s for s in found[name] if f"{{{name}.{number}}}" in s and (joined in s) == paired)
+        return {"fact": name, "text": text}
+
+    return [pick("F1", "previous", paired=True), pick("F1", "target", paired=False), pick("F2", "value", paired=True)]
+
+
 def _example_answer(lang: str, output: str) -> str:
     answer = EXAMPLE_ANSWER[lang]
-    if output == "json_facts":  # each sentence with the fact it is about: its first placeholder's
-        tied = [{"fact": _FIRST_ALIAS.search(s).group(0), "text": s} for s in answer["summary"]]  # type: ignore[union-attr]
-        return json.dumps({**answer, "summary": tied}, ensure_ascii=False)
+    if output == "json_facts":  # each sentence with the fact it is about, as the grammar writes it
+        return json.dumps({**answer, "summary": grammar_example(lang)}, ensure_ascii=False)
     if output != "text":
         return json.dumps(answer, ensure_ascii=False)
     lines = [f"S: {sentence}" for sentence in answer["summary"]]
     lines += [f"H: {h['text']} [{', '.join(h['fact_ids'])}] | E: {h['experiment']} | M: {h['metric']}" for h in answer["hypotheses"]]
     return "\n".join(lines)
-
-
-_FIRST_ALIAS = re.compile(r"F\d+")
 
 
 def build_prompt(facts: Sequence[Fact], *, language: str, country: str | None = None, output: str = "json") -> list[dict[str, str]]:

@@ -7,16 +7,18 @@ The schema says more than the structured-output one (`services.llm_prompt.RESPON
 because a grammar is enforced token by token, and a small model needs the help:
 
 - each summary sentence is an object: the fact it is about (`"fact"`, one of this week's aliases
-  "F1", "F2"…) and its text, which must carry one to three placeholders of the week's facts
-  ({F1}, {F1.value}…);
-- no text can hold a digit, a brace outside a placeholder, a quote, a backslash, `<`, `>` or a
+  "F1", "F2"…) and its text, which is one of the sentences that are true of that fact
+  (`services.narrative_clauses`: "{F1} empeoró y no cumple la meta de {F1.target}."). So the
+  model chooses what the summary tells, and cannot write a sentence that is false, about a
+  fact that does not exist, or with a number it typed (SmolLM2-135M, given free text around
+  placeholders, wrote "Las ventas bajaron a {F1.value}" in a week sales rose);
+- where no fact has such sentences, a text with one to three placeholders of the week's facts
+  ({F1}, {F1.value}…) and no digit, brace outside a placeholder, quote, backslash, `<`, `>` or
   control character: a number can only be said by placeholder, and Alinea writes it;
 - a hypothesis cites facts by alias, and its metric is one of them.
 
-So a sentence the model is made to write always names a fact and never types a number: the
-drops for "typed_number" and "no_fact" cannot happen on such a server. The checks after it
-(placeholders filled, the grounding check, links and mentions) stay as they are, because a
-server may take the schema and ignore it.
+The checks after it (placeholders filled, the grounding check, links and mentions) stay as they
+are, because a server may take the schema and ignore it.
 Lengths are bounded so that a model that rambles still closes its JSON within the output cap.
 """
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from domain.narrative import Fact
+from services.narrative_clauses import sentences_by_fact
 from services.narrative_placeholders import alias
 
 # A character a model may write in a text: no digit, brace, quote, backslash, angle bracket or
@@ -52,10 +55,19 @@ def sentence_pattern(facts: Sequence[Fact]) -> str:
 FREE_TEXT = {"type": "string", "pattern": f"^{_FREE}{{10,{_TEXT}}}$"}
 
 
-def response_schema(facts: Sequence[Fact]) -> dict[str, Any]:
+def true_sentence_schema(facts: Sequence[Fact], *, language: str) -> dict[str, Any] | None:
+    """A summary sentence as one of its fact's true sentences (None when no fact has any)."""
+    choices = [
+        {"type": "object", "properties": {"fact": {"const": name}, "text": {"enum": sentences}}, "required": ["fact", "text"]}
+        for name, sentences in sentences_by_fact(facts, language=language).items()
+    ]
+    return {"anyOf": choices} if choices else None
+
+
+def response_schema(facts: Sequence[Fact], *, language: str) -> dict[str, Any]:
     """The schema of one narration's answer: sentences tied to these facts, hypotheses citing them."""
     names = [alias(number) for number in range(1, len(facts) + 1)]
-    sentence = {
+    sentence = true_sentence_schema(facts, language=language) or {
         "type": "object",
         "properties": {"fact": {"enum": names}, "text": {"type": "string", "pattern": sentence_pattern(facts)}},
         "required": ["fact", "text"],

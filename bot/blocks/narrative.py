@@ -22,6 +22,7 @@ _FALLBACK_NOTES = {
     "malformed": "narrative.ui.fallback.unreadable",
     "refused": "narrative.ui.fallback.unreadable",
     "ungrounded": "narrative.ui.fallback.ungrounded",
+    "unsupported": "narrative.ui.fallback.unsupported",
     "budget": "narrative.ui.fallback.budget",
 }
 

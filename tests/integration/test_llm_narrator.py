@@ -22,7 +22,7 @@ from domain.meetings import AgendaKind
 from domain.narrative import Fact, FactKind, Hypothesis, Narrative, Source
 from services import agenda_facts, agendas, narrative_facts
 from services.llm_client import FormatMemory
-from services.llm_narrator import LlmNarrator
+from services.llm_narrator import GRAMMAR_TEMPERATURE, LlmNarrator
 from services.llm_prompt import RESPONSE_SCHEMA
 from services.offline_narrator import OfflineNarrator
 from tests.support.openai_double import COMPLETION_TOKENS, INVENTED_NUMBER, PROMPT_TOKENS, UNKNOWN_FACT_ID, OpenAIDouble
@@ -152,6 +152,14 @@ def test_too_little_grounded_text_falls_back(run):
     assert offline.calls == 1
 
 
+def test_sentences_dropped_for_what_they_said_fall_back_and_say_so(run):
+    """A small model's filler and a copy of the prompt's example carry no invented number, but
+    say nothing true of the week: dropped, and the note says why rather than "unreadable"."""
+    narrative, double, offline, _, _ = run("filler")
+    assert (narrative.source, narrative.fallback_reason, narrative.summary) == (Source.OFFLINE, "unsupported", OFFLINE_TEXT)
+    assert len(double.requests) == 1 and offline.calls == 1
+
+
 def test_malformed_json_falls_back_without_a_retry(run):
     narrative, double, offline, budget, _ = run("malformed")
     assert (narrative.source, narrative.fallback_reason, narrative.summary) == (Source.OFFLINE, "malformed", OFFLINE_TEXT)
@@ -194,14 +202,19 @@ def test_a_trickling_answer_is_cut_at_the_deadline(run):
 
 def test_a_llama_cpp_server_gets_json_mode_with_the_facts_schema(run):
     """The recorded llama-cpp double refuses the JSON schema (500) and takes JSON mode with a
-    schema, answering only what its grammar allows: the schema names this narration's facts,
-    the prompt's example is in the grammar's shape, and every sentence kept is the model's."""
+    schema, answering only what its grammar allows: each of this narration's facts with true
+    sentences of its own, the prompt's example in the grammar's shape, and every sentence kept
+    is the model's."""
     narrative, double, offline, _, _ = run("llama_cpp")
     assert formats_sent(double) == ["json_schema", "json_object_schema"]
+    # A low temperature only where the grammar binds: structured output gets the server's default.
+    assert "temperature" not in double.requests[0] and double.requests[1]["temperature"] == GRAMMAR_TEMPERATURE < 0.5
     schema = double.requests[1]["response_format"]["schema"]
     aliases = [fact["alias"] for fact in double.facts_of(double.requests[1])]
-    assert schema["properties"]["summary"]["items"]["properties"]["fact"]["enum"] == aliases
-    assert '"summary": [{"fact": "F1", "text": "Las ventas bajaron a {F1.value}' in double.requests[1]["messages"][0]["content"]
+    branches = schema["properties"]["summary"]["items"]["anyOf"]
+    assert [branch["properties"]["fact"]["const"] for branch in branches] == aliases  # every fact here has a state or a number to tell
+    assert "{F1} empeoró." in branches[0]["properties"]["text"]["enum"] and "{F1} mejoró." not in branches[0]["properties"]["text"]["enum"]
+    assert '"summary": [{"fact": "F1", "text": "{F1} empeoró y pasó de {F1.previous} a {F1.value}."' in double.requests[1]["messages"][0]["content"]
     assert narrative.source is Source.LLM and narrative.dropped == 0 and offline.calls == 0
     assert len(narrative.summary) >= 2 and not any(re.search(r"\{|F\d", text) for text in narrative.summary)
     assert_safe_and_grounded(narrative)

@@ -45,6 +45,7 @@ WHY = {
     "trickle": "El modelo no respondió a tiempo",
     "error500": "El servidor del modelo falló",
     "all_invented": "Se descartaron las oraciones del modelo porque daban cifras que no están en los datos",
+    "filler": "Se descartaron las oraciones del modelo porque no decían lo que dicen los datos de la semana",
 }
 
 
@@ -90,7 +91,8 @@ def test_the_agenda_carries_the_models_summary_labelled_with_its_name_and_the_de
     assert_posted_once(bot)
 
 
-@pytest.mark.parametrize("llm", ["invents", "malformed", "inject", "hang", "trickle", "error500", "all_invented", "llama_cpp"], indirect=True)
+@pytest.mark.parametrize("llm", ["invents", "malformed", "inject", "hang", "trickle", "error500", "all_invented", "llama_cpp", "filler"],
+                         indirect=True)
 @SQLITE_ONLY
 def test_whatever_the_model_does_the_agenda_is_posted_correct_and_safe(bot, clock, llm):
     parts = post_weekly_agenda(bot, clock)

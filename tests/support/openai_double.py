@@ -30,10 +30,13 @@ and says their numbers by placeholder, as the prompt asks:
   validation into an HTTP 500 "internal_server_error" whose message is the validation error
   (LLAMA_CPP_REFUSAL); JSON mode answers JSON, a request without a format the prompt's lines;
   JSON mode with a `schema` (which the real server compiles to a grammar and enforces token by
-  token) answers in the schema's shape: each summary sentence an object {"fact", "text"}, and
-  only the sentences whose text the schema's pattern allows, as a grammar would;
+  token) answers in the schema's shape: each summary sentence an object {"fact", "text"} whose
+  text is one the schema allows (one of its fact's sentences, or one matching its pattern), as
+  a grammar would;
 - "prose": a server that ignores `response_format`: every answer is plain text in the prompt's
-  S:/H: format, whatever was asked.
+  S:/H: format, whatever was asked;
+- "filler": what SmolLM2-135M wrote without a grammar (recorded): a sentence about no fact, a
+  copy of the prompt's example, and the same filler again; no number typed.
 
 A test may set `content` (a string) to have every good answer carry exactly that text, for
 prompts other than the narrator's (the feedback theme picker's `{"themes": [...]}`).
@@ -55,7 +58,7 @@ PROMPT_TOKENS = 120
 COMPLETION_TOKENS = 80
 SCENARIOS = (
     "good", "invents", "all_invented", "malformed", "inject", "hang", "trickle", "error500", "error500_once",
-    "no_json_schema", "text_only", "no_usage", "html", "refusal", "max_completion_tokens", "llama_cpp", "prose",
+    "no_json_schema", "text_only", "no_usage", "html", "refusal", "max_completion_tokens", "llama_cpp", "prose", "filler",
 )  # fmt: skip
 INVENTED_NUMBER = "987654"
 UNKNOWN_FACT_ID = "F99"
@@ -174,6 +177,10 @@ class OpenAIDouble:
             invented = _good(facts)
             invented["summary"] = [f"Las ventas llegaron a {INVENTED_NUMBER}{i} pedidos." for i in range(3)]
             content = json.dumps(invented, ensure_ascii=False)
+        elif scenario == "filler":
+            filler = "Enclamos el pasajero y tambien espciona cualquiera."
+            example = "Las ventas bajaron a {F1.value}, un cambio de {F1.percent} frente a {F1.previous}."
+            content = json.dumps({**_good(facts), "summary": [filler, example, filler]}, ensure_ascii=False)
         elif scenario == "inject":
             content = json.dumps(_injected(facts), ensure_ascii=False)
         else:
@@ -272,13 +279,25 @@ def _injected(facts: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _constrained(answer: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     """`answer` in the grammar's shape: sentences as {"fact", "text"}, the fact being the first
-    alias the sentence names, and only the texts the sentence pattern matches (what a grammar
-    lets through)."""
+    alias the sentence names, and only texts the schema allows, as a grammar would. Where the
+    schema gives each fact its own sentences (an `anyOf` of {"fact": const, "text": enum}), the
+    grammar lets the model write only those: the double writes the one that says the same
+    number as its good sentence, else the fact's first; a fact with no sentences is skipped.
+    Where it gives one text pattern, only the sentences that match it are kept."""
     sentence = schema["properties"]["summary"]["items"]
-    allowed = re.compile(sentence["properties"]["text"]["pattern"])
+    tied = [{"fact": re.search(r"F\d+", text).group(0), "text": text} for text in answer["summary"]]
+    if "anyOf" in sentence:
+        allowed = {branch["properties"]["fact"]["const"]: branch["properties"]["text"]["enum"] for branch in sentence["anyOf"]}
+        written = [{"fact": item["fact"], "text": _closest(item["text"], allowed[item["fact"]])} for item in tied if item["fact"] in allowed]
+        return {**answer, "summary": written}
+    pattern = re.compile(sentence["properties"]["text"]["pattern"])
     facts = sentence["properties"]["fact"]["enum"]
-    tied = [{"fact": re.search(r"F\d+", text).group(0), "text": text} for text in answer["summary"] if allowed.fullmatch(text)]
-    return {**answer, "summary": [item for item in tied if item["fact"] in facts]}
+    return {**answer, "summary": [item for item in tied if item["fact"] in facts and pattern.fullmatch(item["text"])]}
+
+
+def _closest(text: str, allowed: list[str]) -> str:
+    numbers = set(re.findall(r"\{F\d+\.\w+\}", text))
+    return next((option for option in allowed if numbers & set(re.findall(r"\{F\d+\.\w+\}", option))), allowed[0])
 
 
 def _plain_text(answer: dict[str, Any]) -> str:

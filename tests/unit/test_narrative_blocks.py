@@ -35,6 +35,7 @@ def test_a_model_narrative_is_labelled_as_ai_with_its_model():
         ("malformed", "The model's answer could not be read", "La respuesta del modelo no se pudo leer"),
         ("refused", "The model's answer could not be read", "La respuesta del modelo no se pudo leer"),
         ("ungrounded", "stated numbers that are not in the data", "daban cifras que no están en los datos"),
+        ("unsupported", "did not say what the week's data says", "no decían lo que dicen los datos de la semana"),
         ("budget", "monthly token budget is used up", "Se agotó el presupuesto mensual de tokens"),
     ],
 )

@@ -123,3 +123,42 @@ def test_a_copy_of_the_prompts_example_or_a_bare_number_is_dropped():
     assert grounded.summary == ("Ventas quedó en $41.440.000.",)
     assert [h.text for h in grounded.hypotheses] == ["Conversión web explica la caída."]
     assert sorted(d.reason for d in grounded.dropped) == ["example", "example", "example", "example", "example", "fragment"]
+
+
+def test_a_sentence_like_the_grammars_example_is_kept_only_where_it_is_true_of_this_weeks_fact():
+    """The grammar's example says F1 worsened and F2 improved. This week's F1 did worsen, so the
+    same sentence is one of F1's true sentences and stays; F2's state is unknown, so "F2
+    improved" is the example's, not this week's, and goes. The same sentence twice is told once."""
+    draft = Draft(
+        summary=(
+            "{F1} empeoró y pasó de {F1.previous} a {F1.value}.",
+            "{F2} mejoró y quedó en {F2.value}.",
+            "{F1} empeoró y pasó de {F1.previous} a {F1.value}.",
+            "{F3} está en riesgo.",
+        ),
+        hypotheses=(),
+    )
+    grounded = ground(draft, FACTS, language="es", country="CO")
+    assert grounded.summary == ("Ventas empeoró y pasó de $45.000.000 a $41.440.000.", "KR3 · Recompra a 60 días está en riesgo.")
+    assert [(d.text, d.reason) for d in grounded.dropped] == [
+        ("{F2} mejoró y quedó en {F2.value}.", "example"),
+        ("{F1} empeoró y pasó de {F1.previous} a {F1.value}.", "repeated"),
+    ]
+
+
+def test_a_hypothesis_nearly_the_examples_or_with_its_experiment_is_dropped():
+    """At a low temperature SmolLM2-135M changed a word of the example's hypothesis ("La mejora
+    de la conversión web…", in a week web conversion fell) and kept its experiment word for
+    word; both are the example's, not the model's reading of the week. Its own hypothesis stays."""
+    own = Hypothesis("{F2} explica la caída.", ("F2",), "Quitar un paso del pago.", "F2")
+    draft = Draft(
+        summary=("{F1} quedó en {F1.value}.",),
+        hypotheses=(
+            Hypothesis("La mejora de la conversión web aún no compensa la caída de las ventas.", ("F1", "F2"), "Quitar un paso.", "F1"),
+            Hypothesis("{F2} explica la caída.", ("F2",), "Ofrecer envío gratis en los pedidos web esta semana.", "F2"),
+            own,
+        ),
+    )
+    grounded = ground(draft, FACTS, language="es", country="CO")
+    assert [h.experiment for h in grounded.hypotheses] == ["Quitar un paso del pago."]
+    assert [d.reason for d in grounded.dropped] == ["example", "example"]
