@@ -4,8 +4,8 @@ Drawing a chart is Python and C under the GIL: about 40 ms a chart, 0.13 s for a
 Drawn in the serving process, eight agendas falling back to PNGs at once take the GIL from each
 other and from Bolt's listeners (acks included) for whole seconds; drawn here, they use another
 core and the serving process only waits. The pool starts on first use (a fresh interpreter:
-forking a process that runs threads is not safe) and keeps one or more workers, fewer than the
-machine's cores.
+forking a process that runs threads is not safe) with one worker fewer than the machine's cores
+(at least one, at most four), each at a lower priority than the serving process.
 
 Whatever goes wrong there (a worker killed or hung, a chart that cannot be sent) falls back to
 drawing in this process, so a chart is never lost to the pool; a chart whose drawing fails raises
@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 DRAW_TIMEOUT_S = 60  # a chart takes well under a second; a worker stuck longer is given up
 WORKERS = max(1, min(4, (os.cpu_count() or 2) - 1))
+CHART_NICENESS = 10
 
 _pool: ProcessPoolExecutor | None = None
 _pool_guard = threading.Lock()
@@ -35,8 +36,16 @@ def _shared_pool() -> ProcessPoolExecutor:
     global _pool
     with _pool_guard:
         if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=_yield_cpu)
         return _pool
+
+
+def _yield_cpu() -> None:
+    """A worker gives way to the serving process when both want a core: a PNG is wanted a second
+    or more after it is started (Slack's per-channel limit spaces an agenda's messages), an ack
+    within Slack's 3 s."""
+    if hasattr(os, "nice"):
+        os.nice(CHART_NICENESS)
 
 
 def _drop_pool(broken: ProcessPoolExecutor) -> None:

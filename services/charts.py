@@ -90,9 +90,14 @@ def reused_axes(width_inches: float, height_inches: float, dpi: int, *, grid: st
     return axes
 
 
+# zlib level 3 instead of Pillow's 6: a fifth less time per chart (41 → 33 ms) for a fifth more
+# bytes (19 → 23 KB), which an upload does not notice; measured on an agenda's three charts.
+PNG_COMPRESS_LEVEL = 3
+
+
 def png_of(figure: Figure) -> bytes:
     buffer = io.BytesIO()
-    figure.canvas.print_png(buffer)
+    figure.canvas.print_png(buffer, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
     return buffer.getvalue()
 
 
