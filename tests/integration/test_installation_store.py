@@ -203,5 +203,5 @@ def test_an_erasure_after_a_pseudonym_key_rotation_leaves_one_stand_in_per_perso
     assert changed == 1
     table = OAUTH_METADATA.tables[INSTALLATIONS_TABLE]
     with engine.connect() as connection:
-        users = sorted(connection.execute(select(table.c.team_id, table.c.user_id)).tuples())
+        users = sorted(tuple(row) for row in connection.execute(select(table.c.team_id, table.c.user_id)))
     assert users == [("T0ACME", "UERASEDNEW0000000"), ("T0ACME", "UERASEDNEW0000000"), ("T0OTHER", "U0ANA")]
