@@ -218,10 +218,11 @@ def _logged_parts(spec: KpiSpec, specs: dict[str, KpiSpec], seen: frozenset[str]
     return tuple(keys)
 
 
-def kpi_fact(session: Session, team: AlignmentTeam, view: KpiView, last: Period, board: Board) -> KpiFact:
-    """One KPI's fact for the period `last` (its history, change and agreed target)."""
+def kpi_facts(session: Session, team: AlignmentTeam, views: Sequence[KpiView], last: Period, board: Board) -> list[KpiFact]:
+    """These KPIs' facts for the period `last` (history, change, agreed target), their values read
+    at once; a rate whose parts were archived is left out, as the agenda does."""
     window = _window(session, team, last, board.today)
-    return _kpi_fact(session, team, view, last, _agreed(session, team, board, kpis.catalog(session, team=team), window))
+    return _facts(session, team, last, _agreed(session, team, board, kpis.catalog(session, team=team), window), views)
 
 
 def _kpi_fact(session: Session, team: AlignmentTeam, view: KpiView, last: Period, agreed: _Agreed) -> KpiFact:

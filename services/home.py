@@ -12,7 +12,7 @@ rest are named (with their channel) so the Home stays within Slack's limits.
 For each team in full:
 - the weekly KPIs: the primary and the two supporting KPIs for the last complete week (the
   week before today's, in the team's timezone), against the week before and against the target
-  the team agreed; the same facts the weekly agenda shows (`agenda_facts.kpi_fact`);
+  the team agreed; the same facts the weekly agenda shows (`agenda_facts.kpi_facts`);
 - every SLA commitment (`sla.listing`) and the open breaches waiting for *this person's*
   acknowledgement: not yet acknowledged, and the person is among those the acknowledgement
   rule allows (`BreachView.may_acknowledge`: the responsible lead, the side's other leads, the
@@ -45,7 +45,6 @@ from db.models import (
     TeamMember,
     TeamRole,
 )
-from domain.errors import UserError
 from domain.periods import Period, local_date
 from services import agenda_facts, glossary, kpis, okr, sla, sla_breaches
 from services.agenda_facts import KpiFact
@@ -143,12 +142,7 @@ def weekly_kpis(session: Session, team: AlignmentTeam, reported: Period, board: 
     picks them), each as the agenda's fact for `reported`."""
     views = kpis.catalog(session, team=team)
     chosen = [view for view in views if view.role == "primary"][:1] + [view for view in views if view.role == "support"][:SUPPORTING_KPIS]
-    facts = []
-    for view in chosen:
-        try:
-            facts.append(agenda_facts.kpi_fact(session, team, view, reported, board))
-        except UserError:  # a rate whose parts were archived: left out, as the agenda does
-            continue
+    facts = agenda_facts.kpi_facts(session, team, chosen, reported, board)
     primary = next((fact for fact in facts if fact.role == "primary"), None)
     return primary, tuple(fact for fact in facts if fact.role == "support")
 
