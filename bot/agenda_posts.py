@@ -85,12 +85,11 @@ logger = logging.getLogger(__name__)
 
 UPLOAD_TIMEOUT_S = 30
 _team_lock = TeamLocks()
-# One CPU-bound step at a time in this process: building an agenda's facts, drawing a PNG chart.
-# Both are Python under the GIL (building between hundreds of short SQLite calls, each of which
-# gives the GIL away), and eight threads doing them at once each wait for the GIL again and again
-# (measured: facts in 0.11 s for one agenda alone, 4.7 s each with eight at once). Taking turns,
-# each step is as fast as alone while the other posters wait on Slack's per-channel rate limit,
-# which is where an agenda's time goes.
+# One agenda's facts built at a time in this process (PNGs are drawn in bot/chart_process.py).
+# Building is Python under the GIL between dozens of short SQLite calls, each of which gives the
+# GIL away, and eight threads building at once each wait for it again and again (measured: 0.11 s
+# for one agenda alone, 4.7 s each with eight at once). Taking turns, each build is as fast as
+# alone while the other posters wait on Slack's per-channel rate limit, where an agenda's time goes.
 _cpu_turn = threading.Lock()
 
 

@@ -187,7 +187,7 @@ def _window(session: Session, team: AlignmentTeam, last: Period, today: date) ->
     """The team's KPI values an agenda reads: the history of `last`, up to the end of the week of
     `today` (a key result reads the week in progress)."""
     start, end = kpis.dates_read(_periods_ending(last, HISTORY_PERIODS))
-    return KpiWindow(session, team=team, start=start, end=max(end, Period.week_of(today).end))
+    return KpiWindow(session, kpis=kpis.active_kpis(session, team=team), start=start, end=max(end, Period.week_of(today).end))
 
 
 def _okr_target(board: Board, key: str, period: Period) -> Decimal | None:

@@ -1,4 +1,4 @@
-"""A team's KPIs and every value they hold in a window of dates, read with three queries.
+"""A team's KPIs and every value they hold in a window of dates, read with two queries.
 
 An agenda computes the series of every KPI of its team over the same twelve periods; read one
 by one, that is three queries per KPI (its row, its values, their definition versions) and a
@@ -12,19 +12,27 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+from typing import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import AlignmentTeam, GlossaryVersion, Kpi, KpiValue
+from db.models import GlossaryVersion, Kpi, KpiValue
+
+
+def version_numbers(session: Session, version_ids: set[int]) -> dict[int, int]:
+    """Each glossary definition version's number, by id (what a series marks a change with)."""
+    if not version_ids:
+        return {}
+    found = session.execute(select(GlossaryVersion.id, GlossaryVersion.number).where(GlossaryVersion.id.in_(version_ids)))
+    return {version_id: number for version_id, number in found}
 
 
 class KpiWindow:
-    def __init__(self, session: Session, *, team: AlignmentTeam, start: date, end: date):
+    def __init__(self, session: Session, *, kpis: Iterable[Kpi], start: date, end: date):
+        """`kpis`: the team's KPIs in use (`kpis.active_kpis`)."""
         self.start, self.end = start, end
-        found = session.scalars(
-            select(Kpi).where(Kpi.workspace_id == team.workspace_id, Kpi.team_id == team.id, Kpi.archived_at.is_(None))
-        )
-        self._kpis = {kpi.key: kpi for kpi in found}
+        self._kpis = {kpi.key: kpi for kpi in kpis}
         self._rows: defaultdict[int, list[KpiValue]] = defaultdict(list)
         if self._kpis:
             rows = session.scalars(
@@ -35,11 +43,7 @@ class KpiWindow:
             )  # fmt: skip
             for row in rows:
                 self._rows[row.kpi_id].append(row)
-        version_ids = {row.definition_version_id for rows in self._rows.values() for row in rows} - {None}
-        self.version_numbers: dict[int, int] = {}
-        if version_ids:
-            found_versions = session.execute(select(GlossaryVersion.id, GlossaryVersion.number).where(GlossaryVersion.id.in_(version_ids)))
-            self.version_numbers = {version_id: number for version_id, number in found_versions}
+        self.version_numbers = version_numbers(session, {row.definition_version_id for rows in self._rows.values() for row in rows} - {None})
 
     def covers(self, start: date, end: date) -> bool:
         return self.start <= start and end <= self.end

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from db import repositories
 from db.types import plain_decimal
-from db.models import AlignmentTeam, AuditEntry, GlossaryTerm, GlossaryVersion, Kpi, KpiValue
+from db.models import AlignmentTeam, AuditEntry, GlossaryTerm, Kpi, KpiValue
 from domain.commands import closest
 from domain.errors import UserError
 from domain.kpis import (
@@ -34,7 +34,7 @@ from domain.kpis import (
 )
 from domain.periods import MONTH, WEEK, Period, counts_in_month
 from services import alerts, audit, glossary
-from services.kpi_window import KpiWindow
+from services.kpi_window import KpiWindow, version_numbers
 from services.teams import roles_of
 
 ROLES = ("primary", "support")
@@ -368,7 +368,7 @@ def series(session: Session, *, team: AlignmentTeam, key: str, periods: Sequence
     else:
         start, end = dates_read(periods)
         rows = values_between(session, kpi_id=kpi.id, start=start, end=end)
-        numbers = _version_numbers(session, {row.definition_version_id for row in rows} - {None})
+        numbers = version_numbers(session, {row.definition_version_id for row in rows} - {None})
     return [_point(spec, period, rows, numbers) for period in periods]
 
 
@@ -376,13 +376,6 @@ def dates_read(periods: Sequence[Period]) -> tuple[date, date]:
     """The dates whose values a series of `periods` reads: a month may count a week logged whole
     that began in the month before (see _point)."""
     return min(p.start for p in periods) - timedelta(days=6), max(p.end for p in periods)
-
-
-def _version_numbers(session: Session, version_ids: set[int]) -> dict[int, int]:
-    if not version_ids:
-        return {}
-    found = session.execute(select(GlossaryVersion.id, GlossaryVersion.number).where(GlossaryVersion.id.in_(version_ids)))
-    return {version_id: number for version_id, number in found}
 
 
 def _point(spec: KpiSpec, period: Period, rows: Sequence[KpiValue], numbers: dict[int, int]) -> Point:
